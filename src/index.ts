@@ -1,0 +1,16 @@
+/**
+ * backprop: the browser-safe core. Nothing imported from here touches Node-only APIs or the DOM
+ * (tsconfig.core.json checks this); file I/O lives in 'backprop/node'.
+ */
+import './tensor/kernels/js.js';
+import './ops/methods.js';
+
+export { Tensor, tensor, zeros, ones, full, rand, randn, assertFinite } from './tensor/tensor.js';
+export type { TensorOptions, TensorLike, NestedArray, FactoryOptions, RandomOptions, GradFn } from './tensor/tensor.js';
+export type { DType, TypedArray } from './tensor/dtype.js';
+export { Random, manualSeed } from './tensor/random.js';
+export { BackpropError, ShapeError, ValueError, DataError, DivergenceError } from './tensor/errors.js';
+export { backend, setBackend, listBackends, registerBackend, type Backend } from './tensor/kernels/backend.js';
+export { noGrad, isGradEnabled, backward } from './autograd/graph.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
+export * from './ops/index.js';

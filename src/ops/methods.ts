@@ -1,0 +1,68 @@
+/**
+ * Every op as a method too (x.add(2).relu().sum()), attached to Tensor's prototype here so the
+ * tensor layer itself depends on no op. TypeScript learns the methods through module augmentation.
+ */
+import { backward as backwardImpl } from '../autograd/graph.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import * as ops from './index.js';
+import type { ReduceOptions } from './reduce.js';
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    add(b: TensorLike): Tensor;
+    sub(b: TensorLike): Tensor;
+    mul(b: TensorLike): Tensor;
+    div(b: TensorLike): Tensor;
+    pow(b: TensorLike): Tensor;
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    abs(): Tensor;
+    sigmoid(): Tensor;
+    tanh(): Tensor;
+    relu(): Tensor;
+    leakyRelu(alpha?: number): Tensor;
+    step(): Tensor;
+    clamp(min: number, max: number): Tensor;
+    softmax(axis?: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
+    matmul(b: Tensor): Tensor;
+    sum(axis?: number | readonly number[], options?: ReduceOptions): Tensor;
+    mean(axis?: number | readonly number[], options?: ReduceOptions): Tensor;
+    max(axis?: number | readonly number[], options?: ReduceOptions): Tensor;
+    transpose(axes?: readonly number[]): Tensor;
+    reshape(shape: readonly number[]): Tensor;
+    broadcastTo(shape: readonly number[]): Tensor;
+    /** Back-propagates from this tensor (a scalar, or pass the upstream gradient). */
+    backward(gradient?: Tensor): void;
+  }
+}
+
+const p = Tensor.prototype;
+p.add = function (b) { return ops.add(this, b); };
+p.sub = function (b) { return ops.sub(this, b); };
+p.mul = function (b) { return ops.mul(this, b); };
+p.div = function (b) { return ops.div(this, b); };
+p.pow = function (b) { return ops.pow(this, b); };
+p.neg = function () { return ops.neg(this); };
+p.exp = function () { return ops.exp(this); };
+p.log = function () { return ops.log(this); };
+p.sqrt = function () { return ops.sqrt(this); };
+p.abs = function () { return ops.abs(this); };
+p.sigmoid = function () { return ops.sigmoid(this); };
+p.tanh = function () { return ops.tanh(this); };
+p.relu = function () { return ops.relu(this); };
+p.leakyRelu = function (alpha) { return ops.leakyRelu(this, alpha); };
+p.step = function () { return ops.step(this); };
+p.clamp = function (min, max) { return ops.clamp(this, min, max); };
+p.softmax = function (axis) { return ops.softmax(this, axis); };
+p.logSoftmax = function (axis) { return ops.logSoftmax(this, axis); };
+p.matmul = function (b) { return ops.matmul(this, b); };
+p.sum = function (axis, options) { return ops.sum(this, axis, options); };
+p.mean = function (axis, options) { return ops.mean(this, axis, options); };
+p.max = function (axis, options) { return ops.max(this, axis, options); };
+p.transpose = function (axes) { return ops.transpose(this, axes); };
+p.reshape = function (shape) { return ops.reshape(this, shape); };
+p.broadcastTo = function (shape) { return ops.broadcastTo(this, shape); };
+p.backward = function (gradient) { backwardImpl(this, gradient); };
