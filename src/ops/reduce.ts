@@ -8,6 +8,7 @@ import { broadcastShapes, normalizeAxes, reducedShape, sameShape } from '../tens
 import { Tensor } from '../tensor/tensor.js';
 import { binaryMap, broadcastCopy, checkTensor, reduceKeepDims } from './kernels.js';
 import { div, mul } from './elementwise.js';
+import { reshape } from './shape.js';
 
 export interface ReduceOptions {
   /** Keep reduced axes as size 1, so the result broadcasts against the input. */
@@ -62,7 +63,10 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, 'broadcastTo', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
-/** Sums a broadcast result back down to `shape` (the adjoint of broadcastTo). */
+/**
+ * Sums a broadcast result back down to `shape` (the adjoint of broadcastTo).
+ * @example sumToShape(tensor([[1, 2], [3, 4]]), [2]) // [4, 6]
+ */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
@@ -76,7 +80,8 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
     }
   }
   const summed = sum(g, axes, { keepDims: true });
-  return reshapeData(summed, shape);
+  // The reshape op, not reshapeData: called outside backward, the result must stay on the graph.
+  return reshape(summed, shape);
 }
 
 /** A new Tensor over the same data with another shape of the same size (no autograd). */
