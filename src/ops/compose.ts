@@ -4,7 +4,7 @@
  */
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { ValueError } from '../tensor/errors.js';
-import { normalizeAxes, sizeOf } from '../tensor/shape.js';
+import { broadcastShapes, normalizeAxes, sizeOf } from '../tensor/shape.js';
 import { add, mul, neg, pow, relu } from './elementwise.js';
 import { sum, type ReduceOptions } from './reduce.js';
 import { checkTensor, operands } from './kernels.js';
@@ -12,6 +12,8 @@ import { checkTensor, operands } from './kernels.js';
 /** a - b = a + (-b). @example sub(tensor([3]), 1) // [2] */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('sub', a, b);
+  // Checked here so a mismatch is reported as sub's, not as the add it is built from.
+  broadcastShapes('sub', x.shape, y.shape);
   return add(x, neg(y));
 }
 

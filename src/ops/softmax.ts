@@ -43,5 +43,8 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
  * @example softmax(tensor([0, 0])) // [0.5, 0.5]
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  checkTensor('softmax', 'x', x);
+  // Checked here so a bad axis is reported as softmax's, not as the logSoftmax it is built from.
+  normalizeAxis('softmax', axis, x.rank);
   return exp(logSoftmax(x, axis));
 }
