@@ -1,8 +1,11 @@
 /**
  * Seeded random numbers that are the same on every platform: xoshiro128** on 32-bit integer
- * arithmetic (Math.imul, >>>), seeded through splitmix32. Normal samples use Box–Muller in float64.
+ * arithmetic (Math.imul, >>>), seeded through splitmix32. Normal samples use Marsaglia's polar method
+ * with a logarithm built from + − × ÷ alone (`portableLog`): Math.log/sin/cos are only approximated
+ * by the spec and differ in the last bit between engines, IEEE basic arithmetic and sqrt do not.
  * Same seed, same stream, in Node and in every browser.
  */
+import { ValueError } from './errors.js';
 
 function splitmix32(state: number): [number, number] {
   state = (state + 0x9e3779b9) | 0;
@@ -22,7 +25,7 @@ export class Random {
 
   /** @example new Random(42).uniform() // the same number on every machine */
   constructor(seed = 0) {
-    if (!Number.isFinite(seed)) throw new RangeError(`Random: seed must be a finite number, got ${seed}`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new ValueError(`Random: seed must be a finite number, got ${String(seed)}`);
     let st = Math.floor(seed) | 0;
     // Mix in the high bits so seeds above 2^32 still differ.
     st ^= Math.floor(seed / 4294967296) | 0;
@@ -59,19 +62,22 @@ export class Random {
     return low + (high - low) * this.uniform();
   }
 
-  /** Standard normal (mean 0, standard deviation 1), Box–Muller. */
+  /** Standard normal (mean 0, standard deviation 1): Marsaglia's polar method, two per draw. */
   normal(): number {
     if (this.spareNormal !== null) {
       const s = this.spareNormal;
       this.spareNormal = null;
       return s;
     }
-    let u = 0;
-    while (u === 0) u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    let u: number, v: number, s: number;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * portableLog(s)) / s);
+    this.spareNormal = v * f;
+    return u * f;
   }
 
   /** A whole number in [0, n). */
@@ -90,6 +96,31 @@ export class Random {
     return array;
   }
 }
+
+/**
+ * ln x for finite x > 0 from IEEE basic arithmetic only, so every engine gets the same bits (within
+ * ~2 ulp of Math.log). x = m·2ᵉ with m in [√½, √2), then ln m = 2·atanh(t), t = (m−1)/(m+1), |t| < 0.172.
+ * @example portableLog(Math.E) // 1 (to about 1e-16)
+ */
+export function portableLog(x: number): number {
+  if (!(x > 0) || x === Infinity) return x === 0 ? -Infinity : x === Infinity ? Infinity : NaN;
+  let e = 0;
+  // Scaling by powers of two is exact; big steps first so tiny or huge x need few iterations.
+  while (x < 1.4916681462400413e-154) { x *= 6.703903964971299e153; e -= 511; }
+  while (x > 6.703903964971299e153) { x *= 1.4916681462400413e-154; e += 511; }
+  while (x < Math.SQRT1_2) { x *= 2; e--; }
+  while (x >= Math.SQRT2) { x *= 0.5; e++; }
+  const t = (x - 1) / (x + 1);
+  const t2 = t * t;
+  // atanh(t)/t = Σ t²ᵏ/(2k+1); t² < 0.0295, so 13 terms reach far below float64 resolution.
+  let p = 1 / 27;
+  for (let k = 12; k >= 0; k--) p = 1 / (2 * k + 1) + t2 * p;
+  return e * LN2_HI + (2 * t * p + e * LN2_LO);
+}
+
+// ln 2 split so e·LN2_HI is exact for |e| < 2¹¹ (LN2_HI has 11 trailing zero bits).
+const LN2_HI = 6.93147180369123816490e-1;
+const LN2_LO = 1.90821492927058770002e-10;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));

@@ -129,7 +129,8 @@ function flatten(data: NestedArray, shape: readonly number[], out: TypedArray): 
   let k = 0;
   const walk = (d: NestedArray, axis: number, path: string): void => {
     if (axis === shape.length) {
-      if (typeof d !== 'number') throw new ShapeError(`tensor: ragged nested array: ${path} is an array, expected a number`);
+      if (Array.isArray(d)) throw new ShapeError(`tensor: ragged nested array: ${path} is an array, expected a number`);
+      if (typeof d !== 'number') throw new ValueError(`tensor: ${path} is ${d === null ? 'null' : typeof d}, expected a number`);
       out[k++] = d;
       return;
     }
@@ -149,11 +150,7 @@ function flatten(data: NestedArray, shape: readonly number[], out: TypedArray): 
  * @example tensor(new Float32Array(6), { shape: [2, 3] })
  */
 export function tensor(data: NestedArray | TypedArray | Tensor, options: TensorOptions = {}): Tensor {
-  const unknown = Object.keys(options).filter((k) => !['dtype', 'requiresGrad', 'shape'].includes(k));
-  if (unknown.length) throw new ValueError(`tensor: unknown option '${unknown[0]}' (known: dtype, requiresGrad, shape)`);
-  if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64') {
-    throw new ValueError(`tensor: dtype must be 'float32' or 'float64', got '${String(options.dtype)}'`);
-  }
+  checkOptions('tensor', options, ['dtype', 'requiresGrad', 'shape']);
   const requiresGrad = options.requiresGrad ?? false;
   if (data instanceof Tensor) {
     const t = data.to(options.dtype ?? data.dtype);
@@ -190,6 +187,16 @@ export function tensor(data: NestedArray | TypedArray | Tensor, options: TensorO
   return new Tensor(storage, inferred, requiresGrad);
 }
 
+/** Unknown option names and bad dtypes are errors, not silently ignored. */
+function checkOptions(op: string, options: object, known: readonly string[]): void {
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length) throw new ValueError(`${op}: unknown option '${unknown[0]}' (known: ${known.join(', ')})`);
+  const dtype = (options as { dtype?: unknown }).dtype;
+  if (dtype !== undefined && dtype !== 'float32' && dtype !== 'float64') {
+    throw new ValueError(`${op}: dtype must be 'float32' or 'float64', got '${String(dtype)}'`);
+  }
+}
+
 export interface FactoryOptions {
   dtype?: DType;
   requiresGrad?: boolean;
@@ -204,7 +211,13 @@ export interface RandomOptions extends FactoryOptions {
 
 /** A tensor filled with `value`. @example full([2, 2], 0.5) */
 export function full(shape: readonly number[], value: number, options: FactoryOptions = {}): Tensor {
-  const s = checkShape('full', shape);
+  checkOptions('full', options, ['dtype', 'requiresGrad']);
+  if (typeof value !== 'number') throw new ValueError(`full: value must be a number, got ${value === null ? 'null' : typeof value}`);
+  return filled('full', shape, value, options);
+}
+
+function filled(op: string, shape: readonly number[], value: number, options: FactoryOptions): Tensor {
+  const s = checkShape(op, shape);
   const data = allocate(options.dtype ?? 'float32', sizeOf(s));
   if (value !== 0) data.fill(value);
   return new Tensor(data, s, options.requiresGrad ?? false);
@@ -212,13 +225,17 @@ export function full(shape: readonly number[], value: number, options: FactoryOp
 
 /** @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], options: FactoryOptions = {}): Tensor {
-  return full(shape, 0, options);
+  checkOptions('zeros', options, ['dtype', 'requiresGrad']);
+  return filled('zeros', shape, 0, options);
 }
 
 /** @example ones([3]) */
 export function ones(shape: readonly number[], options: FactoryOptions = {}): Tensor {
-  return full(shape, 1, options);
+  checkOptions('ones', options, ['dtype', 'requiresGrad']);
+  return filled('ones', shape, 1, options);
 }
+
+const RANDOM_OPTIONS = ['dtype', 'requiresGrad', 'seed', 'random'] as const;
 
 function pickRandom(options: RandomOptions): Random {
   if (options.random) return options.random;
@@ -228,7 +245,8 @@ function pickRandom(options: RandomOptions): Random {
 
 /** Uniform in [0, 1). @example rand([2, 2], { seed: 1 }) */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
-  const t = zeros(shape, options);
+  checkOptions('rand', options, RANDOM_OPTIONS);
+  const t = filled('rand', shape, 0, options);
   const r = pickRandom(options);
   for (let i = 0; i < t.size; i++) t.data[i] = r.uniform();
   return t;
@@ -236,7 +254,8 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 
 /** Standard normal samples. @example randn([3], { seed: 7 }) */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
-  const t = zeros(shape, options);
+  checkOptions('randn', options, RANDOM_OPTIONS);
+  const t = filled('randn', shape, 0, options);
   const r = pickRandom(options);
   for (let i = 0; i < t.size; i++) t.data[i] = r.normal();
   return t;

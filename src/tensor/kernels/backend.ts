@@ -5,6 +5,7 @@
  * Arrays are row-major; every kernel writes its whole output (no accumulation unless stated).
  */
 import type { TypedArray } from '../dtype.js';
+import { ValueError } from '../errors.js';
 
 export interface Backend {
   readonly name: string;
@@ -36,7 +37,7 @@ export function backend(): Backend {
 /** Switches backend by name ('js', 'wasm', …); returns the previous one's name. */
 export function setBackend(name: string): string {
   const next = registry.get(name);
-  if (!next) throw new Error(`setBackend: unknown backend '${name}'; registered: ${[...registry.keys()].join(', ')}`);
+  if (!next) throw new ValueError(`setBackend: unknown backend '${name}'; registered: ${[...registry.keys()].join(', ')}`);
   const prev = backend().name;
   active = next;
   return prev;
