@@ -14,3 +14,4 @@ export { backend, setBackend, listBackends, registerBackend, type Backend } from
 export { noGrad, isGradEnabled, backward } from './autograd/graph.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export * from './ops/index.js';
+export * from './data/index.js';
