@@ -6,7 +6,7 @@ import { sumToShape } from './reduce.js';
 export { add, mul, div, pow, neg, exp, log, abs, sigmoid, tanh, relu, step, clamp } from './elementwise.js';
 export { sum, max, broadcastTo, sumToShape, type ReduceOptions } from './reduce.js';
 export { reshape, transpose } from './shape.js';
-export { matmul } from './matmul.js';
+export { matmul, linear } from './matmul.js';
 export { logSoftmax, softmax } from './softmax.js';
 export { sub, sqrt, mean, leakyRelu } from './compose.js';
 
@@ -15,7 +15,7 @@ installGradientHelpers(sumToShape, add);
 /** Primitives: they carry their own derivative. */
 export const PRIMITIVE_OPS = [
   'add', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'abs', 'sigmoid', 'tanh', 'relu', 'step', 'clamp',
-  'sum', 'max', 'broadcastTo', 'reshape', 'transpose', 'matmul', 'logSoftmax',
+  'sum', 'max', 'broadcastTo', 'reshape', 'transpose', 'matmul', 'linear', 'logSoftmax',
 ] as const;
 
 /** Compositions of primitives: no calculus of their own. */

@@ -38,4 +38,6 @@ export interface NetworkSpec {
   initValue?: number;
   /** Seed for initialisation (default 0). */
   seed?: number;
+  /** Element type of the parameters (default 'float32'). */
+  dtype?: 'float32' | 'float64';
 }

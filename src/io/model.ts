@@ -1,0 +1,93 @@
+/**
+ * The model file: versioned JSON holding the network spec with its weights, plus whatever the CLI
+ * adds (preprocessing statistics, label names, a training summary). Browser-safe: this file only
+ * turns models into text and back, validating everything on the way in so a truncated or edited
+ * file gives one clear error and never a half-built network. Reading and writing files is in
+ * src/io/model-file.ts (Node-only).
+ */
+import { DataError, ValueError } from '../tensor/errors.js';
+import { Network, validateSpec } from '../train/network.js';
+import type { NetworkSpec } from '../train/spec.js';
+
+export const MODEL_FORMAT = 'backprop-model';
+export const MODEL_VERSION = 1;
+
+export interface ModelFile {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  network: NetworkSpec;
+  /** The CLI's preprocessing (see src/data), applied by `predict` before the network. */
+  preprocessing?: Record<string, unknown>;
+  /** Free-form facts about training (epochs, final loss, dataset), for people and tools. */
+  metadata?: Record<string, unknown>;
+}
+
+export interface Model {
+  network: Network;
+  preprocessing?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+}
+
+/** The model as JSON text. @example const text = serializeModel({ network: net }); */
+export function serializeModel(model: Model): string {
+  const file: ModelFile = { format: MODEL_FORMAT, version: MODEL_VERSION, network: model.network.toJSON() };
+  if (model.preprocessing !== undefined) file.preprocessing = model.preprocessing;
+  if (model.metadata !== undefined) file.metadata = model.metadata;
+  return `${JSON.stringify(file, null, 1)}\n`;
+}
+
+/**
+ * Parses and validates model text (or a bare NetworkSpec, which explain/landscape accept too).
+ * `source` names the file in messages.
+ * @example const { network } = parseModel(text, 'model.json');
+ */
+export function parseModel(text: string, source = 'model'): Model {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    const detail = (err as Error).message.replace(/^JSON\.parse: /, '');
+    const hint = text.trim().length === 0 ? 'the file is empty' : `not valid JSON (${detail}); was it truncated or edited by hand?`;
+    throw new DataError(`${source}: ${hint}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new DataError(`${source}: expected a JSON object (a backprop model file or a network spec)`);
+  const obj = raw as Record<string, unknown>;
+  if (obj.format === undefined && 'layers' in obj) {
+    return { network: new Network(checkedSpec(obj, source, 'network spec')) };
+  }
+  if (obj.format !== MODEL_FORMAT) {
+    throw new DataError(`${source}: not a backprop model file (format is ${JSON.stringify(obj.format)}, expected "${MODEL_FORMAT}")`);
+  }
+  if (typeof obj.version !== 'number' || !Number.isInteger(obj.version) || obj.version < 1) {
+    throw new DataError(`${source}: missing or invalid format version ${JSON.stringify(obj.version)}`);
+  }
+  if (obj.version > MODEL_VERSION) {
+    throw new DataError(`${source}: written by a newer backprop (model format version ${obj.version}); this version reads up to ${MODEL_VERSION}. Upgrade backprop.`);
+  }
+  for (const k of Object.keys(obj)) {
+    if (!['format', 'version', 'network', 'preprocessing', 'metadata'].includes(k)) throw new DataError(`${source}: unknown field '${k}'`);
+  }
+  const spec = checkedSpec(obj.network, source, 'network');
+  for (const [i, l] of spec.layers.entries()) {
+    if (!l.weights || !l.bias) throw new DataError(`${source}: network.layers[${i}] has no ${!l.weights ? 'weights' : 'bias'}; a model file stores every parameter (truncated or edited?)`);
+  }
+  for (const k of ['preprocessing', 'metadata'] as const) {
+    if (obj[k] !== undefined && (obj[k] === null || typeof obj[k] !== 'object' || Array.isArray(obj[k]))) throw new DataError(`${source}: '${k}' must be an object`);
+  }
+  return {
+    network: new Network(spec),
+    preprocessing: obj.preprocessing as Record<string, unknown> | undefined,
+    metadata: obj.metadata as Record<string, unknown> | undefined,
+  };
+}
+
+function checkedSpec(value: unknown, source: string, where: string): NetworkSpec {
+  try {
+    return validateSpec(value, where);
+  } catch (err) {
+    if (err instanceof ValueError || err instanceof DataError || (err as Error).name === 'ShapeError') {
+      throw new DataError(`${source}: ${(err as Error).message}`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * 'backprop/node': everything in 'backprop' plus what needs Node (files). Importing it also adds
+ * `network.save(path)` and `Network.load(path)`, so the browser build never pulls in node:fs.
+ */
+import { Network } from './train/network.js';
+import { loadModel, saveModel } from './io/model-file.js';
+
+export * from './index.js';
+export { saveModel, loadModel, saveModelSync, loadModelSync, writeFileAtomic, writeFileAtomicSync } from './io/model-file.js';
+
+declare module './train/network.js' {
+  interface Network {
+    /** Saves this network as a model file, atomically. Available after importing 'backprop/node'. */
+    save(path: string): Promise<void>;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Network {
+    /** Loads a model file saved by save() (or the CLI). Available after importing 'backprop/node'. */
+    function load(path: string): Promise<Network>;
+  }
+}
+
+Network.prototype.save = function (this: Network, path: string): Promise<void> {
+  return saveModel(path, { network: this });
+};
+(Network as unknown as { load: (path: string) => Promise<Network> }).load = async (path: string) => (await loadModel(path)).network;

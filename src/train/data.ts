@@ -1,0 +1,111 @@
+/**
+ * Turning the many accepted shapes of training data (nested arrays, class indices, typed arrays,
+ * Tensors) into 2-D/1-D tensors once, up front, with errors that say which row is wrong; and
+ * gathering mini-batches into reused buffers so an epoch allocates nothing per batch but the graph.
+ */
+import { Tensor, tensor } from '../tensor/tensor.js';
+import { allocate, type DType, type TypedArray } from '../tensor/dtype.js';
+import { DataError, ShapeError, fmtShape } from '../tensor/errors.js';
+
+export type InputData = number[][] | Tensor;
+export type TargetData = number[][] | number[] | Tensor;
+
+/** Checks and converts inputs to a 2-D tensor [n, width]. */
+export function toInputTensor(what: string, x: InputData, width: number | null, dtype: DType): Tensor {
+  if (x instanceof Tensor) {
+    if (x.rank !== 2) throw new ShapeError(`${what}: expected a 2-D tensor [rows, features], got shape ${fmtShape(x.shape)}`);
+    if (width !== null && x.shape[1] !== width) {
+      throw new ShapeError(`${what}: rows have ${x.shape[1]} features, expected ${width} (the network's inputs)`);
+    }
+    checkFinite(what, x.data, x.shape[1]);
+    return x.dtype === dtype ? x : x.to(dtype);
+  }
+  if (!Array.isArray(x)) throw new DataError(`${what}: expected number[][] or a 2-D Tensor, got ${typeof x}`);
+  const w = width ?? (Array.isArray(x[0]) ? x[0].length : 0);
+  const data = allocate(dtype, x.length * w);
+  for (let i = 0; i < x.length; i++) {
+    const row = x[i];
+    if (!Array.isArray(row)) throw new DataError(`${what}: row ${i} is ${typeof row}, expected an array of ${w} numbers`);
+    if (row.length !== w) throw new ShapeError(`${what}: row ${i} has ${row.length} values, expected ${w}${width !== null ? " (the network's inputs)" : ' (like row 0)'}`);
+    for (let j = 0; j < w; j++) {
+      const v = row[j];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`${what}: row ${i}, column ${j} is ${String(v)}; every value must be a finite number`);
+      data[i * w + j] = v;
+    }
+  }
+  return tensor(data, { shape: [x.length, w] });
+}
+
+/**
+ * Targets as a tensor: [n, outputs] values, or [n] class indices when `classIndices` (crossEntropy).
+ * A plain number[] for a one-output network becomes [n, 1].
+ */
+export function toTargetTensor(what: string, y: TargetData, rows: number, outputs: number, classIndices: boolean, dtype: DType): Tensor {
+  let t: Tensor;
+  if (y instanceof Tensor) t = y.dtype === dtype ? y : y.to(dtype);
+  else if (Array.isArray(y) && (y.length === 0 || !Array.isArray(y[0]))) {
+    const flat = y as number[];
+    const data = allocate(dtype, flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      if (typeof flat[i] !== 'number') throw new DataError(`${what}: target ${i} is ${typeof flat[i]}, expected a number`);
+      data[i] = flat[i];
+    }
+    t = new Tensor(data, [flat.length]);
+  } else t = toInputTensor(what, y as number[][], null, dtype);
+  if (t.shape[0] !== rows) throw new ShapeError(`${what}: ${t.shape[0]} targets for ${rows} input rows`);
+  checkFinite(what, t.data, t.rank === 2 ? t.shape[1] : 1);
+  if (t.rank === 1) {
+    if (classIndices) {
+      for (let i = 0; i < t.size; i++) {
+        const c = t.data[i];
+        if (!Number.isInteger(c) || c < 0 || c >= outputs) throw new DataError(`${what}: target ${i} is ${c}, expected a class index 0..${outputs - 1}`);
+      }
+      return t;
+    }
+    if (outputs !== 1) throw new ShapeError(`${what}: got one number per row but the network has ${outputs} outputs; give rows of ${outputs} numbers`);
+    return new Tensor(t.data, [rows, 1]);
+  }
+  if (t.rank !== 2 || t.shape[1] !== outputs) {
+    throw new ShapeError(`${what}: targets have shape ${fmtShape(t.shape)}, expected [${rows}, ${outputs}] (one value per output)${classIndices ? ' or class indices [' + rows + ']' : ''}`);
+  }
+  return t;
+}
+
+function checkFinite(what: string, d: TypedArray, width: number): void {
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      throw new DataError(`${what}: row ${Math.floor(i / width)}, column ${i % width} is ${d[i]}; every value must be a finite number`);
+    }
+  }
+}
+
+/** Copies rows `indices[start..end)` of a [n, width] (or [n]) tensor into a batch tensor, reusing `cache`. */
+export class BatchGatherer {
+  private buffer: TypedArray | null = null;
+  constructor(private readonly source: Tensor) {}
+
+  gather(indices: ArrayLike<number>, start: number, end: number): Tensor {
+    const src = this.source;
+    const width = src.rank === 2 ? src.shape[1] : 1;
+    const rows = end - start;
+    if (start === 0 && end === src.shape[0] && isIdentity(indices, rows)) return src;
+    if (this.buffer === null || this.buffer.length !== rows * width) this.buffer = allocate(src.dtype, rows * width);
+    const out = this.buffer;
+    const sd = src.data;
+    for (let r = 0; r < rows; r++) {
+      const from = indices[start + r] * width;
+      for (let j = 0; j < width; j++) out[r * width + j] = sd[from + j];
+    }
+    return new Tensor(out, src.rank === 2 ? [rows, width] : [rows]);
+  }
+}
+
+function isIdentity(indices: ArrayLike<number>, n: number): boolean {
+  for (let i = 0; i < n; i++) if (indices[i] !== i) return false;
+  return true;
+}
+
+/** Rows of a tensor by index (a copy). */
+export function selectRows(t: Tensor, indices: readonly number[]): Tensor {
+  return new BatchGatherer(t).gather(indices, 0, indices.length).clone();
+}
