@@ -1,0 +1,64 @@
+/**
+ * Adagrad as PyTorch's torch.optim.Adagrad: each element's step is divided by the root of the sum of
+ * all its squared gradients so far, so often-updated weights slow down; optional learning-rate decay
+ * (lr / (1 + (t − 1)·lrDecay)), L2 weight decay and a starting value for the sum. eps 1e-10.
+ */
+import type { TypedArray } from '../tensor/dtype.js';
+import { checkLr, checkRange, Optimizer, zerosLike, type Params } from './optimizer.js';
+
+export type AdagradHyper = { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number };
+export type AdagradOptions = Partial<AdagradHyper>;
+export type AdagradState = { step: number; sum: TypedArray };
+
+export const ADAGRAD_DEFAULTS: Readonly<AdagradHyper> = Object.freeze({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 });
+
+export function validateAdagrad(h: AdagradHyper, owner: string): void {
+  checkLr(owner, h.lr);
+  checkRange(owner, 'lrDecay', 'lrDecay value', h.lrDecay, 0);
+  checkRange(owner, 'weightDecay', 'weightDecay value', h.weightDecay, 0);
+  checkRange(owner, 'initialAccumulatorValue', 'initialAccumulatorValue value', h.initialAccumulatorValue, 0);
+  checkRange(owner, 'eps', 'epsilon value', h.eps, 0);
+}
+
+export function adagradInit(param: TypedArray, h: AdagradHyper): AdagradState {
+  const sum = zerosLike(param);
+  if (h.initialAccumulatorValue !== 0) sum.fill(h.initialAccumulatorValue);
+  return { step: 0, sum };
+}
+
+/**
+ * One Adagrad step in place (t = ++state.step):
+ *   g = grad + weightDecay·p;  S += g²;  p −= lr/(1 + (t − 1)·lrDecay) · g/(√S + eps)
+ * @example adagradUpdate(w.data, w.grad!.data, adagradInit(w.data, ADAGRAD_DEFAULTS), ADAGRAD_DEFAULTS)
+ */
+export function adagradUpdate(param: TypedArray, grad: ArrayLike<number>, state: AdagradState, h: AdagradHyper): void {
+  const { eps, weightDecay } = h;
+  const t = ++state.step;
+  const clr = h.lr / (1 + (t - 1) * h.lrDecay);
+  const s = state.sum;
+  const n = param.length;
+  for (let i = 0; i < n; i++) {
+    const g = grad[i] + weightDecay * param[i];
+    const si = s[i] + g * g;
+    s[i] = si;
+    param[i] -= (clr * g) / (Math.sqrt(si) + eps);
+  }
+}
+
+/**
+ * Adagrad (Duchi et al.) with PyTorch's defaults: lr 1e-2, eps 1e-10.
+ * @example const opt = new Adagrad(model.parameters(), { lr: 0.1 })
+ */
+export class Adagrad extends Optimizer<AdagradHyper, AdagradState> {
+  constructor(params: Params<AdagradOptions>, options: AdagradOptions = {}) {
+    super(params, options, { name: 'Adagrad', defaults: ADAGRAD_DEFAULTS, validate: validateAdagrad });
+  }
+
+  protected init(param: TypedArray, h: AdagradHyper): AdagradState {
+    return adagradInit(param, h);
+  }
+
+  protected update(param: TypedArray, grad: TypedArray, state: AdagradState, h: AdagradHyper): void {
+    adagradUpdate(param, grad, state, h);
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * The optimizer base: it does all the bookkeeping (parameter groups, checked hyper-parameters, lazily
+ * created per-parameter state, zeroGrad, skipping parameters without a gradient, the JSON state dict,
+ * the learning rate) so that each optimizer writes only its update rule, a plain function over typed
+ * arrays. Guarantees: step() builds no autograd graph and allocates nothing beyond first-step state;
+ * stateDict() → JSON → loadStateDict() continues training bit-identically.
+ */
+import type { TypedArray } from '../tensor/dtype.js';
+import { ShapeError, ValueError } from '../tensor/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** Every optimizer's hyper-parameters include a learning rate. */
+export type Hyper = { lr: number };
+/** Every optimizer's per-parameter state counts its steps; the rest is numbers and typed arrays. */
+export type ParamState = { step: number };
+/** A group of parameters sharing hyper-parameters (PyTorch's param_groups entries). */
+export type ParamGroup<H extends Hyper = Hyper> = H & { params: Tensor[] };
+/** What the constructor accepts for a group: its parameters plus any options that differ. */
+export type ParamGroupInput<O = object> = O & { params: Iterable<Tensor> };
+/** Parameters (model.parameters()) or parameter groups with options of their own. */
+export type Params<O = object> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
+
+type JSONValue = number | boolean | null | number[];
+/** The JSON-able state of an optimizer: numbers and arrays of numbers only. */
+export interface OptimizerStateDict {
+  /** The class it came from ('SGD', 'Adam', …); loading into another class is an error. */
+  optimizer: string;
+  /** Each group's hyper-parameters, and its parameters as positions in the flat parameter list. */
+  paramGroups: Array<Record<string, JSONValue> & { params: number[] }>;
+  /** One entry per parameter, in group order: its state, or null if it has not been stepped yet. */
+  state: Array<Record<string, JSONValue> | null>;
+}
+
+/** What a subclass hands to the base: its name, its defaults (their keys are the known options), its checks. */
+export interface OptimizerConfig<H extends Hyper> {
+  name: string;
+  defaults: H;
+  /** Throws a ValueError naming `owner` and the offending option. */
+  validate(hyper: H, owner: string): void;
+}
+
+export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = ParamState> {
+  /** The class name used in messages and state dicts ('SGD', 'Adam', …). */
+  readonly name: string;
+  /** The constructor's options merged over the class defaults; new groups start from these. */
+  readonly defaults: Readonly<H>;
+  readonly paramGroups: ParamGroup<H>[] = [];
+  private readonly states = new Map<Tensor, S>();
+  private readonly config: OptimizerConfig<H>;
+
+  protected constructor(params: Params<Partial<H>>, options: Partial<H>, config: OptimizerConfig<H>) {
+    this.name = config.name;
+    this.config = config;
+    this.defaults = this.resolve(options, config.defaults, `${this.name}`, []);
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ValueError(`${this.name}: params must be an iterable of Tensors (model.parameters()) or of parameter groups, got ${describe(params)}`);
+    }
+    const items = [...(params as Iterable<unknown>)];
+    if (items.length === 0) throw new ValueError(`${this.name}: got an empty parameter list; pass the model's parameters, e.g. model.parameters()`);
+    if (items[0] instanceof Tensor) {
+      this.addGroup({ params: items as Tensor[] } as unknown as ParamGroupInput<Partial<H>>, true);
+    } else {
+      items.forEach((g, i) => {
+        if (g === null || typeof g !== 'object' || !('params' in g)) {
+          throw new ValueError(`${this.name}: params[${i}] is ${describe(g)}; pass either Tensors or parameter groups { params, ...options }, not a mix`);
+        }
+        this.addGroup(g as ParamGroupInput<Partial<H>>, false);
+      });
+    }
+  }
+
+  /** Creates the state of one parameter, the first time it is stepped. */
+  protected abstract init(param: TypedArray, hyper: H): S;
+  /** The update rule: one in-place step of `param` given `grad`. */
+  protected abstract update(param: TypedArray, grad: TypedArray, state: S, hyper: H): void;
+
+  /**
+   * Adds parameters with their own options (defaults for the rest), e.g. a smaller rate for a layer.
+   * @example opt.addParamGroup({ params: head.parameters(), lr: 1e-4 })
+   */
+  addParamGroup(group: ParamGroupInput<Partial<H>>): void {
+    this.addGroup(group, false);
+  }
+
+  /** `flat`: the constructor got plain Tensors, so messages say params[i] as the caller wrote it. */
+  private addGroup(group: ParamGroupInput<Partial<H>>, flat: boolean): void {
+    const where = `paramGroups[${this.paramGroups.length}]`;
+    const { params, ...options } = group;
+    const hyper = this.resolve(options as unknown as Partial<H>, this.defaults, `${this.name}: ${where}`, ['params']);
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ValueError(`${this.name}: ${where}.params must be an iterable of Tensors, got ${describe(params)}`);
+    }
+    const list = [...(params as Iterable<unknown>)];
+    if (list.length === 0) throw new ValueError(`${this.name}: ${where} has an empty parameter list`);
+    const seen = new Map<Tensor, string>();
+    this.paramGroups.forEach((g, gi) => g.params.forEach((p, i) => seen.set(p, `paramGroups[${gi}].params[${i}]`)));
+    list.forEach((p, i) => {
+      const here = flat ? `params[${i}]` : `${where}.params[${i}]`;
+      if (!(p instanceof Tensor)) throw new ValueError(`${this.name}: ${here} is ${describe(p)}, expected a Tensor (a model's parameters())`);
+      if (p.gradFn !== null) {
+        throw new ValueError(`${this.name}: ${here} was computed by '${p.gradFn.op}', not a leaf tensor; optimise the parameters it was computed from`);
+      }
+      const before = seen.get(p);
+      if (before !== undefined) throw new ValueError(`${this.name}: ${here} is the same tensor as ${before}; pass each parameter once`);
+      seen.set(p, here);
+    });
+    this.paramGroups.push({ ...hyper, params: list as Tensor[] });
+  }
+
+  /** Sets every parameter's gradient to null (PyTorch's zero_grad(set_to_none=True)). @example opt.zeroGrad() */
+  zeroGrad(): void {
+    for (let g = 0; g < this.paramGroups.length; g++) {
+      const ps = this.paramGroups[g].params;
+      for (let i = 0; i < ps.length; i++) ps[i].grad = null;
+    }
+  }
+
+  /**
+   * One update of every parameter that has a gradient (those whose grad is null are skipped).
+   * @example loss.backward(); opt.step(); opt.zeroGrad();
+   */
+  step(): void {
+    for (let g = 0; g < this.paramGroups.length; g++) {
+      const group = this.paramGroups[g];
+      const ps = group.params;
+      for (let i = 0; i < ps.length; i++) {
+        const p = ps[i];
+        const grad = p.grad;
+        if (grad === null) continue;
+        if (grad.data.length !== p.data.length) {
+          throw new ShapeError(`${this.name}.step: paramGroups[${g}].params[${i}] has ${p.data.length} elements but its grad has ${grad.data.length}; a gradient must match its parameter's shape`);
+        }
+        let state = this.states.get(p);
+        if (state === undefined) {
+          state = this.init(p.data, group);
+          this.states.set(p, state);
+        }
+        this.update(p.data, grad.data, state, group);
+      }
+    }
+  }
+
+  /** The first group's learning rate. @example opt.learningRate // 0.001 */
+  get learningRate(): number {
+    return this.paramGroups[0].lr;
+  }
+
+  /** Sets every group's learning rate (write paramGroups[i].lr for one group). @example opt.learningRate /= 2 */
+  set learningRate(lr: number) {
+    checkLr(this.name, lr);
+    for (const g of this.paramGroups) g.lr = lr;
+  }
+
+  /** Per-parameter state, created on a parameter's first step. @example opt.state.get(w)?.step */
+  get state(): ReadonlyMap<Tensor, S> {
+    return this.states;
+  }
+
+  /**
+   * Hyper-parameters and per-parameter state as plain JSON-able data (typed arrays become number
+   * arrays; float32 and float64 values survive JSON exactly).
+   * @example const saved = JSON.stringify(opt.stateDict())
+   */
+  stateDict(): OptimizerStateDict {
+    let k = 0;
+    const paramGroups = this.paramGroups.map((g) => {
+      const out: Record<string, JSONValue> = {};
+      for (const key of Object.keys(this.defaults)) out[key] = toJSONValue((g as Record<string, unknown>)[key]);
+      return { ...out, params: g.params.map(() => k++) };
+    });
+    const state = this.paramGroups.flatMap((g) =>
+      g.params.map((p) => {
+        const s = this.states.get(p);
+        if (s === undefined) return null;
+        const out: Record<string, JSONValue> = {};
+        for (const [key, v] of Object.entries(s)) out[key] = toJSONValue(v);
+        return out;
+      }),
+    );
+    return { optimizer: this.name, paramGroups, state };
+  }
+
+  /**
+   * Restores hyper-parameters and state saved by stateDict(), for the same parameters in the same
+   * order. Everything is checked before anything changes, so a bad dict leaves the optimizer as it was.
+   * @example opt.loadStateDict(JSON.parse(saved))
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const at = `${this.name}.loadStateDict`;
+    if (dict === null || typeof dict !== 'object') throw new ValueError(`${at}: expected an object from stateDict(), got ${describe(dict)}`);
+    if (dict.optimizer !== this.name) {
+      throw new ValueError(`${at}: this state was saved by ${JSON.stringify(dict.optimizer)}, not ${this.name}; load it into a ${String(dict.optimizer)}`);
+    }
+    if (!Array.isArray(dict.paramGroups) || dict.paramGroups.length !== this.paramGroups.length) {
+      const n = Array.isArray(dict.paramGroups) ? dict.paramGroups.length : describe(dict.paramGroups);
+      throw new ValueError(`${at}: paramGroups has ${n} groups, this optimizer has ${this.paramGroups.length}`);
+    }
+    const total = this.paramGroups.reduce((n, g) => n + g.params.length, 0);
+    if (!Array.isArray(dict.state) || dict.state.length !== total) {
+      const n = Array.isArray(dict.state) ? dict.state.length : describe(dict.state);
+      throw new ValueError(`${at}: state has ${n} entries, this optimizer has ${total} parameters`);
+    }
+    const hypers = dict.paramGroups.map((saved, gi) => {
+      const where = `${at}: paramGroups[${gi}]`;
+      if (saved === null || typeof saved !== 'object') throw new ValueError(`${where} is ${describe(saved)}, expected an object`);
+      const { params, ...options } = saved;
+      const mine = this.paramGroups[gi];
+      if (!Array.isArray(params) || params.length !== mine.params.length) {
+        throw new ValueError(`${where}.params has ${Array.isArray(params) ? params.length : describe(params)} parameters, this group has ${mine.params.length}`);
+      }
+      const current: Partial<H> = {};
+      for (const key of Object.keys(this.defaults)) (current as Record<string, unknown>)[key] = (mine as Record<string, unknown>)[key];
+      const copied = Object.fromEntries(Object.entries(options).map(([key, v]) => [key, Array.isArray(v) ? [...v] : v]));
+      return this.resolve(copied as Partial<H>, { ...current } as H, where, []);
+    });
+    const states: Array<[Tensor, S | null]> = [];
+    let k = 0;
+    this.paramGroups.forEach((g, gi) =>
+      g.params.forEach((p) => {
+        const saved = dict.state[k];
+        const where = `${at}: state[${k}]`;
+        k++;
+        if (saved === null) return states.push([p, null]);
+        if (typeof saved !== 'object' || Array.isArray(saved)) throw new ValueError(`${where} is ${describe(saved)}, expected an object or null`);
+        states.push([p, this.restoreState(saved, p.data, hypers[gi], where)]);
+      }),
+    );
+    this.paramGroups.forEach((g, gi) => Object.assign(g, hypers[gi]));
+    this.states.clear();
+    for (const [p, s] of states) if (s !== null) this.states.set(p, s);
+  }
+
+  /** Rebuilds one parameter's state from JSON, shaped like a fresh init(): same keys, same sizes. */
+  private restoreState(saved: Record<string, unknown>, param: TypedArray, hyper: H, where: string): S {
+    const fresh = this.init(param, hyper) as Record<string, unknown>;
+    for (const key of Object.keys(saved)) {
+      if (!(key in fresh)) throw new ValueError(`${where} has an unknown field '${key}' (known: ${Object.keys(fresh).join(', ')})`);
+    }
+    for (const key of Object.keys(fresh)) {
+      const v = saved[key];
+      if (v === undefined) throw new ValueError(`${where} lacks the field '${key}'`);
+      if (v === null) {
+        fresh[key] = null;
+      } else if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new ValueError(`${where}.${key} is ${v}, expected a finite number`);
+        fresh[key] = v;
+      } else if (Array.isArray(v)) {
+        if (v.length !== param.length) throw new ValueError(`${where}.${key} has ${v.length} values, expected ${param.length} (the parameter's size)`);
+        const arr = param instanceof Float64Array ? new Float64Array(v.length) : new Float32Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ValueError(`${where}.${key}[${i}] is ${describe(v[i])}, expected a finite number`);
+          arr[i] = v[i];
+        }
+        fresh[key] = arr;
+      } else {
+        throw new ValueError(`${where}.${key} is ${describe(v)}, expected a number, an array of numbers or null`);
+      }
+    }
+    if (!Number.isInteger(fresh.step) || (fresh.step as number) < 0) throw new ValueError(`${where}.step is ${describe(fresh.step)}, expected a whole number >= 0`);
+    return fresh as S;
+  }
+
+  /** Rejects unknown option names, merges options over `base`, and runs the subclass's checks. */
+  private resolve(options: Partial<H>, base: H, owner: string, extra: string[]): H {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new ValueError(`${owner}: options must be an object such as { lr: 0.01 }, got ${describe(options)}`);
+    }
+    const known = Object.keys(base);
+    for (const key of Object.keys(options)) {
+      if (known.includes(key) || extra.includes(key)) continue;
+      const hint = key === 'learningRate' || key === 'learning_rate' ? "; the optimizer classes call the learning rate 'lr'" : '';
+      throw new ValueError(`${owner}: unknown option '${key}' (known: ${[...extra, ...known].join(', ')})${hint}`);
+    }
+    const merged = { ...base } as H;
+    for (const [key, v] of Object.entries(options)) if (v !== undefined) (merged as Record<string, unknown>)[key] = v;
+    this.config.validate(merged, owner);
+    return merged;
+  }
+}
+
+function toJSONValue(v: unknown): JSONValue {
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array) return Array.from(v as ArrayLike<number>);
+  throw new ValueError(`stateDict: cannot store a value of type ${typeof v}`);
+}
+
+/** How a bad value reads in a message: numbers as written, strings quoted, the rest by kind. */
+export function describe(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || v === undefined || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map(describe).join(', ')}]`;
+  if (v instanceof Tensor) return `a Tensor of shape [${v.shape.join(', ')}]`;
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/** Fresh zeros of the same dtype and length, for state buffers. */
+export function zerosLike(a: TypedArray): TypedArray {
+  return a instanceof Float64Array ? new Float64Array(a.length) : new Float32Array(a.length);
+}
+
+// Checks shared by the optimizers, worded as PyTorch words them so its users recognise them.
+
+/** `Invalid learning rate: -1`. */
+export function checkLr(owner: string, lr: unknown): void {
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+    throw new ValueError(`${owner}: Invalid learning rate: ${describe(lr)} (lr must be a finite number >= 0, e.g. 0.01)`);
+  }
+}
+
+/** `Invalid <label>: v` unless v is a finite number in [min, max] (or [min, max) when maxOpen). */
+export function checkRange(owner: string, key: string, label: string, v: unknown, min: number, max = Infinity, maxOpen = false): void {
+  const ok = typeof v === 'number' && Number.isFinite(v) && v >= min && (maxOpen ? v < max : v <= max);
+  if (!ok) {
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}${maxOpen ? ')' : ']'}`;
+    throw new ValueError(`${owner}: Invalid ${label}: ${describe(v)} (${key} must be a finite number ${range})`);
+  }
+}
+
+export function checkBoolean(owner: string, key: string, v: unknown): void {
+  if (typeof v !== 'boolean') throw new ValueError(`${owner}: ${key} must be true or false, got ${describe(v)}`);
+}

@@ -1,0 +1,81 @@
+/**
+ * RMSProp as PyTorch's torch.optim.RMSprop: a running mean of squared gradients scales each step, eps
+ * is added outside the square root (1e-8; Keras adds 1e-7 and defaults rho to 0.9), with optional
+ * momentum, the centered variant (divides by an estimate of the variance instead) and L2 weight decay.
+ */
+import type { TypedArray } from '../tensor/dtype.js';
+import { checkBoolean, checkLr, checkRange, Optimizer, zerosLike, type Params } from './optimizer.js';
+
+export type RMSPropHyper = { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean };
+export type RMSPropOptions = Partial<RMSPropHyper>;
+/** momentumBuffer exists only with momentum > 0, gradAvg only when centered (both start at zero). */
+export type RMSPropState = { step: number; squareAvg: TypedArray; momentumBuffer: TypedArray | null; gradAvg: TypedArray | null };
+
+export const RMSPROP_DEFAULTS: Readonly<RMSPropHyper> = Object.freeze({ lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false });
+
+export function validateRMSProp(h: RMSPropHyper, owner: string): void {
+  checkLr(owner, h.lr);
+  checkRange(owner, 'eps', 'epsilon value', h.eps, 0);
+  checkRange(owner, 'momentum', 'momentum value', h.momentum, 0);
+  checkRange(owner, 'weightDecay', 'weightDecay value', h.weightDecay, 0);
+  // PyTorch only asks alpha >= 0; above 1 the running mean gets negative weights and √ gives NaN.
+  checkRange(owner, 'alpha', 'alpha value', h.alpha, 0, 1);
+  checkBoolean(owner, 'centered', h.centered);
+}
+
+export function rmspropInit(param: TypedArray): RMSPropState {
+  return { step: 0, squareAvg: zerosLike(param), momentumBuffer: null, gradAvg: null };
+}
+
+/**
+ * One RMSProp step in place:
+ *   g = grad + weightDecay·p;  s = α·s + (1 − α)·g²;  d = √s + eps   (centered: ḡ = α·ḡ + (1 − α)·g, d = √(s − ḡ²) + eps)
+ *   p −= lr·g/d, or with momentum b = momentum·b + g/d and p −= lr·b
+ * @example rmspropUpdate(w.data, w.grad!.data, rmspropInit(w.data), RMSPROP_DEFAULTS)
+ */
+export function rmspropUpdate(param: TypedArray, grad: ArrayLike<number>, state: RMSPropState, h: RMSPropHyper): void {
+  const { lr, alpha, eps, weightDecay, momentum } = h;
+  const s = state.squareAvg;
+  const avg = h.centered ? (state.gradAvg ??= zerosLike(param)) : null;
+  const buf = momentum > 0 ? (state.momentumBuffer ??= zerosLike(param)) : null;
+  const n = param.length;
+  for (let i = 0; i < n; i++) {
+    const g = grad[i] + weightDecay * param[i];
+    const si = alpha * s[i] + (1 - alpha) * g * g;
+    s[i] = si;
+    let variance = si;
+    if (avg !== null) {
+      const gi = avg[i] + (1 - alpha) * (g - avg[i]);
+      avg[i] = gi;
+      // NOTE: rounding can make s − ḡ² slightly negative where it is truly ~0; clamp so √ never gives NaN.
+      variance = Math.max(si - gi * gi, 0);
+    }
+    const scaled = g / (Math.sqrt(variance) + eps);
+    if (buf !== null) {
+      const b = momentum * buf[i] + scaled;
+      buf[i] = b;
+      param[i] -= lr * b;
+    } else {
+      param[i] -= lr * scaled;
+    }
+  }
+  state.step++;
+}
+
+/**
+ * RMSProp (Hinton) with PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8.
+ * @example const opt = new RMSProp(model.parameters(), { lr: 1e-3, centered: true })
+ */
+export class RMSProp extends Optimizer<RMSPropHyper, RMSPropState> {
+  constructor(params: Params<RMSPropOptions>, options: RMSPropOptions = {}) {
+    super(params, options, { name: 'RMSProp', defaults: RMSPROP_DEFAULTS, validate: validateRMSProp });
+  }
+
+  protected init(param: TypedArray): RMSPropState {
+    return rmspropInit(param);
+  }
+
+  protected update(param: TypedArray, grad: TypedArray, state: RMSPropState, h: RMSPropHyper): void {
+    rmspropUpdate(param, grad, state, h);
+  }
+}
