@@ -21,3 +21,4 @@ export { Network, validateSpec, type LearnOptions } from './train/network.js';
 export { ACTIVATIONS, LOSSES, INITS, type NetworkSpec, type LayerSpec, type ActivationName, type LossName, type InitName } from './train/spec.js';
 export { serializeModel, parseModel, MODEL_FORMAT, MODEL_VERSION, type Model, type ModelFile } from './io/model.js';
 export * from './data/index.js';
+export * from './explain/index.js';

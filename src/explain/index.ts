@@ -1,0 +1,14 @@
+/**
+ * The explainer, browser-safe: traces of one forward/backward pass with every number, their text and
+ * Markdown renderings, gradient checks, expression graphs and loss landscapes. The CLI and the
+ * playground render the same plain-data traces.
+ */
+export { explain, neuronNames, type ExplainOptions, type Trace, type StepTrace, type LayerTrace, type NeuronTrace, type ParamTrace, type Factor, type SumTerm, type FeedTerm, type OutputLossTrace } from './trace.js';
+export { renderText, renderMarkdown } from './render.js';
+export { fmt, roundSig } from './format.js';
+export { resolveSpec, listParams, findParam, lossAndGradient, type FullSpec, type NetworkLike, type ParamRef, type Samples } from './netmath.js';
+export { engineGradient, engineLoss } from './engine.js';
+export {
+  checkGradients, gradcheckNetwork, perturbationTable, renderGradcheckText, renderGradcheckMarkdown, renderPerturbationText, renderPerturbationMarkdown,
+  type GradientCheckOptions, type GradientCheckReport, type GradientCheckRow, type PerturbationTable, type PerturbationRow,
+} from './gradcheck.js';

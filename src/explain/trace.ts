@@ -1,0 +1,246 @@
+/**
+ * explain(): one sample through a network, forward and backward, with every number a person would
+ * write down when working backpropagation by hand (seed 004's 2-2-2 example is the model): the
+ * weighted sums written out, z, a = f(z), the loss and ∂L/∂y, each neuron's δ, each parameter's
+ * gradient as the product of its chain-rule factors, and old → new for a learning rate.
+ * The trace is plain data (JSON-able); src/explain/render.ts turns it into text or Markdown.
+ */
+import type { ActivationName, LossName, NetworkSpec } from '../train/spec.js';
+import { ValueError } from '../tensor/errors.js';
+import { checkDigits, fmt, fmtFactor } from './format.js';
+import {
+  activationDerivative, backward, cloneSpec, derivativeFormula, forward, fusedOutput, lossDerivativeFormula, lossDivisor,
+  lossFormula, lossTerms, normalizeTarget, resolveSpec, sampleLoss, toNetworkSpec, type FullSpec, type NetworkLike,
+} from './netmath.js';
+
+export interface ExplainOptions {
+  /** η in w ← w − η·∂L/∂w (default 0.1). */
+  learningRate?: number;
+  /** Overrides the network's loss (default: the spec's, else 'mse'). */
+  loss?: LossName;
+  /** How many update steps to trace on the same sample (default 1). */
+  steps?: number;
+  /** Significant digits of the written-out sums (default 4); the numbers themselves stay exact. */
+  digits?: number;
+}
+
+/** One term w·input of a weighted sum. */
+export interface SumTerm {
+  param: string;
+  weight: number;
+  from: string;
+  input: number;
+  product: number;
+}
+
+/** One neuron of a gradient sum ∂L/∂a = Σ δ·w over the neurons this one feeds. */
+export interface FeedTerm {
+  to: string;
+  delta: number;
+  weight: number;
+  product: number;
+}
+
+export interface NeuronTrace {
+  /** x1…, h1… (hK_J with several hidden layers), y1… for outputs. */
+  name: string;
+  layer: number;
+  index: number;
+  terms: SumTerm[];
+  bias: number;
+  biasParam: string;
+  /** The weighted sum written out, e.g. '0.1·0.5 + (-0.2)·(-0.5) + 0.01'. */
+  sum: string;
+  z: number;
+  a: number;
+  /** ∂L/∂a. */
+  dLda: number;
+  /** How ∂L/∂a was summed from the next layer (null for outputs: it comes from the loss). */
+  dLdaTerms: FeedTerm[] | null;
+  /** ∂a/∂z = f'(z) (null for softmax, and for a fused output pair, whose δ = y − t directly). */
+  dadz: number | null;
+  /** δ = ∂L/∂z. */
+  delta: number;
+}
+
+export interface LayerTrace {
+  index: number;
+  role: 'hidden' | 'output';
+  activation: ActivationName;
+  /** f'(z) as a formula, e.g. 'a(1 − a)'. */
+  derivative: string;
+  neurons: NeuronTrace[];
+}
+
+export interface OutputLossTrace {
+  name: string;
+  y: number;
+  t: number;
+  /** This output's term of the loss before averaging, e.g. (y − t)². */
+  term: number;
+  dLdy: number;
+}
+
+/** One chain-rule factor, e.g. { symbol: '∂y1/∂z', value: 0.2031 }. */
+export interface Factor {
+  symbol: string;
+  value: number;
+}
+
+export interface ParamTrace {
+  /** 'layers.1.weight[0][0]' (from input 0 to neuron 0 of layer 1). */
+  param: string;
+  /** 'w(h1→y1)' or 'b(y1)'. */
+  label: string;
+  /** Their product is the gradient. */
+  factors: Factor[];
+  gradient: number;
+  before: number;
+  after: number;
+}
+
+export interface StepTrace {
+  step: number;
+  layers: LayerTrace[];
+  outputs: OutputLossTrace[];
+  loss: number;
+  params: ParamTrace[];
+  /** The outputs and loss on the same sample once every parameter has been updated. */
+  outputsAfter: number[];
+  lossAfter: number;
+}
+
+export interface Trace {
+  kind: 'backprop-trace';
+  version: 1;
+  network: NetworkSpec;
+  inputNames: string[];
+  input: number[];
+  target: number[];
+  loss: LossName;
+  lossFormula: string;
+  lossDerivative: string;
+  /** Set when the output layer and loss are computed fused (then the output δ is y − t). */
+  fused: 'sigmoid-bce' | 'softmax-crossEntropy' | null;
+  learningRate: number;
+  digits: number;
+  steps: StepTrace[];
+  /** The network after the last step's update. */
+  updated: NetworkSpec;
+}
+
+/** Names of every neuron: x for inputs, h for hidden layers, y for outputs (1-based). */
+export function neuronNames(s: FullSpec): string[][] {
+  const hidden = s.layers.length - 1;
+  return [
+    Array.from({ length: s.inputs }, (_, i) => `x${i + 1}`),
+    ...s.layers.map((l, k) =>
+      Array.from({ length: l.units }, (_, j) => (k === s.layers.length - 1 ? `y${j + 1}` : hidden === 1 ? `h${j + 1}` : `h${k + 1}_${j + 1}`)),
+    ),
+  ];
+}
+
+function traceStep(s: FullSpec, x: readonly number[], t: readonly number[], eta: number, digits: number, step: number, names: string[][]): { trace: StepTrace; next: FullSpec } {
+  const L = s.layers.length;
+  const fp = forward(s, x);
+  const m = s.layers[L - 1].units;
+  const div = lossDivisor(s.loss, 1, m);
+  const bp = backward(s, fp, t, div);
+  const y = fp.a[L];
+  const fused = fusedOutput(s);
+
+  const layers: LayerTrace[] = s.layers.map((l, k) => ({
+    index: k,
+    role: k === L - 1 ? 'output' : 'hidden',
+    activation: l.activation,
+    derivative: derivativeFormula(l.activation),
+    neurons: l.weights.map((row, j): NeuronTrace => {
+      const terms = row.map((w, i): SumTerm => ({ param: `layers.${k}.weight[${j}][${i}]`, weight: w, from: names[k][i], input: fp.a[k][i], product: w * fp.a[k][i] }));
+      const sum = [...terms.map((tm) => `${fmtFactor(tm.weight, digits)}·${fmtFactor(tm.input, digits)}`), fmtFactor(l.bias[j], digits)].join(' + ');
+      const a = fp.a[k + 1][j];
+      const dadz = l.activation === 'softmax' || (k === L - 1 && fused) ? null : activationDerivative(l.activation, fp.z[k][j], a, l.alpha);
+      const dLdaTerms = k === L - 1 ? null : s.layers[k + 1].weights.map((nrow, n): FeedTerm => ({ to: names[k + 2][n], delta: bp.delta[k + 1][n], weight: nrow[j], product: bp.delta[k + 1][n] * nrow[j] }));
+      return {
+        name: names[k + 1][j], layer: k, index: j, terms, bias: l.bias[j], biasParam: `layers.${k}.bias[${j}]`, sum,
+        z: fp.z[k][j], a, dLda: bp.dLda[k][j], dLdaTerms, dadz, delta: bp.delta[k][j],
+      };
+    }),
+  }));
+
+  const terms = lossTerms(s, fp.z[L - 1], y, t);
+  const outputs = y.map((v, k): OutputLossTrace => ({ name: names[L][k], y: v, t: t[k], term: terms[k], dLdy: bp.dLda[L - 1][k] }));
+  const loss = sampleLoss(s, fp, t);
+
+  const next = cloneSpec(s);
+  const params: ParamTrace[] = [];
+  s.layers.forEach((l, k) => {
+    const lt = layers[k];
+    const chain = (j: number): Factor[] => {
+      const n = lt.neurons[j];
+      if (n.dadz === null) return [{ symbol: fused && k === L - 1 ? `δ(${n.name}) = y − t` : `δ(${n.name})`, value: n.delta }];
+      return [{ symbol: `∂L/∂${n.name}`, value: n.dLda }, { symbol: `∂${n.name}/∂z`, value: n.dadz }];
+    };
+    l.weights.forEach((row, j) => {
+      row.forEach((w, i) => {
+        const g = bp.gradW[k][j][i];
+        next.layers[k].weights[j][i] = w - eta * g;
+        params.push({
+          param: `layers.${k}.weight[${j}][${i}]`, label: `w(${names[k][i]}→${names[k + 1][j]})`,
+          factors: [...chain(j), { symbol: `∂z/∂w = ${names[k][i]}`, value: fp.a[k][i] }], gradient: g, before: w, after: w - eta * g,
+        });
+      });
+    });
+    l.bias.forEach((b, j) => {
+      const g = bp.gradB[k][j];
+      next.layers[k].bias[j] = b - eta * g;
+      params.push({
+        param: `layers.${k}.bias[${j}]`, label: `b(${names[k + 1][j]})`,
+        factors: [...chain(j), { symbol: '∂z/∂b', value: 1 }], gradient: g, before: b, after: b - eta * g,
+      });
+    });
+  });
+  const fpAfter = forward(next, x);
+  return { trace: { step, layers, outputs, loss, params, outputsAfter: fpAfter.a[L], lossAfter: sampleLoss(next, fpAfter, t) }, next };
+}
+
+/**
+ * Runs `steps` forward/backward/update passes of one sample through a network whose weights are all
+ * given, recording every number. The numbers are exact float64; only the written-out sums use `digits`.
+ * @example
+ * const trace = explain(spec004, [0.5, -0.5], [0.9, 0.1], { learningRate: 1.2 });
+ * trace.steps[0].layers[0].neurons[0].a // 0.5399…
+ * console.log(renderText(trace));
+ */
+export function explain(network: NetworkLike, input: readonly number[], target: readonly number[], options: ExplainOptions = {}): Trace {
+  const unknown = Object.keys(options).filter((k) => !['learningRate', 'loss', 'steps', 'digits'].includes(k));
+  if (unknown.length) throw new ValueError(`explain: unknown option '${unknown[0]}' (known: learningRate, loss, steps, digits)`);
+  const eta = options.learningRate ?? 0.1;
+  if (!Number.isFinite(eta) || eta < 0) throw new ValueError(`explain: learningRate must be a finite number ≥ 0, got ${eta}`);
+  const steps = options.steps ?? 1;
+  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new ValueError(`explain: steps must be a whole number from 1 to 1000, got ${steps}`);
+  const digits = checkDigits('explain', options.digits ?? 4);
+  let s = resolveSpec('explain', network, options.loss);
+  if (!Array.isArray(input) || input.length !== s.inputs) throw new ValueError(`explain: input has ${Array.isArray(input) ? input.length : 'no'} values, but the network takes ${s.inputs}`);
+  input.forEach((v, i) => {
+    if (!Number.isFinite(v)) throw new ValueError(`explain: input[${i}] must be a finite number, got ${v}`);
+  });
+  const t = normalizeTarget(s, target, 'explain: target');
+  const names = neuronNames(s);
+  const initial = toNetworkSpec(s);
+  const traces: StepTrace[] = [];
+  for (let k = 1; k <= steps; k++) {
+    const { trace, next } = traceStep(s, input, t, eta, digits, k, names);
+    traces.push(trace);
+    s = next;
+  }
+  return {
+    kind: 'backprop-trace', version: 1, network: initial, inputNames: names[0], input: [...input], target: t,
+    loss: s.loss, lossFormula: lossFormula(s), lossDerivative: lossDerivativeFormula(s), fused: fusedOutput(s),
+    learningRate: eta, digits, steps: traces, updated: toNetworkSpec(s),
+  };
+}
+
+/** fmt with the trace's digits (for renderers). */
+export function traceFmt(trace: Pick<Trace, 'digits'>): (x: number) => string {
+  return (x: number) => fmt(x, trace.digits);
+}
