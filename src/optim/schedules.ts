@@ -57,7 +57,7 @@ export abstract class LRScheduler {
         this.baseLrs.push(groups[i].lr);
         this.lrs.push(groups[i].lr);
       } else if (groups[i].lr !== this.lrs[i]) {
-        this.baseLrs[i] = this.lrs[i] !== 0 ? (this.baseLrs[i] * groups[i].lr) / this.lrs[i] : groups[i].lr;
+        this.baseLrs[i] = this.lrs[i] !== 0 ? this.baseLrs[i] * (groups[i].lr / this.lrs[i]) : groups[i].lr;
       }
     }
     this.lastEpoch++;
