@@ -1,0 +1,73 @@
+/**
+ * One library, one round: the parent (bench/run.ts) starts this in a fresh Node process with a
+ * ChildConfig as its only argument. It runs the requested workloads in a fixed order and prints one
+ * line `@@backprop-bench-result {json}`; anything else on stdout (tfjs's banner) is ignored.
+ * A workload that throws is reported as an error, not fatal, so the other figures still count.
+ */
+import {
+  RESULT_MARKER, SIZES, seededRandom,
+  type ChildConfig, type ChildReport, type FashionData, type LibName, type Runner, type WorkloadName,
+} from './common.js';
+import { loadFashion } from './data.js';
+
+async function makeRunner(lib: LibName): Promise<Runner> {
+  switch (lib) {
+    case 'backprop': return (await import('./libs/backprop.js')).backpropRunner();
+    case 'tfjs-wasm': return (await import('./libs/tfjs.js')).tfjsRunner('wasm');
+    case 'tfjs-cpu': return (await import('./libs/tfjs.js')).tfjsRunner('cpu');
+    case 'brain': return (await import('./libs/brain.js')).brainRunner();
+    case 'synaptic': return (await import('./libs/synaptic.js')).synapticRunner();
+  }
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return msg.split('\n')[0];
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2]) as ChildConfig;
+  // brain.js and synaptic initialise (and tfjs shuffles) with Math.random: seed it so runs repeat.
+  Math.random = seededRandom(config.seed);
+  const sizes = SIZES[config.mode];
+  const report: ChildReport = { lib: config.lib, detail: config.lib, results: {}, unsupported: {}, errors: {} };
+  const emit = () => process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(report)}\n`);
+  let runner: Runner;
+  try {
+    runner = await makeRunner(config.lib);
+    report.detail = runner.detail();
+  } catch (e) {
+    for (const w of config.workloads) report.errors[w] = oneLine(e);
+    emit();
+    return;
+  }
+  let data: FashionData | null = null;
+  for (const w of config.workloads as WorkloadName[]) {
+    const fn = runner[w];
+    if (!fn) {
+      report.unsupported[w] = `${config.lib} has no ${w} workload`;
+      continue;
+    }
+    try {
+      switch (w) {
+        case 'xor': report.results.xor = await runner.xor!(sizes, config.seed); break;
+        case 'fashion':
+          data ??= loadFashion(config.fashionDir, sizes.fashionTrain, sizes.fashionTest, config.seed);
+          report.results.fashion = await runner.fashion!(sizes, data, config.seed);
+          break;
+        case 'matmul': report.results.matmul = await runner.matmul!(sizes); break;
+        case 'elementwise': report.results.elementwise = await runner.elementwise!(sizes); break;
+        case 'adam': report.results.adam = await runner.adam!(sizes); break;
+      }
+    } catch (e) {
+      report.errors[w] = oneLine(e);
+      if (process.env.BENCH_DEBUG) console.error(e);
+    }
+  }
+  emit();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

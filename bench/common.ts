@@ -1,0 +1,201 @@
+/**
+ * What every runner shares: the workload sizes of each mode, the result shapes a child process
+ * reports, the timing helpers (warm-up excluded, gc before each timed section) and the seeded
+ * Math.random that makes the peers' own initialisation and shuffling repeatable.
+ * Nothing here imports a library under test.
+ */
+
+export const LIBS = ['backprop', 'tfjs-wasm', 'tfjs-cpu', 'brain', 'synaptic'] as const;
+export type LibName = (typeof LIBS)[number];
+
+export const WORKLOADS = ['xor', 'fashion', 'matmul', 'elementwise', 'adam'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+export type Mode = 'full' | 'quick' | 'tiny';
+
+/** The sizes of every workload in one mode. */
+export interface Sizes {
+  xorEpochs: number;
+  /** Training images used (60,000 is the whole set); the test set is always evaluated whole unless testLimit says otherwise. */
+  fashionTrain: number;
+  fashionTest: number;
+  /** Batches trained on a throw-away model before the timed epoch. */
+  fashionWarmupBatches: number;
+  matmulN: number;
+  elementwiseSize: number;
+  /** Each throughput section repeats its op until this many seconds have passed. */
+  minSeconds: number;
+}
+
+export const SIZES: Record<Mode, Sizes> = {
+  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulN: 256, elementwiseSize: 1_000_000, minSeconds: 1 },
+  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulN: 256, elementwiseSize: 1_000_000, minSeconds: 0.25 },
+  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulN: 32, elementwiseSize: 10_000, minSeconds: 0.01 },
+};
+
+/** The fixed hyper-parameters of the issue's workloads (the same for every library). */
+export const XOR = { learningRate: 0.5, hidden: 4 } as const;
+export const FASHION = { hidden: 128, classes: 10, learningRate: 1e-3, batchSize: 64 } as const;
+/** Adam-update throughput steps the Fashion MLP's own parameter shapes (784×128, 128, 128×10, 10). */
+export const ADAM_SHAPES: readonly (readonly number[])[] = [[784, 128], [128], [128, 10], [10]];
+
+export const XOR_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
+export const XOR_TARGETS = [0, 1, 1, 0];
+
+/** What the parent sends each child (as one JSON argument). */
+export interface ChildConfig {
+  lib: LibName;
+  mode: Mode;
+  workloads: WorkloadName[];
+  seed: number;
+  /** Where the Fashion-MNIST .gz files are, or null to use seeded random "Fashion-like" data. */
+  fashionDir: string | null;
+}
+
+/** `nets`: fresh networks trained back to back in the timed part; mse/learned are the first one's. */
+export interface XorResult { updatesPerSec: number; seconds: number; nets: number; mse: number; learned: boolean }
+export interface FashionResult { samplesPerSec: number; seconds: number; accuracy: number; trainSamples: number; testSamples: number; synthetic: boolean }
+export interface MatmulResult { gflops: number; n: number }
+export interface ElementwiseResult { add: number; mul: number; exp: number; size: number }
+export interface AdamResult { paramsPerSec: number; params: number }
+
+export interface WorkloadResults {
+  xor?: XorResult;
+  fashion?: FashionResult;
+  matmul?: MatmulResult;
+  elementwise?: ElementwiseResult;
+  adam?: AdamResult;
+}
+
+/** One child's report for one round. */
+export interface ChildReport {
+  lib: LibName;
+  /** Library version and, where it has one, the kernel backend that ran. */
+  detail: string;
+  results: WorkloadResults;
+  /** Workloads this library does not implement (brain.js has no Adam MLP, …), with the reason. */
+  unsupported: Partial<Record<WorkloadName, string>>;
+  /** Workloads that threw, with the error's one-line message. */
+  errors: Partial<Record<WorkloadName, string>>;
+}
+
+/** A runner implements the workloads its library can express; the rest are reported unsupported. */
+export interface Runner {
+  detail(): string;
+  xor?(sizes: Sizes, seed: number): Promise<XorResult>;
+  fashion?(sizes: Sizes, data: FashionData, seed: number): Promise<FashionResult>;
+  matmul?(sizes: Sizes): Promise<MatmulResult>;
+  elementwise?(sizes: Sizes): Promise<ElementwiseResult>;
+  adam?(sizes: Sizes): Promise<AdamResult>;
+}
+
+/** Fashion-MNIST (or its seeded random stand-in) as flat arrays: pixels scaled to [0, 1]. */
+export interface FashionData {
+  trainImages: Float32Array;
+  trainLabels: Uint8Array;
+  testImages: Float32Array;
+  testLabels: Uint8Array;
+  trainCount: number;
+  testCount: number;
+  features: number;
+  synthetic: boolean;
+}
+
+/** The result line a child prints; the parent ignores every other line (tfjs prints banners). */
+export const RESULT_MARKER = '@@backprop-bench-result ';
+
+/** mulberry32: a tiny seeded generator, good enough to make peers' Math.random repeatable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs the collector if the child was started with --expose-gc, so garbage from set-up is not timed. */
+export function collectGarbage(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) g();
+}
+
+/** Seconds taken by an async function (after a gc). */
+export async function timeAsync(fn: () => Promise<void> | void): Promise<number> {
+  collectGarbage();
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Calls `fn` (one repetition) a few times to warm up, then repeatedly until `minSeconds` have
+ * passed (at least 3 times); returns repetitions per second of the timed part only.
+ */
+export async function rate(fn: () => void | Promise<void>, minSeconds: number, warmup = 3): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  collectGarbage();
+  let reps = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  while (reps < 3 || elapsed < minSeconds) {
+    await fn();
+    reps++;
+    elapsed = (performance.now() - t0) / 1000;
+  }
+  return reps / elapsed;
+}
+
+/** Mean squared error of XOR predictions, and whether every prediction rounds to its target. */
+export function xorQuality(outputs: ArrayLike<number>): { mse: number; learned: boolean } {
+  let sq = 0;
+  let learned = true;
+  for (let i = 0; i < XOR_TARGETS.length; i++) {
+    const d = outputs[i] - XOR_TARGETS[i];
+    sq += d * d;
+    if ((outputs[i] >= 0.5 ? 1 : 0) !== XOR_TARGETS[i]) learned = false;
+  }
+  return { mse: sq / XOR_TARGETS.length, learned };
+}
+
+/** Fraction of rows of a [rows × classes] score matrix whose arg-max is the label. */
+export function accuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number {
+  let right = 0;
+  for (let r = 0; r < labels.length; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (scores[r * classes + c] > scores[r * classes + best]) best = c;
+    if (best === labels[r]) right++;
+  }
+  return right / labels.length;
+}
+
+/** How one library builds, trains and queries an XOR network; runXor does the timing. */
+export interface XorImpl<N> {
+  make(): N;
+  train(net: N, epochs: number): void | Promise<void>;
+  outputs(net: N): ArrayLike<number> | Promise<ArrayLike<number>>;
+  dispose?(net: N): void;
+}
+
+/**
+ * XOR's timing, the same for every library: a short warm-up on a throw-away network, then fresh
+ * networks each trained for the full epoch count until `minSeconds` of training have passed (at
+ * least one), so the fast libraries' few-millisecond runs are not dominated by timer noise.
+ */
+export async function runXor<N>(sizes: Sizes, impl: XorImpl<N>): Promise<XorResult> {
+  const warm = impl.make();
+  await impl.train(warm, Math.min(20, sizes.xorEpochs));
+  impl.dispose?.(warm);
+  let nets = 0;
+  let seconds = 0;
+  let quality = { mse: NaN, learned: false };
+  while (nets < 1 || seconds < sizes.minSeconds) {
+    const net = impl.make();
+    seconds += await timeAsync(() => impl.train(net, sizes.xorEpochs));
+    if (nets === 0) quality = xorQuality(await impl.outputs(net));
+    impl.dispose?.(net);
+    nets++;
+  }
+  return { updatesPerSec: (nets * sizes.xorEpochs * XOR_INPUTS.length) / seconds, seconds, nets, ...quality };
+}

@@ -1,0 +1,76 @@
+/**
+ * Fashion-MNIST for the bench: Debian's dataset-fashion-mnist files when they are installed, or a
+ * seeded random "Fashion-like" stand-in (10 class prototypes plus noise, so it is learnable) for the
+ * smoke test on machines without them. Pixels are scaled to [0, 1].
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { seededRandom, type FashionData } from './common.js';
+
+export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+export const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+export const FASHION_INSTALL_HINT = `Fashion-MNIST not found in ${FASHION_DIR}: install it with \`apt-get install dataset-fashion-mnist\` (Debian/Ubuntu).`;
+
+/** The directory holding all four Fashion-MNIST files, or null. */
+export function findFashion(dir = process.env.FASHION_MNIST_DIR ?? FASHION_DIR): string | null {
+  return FASHION_FILES.every((f) => existsSync(join(dir, f))) ? dir : null;
+}
+
+/** Reads an IDX file (gzip or plain): the element bytes after the header, and the dimensions. */
+function readIdxFile(path: string): { dims: number[]; bytes: Uint8Array } {
+  let buf: Uint8Array = readFileSync(path);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const magic = view.getUint32(0);
+  if (magic >> 8 !== 0x08) throw new Error(`${path}: not an unsigned-byte IDX file (magic 0x${magic.toString(16)})`);
+  const rank = magic & 0xff;
+  const dims: number[] = [];
+  for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i));
+  return { dims, bytes: buf.subarray(4 + 4 * rank) };
+}
+
+function loadSplit(dir: string, prefix: string, limit: number): { images: Float32Array; labels: Uint8Array; count: number; features: number } {
+  const img = readIdxFile(join(dir, `${prefix}-images-idx3-ubyte.gz`));
+  const lab = readIdxFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`));
+  const count = Math.min(limit, img.dims[0], lab.dims[0]);
+  const features = img.dims[1] * img.dims[2];
+  const images = new Float32Array(count * features);
+  for (let i = 0; i < images.length; i++) images[i] = img.bytes[i] / 255;
+  return { images, labels: lab.bytes.slice(0, count), count, features };
+}
+
+/** Seeded stand-in data with Fashion-MNIST's shape: each class a random prototype, each sample it plus noise. */
+export function syntheticFashion(trainCount: number, testCount: number, seed: number): FashionData {
+  const features = 784;
+  const random = seededRandom(seed);
+  const prototypes = new Float32Array(10 * features);
+  for (let i = 0; i < prototypes.length; i++) prototypes[i] = random();
+  const make = (count: number) => {
+    const images = new Float32Array(count * features);
+    const labels = new Uint8Array(count);
+    for (let s = 0; s < count; s++) {
+      const c = Math.floor(random() * 10);
+      labels[s] = c;
+      for (let f = 0; f < features; f++) {
+        const v = prototypes[c * features + f] + (random() - 0.5);
+        images[s * features + f] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
+    }
+    return { images, labels };
+  };
+  const train = make(trainCount);
+  const test = make(testCount);
+  return { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels, trainCount, testCount, features, synthetic: true };
+}
+
+/** The first `trainCount`/`testCount` images of each split from `dir`, or synthetic data when `dir` is null. */
+export function loadFashion(dir: string | null, trainCount: number, testCount: number, seed: number): FashionData {
+  if (dir === null) return syntheticFashion(trainCount, testCount, seed);
+  const train = loadSplit(dir, 'train', trainCount);
+  const test = loadSplit(dir, 't10k', testCount);
+  return {
+    trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels,
+    trainCount: train.count, testCount: test.count, features: train.features, synthetic: false,
+  };
+}

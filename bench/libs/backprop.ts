@@ -1,0 +1,85 @@
+/**
+ * backprop itself, through its public API as built by `npm run build` (dist/, so the kernel backend
+ * that the build produces is the one measured): Network.learn/predict for training, the ops for
+ * kernels, Adam.step for the optimizer. Runs on whichever backend the library picks by itself.
+ */
+import { readFileSync } from 'node:fs';
+import * as bp from '../../dist/src/index.js';
+import {
+  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, rate, runXor, timeAsync,
+  type FashionData, type Runner, type Sizes,
+} from '../common.js';
+
+export async function backpropRunner(): Promise<Runner> {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  if (typeof bp.Network !== 'function') throw new Error('backprop: dist/src/index.js exports no Network; run `npm run build`');
+  return {
+    detail: () => `backprop ${pkg.version}, backend ${bp.backend().name}`,
+
+    xor(sizes: Sizes, seed: number) {
+      const inputs = bp.tensor(XOR_INPUTS);
+      const targets = bp.tensor(XOR_TARGETS.map((t) => [t]));
+      return runXor(sizes, {
+        make: () => new bp.Network({
+          inputs: 2, layers: [{ units: XOR.hidden, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+          loss: 'mse', init: 'xavier', seed,
+        }),
+        train: (net, epochs) => { net.learn(inputs, targets, { epochs, learningRate: XOR.learningRate, optimizer: 'sgd', batchSize: 1, shuffle: false, seed }); },
+        outputs: (net) => net.predict(inputs).data,
+      });
+    },
+
+    async fashion(sizes: Sizes, data: FashionData, seed: number) {
+      const x = bp.tensor(data.trainImages, { shape: [data.trainCount, data.features] });
+      const y = Array.from(data.trainLabels);
+      const make = () => new bp.Network({
+        inputs: data.features, layers: [{ units: FASHION.hidden, activation: 'relu' }, { units: FASHION.classes, activation: 'softmax' }],
+        loss: 'crossEntropy', init: 'xavier', seed,
+      });
+      const options = { epochs: 1, learningRate: FASHION.learningRate, optimizer: 'adam' as const, batchSize: FASHION.batchSize, shuffle: true, seed };
+      const warmCount = Math.min(data.trainCount, sizes.fashionWarmupBatches * FASHION.batchSize);
+      const warmX = bp.tensor(data.trainImages.subarray(0, warmCount * data.features), { shape: [warmCount, data.features] });
+      make().learn(warmX, y.slice(0, warmCount), options);
+      const net = make();
+      const seconds = await timeAsync(() => { net.learn(x, y, options); });
+      const testX = bp.tensor(data.testImages, { shape: [data.testCount, data.features] });
+      const scores = net.predict(testX).data;
+      return {
+        samplesPerSec: data.trainCount / seconds, seconds, accuracy: accuracy(scores, data.testLabels, FASHION.classes),
+        trainSamples: data.trainCount, testSamples: data.testCount, synthetic: data.synthetic,
+      };
+    },
+
+    async matmul(sizes: Sizes) {
+      const n = sizes.matmulN;
+      const a = bp.rand([n, n], { seed: 1 });
+      const b = bp.rand([n, n], { seed: 2 });
+      const perSec = await rate(() => { bp.matmul(a, b); }, sizes.minSeconds);
+      return { gflops: (2 * n * n * n * perSec) / 1e9, n };
+    },
+
+    async elementwise(sizes: Sizes) {
+      const size = sizes.elementwiseSize;
+      const a = bp.rand([size], { seed: 1 });
+      const b = bp.rand([size], { seed: 2 });
+      const add = size * (await rate(() => { bp.add(a, b); }, sizes.minSeconds));
+      const mul = size * (await rate(() => { bp.mul(a, b); }, sizes.minSeconds));
+      const exp = size * (await rate(() => { bp.exp(a); }, sizes.minSeconds));
+      return { add, mul, exp, size };
+    },
+
+    async adam(sizes: Sizes) {
+      const params = ADAM_SHAPES.map((s, i) => bp.randn([...s], { seed: i + 1, requiresGrad: true }));
+      for (const [i, p] of params.entries()) p.grad = bp.randn([...p.shape], { seed: i + 11 });
+      // The optimizers are exported as the `optim` namespace (src/optim/index.ts).
+      type AdamCtor = new (params: bp.Tensor[], options: { lr: number }) => { step(): void };
+      const ns = bp as unknown as { optim?: { Adam?: AdamCtor }; Adam?: AdamCtor };
+      const Adam = ns.optim?.Adam ?? ns.Adam;
+      if (!Adam) throw new Error('backprop: dist/src/index.js exports no optim.Adam yet');
+      const optimizer = new Adam(params, { lr: FASHION.learningRate });
+      const perSec = await rate(() => optimizer.step(), sizes.minSeconds);
+      const count = params.reduce((n, p) => n + p.size, 0);
+      return { paramsPerSec: count * perSec, params: count };
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * `npm run bench`: backprop side by side with TensorFlow.js (wasm and cpu backends), brain.js and
+ * synaptic. Each library runs in a fresh Node process per round, rounds interleaved (backprop,
+ * tfjs-wasm, tfjs-cpu, brain, synaptic, then again), and the table reports medians, the spread,
+ * the learning quality reached and backprop's ratio to every peer. See bench/README.md.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  LIBS, RESULT_MARKER, SIZES, WORKLOADS,
+  type ChildConfig, type ChildReport, type LibName, type Mode, type WorkloadName,
+} from './common.js';
+import { FASHION_INSTALL_HINT, findFashion } from './data.js';
+import { renderTable, summarize, type Summary } from './table.js';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH_DIR);
+
+const USAGE = `usage: npm run bench -- [options]     (or: node --import tsx bench/run.ts [options])
+  --rounds N          rounds per library (default 3; 1 with --quick or --tiny)
+  --quick             smaller Fashion subset (10,000 samples) and shorter timings
+  --tiny              smoke-test sizes: a few XOR epochs, 512 Fashion samples, matmul 32³
+  --libs a,b          among ${LIBS.join(', ')} (default: all)
+  --workloads a,b     among ${WORKLOADS.join(', ')} (default: all)
+  --seed N            seed for every library's initialisation and shuffling (default 1)
+  --json              print the summary as JSON instead of the table
+  --help`;
+
+export interface Options {
+  rounds: number;
+  mode: Mode;
+  libs: LibName[];
+  workloads: WorkloadName[];
+  seed: number;
+  json: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseList<T extends string>(flag: string, value: string | undefined, known: readonly T[]): T[] {
+  if (!value) throw new UsageError(`${flag} needs a comma-separated list among ${known.join(', ')}`);
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const it of items) if (!known.includes(it as T)) throw new UsageError(`${flag}: unknown '${it}' (known: ${known.join(', ')})`);
+  return known.filter((k) => items.includes(k));
+}
+
+function parseArgs(argv: string[]): Options | null {
+  const o: Options = { rounds: 0, mode: 'full', libs: [...LIBS], workloads: [...WORKLOADS], seed: 1, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--rounds': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--rounds must be a whole number ≥ 1, got ${JSON.stringify(v)}`);
+        o.rounds = n;
+        break;
+      }
+      case '--seed': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n)) throw new UsageError(`--seed must be a whole number, got ${JSON.stringify(v)}`);
+        o.seed = n;
+        break;
+      }
+      case '--quick': o.mode = 'quick'; break;
+      case '--tiny': o.mode = 'tiny'; break;
+      case '--json': o.json = true; break;
+      case '--libs': o.libs = parseList('--libs', value(), LIBS); break;
+      case '--workloads': o.workloads = parseList('--workloads', value(), WORKLOADS); break;
+      case '--help': case '-h': return null;
+      default: throw new UsageError(`unknown option '${a}'`);
+    }
+  }
+  if (o.rounds === 0) o.rounds = o.mode === 'full' ? 3 : 1;
+  return o;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+}
+
+export function machine(): Machine {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version, platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+function runChild(config: ChildConfig): Promise<ChildReport> {
+  const tsx = import.meta.resolve('tsx');
+  const args = ['--expose-gc', '--import', tsx, join(BENCH_DIR, 'child.ts'), JSON.stringify(config)];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+      if (line) return resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as ChildReport);
+      const why = `child process exited with ${code}: ${(err.trim().split('\n').slice(-3).join(' | ') || out.trim().slice(-300))}`;
+      const errors: ChildReport['errors'] = {};
+      for (const w of config.workloads) errors[w] = why;
+      resolve({ lib: config.lib, detail: config.lib, results: {}, unsupported: {}, errors });
+    });
+  });
+}
+
+export interface BenchOutput extends Summary {
+  machine: Machine;
+  mode: Mode;
+  rounds: number;
+  seed: number;
+  date: string;
+  notes: string[];
+}
+
+async function main(): Promise<number> {
+  let options: Options | null;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`bench: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  if (options === null) {
+    console.log(USAGE);
+    return 0;
+  }
+  const log = (msg: string) => process.stderr.write(`${msg}\n`);
+  const notes: string[] = [];
+  if (options.libs.some((l) => l !== 'backprop') && !existsSync(join(BENCH_DIR, 'node_modules'))) {
+    console.error('bench: the peers are not installed: run `npm ci --prefix bench` (or `npm install --prefix bench`), then retry.');
+    return 1;
+  }
+  if (options.libs.includes('backprop') && !existsSync(join(ROOT, 'dist', 'src', 'index.js'))) {
+    console.error('bench: dist/ is missing: run `npm run build` first (`npm run bench` does).');
+    return 1;
+  }
+  const fashionDir = findFashion();
+  let workloads = options.workloads;
+  if (workloads.includes('fashion') && fashionDir === null) {
+    if (options.mode === 'tiny') {
+      notes.push(`${FASHION_INSTALL_HINT} Using seeded random Fashion-like data instead.`);
+    } else {
+      notes.push(`${FASHION_INSTALL_HINT} The Fashion-MNIST workload is skipped.`);
+      workloads = workloads.filter((w) => w !== 'fashion');
+    }
+    log(`bench: ${notes[notes.length - 1]}`);
+  }
+  const m = machine();
+  log(`bench: ${options.mode} mode, ${options.rounds} round(s) · ${m.cpu} × ${m.cores} · Node ${m.node} ${m.platform}`);
+  const rounds: ChildReport[][] = [];
+  for (let r = 0; r < options.rounds; r++) {
+    const reports: ChildReport[] = [];
+    for (const lib of options.libs) {
+      const t0 = performance.now();
+      const report = await runChild({ lib, mode: options.mode, workloads, seed: options.seed, fashionDir });
+      reports.push(report);
+      const errs = Object.entries(report.errors).map(([w, msg]) => `${w}: ${msg}`);
+      log(`  round ${r + 1}/${options.rounds} ${lib.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)} s${errs.length ? `  ERRORS: ${errs.join('; ')}` : ''}`);
+    }
+    rounds.push(reports);
+  }
+  const summary = summarize(rounds, options.libs);
+  const output: BenchOutput = {
+    machine: m, mode: options.mode, rounds: options.rounds, seed: options.seed, date: new Date().toISOString(), notes, ...summary,
+  };
+  if (options.json) {
+    console.log(JSON.stringify({ ...output, sizes: SIZES[options.mode] }, null, 2));
+  } else {
+    console.log(`\nbackprop bench · ${options.mode} mode · ${options.rounds} round(s), medians · ${m.cpu} × ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · ${m.platform}`);
+    for (const lib of options.libs) if (summary.details[lib]) console.log(`  ${lib}: ${summary.details[lib]}`);
+    for (const n of notes) console.log(`  note: ${n}`);
+    console.log(`\n${renderTable(summary)}\n`);
+    for (const e of summary.errors) console.log(`error: ${e.lib} ${e.workload} (round ${e.round}): ${e.message}`);
+  }
+  return summary.errors.length ? 1 : 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });

@@ -1,0 +1,144 @@
+/**
+ * From the children's per-round reports to the summary: each library's median figure per metric,
+ * the spread across rounds, the learning quality reached, and backprop's ratio to each peer
+ * (backprop's median ÷ the peer's median; above 1 means backprop is faster). Also renders the
+ * summary as a Markdown table, the form bench/RESULTS.md records.
+ */
+import type { ChildReport, LibName, WorkloadName, WorkloadResults } from './common.js';
+
+interface Metric {
+  workload: WorkloadName;
+  id: string;
+  label: (r: WorkloadResults) => string;
+  unit: string;
+  /** The figure (higher is better), in `unit`. */
+  value: (r: WorkloadResults) => number | undefined;
+}
+
+const METRICS: Metric[] = [
+  { workload: 'xor', id: 'xor', unit: 'updates/s', value: (r) => r.xor?.updatesPerSec, label: () => 'XOR 2-4-1, online SGD lr 0.5' },
+  {
+    workload: 'fashion', id: 'fashion', unit: 'samples/s', value: (r) => r.fashion?.samplesPerSec,
+    label: (r) => `${r.fashion?.synthetic ? 'synthetic Fashion-like' : 'Fashion-MNIST'} MLP 784-128-10, Adam, batch 64, ${r.fashion?.trainSamples ?? '?'} samples`,
+  },
+  { workload: 'matmul', id: 'matmul', unit: 'GFLOP/s', value: (r) => r.matmul?.gflops, label: (r) => `matmul ${r.matmul?.n ?? '?'}³ float32` },
+  { workload: 'elementwise', id: 'add', unit: 'Melem/s', value: (r) => scale(r.elementwise?.add), label: (r) => `add, ${fmtInt(r.elementwise?.size)} float32` },
+  { workload: 'elementwise', id: 'mul', unit: 'Melem/s', value: (r) => scale(r.elementwise?.mul), label: (r) => `mul, ${fmtInt(r.elementwise?.size)} float32` },
+  { workload: 'elementwise', id: 'exp', unit: 'Melem/s', value: (r) => scale(r.elementwise?.exp), label: (r) => `exp, ${fmtInt(r.elementwise?.size)} float32` },
+  { workload: 'adam', id: 'adam', unit: 'Mparams/s', value: (r) => scale(r.adam?.paramsPerSec), label: (r) => `Adam step, ${fmtInt(r.adam?.params)} params` },
+];
+
+function scale(v: number | undefined): number | undefined {
+  return v === undefined ? undefined : v / 1e6;
+}
+
+export interface SummaryRow {
+  metric: string;
+  label: string;
+  unit: string;
+  lib: LibName;
+  /** One figure per round that produced one. */
+  samples: number[];
+  median: number;
+  /** (max − min) / median across rounds. */
+  spread: number;
+  /** Learning quality reached (median over rounds): XOR's final MSE, Fashion's test accuracy. */
+  mse?: number;
+  learned?: boolean;
+  accuracy?: number;
+  /** backprop's median ÷ this library's median; null on backprop's own row or when backprop has no figure. */
+  ratio: number | null;
+}
+
+export interface Problem {
+  lib: LibName;
+  workload: WorkloadName;
+  round: number;
+  message: string;
+}
+
+export interface Summary {
+  rows: SummaryRow[];
+  errors: Problem[];
+  /** The per-library description each child reported (versions, backend). */
+  details: Partial<Record<LibName, string>>;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** rounds[r] holds each library's report for round r. Libraries without a figure for a metric get no row. */
+export function summarize(rounds: ChildReport[][], libs: readonly LibName[]): Summary {
+  const errors: Problem[] = [];
+  const details: Partial<Record<LibName, string>> = {};
+  rounds.forEach((reports, r) => {
+    for (const rep of reports) {
+      details[rep.lib] = rep.detail;
+      for (const [w, message] of Object.entries(rep.errors)) errors.push({ lib: rep.lib, workload: w as WorkloadName, round: r + 1, message: message! });
+    }
+  });
+  const rows: SummaryRow[] = [];
+  for (const metric of METRICS) {
+    const perLib: SummaryRow[] = [];
+    for (const lib of libs) {
+      const results = rounds.flatMap((reports) => reports.filter((rep) => rep.lib === lib).map((rep) => rep.results));
+      const withFigure = results.filter((res) => {
+        const v = metric.value(res);
+        return v !== undefined && Number.isFinite(v);
+      });
+      if (withFigure.length === 0) continue;
+      const samples = withFigure.map((res) => metric.value(res)!);
+      const med = median(samples);
+      const row: SummaryRow = {
+        metric: metric.id, label: metric.label(withFigure[0]), unit: metric.unit, lib, samples, median: med,
+        spread: med > 0 ? (Math.max(...samples) - Math.min(...samples)) / med : 0, ratio: null,
+      };
+      if (metric.id === 'xor') {
+        row.mse = median(withFigure.map((res) => res.xor!.mse));
+        row.learned = withFigure.every((res) => res.xor!.learned);
+      }
+      if (metric.id === 'fashion') row.accuracy = median(withFigure.map((res) => res.fashion!.accuracy));
+      perLib.push(row);
+    }
+    const own = perLib.find((row) => row.lib === 'backprop');
+    for (const row of perLib) if (own && row.lib !== 'backprop' && row.median > 0) row.ratio = own.median / row.median;
+    rows.push(...perLib);
+  }
+  return { rows, errors, details };
+}
+
+/** 3 significant figures, thousands separated: 812,000 · 31.2 · 0.0123. */
+export function fmtNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 100) return Math.round(Number(v.toPrecision(3))).toLocaleString('en-US');
+  return Number(v.toPrecision(3)).toString();
+}
+
+function fmtInt(v: number | undefined): string {
+  return v === undefined ? '?' : v.toLocaleString('en-US');
+}
+
+function quality(row: SummaryRow): string {
+  if (row.mse !== undefined) return `MSE ${row.mse.toExponential(2)}${row.learned ? ', learned' : ', NOT learned'}`;
+  if (row.accuracy !== undefined) return `test acc ${row.accuracy.toFixed(4)}`;
+  return '';
+}
+
+/** The summary as a Markdown table: one row per (metric, library), the metric named on its first row. */
+export function renderTable(summary: Summary): string {
+  const lines = [
+    '| workload | library | figure (median) | spread | quality reached | backprop ÷ library |',
+    '| --- | --- | ---: | ---: | --- | ---: |',
+  ];
+  let last = '';
+  for (const row of summary.rows) {
+    const name = row.metric === last ? '' : row.label;
+    last = row.metric;
+    const ratio = row.ratio === null ? (row.lib === 'backprop' ? '—' : 'n/a') : `**${row.ratio.toFixed(2)}×**`;
+    lines.push(`| ${name} | ${row.lib} | ${fmtNumber(row.median)} ${row.unit} | ±${(row.spread * 50).toFixed(0)}% | ${quality(row)} | ${ratio} |`);
+  }
+  return lines.join('\n');
+}
