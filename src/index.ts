@@ -22,3 +22,4 @@ export { ACTIVATIONS, LOSSES, INITS, type NetworkSpec, type LayerSpec, type Acti
 export { serializeModel, parseModel, MODEL_FORMAT, MODEL_VERSION, type Model, type ModelFile } from './io/model.js';
 export * from './data/index.js';
 export * from './explain/index.js';
+export * as optim from './optim/index.js';
