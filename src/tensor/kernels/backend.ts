@@ -15,13 +15,60 @@ export interface Backend {
    * transposed variants so they never copy a transpose.
    */
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
+
+  // Optional fused kernels for training loops. Feature-test before use (`backend().adamUpdate?.(…)`);
+  // the plain-TS versions in wasm-reference.ts define what each must compute (to float32 rounding).
+  /**
+   * out[i, j] = act(x[i, j] + bias[j]) for a rows×cols matrix (bias null: no bias); out may be x.
+   * alpha is leakyRelu's slope for x < 0.
+   */
+  biasActivation?(x: TypedArray, bias: TypedArray | null, out: TypedArray, rows: number, cols: number, activation: KernelActivation, alpha?: number): void;
+  /**
+   * gx = gy · act′ for n = gy.length elements, act′ taken from the activation's output y (relu and
+   * leakyRelu: y > 0, sigmoid: y(1 − y), tanh: 1 − y²); gx may be gy.
+   */
+  activationBackward?(y: TypedArray, gy: TypedArray, gx: TypedArray, activation: KernelActivation, alpha?: number): void;
+  /** out[j] = Σ_i x[i, j] over a rows×cols matrix (out[j] += … when accumulate): a bias gradient. */
+  sumRows?(x: TypedArray, out: TypedArray, rows: number, cols: number, accumulate: boolean): void;
+  /** One Adam/AdamW step over a flat parameter array in one pass, updating param, m and v in place. */
+  adamUpdate?(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): void;
+}
+
+/** The activations the fused kernels know ('linear' is none, the name Dense uses). */
+export type KernelActivation = 'linear' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh';
+
+/**
+ * One Adam step's constants, with PyTorch's semantics as in src/optim/adam.ts (no AMSGrad):
+ * p ← p·(1 − lr·wd if decoupled) − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps), where
+ * g = grad (+ wd·p unless decoupled), m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g².
+ */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** t, counted from 1 (the step being taken). */
+  step: number;
+  weightDecay?: number;
+  /** AdamW: decay the weights directly instead of adding wd·p to the gradient. */
+  decoupled?: boolean;
 }
 
 let active: Backend | null = null;
+let chosen = false;
 const registry = new Map<string, Backend>();
 
-export function registerBackend(backend: Backend): void {
+/**
+ * Adds a backend under its name. `preferred` makes it the active one too, unless setBackend() has
+ * already chosen one: that is how the WebAssembly backend takes over when it loads.
+ * @example registerBackend(myBackend, { preferred: true })
+ */
+export function registerBackend(backend: Backend, options: { preferred?: boolean } = {}): void {
+  for (const key of Object.keys(options)) {
+    if (key !== 'preferred') throw new ValueError(`registerBackend: unknown option '${key}' (known: preferred)`);
+  }
   registry.set(backend.name, backend);
+  if (options.preferred && !chosen) active = backend;
 }
 
 /** The backend ops run on now. */
@@ -40,6 +87,7 @@ export function setBackend(name: string): string {
   if (!next) throw new ValueError(`setBackend: unknown backend '${name}'; registered: ${[...registry.keys()].join(', ')}`);
   const prev = backend().name;
   active = next;
+  chosen = true;
   return prev;
 }
 

@@ -1,0 +1,459 @@
+// The WebAssembly SIMD kernels behind src/tensor/kernels/wasm.ts, in AssemblyScript.
+// Compiled twice by scripts/build-wasm.mjs: once with plain 128-bit SIMD (mul + add) and once with
+// relaxed SIMD (fused multiply-add); ASC_FEATURE_RELAXED_SIMD picks the arithmetic at compile time.
+// Every pointer is a byte offset into linear memory chosen by the JS side, which owns all
+// allocation: this module has no heap of its own and never grows memory. float32 only, row-major.
+
+// ---- matmul: BLIS-style packing + a 4×8 register-blocked micro-kernel -------------------------
+// C (m×n) = op(A)·op(B) (+ C when accumulating). B is packed per KC×NC panel into NR-column strips
+// (kept in L2/L3, one strip in L1 during the inner loop), A per MC×KC block into MR-row strips
+// (kept in L2). Edge strips are zero-padded so the micro-kernel always runs full-width; only the
+// store of an edge tile is masked.
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 2048;
+
+/** An MR×NR tile for edge stores (the kernel writes it whole, then the valid part is copied). */
+const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+@inline function minI(a: i32, b: i32): i32 {
+  return a < b ? a : b;
+}
+
+@inline function roundUp(x: i32, to: i32): i32 {
+  return (x + to - 1) / to * to;
+}
+
+/** Bytes of scratch that gemm(m, n, k, …) needs at `work` (16-byte aligned by the caller). */
+export function gemmWorkspaceBytes(m: i32, n: i32, k: i32): i32 {
+  const kc = minI(k, KC);
+  return (roundUp(minI(m, MC), MR) * kc + kc * roundUp(minI(n, NC), NR)) * 4;
+}
+
+/** Heap start: the JS allocator places buffers from here up. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// A element (i, p) lives at a + (i·lda + p)·4 (plain) or a + (p·lda + i)·4 (transposed).
+// Packed layout: for each strip of MR rows, kc groups of MR consecutive floats (one per row).
+function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): void {
+  const ldaB = <usize>lda << 2;
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const rows = minI(MR, mc - i0);
+    if (transA) {
+      let src = a + (<usize>i0 << 2);
+      if (rows == MR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(ap, v128.load(src));
+          src += ldaB;
+          ap += MR << 2;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let r = 0; r < MR; r++) store<f32>(ap + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
+          src += ldaB;
+          ap += MR << 2;
+        }
+      }
+    } else {
+      const r0 = a + <usize>i0 * ldaB;
+      if (rows == MR) {
+        const r1 = r0 + ldaB, r2 = r1 + ldaB, r3 = r2 + ldaB;
+        let p = 0;
+        // Four rows × four columns at a time, transposed in registers.
+        for (; p + 3 < kc; p += 4) {
+          const o = <usize>p << 2;
+          const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+          const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+          v128.store(ap, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(ap, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+          v128.store(ap, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+          v128.store(ap, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+          ap += 4 * (MR << 2);
+        }
+        for (; p < kc; p++) {
+          const o = <usize>p << 2;
+          store<f32>(ap, load<f32>(r0 + o));
+          store<f32>(ap, load<f32>(r1 + o), 4);
+          store<f32>(ap, load<f32>(r2 + o), 8);
+          store<f32>(ap, load<f32>(r3 + o), 12);
+          ap += MR << 2;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const o = <usize>p << 2;
+          for (let r = 0; r < MR; r++) store<f32>(ap + (<usize>r << 2), r < rows ? load<f32>(r0 + <usize>r * ldaB + o) : 0);
+          ap += MR << 2;
+        }
+      }
+    }
+  }
+}
+
+// B element (p, j) lives at b + (p·ldb + j)·4 (plain) or b + (j·ldb + p)·4 (transposed).
+// Packed layout: for each strip of NR columns, kc groups of NR consecutive floats.
+function packB(kc: i32, nc: i32, b: usize, ldb: i32, transB: bool, bp: usize): void {
+  const ldbB = <usize>ldb << 2;
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const cols = minI(NR, nc - j0);
+    if (!transB) {
+      let src = b + (<usize>j0 << 2);
+      if (cols == NR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(bp, v128.load(src));
+          v128.store(bp, v128.load(src, 16), 16);
+          src += ldbB;
+          bp += NR << 2;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let c = 0; c < NR; c++) store<f32>(bp + (<usize>c << 2), c < cols ? load<f32>(src + (<usize>c << 2)) : 0);
+          src += ldbB;
+          bp += NR << 2;
+        }
+      }
+    } else {
+      const c0 = b + <usize>j0 * ldbB;
+      if (cols == NR) {
+        let p = 0;
+        for (; p + 3 < kc; p += 4) {
+          const o = <usize>p << 2;
+          // Two 4×4 transposes: columns j0..j0+3 then j0+4..j0+7, each for rows p..p+3.
+          for (let h = 0; h < 2; h++) {
+            const base = c0 + <usize>(h * 4) * ldbB + o;
+            const x0 = v128.load(base), x1 = v128.load(base + ldbB), x2 = v128.load(base + 2 * ldbB), x3 = v128.load(base + 3 * ldbB);
+            const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+            const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+            const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+            const dst = bp + (<usize>h << 4);
+            v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+            v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+            v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+            v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+          }
+          bp += 4 * (NR << 2);
+        }
+        for (; p < kc; p++) {
+          const o = <usize>p << 2;
+          for (let c = 0; c < NR; c++) store<f32>(bp + (<usize>c << 2), load<f32>(c0 + <usize>c * ldbB + o));
+          bp += NR << 2;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const o = <usize>p << 2;
+          for (let c = 0; c < NR; c++) store<f32>(bp + (<usize>c << 2), c < cols ? load<f32>(c0 + <usize>c * ldbB + o) : 0);
+          bp += NR << 2;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The micro-kernel: an MR×NR tile of C from kc packed columns of A and rows of B, held in eight
+ * f32x4 accumulators. Writes `rows`×`cols` of it at c (row stride ldcB bytes), adding to what is
+ * there when `accumulate`. The k loop is deliberately not unrolled: V8 hoists the loads of an
+ * unrolled body ahead of the arithmetic, runs out of the 15 usable xmm registers and spills
+ * accumulators to the stack (measured 28 vs 37 GFLOP/s).
+ */
+function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  if (rows == MR && cols == NR) {
+    const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
+    if (accumulate) {
+      c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+      c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
+      c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
+      c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
+    }
+    v128.store(c, c00); v128.store(c, c01, 16);
+    v128.store(r1, c10); v128.store(r1, c11, 16);
+    v128.store(r2, c20); v128.store(r2, c21, 16);
+    v128.store(r3, c30); v128.store(r3, c31, 16);
+    return;
+  }
+  const t = EDGE_TILE;
+  v128.store(t, c00); v128.store(t, c01, 16);
+  v128.store(t, c10, 32); v128.store(t, c11, 48);
+  v128.store(t, c20, 64); v128.store(t, c21, 80);
+  v128.store(t, c30, 96); v128.store(t, c31, 112);
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldcB;
+    const src = t + (<usize>(r * NR) << 2);
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(src + o);
+      store<f32>(row + o, accumulate ? load<f32>(row + o) + v : v);
+    }
+  }
+}
+
+/**
+ * C = op(A)·op(B), or C += op(A)·op(B) when accumulate ≠ 0. op(A) is m×k, op(B) is k×n; lda, ldb,
+ * ldc are row strides in elements of the matrices as stored (A stored k×m when transA). `work`
+ * must hold gemmWorkspaceBytes(m, n, k) bytes, 16-byte aligned.
+ */
+export function gemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, work: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  const ldcB = <usize>ldc << 2;
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcB, 0, <usize>n << 2);
+    return;
+  }
+  const kcMax = minI(k, KC);
+  const ap = work;
+  const bp = work + ((<usize>(roundUp(minI(m, MC), MR) * kcMax)) << 2);
+  const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = minI(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = minI(KC, k - pc);
+      const bSrc = transB ? b + <usize>jc * ldbB + (<usize>pc << 2) : b + <usize>pc * ldbB + (<usize>jc << 2);
+      packB(kc, nc, bSrc, ldb, transB != 0, bp);
+      const acc = accumulate != 0 || pc > 0;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = minI(MC, m - ic);
+        const aSrc = transA ? a + <usize>pc * ldaB + (<usize>ic << 2) : a + <usize>ic * ldaB + (<usize>pc << 2);
+        packA(mc, kc, aSrc, lda, transA != 0, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = minI(NR, nc - jr);
+          const bStrip = bp + (<usize>(jr * kc) << 2);
+          const cCol = c + (<usize>(jc + jr) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = minI(MR, mc - ir);
+            microKernel(kc, ap + (<usize>(ir * kc) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, rows, cols, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- element-wise kernels for training ------------------------------------------------------
+// All take element counts, accept out == in (in place), and handle any length (SIMD body, scalar
+// tail). Activation codes: 0 identity, 1 relu, 2 sigmoid, 3 tanh, 4 leaky relu (slope alpha).
+
+const ACT_RELU = 1;
+const ACT_SIGMOID = 2;
+const ACT_TANH = 3;
+const ACT_LEAKY = 4;
+
+/** e^x per lane, Cephes-style: range reduction by ln 2, degree-5 polynomial, exponent by bits; ≈2 ulp. */
+@inline function expV(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.33654)), f32x4.splat(88.37626));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1));
+  // 2^fx built in the exponent field; fx ∈ [-126, 127] after the clamp, so it stays normal.
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  return f32x4.mul(y, pow2);
+}
+
+@inline function sigmoidV(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expV(f32x4.neg(x))));
+}
+
+/** tanh per lane: odd polynomial near 0 (keeps relative accuracy), 1 − 2/(e^{2|x|}+1) elsewhere. */
+@inline function tanhV(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const z = f32x4.mul(x, x);
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+  const e = expV(f32x4.add(ax, ax));
+  const big = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
+  // Copy x's sign onto the large-|x| branch.
+  const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
+}
+
+@inline function activateV(x: v128, act: i32, alpha: v128): v128 {
+  // Masks rather than max(): NaN maps to 0 here exactly as in the engine's relu (v > 0 ? v : 0).
+  const zero = f32x4.splat(0);
+  if (act == ACT_RELU) return v128.and(x, f32x4.gt(x, zero));
+  if (act == ACT_LEAKY) return f32x4.add(v128.and(x, f32x4.gt(x, zero)), f32x4.mul(alpha, v128.and(x, f32x4.lt(x, zero))));
+  if (act == ACT_SIGMOID) return sigmoidV(x);
+  if (act == ACT_TANH) return tanhV(x);
+  return x;
+}
+
+/** A single lane through the vector code, so tails round exactly like bodies. */
+@inline function activateS(x: f32, act: i32, alpha: v128): f32 {
+  return f32x4.extract_lane(activateV(f32x4.splat(x), act, alpha), 0);
+}
+
+/**
+ * out[i, j] = act(x[i, j] + bias[j]) for a rows×cols matrix; bias = 0 means no bias. The usual
+ * dense-layer forward after the matmul, in one pass over memory.
+ */
+export function biasActivation(x: usize, bias: usize, out: usize, rows: i32, cols: i32, act: i32, alpha: f32): void {
+  const alphaV = f32x4.splat(alpha);
+  const rowB = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowB, or = out + <usize>i * rowB;
+    let j = 0;
+    for (; j + 3 < cols; j += 4) {
+      const o = <usize>j << 2;
+      let v = v128.load(xr + o);
+      if (bias) v = f32x4.add(v, v128.load(bias + o));
+      v128.store(or + o, activateV(v, act, alphaV));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      let v = load<f32>(xr + o);
+      if (bias) v += load<f32>(bias + o);
+      store<f32>(or + o, activateS(v, act, alphaV));
+    }
+  }
+}
+
+@inline function derivV(y: v128, act: i32, alpha: v128): v128 {
+  if (act == ACT_RELU) return v128.and(f32x4.gt(y, f32x4.splat(0)), f32x4.splat(1));
+  if (act == ACT_LEAKY) return v128.bitselect(f32x4.splat(1), alpha, f32x4.gt(y, f32x4.splat(0)));
+  if (act == ACT_SIGMOID) return f32x4.mul(y, f32x4.sub(f32x4.splat(1), y));
+  if (act == ACT_TANH) return f32x4.sub(f32x4.splat(1), f32x4.mul(y, y));
+  return f32x4.splat(1);
+}
+
+/**
+ * gx = gy · act′, with act′ written in terms of the activation's output y (relu: y > 0, leaky relu:
+ * 1 or alpha, sigmoid: y(1 − y), tanh: 1 − y²), so the forward input need not be kept. n elements;
+ * gx may be gy.
+ */
+export function activationBackward(y: usize, gy: usize, gx: usize, n: i32, act: i32, alpha: f32): void {
+  const alphaV = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(gx + o, f32x4.mul(v128.load(gy + o), derivV(v128.load(y + o), act, alphaV)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(gx + o, load<f32>(gy + o) * f32x4.extract_lane(derivV(f32x4.splat(load<f32>(y + o)), act, alphaV), 0));
+  }
+}
+
+/** out[j] = Σ_i x[i, j] (or out[j] += … when accumulate ≠ 0): the bias gradient of a dense layer. */
+export function sumRows(x: usize, out: usize, rows: i32, cols: i32, accumulate: i32): void {
+  const rowB = <usize>cols << 2;
+  let j = 0;
+  for (; j + 7 < cols; j += 8) {
+    const o = <usize>j << 2;
+    let s0 = accumulate ? v128.load(out + o) : f32x4.splat(0);
+    let s1 = accumulate ? v128.load(out + o, 16) : f32x4.splat(0);
+    let p = x + o;
+    for (let i = 0; i < rows; i++) {
+      s0 = f32x4.add(s0, v128.load(p));
+      s1 = f32x4.add(s1, v128.load(p, 16));
+      p += rowB;
+    }
+    v128.store(out + o, s0);
+    v128.store(out + o, s1, 16);
+  }
+  for (; j + 3 < cols; j += 4) {
+    const o = <usize>j << 2;
+    let s = accumulate ? v128.load(out + o) : f32x4.splat(0);
+    let p = x + o;
+    for (let i = 0; i < rows; i++) {
+      s = f32x4.add(s, v128.load(p));
+      p += rowB;
+    }
+    v128.store(out + o, s);
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    let s: f32 = accumulate ? load<f32>(out + o) : 0;
+    let p = x + o;
+    for (let i = 0; i < rows; i++) {
+      s += load<f32>(p);
+      p += rowB;
+    }
+    store<f32>(out + o, s);
+  }
+}
+
+/**
+ * One Adam/AdamW step over n parameters in a single pass, in src/optim/adam.ts's order:
+ *   p ← p·shrink;  g ← g + l2·p;  m ← m + (1−β1)·(g − m);  v ← β2·v + (1−β2)·g²;
+ *   p ← p − stepSize·m / (√v / bc2Sqrt + eps)
+ * with stepSize = lr/(1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ), shrink = 1 − lr·wd (AdamW) and l2 = wd
+ * (Adam) computed by the caller.
+ */
+export function adam(
+  p: usize, g: usize, m: usize, v: usize, n: i32,
+  beta1: f32, beta2: f32, eps: f32, stepSize: f32, bc2Sqrt: f32, l2: f32, shrink: f32,
+): void {
+  const stepV = f32x4.splat(stepSize), bc2V = f32x4.splat(bc2Sqrt);
+  const b2 = f32x4.splat(beta2);
+  const nb1 = f32x4.splat(<f32>1 - beta1), nb2 = f32x4.splat(<f32>1 - beta2);
+  const epsV = f32x4.splat(eps), l2V = f32x4.splat(l2), shrinkV = f32x4.splat(shrink);
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const o = <usize>i << 2;
+    const pv = f32x4.mul(v128.load(p + o), shrinkV);
+    const gv = f32x4.add(v128.load(g + o), f32x4.mul(l2V, pv));
+    const m0 = v128.load(m + o);
+    const mv = f32x4.add(m0, f32x4.mul(nb1, f32x4.sub(gv, m0)));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(f32x4.mul(nb2, gv), gv));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), bc2V), epsV);
+    v128.store(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(stepV, mv), denom)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const pv = load<f32>(p + o) * shrink;
+    const gv = load<f32>(g + o) + l2 * pv;
+    const m0 = load<f32>(m + o);
+    const mv = m0 + (<f32>1 - beta1) * (gv - m0);
+    const vv = beta2 * load<f32>(v + o) + (<f32>1 - beta2) * gv * gv;
+    store<f32>(m + o, mv);
+    store<f32>(v + o, vv);
+    store<f32>(p + o, pv - (stepSize * mv) / (Mathf.sqrt(vv) / bc2Sqrt + eps));
+  }
+}

@@ -1,0 +1,582 @@
+/**
+ * The WebAssembly SIMD backend: the kernels of assembly/kernels.ts (built into wasm-binary.ts by
+ * scripts/build-wasm.mjs), loaded synchronously when this module is imported and made the active
+ * backend when the runtime validates them — the relaxed-SIMD (fused multiply-add) build first, then
+ * plain 128-bit SIMD; without SIMD the plain-TS backend stays. float64 arrays and tiny products go
+ * to the plain-TS backend. Browser-safe: no Node or DOM API, only the WebAssembly global.
+ */
+import type { TypedArray } from '../dtype.js';
+import { BackpropError, ShapeError, ValueError } from '../errors.js';
+import { registerBackend, type AdamStep, type Backend, type KernelActivation } from './backend.js';
+import { jsBackend } from './js.js';
+import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-binary.js';
+import {
+  referenceActivationBackward, referenceAdamUpdate, referenceBiasActivation, referenceSumRows,
+} from './wasm-reference.js';
+
+// ---- the little of the WebAssembly API used here ------------------------------------------------
+// Declared locally: the standard declarations live in the DOM and Node type libraries, and the
+// core compiles with neither.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface KernelExports {
+  memory: WasmMemory;
+  heapBase(): number;
+  gemmWorkspaceBytes(m: number, n: number, k: number): number;
+  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, work: number): void;
+  biasActivation(x: number, bias: number, out: number, rows: number, cols: number, act: number, alpha: number): void;
+  activationBackward(y: number, gy: number, gx: number, n: number, act: number, alpha: number): void;
+  sumRows(x: number, out: number, rows: number, cols: number, accumulate: number): void;
+  adam(p: number, g: number, m: number, v: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, l2: number, shrink: number): void;
+}
+type WasmModule = object;
+interface WasmInstance { readonly exports: unknown }
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => WasmInstance;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: object): Promise<WasmInstance>;
+}
+
+function webAssembly(): WasmApi | null {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  return api && typeof api.validate === 'function' ? api : null;
+}
+
+/** The two builds: 'relaxed' uses fused multiply-add (relaxed SIMD), 'simd' plain f32x4 mul + add. */
+export type WasmVariant = 'relaxed' | 'simd';
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** base64 → bytes without atob/Buffer (neither is in the core's type libraries). */
+function decodeBase64(text: string): Uint8Array {
+  const lookup = new Uint8Array(128);
+  for (let i = 0; i < B64.length; i++) lookup[B64.charCodeAt(i)] = i;
+  let len = text.length;
+  while (len > 0 && text[len - 1] === '=') len--;
+  const out = new Uint8Array((len * 3) >> 2);
+  let o = 0;
+  for (let i = 0; i < len; i += 4) {
+    const a = lookup[text.charCodeAt(i)], b = lookup[text.charCodeAt(i + 1)];
+    const c = i + 2 < len ? lookup[text.charCodeAt(i + 2)] : 0, d = i + 3 < len ? lookup[text.charCodeAt(i + 3)] : 0;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >> 16;
+    if (o < out.length) out[o++] = (v >> 8) & 255;
+    if (o < out.length) out[o++] = v & 255;
+  }
+  return out;
+}
+
+const bytesCache = new Map<WasmVariant, Uint8Array>();
+function wasmBytes(variant: WasmVariant): Uint8Array {
+  let bytes = bytesCache.get(variant);
+  if (!bytes) {
+    bytes = decodeBase64(variant === 'relaxed' ? RELAXED_WASM_BASE64 : SIMD_WASM_BASE64);
+    bytesCache.set(variant, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The builds this runtime can run, fastest first (relaxed SIMD needs Node ≥ 22, Chrome ≥ 114, or
+ * Node 20 with --experimental-wasm-relaxed-simd; plain SIMD anything since 2021).
+ * @example supportedWasmVariants() // ['relaxed', 'simd']
+ */
+export function supportedWasmVariants(): WasmVariant[] {
+  const api = webAssembly();
+  if (!api) return [];
+  return (['relaxed', 'simd'] as const).filter((v) => {
+    try {
+      return api.validate(wasmBytes(v));
+    } catch {
+      return false;
+    }
+  });
+}
+
+// ---- wasm memory: an allocator with arrays that survive memory growth ------------------------
+
+const PAGE = 65536;
+const ALIGN = 64; // a cache line: keeps every array's start SIMD- and line-aligned
+
+const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
+
+const ACTIVATIONS: Record<KernelActivation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
+
+function activationCode(op: string, activation: KernelActivation): number {
+  const code = ACTIVATIONS[activation];
+  if (code === undefined) {
+    throw new ValueError(`${op}: unknown activation '${String(activation)}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`);
+  }
+  return code;
+}
+
+/**
+ * A float32 array living in wasm memory, for loops that keep their tensors there (no copy per
+ * call). `data` is a Float32Array view of it; growing wasm memory (any alloc, or a Backend call on
+ * JS arrays) replaces the memory's ArrayBuffer, so re-read `data` after such calls instead of
+ * keeping the view: the getter re-creates it when the memory has moved.
+ * @example const w = kernels.alloc(6); w.data.set([1, 2, 3, 4, 5, 6]);
+ */
+export class WasmArray {
+  private view: Float32Array | null = null;
+  /** @internal use WasmKernels.alloc */
+  constructor(
+    private readonly owner: WasmKernels,
+    /** Byte offset in wasm memory (what the raw kernels take). */
+    readonly byteOffset: number,
+    readonly length: number,
+    private readonly root: WasmArray | null,
+  ) {}
+
+  private freedFlag = false;
+
+  /** True once this array (or the array it is a part of) has been freed. */
+  get freed(): boolean {
+    return this.root ? this.root.freedFlag : this.freedFlag;
+  }
+
+  /** The elements, as a view valid until wasm memory next grows (re-read it; never cache it). */
+  get data(): Float32Array {
+    if (this.freed) throw new ValueError('WasmArray.data: the array was freed; allocate a new one with kernels.alloc(length)');
+    const buffer = this.owner.buffer;
+    if (this.view === null || this.view.buffer !== buffer) this.view = new Float32Array(buffer, this.byteOffset, this.length);
+    return this.view;
+  }
+
+  /**
+   * The elements [begin, end) as a WasmArray sharing this memory (a layer's weights inside one
+   * flat parameter vector, say). Freeing the parent frees it.
+   * @example const w1 = params.subarray(0, 784 * 128)
+   */
+  subarray(begin: number, end = this.length): WasmArray {
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin || end > this.length) {
+      throw new ValueError(`WasmArray.subarray: range [${begin}, ${end}) is not inside [0, ${this.length}]`);
+    }
+    return new WasmArray(this.owner, this.byteOffset + begin * 4, end - begin, this.root ?? this);
+  }
+
+  /** Returns the memory to the allocator; using the array (or its subarrays) afterwards throws. */
+  free(): void {
+    if (this.root) throw new ValueError('WasmArray.free: this is a subarray; free the array it came from');
+    if (this.freedFlag) return;
+    this.freedFlag = true;
+    this.owner.release(this.byteOffset, align(Math.max(1, this.length) * 4));
+  }
+}
+
+/**
+ * One instance of the kernels with its own linear memory. Use `wasmKernels()` for the shared one;
+ * every method checks its arguments' sizes, so a wrong shape is a ShapeError, never a wild write.
+ */
+export class WasmKernels {
+  private readonly x: KernelExports;
+  private readonly memory: WasmMemory;
+  private top: number;
+  /** Free blocks, sorted by offset, coalesced. */
+  private readonly free: { offset: number; bytes: number }[] = [];
+  private scratchOffset = 0;
+  private scratchBytes = 0;
+  private workOffset = 0;
+  private workBytes = 0;
+  private f32: Float32Array;
+
+  /** @internal use loadWasmKernels / wasmKernels */
+  constructor(readonly variant: WasmVariant, exports: unknown) {
+    this.x = exports as KernelExports;
+    this.memory = this.x.memory;
+    this.top = align(this.x.heapBase());
+    this.f32 = new Float32Array(this.memory.buffer);
+  }
+
+  /** The memory's current ArrayBuffer (replaced whenever memory grows). */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** Bytes of wasm memory reserved so far (it only grows). */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** A Float32Array over all of wasm memory, re-created after growth. */
+  private heap(): Float32Array {
+    const buffer = this.memory.buffer;
+    if (this.f32.buffer !== buffer) this.f32 = new Float32Array(buffer);
+    return this.f32;
+  }
+
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    const need = Math.ceil((end - have) / PAGE);
+    // Geometric growth (at least double) so a growing workload reallocates O(log n) times.
+    const pages = Math.max(need, Math.min(have / PAGE, 16384));
+    try {
+      this.memory.grow(pages);
+    } catch {
+      try {
+        this.memory.grow(need);
+      } catch {
+        throw new BackpropError(`wasm backend: cannot grow WebAssembly memory from ${have >> 20} MiB to ${Math.ceil(end / 2 ** 20)} MiB (the runtime's limit); use smaller batches or setBackend('js')`);
+      }
+    }
+  }
+
+  private allocBytes(bytes: number): number {
+    bytes = align(Math.max(bytes, 1));
+    for (let i = 0; i < this.free.length; i++) {
+      const block = this.free[i];
+      if (block.bytes >= bytes) {
+        const offset = block.offset;
+        if (block.bytes === bytes) this.free.splice(i, 1);
+        else { block.offset += bytes; block.bytes -= bytes; }
+        return offset;
+      }
+    }
+    const offset = this.top;
+    this.ensure(offset + bytes);
+    this.top = offset + bytes;
+    return offset;
+  }
+
+  /** @internal WasmArray.free */
+  release(offset: number, bytes: number): void {
+    let i = 0;
+    while (i < this.free.length && this.free[i].offset < offset) i++;
+    this.free.splice(i, 0, { offset, bytes });
+    // Coalesce with the next block, then the previous one.
+    if (i + 1 < this.free.length && offset + bytes === this.free[i + 1].offset) {
+      this.free[i].bytes += this.free[i + 1].bytes;
+      this.free.splice(i + 1, 1);
+    }
+    if (i > 0 && this.free[i - 1].offset + this.free[i - 1].bytes === offset) {
+      this.free[i - 1].bytes += this.free[i].bytes;
+      this.free.splice(i, 1);
+      i--;
+    }
+    const last = this.free[this.free.length - 1];
+    if (last && last.offset + last.bytes === this.top) {
+      this.top = last.offset;
+      this.free.pop();
+    }
+  }
+
+  /**
+   * A zeroed float32 array of `length` elements in wasm memory (grows the memory if needed).
+   * @example const params = kernels.alloc(nParams)
+   */
+  alloc(length: number): WasmArray {
+    if (!Number.isInteger(length) || length < 0) throw new ValueError(`WasmKernels.alloc: length must be a non-negative integer, got ${length}`);
+    const offset = this.allocBytes(length * 4);
+    const arr = new WasmArray(this, offset, length, null);
+    if (length > 0) arr.data.fill(0);
+    return arr;
+  }
+
+  /** Scratch regions reused across calls, grown geometrically, never shrunk. */
+  private scratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratchBytes > 0) this.release(this.scratchOffset, this.scratchBytes);
+      this.scratchBytes = align(Math.max(bytes, this.scratchBytes * 2));
+      this.scratchOffset = this.allocBytes(this.scratchBytes);
+    }
+    return this.scratchOffset;
+  }
+
+  private work(m: number, n: number, k: number): number {
+    const bytes = this.x.gemmWorkspaceBytes(m, n, k);
+    if (bytes > this.workBytes) {
+      if (this.workBytes > 0) this.release(this.workOffset, this.workBytes);
+      this.workBytes = align(Math.max(bytes, this.workBytes * 2));
+      this.workOffset = this.allocBytes(this.workBytes);
+    }
+    return this.workOffset;
+  }
+
+  private check(op: string, name: string, arr: WasmArray, need: number): void {
+    if (arr.freed) throw new ValueError(`${op}: ${name} was freed`);
+    if (arr.length < need) throw new ShapeError(`${op}: ${name} has ${arr.length} elements, the shapes need ${need}`);
+  }
+
+  /**
+   * c = op(a)·op(b) (c += … when accumulate) on arrays in wasm memory, no copies: op(a) is m×k
+   * (a stored k×m when transA), op(b) is k×n (b stored n×k when transB), c is m×n, row-major.
+   * @example kernels.gemm(x, w, z, batch, inputs, units, false, true) // z = x·wᵀ
+   */
+  gemm(a: WasmArray, b: WasmArray, c: WasmArray, m: number, k: number, n: number, transA = false, transB = false, accumulate = false): void {
+    checkDims('gemm', m, k, n);
+    this.check('gemm', 'a', a, m * k);
+    this.check('gemm', 'b', b, k * n);
+    this.check('gemm', 'c', c, m * n);
+    this.gemmRaw(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, transA, transB, accumulate);
+  }
+
+  private gemmRaw(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean): void {
+    if (m === 0 || n === 0) return;
+    const work = this.work(m, n, k);
+    this.x.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate ? 1 : 0, work);
+  }
+
+  /**
+   * out[i, j] = act(x[i, j] + bias[j]) over rows×cols (bias null: none); out may be x.
+   * @example kernels.biasActivation(z, b, z, batch, units, 'relu')
+   */
+  biasActivation(x: WasmArray, bias: WasmArray | null, out: WasmArray, rows: number, cols: number, activation: KernelActivation, alpha = 0.01): void {
+    const act = activationCode('biasActivation', activation);
+    checkDims('biasActivation', rows, cols, 1);
+    this.check('biasActivation', 'x', x, rows * cols);
+    this.check('biasActivation', 'out', out, rows * cols);
+    if (bias) this.check('biasActivation', 'bias', bias, cols);
+    this.x.biasActivation(x.byteOffset, bias ? bias.byteOffset : 0, out.byteOffset, rows, cols, act, alpha);
+  }
+
+  /**
+   * gx = gy · act′(y) over n elements (all of gy when n is omitted); gx may be gy.
+   * @example kernels.activationBackward(h, gh, gh, 'relu')
+   */
+  activationBackward(y: WasmArray, gy: WasmArray, gx: WasmArray, activation: KernelActivation, alpha = 0.01, n = gy.length): void {
+    const act = activationCode('activationBackward', activation);
+    checkDims('activationBackward', n, 1, 1);
+    this.check('activationBackward', 'y', y, n);
+    this.check('activationBackward', 'gy', gy, n);
+    this.check('activationBackward', 'gx', gx, n);
+    this.x.activationBackward(y.byteOffset, gy.byteOffset, gx.byteOffset, n, act, alpha);
+  }
+
+  /**
+   * out[j] = Σ_i x[i, j] over rows×cols (out[j] += … when accumulate).
+   * @example kernels.sumRows(gz, gb, batch, units)
+   */
+  sumRows(x: WasmArray, out: WasmArray, rows: number, cols: number, accumulate = false): void {
+    checkDims('sumRows', rows, cols, 1);
+    this.check('sumRows', 'x', x, rows * cols);
+    this.check('sumRows', 'out', out, cols);
+    this.x.sumRows(x.byteOffset, out.byteOffset, rows, cols, accumulate ? 1 : 0);
+  }
+
+  /**
+   * One Adam/AdamW step over param.length parameters (grad, m, v at least as long), in place.
+   * @example kernels.adamUpdate(params, grads, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: t })
+   */
+  adamUpdate(param: WasmArray, grad: WasmArray, m: WasmArray, v: WasmArray, step: AdamStep): void {
+    const n = param.length;
+    this.check('adamUpdate', 'grad', grad, n);
+    this.check('adamUpdate', 'm', m, n);
+    this.check('adamUpdate', 'v', v, n);
+    this.check('adamUpdate', 'param', param, n);
+    this.adamRaw(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n, step);
+  }
+
+  private adamRaw(p: number, g: number, m: number, v: number, n: number, step: AdamStep): void {
+    const { lr, beta1, beta2, eps, step: t } = checkAdam(step);
+    const wd = step.weightDecay ?? 0;
+    this.x.adam(p, g, m, v, n, beta1, beta2, eps, lr / (1 - beta1 ** t), Math.sqrt(1 - beta2 ** t),
+      step.decoupled ? 0 : wd, step.decoupled ? 1 - lr * wd : 1);
+  }
+
+  // ---- the same kernels on JS arrays (copy in, run, copy out), for the Backend interface ----
+
+  /** @internal Backend.matmul on float32 arrays through scratch memory. */
+  matmulArrays(a: Float32Array, b: Float32Array, out: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+    const aBytes = align(m * k * 4), bBytes = align(k * n * 4);
+    const base = this.scratch(aBytes + bBytes + m * n * 4);
+    this.work(m, n, k); // may grow memory: before taking the heap view
+    const heap = this.heap();
+    const ao = base, bo = base + aBytes, co = bo + bBytes;
+    heap.set(a.length === m * k ? a : a.subarray(0, m * k), ao >> 2);
+    heap.set(b.length === k * n ? b : b.subarray(0, k * n), bo >> 2);
+    this.gemmRaw(ao, bo, co, m, k, n, transA, transB, false);
+    out.set(heap.subarray(co >> 2, (co >> 2) + m * n));
+  }
+
+  /** @internal */
+  biasActivationArrays(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: number, alpha: number): void {
+    const size = rows * cols, xBytes = align(size * 4);
+    const base = this.scratch(xBytes + cols * 4);
+    const heap = this.heap();
+    heap.set(x.subarray(0, size), base >> 2);
+    if (bias) heap.set(bias.subarray(0, cols), (base + xBytes) >> 2);
+    this.x.biasActivation(base, bias ? base + xBytes : 0, base, rows, cols, act, alpha);
+    out.set(heap.subarray(base >> 2, (base >> 2) + size));
+  }
+
+  /** @internal */
+  activationBackwardArrays(y: Float32Array, gy: Float32Array, gx: Float32Array, act: number, alpha: number): void {
+    const n = gy.length, bytes = align(n * 4);
+    const base = this.scratch(2 * bytes);
+    const heap = this.heap();
+    heap.set(y.subarray(0, n), base >> 2);
+    heap.set(gy, (base + bytes) >> 2);
+    this.x.activationBackward(base, base + bytes, base + bytes, n, act, alpha);
+    gx.set(heap.subarray((base + bytes) >> 2, ((base + bytes) >> 2) + n));
+  }
+
+  /** @internal */
+  sumRowsArrays(x: Float32Array, out: Float32Array, rows: number, cols: number, accumulate: boolean): void {
+    const size = rows * cols, xBytes = align(size * 4);
+    const base = this.scratch(xBytes + cols * 4);
+    const heap = this.heap();
+    heap.set(x.subarray(0, size), base >> 2);
+    if (accumulate) heap.set(out.subarray(0, cols), (base + xBytes) >> 2);
+    this.x.sumRows(base, base + xBytes, rows, cols, accumulate ? 1 : 0);
+    out.set(heap.subarray((base + xBytes) >> 2, ((base + xBytes) >> 2) + cols));
+  }
+}
+
+function checkDims(op: string, m: number, k: number, n: number): void {
+  if (!Number.isInteger(m) || !Number.isInteger(k) || !Number.isInteger(n) || m < 0 || k < 0 || n < 0) {
+    throw new ShapeError(`${op}: sizes must be non-negative integers, got ${m}, ${k}, ${n}`);
+  }
+}
+
+function checkAdam(step: AdamStep): AdamStep {
+  for (const key of Object.keys(step)) {
+    if (!['lr', 'beta1', 'beta2', 'eps', 'step', 'weightDecay', 'decoupled'].includes(key)) {
+      throw new ValueError(`adamUpdate: unknown option '${key}' (known: lr, beta1, beta2, eps, step, weightDecay, decoupled)`);
+    }
+  }
+  if (!Number.isInteger(step.step) || step.step < 1) throw new ValueError(`adamUpdate: step must be the step number t ≥ 1, got ${step.step}`);
+  return step;
+}
+
+// ---- loading -----------------------------------------------------------------------------------
+
+/**
+ * Compiles and instantiates one build synchronously (fine in Node and workers; browsers' main
+ * threads may refuse synchronous compilation, see initWasmBackend). 'auto' takes the fastest build
+ * the runtime validates. Returns null when the runtime has no WebAssembly SIMD.
+ * @example const k = loadWasmKernels('simd')
+ */
+export function loadWasmKernels(variant: WasmVariant | 'auto' = 'auto'): WasmKernels | null {
+  const api = webAssembly();
+  if (!api) return null;
+  const chosen = variant === 'auto' ? supportedWasmVariants()[0] : variant;
+  if (!chosen) return null;
+  if (variant !== 'auto' && !supportedWasmVariants().includes(variant)) return null;
+  const instance = new api.Instance(new api.Module(wasmBytes(chosen)), {});
+  return new WasmKernels(chosen, instance.exports);
+}
+
+async function loadWasmKernelsAsync(): Promise<WasmKernels | null> {
+  const api = webAssembly();
+  const chosen = supportedWasmVariants()[0];
+  if (!api || !chosen) return null;
+  const module = await api.compile(wasmBytes(chosen));
+  const instance = await api.instantiate(module, {});
+  return new WasmKernels(chosen, instance.exports);
+}
+
+/** Below this many multiply-adds (m·k·n) the copies into wasm memory cost more than they save. */
+export const DEFAULT_MATMUL_MIN_WORK = 4096;
+/** Below this many elements the element-wise kernels stay in JS for the same reason. */
+const ELEMENTWISE_MIN = 256;
+
+export interface WasmBackendOptions {
+  /** Registered name (default 'wasm'). */
+  name?: string;
+  /** Products with m·k·n below this run on the plain-TS backend (default DEFAULT_MATMUL_MIN_WORK). */
+  matmulMinWork?: number;
+  /** Element-wise calls on fewer elements run in plain TS (default 256). */
+  elementwiseMin?: number;
+}
+
+const isF32 = (a: TypedArray | null): boolean => a === null || a instanceof Float32Array;
+
+/**
+ * A Backend over one WasmKernels instance: float32 work is copied into wasm memory, computed there
+ * and copied back; float64 and tiny work go to the plain-TS kernels, which define the results.
+ * @example registerBackend(createWasmBackend(loadWasmKernels()!, { name: 'wasm-all', matmulMinWork: 0 }))
+ */
+export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOptions = {}): Backend {
+  for (const key of Object.keys(options)) {
+    if (!['name', 'matmulMinWork', 'elementwiseMin'].includes(key)) {
+      throw new ValueError(`createWasmBackend: unknown option '${key}' (known: name, matmulMinWork, elementwiseMin)`);
+    }
+  }
+  const minWork = options.matmulMinWork ?? DEFAULT_MATMUL_MIN_WORK;
+  const minElems = options.elementwiseMin ?? ELEMENTWISE_MIN;
+  return {
+    name: options.name ?? 'wasm',
+    matmul(a, b, out, m, k, n, transA, transB) {
+      if (m * k * n < minWork || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+        jsBackend.matmul(a, b, out, m, k, n, transA, transB);
+        return;
+      }
+      kernels.matmulArrays(a, b, out, m, k, n, transA, transB);
+    },
+    biasActivation(x, bias, out, rows, cols, activation, alpha = 0.01) {
+      const act = activationCode('biasActivation', activation);
+      if (rows * cols < minElems || !isF32(x) || !isF32(bias) || !isF32(out)) {
+        referenceBiasActivation(x, bias, out, rows, cols, activation, alpha);
+        return;
+      }
+      kernels.biasActivationArrays(x as Float32Array, bias as Float32Array | null, out as Float32Array, rows, cols, act, alpha);
+    },
+    activationBackward(y, gy, gx, activation, alpha = 0.01) {
+      const act = activationCode('activationBackward', activation);
+      if (gy.length < minElems || !isF32(y) || !isF32(gy) || !isF32(gx)) {
+        referenceActivationBackward(y, gy, gx, activation, alpha);
+        return;
+      }
+      kernels.activationBackwardArrays(y as Float32Array, gy as Float32Array, gx as Float32Array, act, alpha);
+    },
+    sumRows(x, out, rows, cols, accumulate) {
+      if (rows * cols < minElems || !isF32(x) || !isF32(out)) {
+        referenceSumRows(x, out, rows, cols, accumulate);
+        return;
+      }
+      kernels.sumRowsArrays(x as Float32Array, out as Float32Array, rows, cols, accumulate);
+    },
+    adamUpdate(param, grad, m, v, step) {
+      // On JS arrays the seven copies cost more than the arithmetic saves (see the benchmark);
+      // keep parameters in wasm memory (WasmKernels.adamUpdate) for the fast path.
+      referenceAdamUpdate(param, grad, m, v, checkAdam(step));
+    },
+  };
+}
+
+let shared: WasmKernels | null = null;
+
+/**
+ * The kernels instance the registered 'wasm' backend uses (null until loaded, or when the runtime
+ * lacks WebAssembly SIMD). Arrays allocated here live beside the backend's own scratch memory.
+ * @example const k = wasmKernels(); if (k) { const w = k.alloc(100); … }
+ */
+export function wasmKernels(): WasmKernels | null {
+  return shared;
+}
+
+function adopt(kernels: WasmKernels): void {
+  shared = kernels;
+  registerBackend(createWasmBackend(kernels), { preferred: true });
+}
+
+/**
+ * Loads the WebAssembly backend asynchronously (for browsers' main threads, which refuse to
+ * compile large modules synchronously) and makes it the active backend unless setBackend() chose
+ * one. Resolves true when the wasm backend is available (at once if the import already loaded it).
+ * @example if (await initWasmBackend()) console.log(backend().name) // 'wasm'
+ */
+export async function initWasmBackend(): Promise<boolean> {
+  if (shared) return true;
+  try {
+    const kernels = await loadWasmKernelsAsync();
+    if (!kernels) return false;
+    adopt(kernels);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Load at import when the runtime allows synchronous compilation; any failure leaves 'js' active.
+try {
+  const kernels = loadWasmKernels('auto');
+  if (kernels) adopt(kernels);
+} catch {
+  // Main-thread compile limits or a runtime without SIMD: initWasmBackend() can still try.
+}
