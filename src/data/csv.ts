@@ -16,7 +16,7 @@ export interface CsvOptions {
   source?: string;
 }
 
-/** A parsed CSV file: the header's column names and the data rows as trimmed-free raw strings. */
+/** A parsed CSV file: the header's column names and the data rows as raw strings (not trimmed). */
 export interface CsvTable {
   /** Column names from the header row (surrounding whitespace removed). */
   columns: string[];

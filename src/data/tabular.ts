@@ -68,7 +68,8 @@ export interface ColumnInfo {
  * @example describeColumns(parseCsv('a,b\n1,x\n2,y')).map((c) => c.kind) // ['numeric', 'categorical']
  */
 export function describeColumns(table: CsvTable): ColumnInfo[] {
-  return table.columns.map((name, c) => columnInfo(table, c, allRows(table)));
+  const rows = allRows(table);
+  return table.columns.map((_, c) => columnInfo(table, c, rows));
 }
 
 function allRows(table: CsvTable): number[] {
