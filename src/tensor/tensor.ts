@@ -17,6 +17,8 @@ export interface GradFn {
 }
 
 export type NestedArray = number | NestedArray[];
+/** Integer typed arrays (image pixels, labels) are accepted by tensor() and converted to floats. */
+export type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
 export type TensorLike = Tensor | number;
 
 export interface TensorOptions {
@@ -148,8 +150,9 @@ function flatten(data: NestedArray, shape: readonly number[], out: TypedArray): 
  * A typed array of the requested dtype is used as-is (no copy): the tensor shares its storage.
  * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
  * @example tensor(new Float32Array(6), { shape: [2, 3] })
+ * @example tensor(new Uint8Array([0, 255]), { dtype: 'float64' }) // a float64 copy
  */
-export function tensor(data: NestedArray | TypedArray | Tensor, options: TensorOptions = {}): Tensor {
+export function tensor(data: NestedArray | TypedArray | IntegerArray | Tensor, options: TensorOptions = {}): Tensor {
   checkOptions('tensor', options, ['dtype', 'requiresGrad', 'shape']);
   const requiresGrad = options.requiresGrad ?? false;
   if (data instanceof Tensor) {
