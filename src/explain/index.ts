@@ -12,3 +12,9 @@ export {
   checkGradients, gradcheckNetwork, perturbationTable, renderGradcheckText, renderGradcheckMarkdown, renderPerturbationText, renderPerturbationMarkdown,
   type GradientCheckOptions, type GradientCheckReport, type GradientCheckRow, type PerturbationTable, type PerturbationRow,
 } from './gradcheck.js';
+export {
+  traceExpression, parseExpression, evaluateExpression, expressionVariables, parseAssignments, ExpressionError, EXPR_FUNCTIONS,
+  type ExprTrace, type ExprNodeTrace, type ExprEdgeTrace, type ExprStep, type ExprAst, type ExprOptions,
+} from './expr.js';
+export { renderExpressionText, renderExpressionMarkdown } from './render-expr.js';
+export { renderDot, renderGraphSvg } from './graph.js';
