@@ -1,10 +1,10 @@
 /**
  * Seed article 002, "forward and backward pass by hand", done by the engine: g = x·y + z at
  * x = 3, y = −4, z = 2, every gradient by one backward(), then one step of learning rate 0.1 down the
- * gradient. Checks its own target: g falls by 2.72. Run: `npm start` or `npx tsx examples/seed002-graph.ts`.
+ * gradient. Checks its own targets: the article's gradients, and g falling by 2.72. Run: `npm start` or `npx tsx examples/seed002-graph.ts`.
  */
-import { pathToFileURL } from 'node:url';
 import { Tensor, noGrad, tensor } from '../src/index.js';
+import { runIfMain, type ExampleResult } from './run.js';
 
 export interface Seed002Result {
   f: number;
@@ -47,10 +47,10 @@ export function seed002(learningRate = 0.1): Seed002Result {
   return { f: f.item(), g: g.item(), dgdx, dgdy, dgdz, x1: x1.item(), y1: y1.item(), z1: z1.item(), gAfter, decrease: g.item() - gAfter };
 }
 
-/** Prints the walk-through and throws if the numbers are not the article's. */
-export function main(): Seed002Result {
+/** The walk-through as printed lines, and the article's numbers as checks. */
+export function main(): ExampleResult {
   const r = seed002();
-  const lines = [
+  const report = [
     'Seed 002: back-propagation through g = x·y + z',
     '',
     'Forward pass at x = 3, y = -4, z = 2:',
@@ -65,31 +65,22 @@ export function main(): Seed002Result {
     `  ∂g/∂y = ∂g/∂f · x = ${r.dgdy}`,
     '',
     'One step of learning rate μ = 0.1 down the gradient (input ← input − μ·∂g/∂input):',
-    `  x = ${fmt(r.x1)}, y = ${fmt(r.y1)}, z = ${fmt(r.z1)}`,
-    `  g = ${fmt(r.gAfter)}: it decreased by ${fmt(r.decrease)}`,
+    `  x = ${num(r.x1)}, y = ${num(r.y1)}, z = ${num(r.z1)}`,
+    `  g = ${num(r.gAfter)}: it decreased by ${num(r.decrease)}`,
+    '',
   ];
-  process.stdout.write(lines.join('\n') + '\n');
-  check(r);
-  process.stdout.write('\nOK: every number matches the article.\n');
-  return r;
+  const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9;
+  const checks: [string, boolean][] = [
+    ['f = -12 and g = -10', near(r.f, -12) && near(r.g, -10)],
+    ['∂g/∂x = -4, ∂g/∂y = 3, ∂g/∂z = 1', near(r.dgdx, -4) && near(r.dgdy, 3) && near(r.dgdz, 1)],
+    ['one step of learning rate 0.1 lowers g by 2.72', near(r.decrease, 2.72)],
+  ];
+  return { report, checks };
 }
 
-function fmt(v: number): string {
+/** Drops float64 noise from printed decimals (3.4000000000000004 prints as 3.4). */
+function num(v: number): string {
   return String(Number(v.toFixed(10)));
 }
 
-function check(r: Seed002Result): void {
-  const want: [keyof Seed002Result, number][] = [['f', -12], ['g', -10], ['dgdx', -4], ['dgdy', 3], ['dgdz', 1], ['decrease', 2.72]];
-  for (const [key, value] of want) {
-    if (Math.abs(r[key] - value) > 1e-9) throw new Error(`seed002: ${key} is ${r[key]}, the article says ${value}`);
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    main();
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+runIfMain(import.meta.url, main);

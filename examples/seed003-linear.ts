@@ -4,8 +4,8 @@
  * agrees with backward()'s gradient 60; the delta rule then walks W to 2 from the article's three
  * starting points (3, 5 and 0.5). Checks its own targets. Run: `npx tsx examples/seed003-linear.ts`.
  */
-import { pathToFileURL } from 'node:url';
 import { Tensor, noGrad, tensor } from '../src/index.js';
+import { runIfMain, type ExampleResult } from './run.js';
 
 const inputs = tensor([0, 1, 2, 3, 4], { dtype: 'float64' });
 const targets = inputs.mul(2);
@@ -93,12 +93,12 @@ export function seed003(): Seed003Result {
   };
 }
 
-/** Prints the walk-through and throws if a number is not the article's. */
-export function main(): Seed003Result {
+/** The walk-through as printed lines, and the article's numbers as checks. */
+export function main(): ExampleResult {
   const r = seed003();
   const row = (cells: (string | number)[]): string => '  ' + cells.map((c) => String(c).padEnd(10)).join('').trimEnd();
   const num = (v: number): string => String(Number(v.toFixed(6)));
-  const lines = [
+  const report = [
     'Seed 003: fitting y = W·x to the data set (0, 0), (1, 2), (2, 4), (3, 6), (4, 8)',
     '',
     row(['input', 'desired', 'W=3', 'sq. error', 'W=3.0001', 'sq. error']),
@@ -112,31 +112,17 @@ export function main(): Seed003Result {
     '',
     'Delta rule, new W = W − 0.01 · ∂SSE/∂W, iterated until W stops moving:',
     ...r.descents.map((d) => `  from W = ${d.start}: ${d.path.slice(0, 5).map((v) => v.toFixed(4)).join(' → ')} → … → ${d.final.toFixed(9)} after ${d.path.length - 1} steps (SSE ${d.finalLoss.toExponential(1)})`),
+    '',
   ];
-  process.stdout.write(lines.join('\n') + '\n');
-  check(r);
-  process.stdout.write('\nOK: every number matches the article, and every start converges to W = 2.\n');
-  return r;
+  const near = (got: number, want: number, tol: number): boolean => Math.abs(got - want) <= tol;
+  const checks: [string, boolean][] = [
+    ['SSE is 30 at W = 3', near(r.lossAt3, 30, 1e-12)],
+    ['SSE is 30.006 at W = 3.0001 (and 29.994 at W = 2.9999)', near(r.lossAt30001, 30.006, 1e-6) && near(r.lossAt29999, 29.994, 1e-6)],
+    ['the numerical rate (≈60) agrees with the analytic gradient 60', near(r.numericalRate, 60, 1e-2) && near(r.analyticGradient, 60, 1e-12)],
+    ['the chain input → 3·x → 2·x has gradient 6', near(r.chainGradient, 6, 1e-12)],
+    ['gradient steps converge to W = 2 from 3, 5 and 0.5', r.descents.every((d) => near(d.final, 2, 1e-9))],
+  ];
+  return { report, checks };
 }
 
-function check(r: Seed003Result): void {
-  const near = (name: string, got: number, want: number, tol: number): void => {
-    if (!(Math.abs(got - want) <= tol)) throw new Error(`seed003: ${name} is ${got}, expected ${want} (±${tol})`);
-  };
-  near('SSE at W=3', r.lossAt3, 30, 1e-12);
-  near('SSE at W=3.0001', r.lossAt30001, 30.006, 1e-6);
-  near('SSE at W=2.9999', r.lossAt29999, 29.994, 1e-6);
-  near('numerical rate', r.numericalRate, 60, 1e-2);
-  near('analytic gradient', r.analyticGradient, 60, 1e-12);
-  near('chain gradient', r.chainGradient, 6, 1e-12);
-  for (const d of r.descents) near(`W after descent from ${d.start}`, d.final, 2, 1e-9);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    main();
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+runIfMain(import.meta.url, main);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seed002 } from '../../examples/seed002-graph.js';
+import { main, seed002 } from '../../examples/seed002-graph.js';
 import { tensor } from '../../src/index.js';
 
 test('seed 002: forward values and every gradient from one backward()', () => {
@@ -28,4 +28,11 @@ test('seed 002 in float32 too (the default dtype): the same gradients, exactly',
   const g = x.mul(y).add(z);
   g.backward();
   assert.deepEqual([g.item(), x.grad!.item(), y.grad!.item(), z.grad!.item()], [-10, -4, 3, 1]);
+});
+
+test('seed 002: the example passes its own checks and prints a walk-through', () => {
+  const { report, checks } = main();
+  assert.ok(report.length > 10);
+  assert.ok(checks.length >= 3);
+  for (const [what, ok] of checks) assert.ok(ok, what);
 });

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { descend, seed003 } from '../../examples/seed003-linear.js';
+import { descend, main, seed003 } from '../../examples/seed003-linear.js';
 
 test('seed 003: the table of squared errors at W = 3 and W = 3.0001', () => {
   const r = seed003();
@@ -35,4 +35,11 @@ test('seed 003: repeated gradient steps converge to W = 2 from 3, 5 and 0.5', ()
   // A learning rate past 2/60 makes the delta rule diverge: the factor |1 − lr·60| exceeds 1.
   const wild = descend(3, 0.04, 1e-12, 20);
   assert.ok(Math.abs(wild.final - 2) > 1, `lr 0.04 should diverge, ended at ${wild.final}`);
+});
+
+test('seed 003: the example passes its own checks and prints a walk-through', () => {
+  const { report, checks } = main();
+  assert.ok(report.length > 10);
+  assert.ok(checks.length >= 3);
+  for (const [what, ok] of checks) assert.ok(ok, what);
 });
