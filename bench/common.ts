@@ -92,9 +92,9 @@ export interface Runner {
 /** Fashion-MNIST (or its seeded random stand-in) as flat arrays: pixels scaled to [0, 1]. */
 export interface FashionData {
   trainImages: Float32Array;
-  trainLabels: Uint8Array;
+  trainLabels: Float32Array;
   testImages: Float32Array;
-  testLabels: Uint8Array;
+  testLabels: Float32Array;
   trainCount: number;
   testCount: number;
   features: number;

@@ -1,11 +1,12 @@
 /**
  * Fashion-MNIST for the bench: Debian's dataset-fashion-mnist files when they are installed, or a
  * seeded random "Fashion-like" stand-in (10 class prototypes plus noise, so it is learnable) for the
- * smoke test on machines without them. Pixels are scaled to [0, 1].
+ * smoke test on machines without them. Pixels are scaled to [0, 1]. The files are read by the
+ * library's own loader (src/io/datasets.ts, from dist/), so the bench has no IDX reader of its own.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { loadImageDataset } from '../dist/src/io/datasets.js';
 import { seededRandom, type FashionData } from './common.js';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -17,27 +18,10 @@ export function findFashion(dir = process.env.FASHION_MNIST_DIR ?? FASHION_DIR):
   return FASHION_FILES.every((f) => existsSync(join(dir, f))) ? dir : null;
 }
 
-/** Reads an IDX file (gzip or plain): the element bytes after the header, and the dimensions. */
-function readIdxFile(path: string): { dims: number[]; bytes: Uint8Array } {
-  let buf: Uint8Array = readFileSync(path);
-  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const magic = view.getUint32(0);
-  if (magic >> 8 !== 0x08) throw new Error(`${path}: not an unsigned-byte IDX file (magic 0x${magic.toString(16)})`);
-  const rank = magic & 0xff;
-  const dims: number[] = [];
-  for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i));
-  return { dims, bytes: buf.subarray(4 + 4 * rank) };
-}
-
-function loadSplit(dir: string, prefix: string, limit: number): { images: Float32Array; labels: Uint8Array; count: number; features: number } {
-  const img = readIdxFile(join(dir, `${prefix}-images-idx3-ubyte.gz`));
-  const lab = readIdxFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`));
-  const count = Math.min(limit, img.dims[0], lab.dims[0]);
-  const features = img.dims[1] * img.dims[2];
-  const images = new Float32Array(count * features);
-  for (let i = 0; i < images.length; i++) images[i] = img.bytes[i] / 255;
-  return { images, labels: lab.bytes.slice(0, count), count, features };
+function loadSplit(dir: string, prefix: string, limit: number): { images: Float32Array; labels: Float32Array; count: number; features: number } {
+  const d = loadImageDataset(join(dir, `${prefix}-images-idx3-ubyte.gz`), join(dir, `${prefix}-labels-idx1-ubyte.gz`));
+  const count = Math.min(limit, d.n);
+  return { images: d.inputs.subarray(0, count * d.features), labels: d.labels.subarray(0, count), count, features: d.features };
 }
 
 /** Seeded stand-in data with Fashion-MNIST's shape: each class a random prototype, each sample it plus noise. */
@@ -48,7 +32,7 @@ export function syntheticFashion(trainCount: number, testCount: number, seed: nu
   for (let i = 0; i < prototypes.length; i++) prototypes[i] = random();
   const make = (count: number) => {
     const images = new Float32Array(count * features);
-    const labels = new Uint8Array(count);
+    const labels = new Float32Array(count);
     for (let s = 0; s < count; s++) {
       const c = Math.floor(random() * 10);
       labels[s] = c;

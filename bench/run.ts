@@ -145,7 +145,8 @@ async function main(): Promise<number> {
     console.error('bench: the peers are not installed: run `npm ci --prefix bench` (or `npm install --prefix bench`), then retry.');
     return 1;
   }
-  if (options.libs.includes('backprop') && !existsSync(join(ROOT, 'dist', 'src', 'index.js'))) {
+  // Every child needs dist/: backprop runs from it, and the Fashion-MNIST files are read by its loader.
+  if (!existsSync(join(ROOT, 'dist', 'src', 'index.js'))) {
     console.error('bench: dist/ is missing: run `npm run build` first (`npm run bench` does).');
     return 1;
   }
