@@ -1,9 +1,8 @@
 /**
- * Adam and AdamW with PyTorch's semantics: bias-corrected moment estimates, eps added to the corrected
- * √v̂ (eps 1e-8 as in PyTorch and the paper; TensorFlow.js uses 1e-7), optional AMSGrad, and weight
- * decay either as L2 added to the gradient (Adam) or decoupled, shrinking the weights (AdamW).
- * Gradients follow the standard sign (∂L/∂p, and p moves against it). Seed 000's C# adds its update
- * because its "gradient" is built from error = target − output, i.e. it is −∂L/∂p: the same step.
+ * Adam and AdamW with PyTorch's semantics: bias-corrected moments, eps added to √v̂ (1e-8 as in PyTorch
+ * and the paper, not TensorFlow.js's 1e-7), optional AMSGrad, weight decay as L2 in the gradient (Adam)
+ * or decoupled (AdamW). Gradients have the standard sign: p moves against ∂L/∂p. Seed 000's C# adds its
+ * update because its "gradient" comes from error = target − output, i.e. it is −∂L/∂p: the same step.
  */
 import type { TypedArray } from '../tensor/dtype.js';
 import { ValueError } from '../tensor/errors.js';

@@ -1,9 +1,8 @@
 /**
- * The optimizer base: it does all the bookkeeping (parameter groups, checked hyper-parameters, lazily
- * created per-parameter state, zeroGrad, skipping parameters without a gradient, the JSON state dict,
- * the learning rate) so that each optimizer writes only its update rule, a plain function over typed
- * arrays. Guarantees: step() builds no autograd graph and allocates nothing beyond first-step state;
- * stateDict() → JSON → loadStateDict() continues training bit-identically.
+ * The optimizer base does the bookkeeping (parameter groups, checked options, lazy per-parameter state,
+ * zeroGrad, skipping null gradients, the JSON state dict, the learning rate); each optimizer writes only
+ * its update rule, a plain function over typed arrays. step() builds no autograd graph and allocates
+ * nothing beyond first-step state; stateDict() → JSON → loadStateDict() continues bit-identically.
  */
 import type { TypedArray } from '../tensor/dtype.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';

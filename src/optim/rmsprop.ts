@@ -1,7 +1,7 @@
 /**
  * RMSProp as PyTorch's torch.optim.RMSprop: a running mean of squared gradients scales each step, eps
- * is added outside the square root (1e-8; Keras adds 1e-7 and defaults rho to 0.9), with optional
- * momentum, the centered variant (divides by an estimate of the variance instead) and L2 weight decay.
+ * 1e-8 is added outside the square root (TensorFlow.js and Keras add 1e-7 inside it and decay by 0.9),
+ * with optional momentum, the centered variant (divides by a variance estimate) and L2 weight decay.
  */
 import type { TypedArray } from '../tensor/dtype.js';
 import { checkBoolean, checkLr, checkRange, Optimizer, zerosLike, type Params } from './optimizer.js';

@@ -31,3 +31,9 @@ test('an unknown name lists the valid ones', () => {
     message: "optimizerByName: unknown optimizer \"adamx\" (known: sgd, momentum, adam, adamw, rmsprop, adagrad)",
   });
 });
+
+test("the core entry exports the module as 'optim'", async () => {
+  const { optim } = await import('../../src/index.js');
+  assert.equal(optim.SGD, SGD);
+  assert.equal(optim.optimizerByName, optimizerByName);
+});
