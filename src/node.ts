@@ -6,6 +6,7 @@ import { Network } from './train/network.js';
 import { loadModel, saveModel } from './io/model-file.js';
 
 export * from './index.js';
+export { loadCsvFile, loadIdxFile, loadImageDataset, type ImageDataset } from './io/datasets.js';
 export { saveModel, loadModel, saveModelSync, loadModelSync, writeFileAtomic, writeFileAtomicSync } from './io/model-file.js';
 
 declare module './train/network.js' {

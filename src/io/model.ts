@@ -8,6 +8,7 @@
 import { DataError, ValueError } from '../tensor/errors.js';
 import { Network, validateSpec } from '../train/network.js';
 import type { NetworkSpec } from '../train/spec.js';
+import { parsePreprocessor, type Preprocessor } from '../data/tabular.js';
 
 export const MODEL_FORMAT = 'backprop-model';
 export const MODEL_VERSION = 1;
@@ -17,14 +18,14 @@ export interface ModelFile {
   version: number;
   network: NetworkSpec;
   /** The CLI's preprocessing (see src/data), applied by `predict` before the network. */
-  preprocessing?: Record<string, unknown>;
+  preprocessing?: Preprocessor;
   /** Free-form facts about training (epochs, final loss, dataset), for people and tools. */
   metadata?: Record<string, unknown>;
 }
 
 export interface Model {
   network: Network;
-  preprocessing?: Record<string, unknown>;
+  preprocessing?: Preprocessor;
   metadata?: Record<string, unknown>;
 }
 
@@ -71,12 +72,14 @@ export function parseModel(text: string, source = 'model'): Model {
   for (const [i, l] of spec.layers.entries()) {
     if (!l.weights || !l.bias) throw new DataError(`${source}: network.layers[${i}] has no ${!l.weights ? 'weights' : 'bias'}; a model file stores every parameter (truncated or edited?)`);
   }
-  for (const k of ['preprocessing', 'metadata'] as const) {
-    if (obj[k] !== undefined && (obj[k] === null || typeof obj[k] !== 'object' || Array.isArray(obj[k]))) throw new DataError(`${source}: '${k}' must be an object`);
+  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
+    throw new DataError(`${source}: 'metadata' must be an object`);
   }
+  const preprocessing = obj.preprocessing === undefined ? undefined : parsePreprocessor(obj.preprocessing, source);
+  if (preprocessing) checkPreprocessingFits(preprocessing, spec, source);
   return {
     network: new Network(spec),
-    preprocessing: obj.preprocessing as Record<string, unknown> | undefined,
+    preprocessing,
     metadata: obj.metadata as Record<string, unknown> | undefined,
   };
 }
@@ -89,5 +92,14 @@ function checkedSpec(value: unknown, source: string, where: string): NetworkSpec
       throw new DataError(`${source}: ${(err as Error).message}`);
     }
     throw err;
+  }
+}
+
+/** The preprocessing's encoded width must be the network's input count (an edited file could break it). */
+function checkPreprocessingFits(pre: Preprocessor, spec: NetworkSpec, source: string): void {
+  let width = 0;
+  for (const f of pre.features) width += f.kind === 'numeric' ? 1 : f.categories.length;
+  if (width !== spec.inputs) {
+    throw new DataError(`${source}: preprocessing encodes ${width} inputs but network.inputs is ${spec.inputs}; the file was edited or is corrupt`);
   }
 }

@@ -25,6 +25,11 @@ export interface OptimizerLike {
   learningRate: number;
 }
 
+/** The part of AbortSignal fit reads; declared here because the core compiles without DOM or Node types. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+}
+
 export interface EpochLogs {
   /** 1-based. */
   epoch: number;
@@ -90,7 +95,8 @@ export interface FitOptions {
   accuracy?: (output: Tensor, target: Tensor) => number;
   onEpochEnd?: (logs: EpochLogs) => void | boolean;
   onBatchEnd?: (logs: BatchLogs) => void;
-  signal?: AbortSignal;
+  /** An AbortSignal (or anything with `aborted`): training stops between batches once it is set. */
+  signal?: AbortSignalLike;
   earlyStopping?: EarlyStoppingOptions | boolean;
   /** Stop once the epoch's training loss is below this ("iterate until convergence"). */
   tolerance?: number;
@@ -128,12 +134,63 @@ export function checkFitOptions(where: string, options: object, extra: readonly 
  */
 export function fit(model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions): History {
   checkFitOptions('fit', options);
+  return trainLoop('fit', model, inputs, targets, options, (x, y) => autogradStep(model, x, y, options.loss, options.optimizer));
+}
+
+/**
+ * One training step's work, the part that differs between the autograd path (autogradStep) and
+ * the compiled fast path (src/train/compiled.ts); trainLoop does everything around it.
+ */
+export interface TrainStep {
+  /** Forward pass and loss on training rows order[start, end); returns the batch's loss. */
+  forward(order: ArrayLike<number>, start: number, end: number): number;
+  /** Backward pass and optimizer update for the batch forward() just ran. */
+  update(): void;
+  /** The last batch's model outputs and targets (for `accuracy`), valid until the next forward(). */
+  output(): Tensor;
+  target(): Tensor;
+  /** Called once after the last step (e.g. to leave the last gradients on the parameters). */
+  finish?(): void;
+}
+
+/** The general step: gather the batch, record the graph, backward(), optimizer.step(). */
+export function autogradStep(model: Trainable, trainX: Tensor, trainY: Tensor, lossFn: FitOptions['loss'], optimizer: OptimizerLike): TrainStep {
+  const xGather = new BatchGatherer(trainX), yGather = new BatchGatherer(trainY);
+  let out: Tensor | null = null, yb: Tensor | null = null, loss: Tensor | null = null;
+  return {
+    forward(order, start, end) {
+      const xb = xGather.gather(order, start, end);
+      yb = yGather.gather(order, start, end);
+      optimizer.zeroGrad();
+      out = model.forward(xb);
+      loss = lossFn(out, yb);
+      return loss.item();
+    },
+    update() {
+      loss!.backward();
+      optimizer.step();
+    },
+    output: () => out!,
+    target: () => yb!,
+  };
+}
+
+/**
+ * The training loop shared by every path: the validation split, seeded shuffling, batching,
+ * divergence detection, logs, validation, callbacks, AbortSignal, tolerance and early stopping.
+ * `makeStep` gets the training rows (after any validation split) and returns the step to run.
+ * `where` names the caller in errors. Options must already be checked (checkFitOptions).
+ */
+export function trainLoop(
+  where: string, model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions,
+  makeStep: (trainX: Tensor, trainY: Tensor) => TrainStep,
+): History {
   const epochs = options.epochs ?? 1;
   const seed = options.seed ?? 0;
   const random = new Random(seed);
   const { loss: lossFn, optimizer } = options;
   if (inputs.shape[0] !== targets.shape[0]) {
-    throw new ValueError(`fit: ${inputs.shape[0]} input rows but ${targets.shape[0]} target rows`);
+    throw new ValueError(`${where}: ${inputs.shape[0]} input rows but ${targets.shape[0]} target rows`);
   }
 
   let trainX = inputs, trainY = targets, valX: Tensor | null = null, valY: Tensor | null = null;
@@ -142,21 +199,21 @@ export function fit(model: Trainable, inputs: Tensor, targets: Tensor, options: 
   } else if (options.validationSplit && options.validationSplit > 0) {
     const order = random.shuffle(Array.from({ length: inputs.shape[0] }, (_, i) => i));
     const nVal = Math.max(1, Math.round(order.length * options.validationSplit));
-    if (nVal >= order.length) throw new ValueError(`fit: validationSplit ${options.validationSplit} leaves no rows to train on (${order.length} rows)`);
+    if (nVal >= order.length) throw new ValueError(`${where}: validationSplit ${options.validationSplit} leaves no rows to train on (${order.length} rows)`);
     const trainIdx = order.slice(0, order.length - nVal).sort((a, b) => a - b);
     const valIdx = order.slice(order.length - nVal).sort((a, b) => a - b);
     trainX = selectRows(inputs, trainIdx); trainY = selectRows(targets, trainIdx);
     valX = selectRows(inputs, valIdx); valY = selectRows(targets, valIdx);
   }
   const rows = trainX.shape[0];
-  if (rows === 0) throw new ValueError('fit: no training rows');
+  if (rows === 0) throw new ValueError(`${where}: no training rows`);
   const batchSize = options.batchSize === 'full' ? rows : Math.min(options.batchSize ?? 32, rows);
   const batches = Math.ceil(rows / batchSize);
   const shuffle = options.shuffle ?? true;
 
   const es = options.earlyStopping === true ? {} : options.earlyStopping || null;
   const monitor = es ? (es.monitor ?? (valX ? 'valLoss' : 'loss')) : 'loss';
-  if (es && monitor === 'valLoss' && !valX) throw new ValueError("fit: earlyStopping monitors 'valLoss' but there is no validation data (set validationSplit or validationData)");
+  if (es && monitor === 'valLoss' && !valX) throw new ValueError(`${where}: earlyStopping monitors 'valLoss' but there is no validation data (set validationSplit or validationData)`);
   const patience = es?.patience ?? 10;
   const minDelta = es?.minDelta ?? 0;
   const restoreBest = es?.restoreBest ?? true;
@@ -164,10 +221,11 @@ export function fit(model: Trainable, inputs: Tensor, targets: Tensor, options: 
   let best = Infinity, bestEpoch: number | null = null, bestWeights: Float64Array[] | null = null, sinceBest = 0;
 
   const order = Array.from({ length: rows }, (_, i) => i);
-  const xGather = new BatchGatherer(trainX), yGather = new BatchGatherer(trainY);
+  const step = makeStep(trainX, trainY);
   const history: History = { epochs: [], stopReason: 'completed', updates: 0, bestEpoch: null };
   const started = Date.now();
   const divergenceFactor = options.divergenceFactor ?? 1e4;
+  const { accuracy, onBatchEnd, signal } = options;
   let firstLoss: number | null = null;
 
   const diverged = (epoch: number, batch: number, value: number): never => {
@@ -181,55 +239,53 @@ export function fit(model: Trainable, inputs: Tensor, targets: Tensor, options: 
   };
 
   model.train?.(true);
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    if (options.signal?.aborted) { history.stopReason = 'aborted'; break; }
-    if (shuffle) random.shuffle(order);
-    let lossSum = 0, accSum = 0, seen = 0;
-    let aborted = false;
-    for (let b = 0; b < batches; b++) {
-      if (options.signal?.aborted) { aborted = true; break; }
-      const start = b * batchSize, end = Math.min(rows, start + batchSize);
-      const xb = xGather.gather(order, start, end);
-      const yb = yGather.gather(order, start, end);
-      optimizer.zeroGrad();
-      const out = model.forward(xb);
-      const loss = lossFn(out, yb);
-      const value = loss.item();
-      if (firstLoss === null) firstLoss = Math.max(Math.abs(value), 1e-12);
-      if (!Number.isFinite(value) || Math.abs(value) > divergenceFactor * Math.max(firstLoss, 1e-3)) diverged(epoch, b + 1, value);
-      loss.backward();
-      optimizer.step();
-      history.updates++;
-      const size = end - start;
-      lossSum += value * size;
-      if (options.accuracy) accSum += options.accuracy(out, yb) * size;
-      seen += size;
-      options.onBatchEnd?.({ epoch, batch: b + 1, batches, loss: value, size });
-    }
-    if (seen === 0) { history.stopReason = 'aborted'; break; }
-    options.scheduler?.step();
-    const logs: EpochLogs = { epoch, loss: lossSum / seen, learningRate: optimizer.learningRate, updates: history.updates, seconds: (Date.now() - started) / 1000 };
-    if (options.accuracy) logs.accuracy = accSum / seen;
-    if (valX && valY) {
-      model.eval?.();
-      noGrad(() => {
-        const out = model.forward(valX!);
-        logs.valLoss = lossFn(out, valY!).item();
-        if (options.accuracy) logs.valAccuracy = options.accuracy(out, valY!);
-      });
-      model.train?.(true);
-    }
-    history.epochs.push(logs);
-    if (aborted) { history.stopReason = 'aborted'; break; }
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (signal?.aborted) { history.stopReason = 'aborted'; break; }
+      if (shuffle) random.shuffle(order);
+      let lossSum = 0, accSum = 0, seen = 0;
+      let aborted = false;
+      for (let b = 0; b < batches; b++) {
+        if (signal?.aborted) { aborted = true; break; }
+        const start = b * batchSize, end = Math.min(rows, start + batchSize);
+        const value = step.forward(order, start, end);
+        if (firstLoss === null) firstLoss = Math.max(Math.abs(value), 1e-12);
+        if (!Number.isFinite(value) || Math.abs(value) > divergenceFactor * Math.max(firstLoss, 1e-3)) diverged(epoch, b + 1, value);
+        step.update();
+        history.updates++;
+        const size = end - start;
+        lossSum += value * size;
+        if (accuracy) accSum += accuracy(step.output(), step.target()) * size;
+        seen += size;
+        if (onBatchEnd) onBatchEnd({ epoch, batch: b + 1, batches, loss: value, size });
+      }
+      if (seen === 0) { history.stopReason = 'aborted'; break; }
+      options.scheduler?.step();
+      const logs: EpochLogs = { epoch, loss: lossSum / seen, learningRate: optimizer.learningRate, updates: history.updates, seconds: (Date.now() - started) / 1000 };
+      if (accuracy) logs.accuracy = accSum / seen;
+      if (valX && valY) {
+        model.eval?.();
+        noGrad(() => {
+          const out = model.forward(valX!);
+          logs.valLoss = lossFn(out, valY!).item();
+          if (accuracy) logs.valAccuracy = accuracy(out, valY!);
+        });
+        model.train?.(true);
+      }
+      history.epochs.push(logs);
+      if (aborted) { history.stopReason = 'aborted'; break; }
 
-    const watched = monitor === 'valLoss' ? logs.valLoss! : logs.loss;
-    if (watched < best - minDelta) {
-      best = watched; bestEpoch = epoch; sinceBest = 0;
-      if (es && restoreBest) bestWeights = params.map((p) => Float64Array.from(p.data));
-    } else sinceBest++;
-    if (options.onEpochEnd?.(logs) === false) { history.stopReason = 'callback'; break; }
-    if (options.tolerance !== undefined && logs.loss < options.tolerance) { history.stopReason = 'tolerance'; break; }
-    if (es && sinceBest >= patience) { history.stopReason = 'earlyStopping'; break; }
+      const watched = monitor === 'valLoss' ? logs.valLoss! : logs.loss;
+      if (watched < best - minDelta) {
+        best = watched; bestEpoch = epoch; sinceBest = 0;
+        if (es && restoreBest) bestWeights = params.map((p) => Float64Array.from(p.data));
+      } else sinceBest++;
+      if (options.onEpochEnd?.(logs) === false) { history.stopReason = 'callback'; break; }
+      if (options.tolerance !== undefined && logs.loss < options.tolerance) { history.stopReason = 'tolerance'; break; }
+      if (es && sinceBest >= patience) { history.stopReason = 'earlyStopping'; break; }
+    }
+  } finally {
+    step.finish?.();
   }
   if (es && restoreBest && bestWeights && bestEpoch !== history.epochs.length) {
     params.forEach((p, i) => p.data.set(bestWeights![i]));

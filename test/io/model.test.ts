@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Network, parseModel, serializeModel, DataError } from '../../src/node.js';
+import { Network, parseModel, serializeModel, DataError, parseCsv, fitPreprocessor } from '../../src/node.js';
 import { loadModel, saveModel } from '../../src/io/model-file.js';
 
 function trained(): Network {
@@ -17,11 +17,12 @@ test('save then load gives identical predictions and keeps preprocessing and met
   const dir = mkdtempSync(join(tmpdir(), 'bp-model-'));
   const path = join(dir, 'model.json');
   const net = trained();
-  await saveModel(path, { network: net, preprocessing: { version: 1, features: [] }, metadata: { epochs: 10 } });
+  const preprocessing = fitPreprocessor(parseCsv('a,b,c,label\n1,2,3,x\n4,5,6,y\n', { source: 't.csv' }), { target: 'label' });
+  await saveModel(path, { network: net, preprocessing, metadata: { epochs: 10 } });
   const loaded = await loadModel(path);
   const x = [[0.3, 0.1, -2], [5, 4, 3]];
   assert.deepEqual(loaded.network.predict(x), net.predict(x));
-  assert.deepEqual(loaded.preprocessing, { version: 1, features: [] });
+  assert.deepEqual(loaded.preprocessing, preprocessing);
   assert.deepEqual(loaded.metadata, { epochs: 10 });
   assert.deepEqual(readdirSync(dir), ['model.json']); // no temporary file left behind
 });
@@ -51,6 +52,7 @@ test('edited files name what is wrong', () => {
     [(f) => { delete f.network.layers[1].weights; }, /network\.layers\[1\] has no weights/],
     [(f) => { f.network.inputs = -3; }, /network\.inputs must be a whole number ≥ 1/],
     [(f) => { f.extra = 1; }, /unknown field 'extra'/],
+    [(f) => { f.preprocessing = { version: 1, features: [{ name: 'a', kind: 'numeric', mean: 0, std: 1 }], target: { name: 'y', kind: 'regress', mean: 0, std: 1 } }; }, /preprocessing encodes 1 inputs but network\.inputs is 3/],
   ];
   for (const [edit, pattern] of cases) {
     const copy = structuredClone(file);
