@@ -197,8 +197,8 @@ function summary(r: GradientCheckReport): string {
   const bad = r.rows.filter((x) => !x.ok).length;
   const worst = Math.max(0, ...r.rows.map((x) => x.relError));
   return bad === 0
-    ? `All ${r.rows.length} gradients agree (worst relative error ${worst.toExponential(1)}; central differences with ε = ${r.eps}, pass when |a − n| ≤ ${r.atol} + ${r.rtol}·|n|).`
-    : `${bad} of ${r.rows.length} gradients DISAGREE (worst relative error ${worst.toExponential(1)}; pass when |a − n| ≤ ${r.atol} + ${r.rtol}·|n|).`;
+    ? `All ${r.rows.length} gradients agree (worst relative error ${worst.toExponential(1)}; central differences with ε = ${r.eps.toExponential()}, pass when |a − n| ≤ ${r.atol.toExponential()} + ${r.rtol.toExponential()}·|n|).`
+    : `${bad} of ${r.rows.length} gradients DISAGREE (worst relative error ${worst.toExponential(1)}; pass when |a − n| ≤ ${r.atol.toExponential()} + ${r.rtol.toExponential()}·|n|).`;
 }
 
 /** The check as an aligned text table with a verdict line. @example console.log(renderGradcheckText(report)) */

@@ -1,6 +1,10 @@
 /** The subcommands, each in its own file; main.ts registers them in this order. */
 import type { Command } from 'commander';
+import { registerExplain } from './explain.js';
+import { registerGradcheck } from './gradcheck.js';
 
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [];
+commands.push(registerExplain);
+commands.push(registerGradcheck);
