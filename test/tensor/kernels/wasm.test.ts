@@ -1,0 +1,337 @@
+/**
+ * The WebAssembly backend against the plain-TS reference: gemm in all four transpositions over
+ * tiny, odd and block-crossing sizes for each build (simd, relaxed), the fused element-wise kernels
+ * and Adam, wasm memory management (growth, views, free), float64 delegation, and the engine's
+ * matmul/linear ops, their gradients and a training step giving the same numbers as on 'js'.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import {
+  Dense, Random, Sequential, ShapeError, ValueError, backend, backward, linear, matmul, mse, registerBackend, setBackend,
+  supportedWasmVariants, tensor, wasmKernels, loadWasmKernels, type Tensor,
+} from '../../../src/index.js';
+import { jsBackend } from '../../../src/tensor/kernels/js.js';
+import { createWasmBackend, type WasmKernels } from '../../../src/tensor/kernels/wasm.js';
+import {
+  referenceActivationBackward, referenceAdamUpdate, referenceBiasActivation, referenceSumRows,
+} from '../../../src/tensor/kernels/wasm-reference.js';
+import type { KernelActivation } from '../../../src/tensor/kernels/backend.js';
+
+// Node 20 ships relaxed SIMD behind a flag (Node ≥ 22 has it on): turn it on so both builds are
+// tested here. The auto-loaded backend was chosen at import, before this line.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+const variants = supportedWasmVariants();
+
+test('this runtime validates both builds (relaxed SIMD enabled for the test)', () => {
+  assert.deepEqual(variants, ['relaxed', 'simd']);
+});
+
+const builds = new Map<string, WasmKernels>();
+for (const v of variants) builds.set(v, loadWasmKernels(v)!);
+
+function randomArray(n: number, rng: Random, Arr: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array): Float32Array | Float64Array {
+  const a = new Arr(n);
+  for (let i = 0; i < n; i++) a[i] = rng.range(-1, 1);
+  return a;
+}
+
+/**
+ * The reference product in float64 (the JS backend on float64 copies) and, per element, Σ|a||b|,
+ * which bounds float32 rounding error: |error| ≤ (k + 1)·2⁻²⁴·Σ|a||b| for any summation order, FMA
+ * or not.
+ */
+function reference(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, ta: boolean, tb: boolean): { want: Float64Array; bound: Float64Array } {
+  const want = new Float64Array(m * n), bound = new Float64Array(m * n);
+  jsBackend.matmul(Float64Array.from(a), Float64Array.from(b), want, m, k, n, ta, tb);
+  jsBackend.matmul(Float64Array.from(a, Math.abs), Float64Array.from(b, Math.abs), bound, m, k, n, ta, tb);
+  for (let i = 0; i < bound.length; i++) bound[i] = (k + 1) * 2 ** -24 * bound[i] + 1e-30;
+  return { want, bound };
+}
+
+function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, bound: ArrayLike<number> | number, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const tol = typeof bound === 'number' ? bound : bound[i];
+    if (!(Math.abs(got[i] - want[i]) <= tol)) assert.fail(`${what}: element ${i} is ${got[i]}, want ${want[i]} (±${tol})`);
+  }
+}
+
+const transposes = [[false, false], [true, false], [false, true], [true, true]] as const;
+const label = (ta: boolean, tb: boolean): string => `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
+
+// Tiny, odd, around the 4×8 tile, and across the KC = 256 / MC = 128 blocking.
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 1], [3, 5, 7], [4, 8, 4], [4, 1, 8], [5, 9, 3], [8, 16, 8], [2, 3, 33],
+  [17, 33, 65], [31, 2, 9], [64, 64, 64], [129, 37, 130], [33, 257, 17], [130, 300, 41], [7, 520, 13],
+];
+
+for (const [variant, kernels] of builds) {
+  test(`${variant}: gemm on wasm arrays matches the float64 reference, every transposition and size`, () => {
+    const rng = new Random(11);
+    for (const [m, k, n] of shapes) {
+      for (const [ta, tb] of transposes) {
+        const a = kernels.alloc(m * k), b = kernels.alloc(k * n), c = kernels.alloc(m * n);
+        a.data.set(randomArray(m * k, rng));
+        b.data.set(randomArray(k * n, rng));
+        c.data.fill(123); // stale output must be overwritten
+        kernels.gemm(a, b, c, m, k, n, ta, tb);
+        const { want, bound } = reference(a.data, b.data, m, k, n, ta, tb);
+        assertClose(c.data, want, bound, `${variant} ${label(ta, tb)} ${m}×${k}×${n}`);
+        // accumulate: c += a·b
+        kernels.gemm(a, b, c, m, k, n, ta, tb, true);
+        assertClose(c.data, want.map((v) => 2 * v), bound.map((v) => 3 * v), `${variant} ${label(ta, tb)} ${m}×${k}×${n} accumulate`);
+        c.free(); b.free(); a.free();
+      }
+    }
+  });
+
+  test(`${variant}: gemm on subarrays at odd offsets, k = 0, and IEEE NaN/∞ propagation`, () => {
+    const rng = new Random(3);
+    const pool = kernels.alloc(4000);
+    pool.data.set(randomArray(4000, rng));
+    // Unaligned starts (offsets of 1 and 3 floats) exercise unaligned SIMD loads and stores.
+    const a = pool.subarray(1, 1 + 9 * 13), b = pool.subarray(1001, 1001 + 13 * 11), c = pool.subarray(3003, 3003 + 99);
+    const before = pool.data.slice();
+    kernels.gemm(a, b, c, 9, 13, 11, false, true);
+    const { want, bound } = reference(a.data, b.data, 9, 13, 11, false, true);
+    assertClose(c.data, want, bound, `${variant} subarrays`);
+    const after = pool.data;
+    for (let i = 0; i < 4000; i++) if (i < 3003 || i >= 3102) assert.equal(after[i], before[i], `element ${i} outside c was written`);
+    const z = kernels.alloc(6).subarray(0);
+    z.data.fill(5);
+    kernels.gemm(kernels.alloc(0), kernels.alloc(0), z, 2, 0, 3);
+    assert.deepEqual([...z.data], [0, 0, 0, 0, 0, 0]);
+    for (const k of [1, 3, 4, 5, 9, 300]) {
+      const x = kernels.alloc(k), y = kernels.alloc(k * 9), out = kernels.alloc(9);
+      y.data.fill(1);
+      y.data[(k - 1) * 9 + 4] = Infinity; // 0·∞ in column 4 only
+      kernels.gemm(x, y, out, 1, k, 9);
+      assert.ok(Number.isNaN(out.data[4]), `k=${k}: 0·∞ gave ${out.data[4]}`);
+      assert.equal(out.data[3], 0);
+    }
+    pool.free();
+  });
+
+  test(`${variant}: Backend.matmul copies JS float32 arrays in and out; float64 goes to the JS backend`, () => {
+    const be = createWasmBackend(kernels, { name: `wasm-${variant}-all`, matmulMinWork: 0 });
+    const rng = new Random(5);
+    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 33, 65], [70, 90, 33]]) {
+      for (const [ta, tb] of transposes) {
+        const a32 = randomArray(m * k + 3, rng).subarray(3) as Float32Array; // a view with an offset
+        const b32 = randomArray(k * n, rng) as Float32Array;
+        const out = new Float32Array(m * n).fill(9);
+        be.matmul(a32, b32, out, m, k, n, ta, tb);
+        const { want, bound } = reference(a32, b32, m, k, n, ta, tb);
+        assertClose(out, want, bound, `${variant} Backend.matmul ${label(ta, tb)} ${m}×${k}×${n}`);
+        // float64: exactly the JS backend's numbers
+        const a64 = Float64Array.from(a32), b64 = Float64Array.from(b32);
+        const o64 = new Float64Array(m * n), r64 = new Float64Array(m * n);
+        be.matmul(a64, b64, o64, m, k, n, ta, tb);
+        jsBackend.matmul(a64, b64, r64, m, k, n, ta, tb);
+        assert.deepEqual(o64, r64);
+      }
+    }
+  });
+
+  const activations: KernelActivation[] = ['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh'];
+
+  test(`${variant}: biasActivation and activationBackward match the reference (wasm arrays and Backend)`, () => {
+    const rng = new Random(9);
+    const be = createWasmBackend(kernels, { name: 'x', elementwiseMin: 0 });
+    for (const [rows, cols] of [[1, 1], [3, 5], [4, 8], [7, 13], [64, 130]]) {
+      for (const act of activations) {
+        const n = rows * cols;
+        const x = randomArray(n, rng) as Float32Array;
+        for (let i = 0; i < n; i += 7) x[i] *= 40; // saturating inputs
+        if (n > 3) x[3] = 1e-5; // tanh's small-argument branch
+        const bias = randomArray(cols, rng) as Float32Array;
+        for (const withBias of [true, false]) {
+          const want = new Float64Array(n);
+          referenceBiasActivation(Float64Array.from(x), withBias ? Float64Array.from(bias) : null, want, rows, cols, act, 0.1);
+          const tol = (i: number): number => 4e-7 * Math.abs(want[i]) + 1e-7 * (Math.abs(x[i]) + 1);
+          const wx = kernels.alloc(n), wb = kernels.alloc(cols);
+          wx.data.set(x);
+          wb.data.set(bias);
+          kernels.biasActivation(wx, withBias ? wb : null, wx, rows, cols, act, 0.1); // in place
+          assertClose(wx.data, want, Array.from(want, (_, i) => tol(i)), `${variant} biasActivation ${act} ${rows}×${cols} bias=${withBias}`);
+          const out = new Float32Array(n);
+          be.biasActivation!(x, withBias ? bias : null, out, rows, cols, act, 0.1);
+          assertClose(out, want, Array.from(want, (_, i) => tol(i)), `${variant} Backend.biasActivation ${act}`);
+          wx.free(); wb.free();
+        }
+        // backward from the activation's output
+        const y = new Float32Array(n);
+        referenceBiasActivation(x, null, y, rows, cols, act, 0.1);
+        const gy = randomArray(n, rng) as Float32Array;
+        const want = new Float64Array(n);
+        referenceActivationBackward(Float64Array.from(y), Float64Array.from(gy), want, act, 0.1);
+        const wy = kernels.alloc(n), wg = kernels.alloc(n);
+        wy.data.set(y);
+        wg.data.set(gy);
+        kernels.activationBackward(wy, wg, wg, act, 0.1);
+        assertClose(wg.data, want, 1e-6, `${variant} activationBackward ${act} ${rows}×${cols}`);
+        const gx = new Float32Array(n);
+        be.activationBackward!(y, gy, gx, act, 0.1);
+        assertClose(gx, want, 1e-6, `${variant} Backend.activationBackward ${act}`);
+        wy.free(); wg.free();
+      }
+    }
+  });
+
+  test(`${variant}: relu and leakyRelu map NaN to 0 like the engine; sigmoid and tanh saturate cleanly`, () => {
+    const x = kernels.alloc(8);
+    const inputs = [NaN, -0, 0, -1e30, 1e30, -100, 100, 3];
+    for (const act of ['relu', 'leakyRelu', 'sigmoid', 'tanh'] as const) {
+      x.data.set(inputs);
+      kernels.biasActivation(x, null, x, 1, 8, act, 0.5);
+      const want = new Float64Array(8);
+      referenceBiasActivation(Float64Array.from(inputs), null, want, 1, 8, act, 0.5);
+      for (let i = 0; i < 8; i++) {
+        if (Number.isNaN(want[i])) assert.ok(Number.isNaN(x.data[i]), `${act}(${inputs[i]})`);
+        else assert.ok(Math.abs(x.data[i] - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])), `${act}(${inputs[i]}) = ${x.data[i]}, want ${want[i]}`);
+      }
+    }
+    x.free();
+  });
+
+  test(`${variant}: sumRows and Adam match the reference`, () => {
+    const rng = new Random(13);
+    const be = createWasmBackend(kernels, { name: 'x', elementwiseMin: 0 });
+    for (const [rows, cols] of [[1, 1], [5, 3], [4, 8], [9, 13], [64, 129]]) {
+      const x = randomArray(rows * cols, rng) as Float32Array;
+      const want = new Float64Array(cols);
+      referenceSumRows(Float64Array.from(x), want, rows, cols, false);
+      const wx = kernels.alloc(rows * cols), wo = kernels.alloc(cols);
+      wx.data.set(x);
+      wo.data.fill(7);
+      kernels.sumRows(wx, wo, rows, cols);
+      assertClose(wo.data, want, rows * 2e-7, `${variant} sumRows ${rows}×${cols}`);
+      kernels.sumRows(wx, wo, rows, cols, true);
+      assertClose(wo.data, want.map((v) => 2 * v), rows * 4e-7, `${variant} sumRows accumulate`);
+      const out = new Float32Array(cols).fill(1);
+      be.sumRows!(x, out, rows, cols, true);
+      assertClose(out, want.map((v) => v + 1), rows * 4e-7, `${variant} Backend.sumRows`);
+      wx.free(); wo.free();
+    }
+    for (const n of [1, 3, 4, 7, 1000]) {
+      for (const opts of [{}, { weightDecay: 0.1 }, { weightDecay: 0.1, decoupled: true }]) {
+        const p = kernels.alloc(n), g = kernels.alloc(n), m = kernels.alloc(n), v = kernels.alloc(n);
+        p.data.set(randomArray(n, rng));
+        const rp = Float64Array.from(p.data), rm = new Float64Array(n), rv = new Float64Array(n);
+        for (let t = 1; t <= 5; t++) {
+          g.data.set(randomArray(n, rng));
+          const step = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: t, ...opts };
+          kernels.adamUpdate(p, g, m, v, step);
+          referenceAdamUpdate(rp, Float64Array.from(g.data), rm, rv, step);
+          // Adam's step is ≈ lr per element whatever the gradient scale: compare at 1e-5 of lr.
+          assertClose(p.data, rp, 1e-6, `${variant} adam n=${n} t=${t} ${JSON.stringify(opts)}`);
+          assertClose(m.data, rm, 1e-6, `${variant} adam m`);
+          assertClose(v.data, rv, 1e-6, `${variant} adam v`);
+        }
+        p.free(); g.free(); m.free(); v.free();
+      }
+    }
+  });
+}
+
+test('wasm memory: arrays survive growth, views are refreshed, freed space is reused, misuse is an error', () => {
+  const kernels = loadWasmKernels('simd')!;
+  const a = kernels.alloc(10);
+  a.data.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const oldView = a.data;
+  const before = kernels.memoryBytes;
+  const big = kernels.alloc(4 * 1024 * 1024); // 16 MiB: forces memory.grow
+  assert.ok(kernels.memoryBytes > before);
+  assert.equal(oldView.length, 0, 'growth detaches old views (why `data` must be re-read)');
+  assert.deepEqual([...a.data], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const end = big.byteOffset;
+  big.free();
+  const again = kernels.alloc(1000);
+  assert.equal(again.byteOffset, end, 'freed space is reused');
+  assert.ok(again.data.every((v) => v === 0), 'alloc returns zeroed memory');
+  assert.throws(() => big.data, ValueError);
+  assert.throws(() => big.subarray(0, 1).data, ValueError);
+  assert.throws(() => a.subarray(5, 11), ValueError);
+  assert.throws(() => kernels.gemm(a, a, a, 4, 4, 4), (e: Error) => e instanceof ShapeError && /gemm: a has 10 elements, the shapes need 16/.test(e.message));
+  assert.throws(() => kernels.biasActivation(a, null, a, 2, 5, 'swish' as KernelActivation), /biasActivation: unknown activation 'swish'/);
+  assert.throws(() => kernels.adamUpdate(a, a, a, a, { lr: 1, beta1: 0.9, beta2: 0.9, eps: 1, step: 0 }), /step must be the step number/);
+  assert.throws(() => kernels.adamUpdate(a, a, a, a, { lr: 1, beta1: 0.9, beta2: 0.9, eps: 1, step: 1, amsgrad: true } as never), /unknown option 'amsgrad'/);
+  // The Backend path reuses one scratch region: repeated calls of one size do not grow memory.
+  const be = createWasmBackend(kernels, { matmulMinWork: 0 });
+  const x = new Float32Array(300 * 300).fill(1), out = new Float32Array(300 * 300);
+  be.matmul(x, x, out, 300, 300, 300, false, false);
+  const settled = kernels.memoryBytes;
+  for (let i = 0; i < 5; i++) be.matmul(x, x, out, 300, 300, 300, i % 2 === 0, true);
+  assert.equal(kernels.memoryBytes, settled);
+  assert.equal(out[0], 300);
+});
+
+// ---- selection and the engine on top ---------------------------------------------------------
+
+test('the wasm backend is active after import, setBackend switches both ways, an explicit choice sticks', () => {
+  assert.equal(backend().name, 'wasm');
+  assert.ok(wasmKernels() !== null);
+  assert.equal(setBackend('js'), 'wasm');
+  assert.equal(backend().name, 'js');
+  // A backend registered as preferred after an explicit choice does not take over.
+  registerBackend(createWasmBackend(wasmKernels()!, { name: 'wasm-late' }), { preferred: true });
+  assert.equal(backend().name, 'js');
+  assert.equal(setBackend('wasm'), 'js');
+  assert.throws(() => registerBackend(jsBackend, { prefered: true } as never), /unknown option 'prefered'/);
+});
+
+/** Imports the library in a fresh Node with the given flags and reports the backend it picked. */
+function pickedIn(flags: string[]): string {
+  const entry = new URL('../../../src/index.js', import.meta.url).href;
+  const fromSource = import.meta.url.endsWith('.ts'); // under tsx; `npm test` runs the compiled .js
+  const script = `const m = await import(${JSON.stringify(entry)}); console.log(m.backend().name + ' ' + (m.wasmKernels()?.variant ?? '-'));`;
+  const r = spawnSync(process.execPath, [...flags, ...(fromSource ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script], {
+    encoding: 'utf8', cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('auto-selection in a fresh process: relaxed where validated, else simd; js without WebAssembly', () => {
+  const relaxedByDefault = Number(process.versions.node.split('.')[0]) >= 22;
+  assert.equal(pickedIn([]), relaxedByDefault ? 'wasm relaxed' : 'wasm simd');
+  assert.equal(pickedIn(['--experimental-wasm-relaxed-simd']), 'wasm relaxed');
+  // --jitless removes WebAssembly altogether: the plain-TS backend must carry on alone.
+  assert.equal(pickedIn(['--jitless']), 'js -');
+});
+
+function params(model: Sequential): Tensor[] {
+  return model.parameters();
+}
+
+test('engine ops under wasm give the js numbers: matmul, linear and their gradients, a Dense network step', () => {
+  const all = createWasmBackend(wasmKernels()!, { name: 'wasm-every-size', matmulMinWork: 0 });
+  registerBackend(all);
+  const run = (name: string): number[][] => {
+    const prev = setBackend(name);
+    try {
+      const rng = new Random(21);
+      const a = tensor(Array.from({ length: 6 }, () => Array.from({ length: 5 }, () => rng.range(-1, 1))), { requiresGrad: true });
+      const b = tensor(Array.from({ length: 5 }, () => Array.from({ length: 7 }, () => rng.range(-1, 1))), { requiresGrad: true });
+      const w = tensor(Array.from({ length: 3 }, () => Array.from({ length: 7 }, () => rng.range(-1, 1))), { requiresGrad: true });
+      const bias = tensor([0.1, -0.2, 0.3], { requiresGrad: true });
+      const h = linear(matmul(a, b).tanh(), w, bias);
+      backward(h.mul(h).sum());
+      const model = new Sequential(new Dense(7, 16, { seed: 1, activation: 'relu' }), new Dense(16, 3, { seed: 2, activation: 'sigmoid' }));
+      const x = tensor(Array.from({ length: 10 }, () => Array.from({ length: 7 }, () => rng.range(-1, 1))));
+      const y = tensor(Array.from({ length: 10 }, () => [rng.range(0, 1), rng.range(0, 1), rng.range(0, 1)]));
+      const loss = mse(model.forward(x), y);
+      backward(loss);
+      return [[...h.data], [...a.grad!.data], [...b.grad!.data], [...w.grad!.data], [...bias.grad!.data], [loss.item()], ...params(model).map((p) => [...p.grad!.data])];
+    } finally {
+      setBackend(prev);
+    }
+  };
+  const js = run('js');
+  const wasm = run('wasm-every-size');
+  assert.equal(js.length, wasm.length);
+  for (let i = 0; i < js.length; i++) assertClose(wasm[i], js[i], 2e-5, `result ${i}`);
+});
