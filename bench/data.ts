@@ -11,7 +11,7 @@ import { seededRandom, type FashionData } from './common.js';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 export const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
-export const FASHION_INSTALL_HINT = `Fashion-MNIST not found in ${FASHION_DIR}: install it with \`apt-get install dataset-fashion-mnist\` (Debian/Ubuntu).`;
+export const FASHION_INSTALL_HINT = `Fashion-MNIST not found in ${FASHION_DIR}: install it with \`apt-get install dataset-fashion-mnist\` (Debian/Ubuntu), or point FASHION_MNIST_DIR at a folder holding its four .gz files.`;
 
 /** The directory holding all four Fashion-MNIST files, or null. */
 export function findFashion(dir = process.env.FASHION_MNIST_DIR ?? FASHION_DIR): string | null {

@@ -71,12 +71,7 @@ export async function backpropRunner(): Promise<Runner> {
     async adam(sizes: Sizes) {
       const params = ADAM_SHAPES.map((s, i) => bp.randn([...s], { seed: i + 1, requiresGrad: true }));
       for (const [i, p] of params.entries()) p.grad = bp.randn([...p.shape], { seed: i + 11 });
-      // The optimizers are exported as the `optim` namespace (src/optim/index.ts).
-      type AdamCtor = new (params: bp.Tensor[], options: { lr: number }) => { step(): void };
-      const ns = bp as unknown as { optim?: { Adam?: AdamCtor }; Adam?: AdamCtor };
-      const Adam = ns.optim?.Adam ?? ns.Adam;
-      if (!Adam) throw new Error('backprop: dist/src/index.js exports no optim.Adam yet');
-      const optimizer = new Adam(params, { lr: FASHION.learningRate });
+      const optimizer = new bp.optim.Adam(params, { lr: FASHION.learningRate });
       const perSec = await rate(() => optimizer.step(), sizes.minSeconds);
       const count = params.reduce((n, p) => n + p.size, 0);
       return { paramsPerSec: count * perSec, params: count };
