@@ -10,7 +10,7 @@ import { binaryMap, checkTensor, operands, unaryMap } from './kernels.js';
 /** a + b, broadcasting. @example add(tensor([1, 2]), 1) // [2, 3] */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('add', a, b);
-  const out = binaryMap('add', x, y, (p, q) => p + q);
+  const out = binaryMap('add', x, y, 'add');
   // d(a+b)/da = 1, d(a+b)/db = 1
   return record(out, 'add', [x, y], (g) => [g, g]);
 }
@@ -18,7 +18,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
 /** a · b element-wise, broadcasting. @example mul(tensor([1, 2]), 3) // [3, 6] */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('mul', a, b);
-  const out = binaryMap('mul', x, y, (p, q) => p * q);
+  const out = binaryMap('mul', x, y, 'mul');
   // d(ab)/da = b, d(ab)/db = a
   return record(out, 'mul', [x, y], (g) => [x.requiresGrad ? mul(g, y) : null, y.requiresGrad ? mul(g, x) : null]);
 }
@@ -26,7 +26,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 /** a / b element-wise, broadcasting. @example div(tensor([1, 2]), 2) // [0.5, 1] */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('div', a, b);
-  const out = binaryMap('div', x, y, (p, q) => p / q);
+  const out = binaryMap('div', x, y, 'div');
   // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -(a/b)/b
   return record(out, 'div', [x, y], (g) => [
     x.requiresGrad ? div(g, y) : null,
@@ -51,7 +51,7 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
 /** -x. @example neg(tensor([1, -2])) // [-1, 2] */
 export function neg(x: Tensor): Tensor {
   checkTensor('neg', 'x', x);
-  const out = unaryMap(x, (v) => -v);
+  const out = unaryMap(x, 'neg');
   // d(-x)/dx = -1
   return record(out, 'neg', [x], (g) => [neg(g)]);
 }
@@ -59,7 +59,7 @@ export function neg(x: Tensor): Tensor {
 /** eˣ. @example exp(tensor([0, 1])) // [1, 2.718…] */
 export function exp(x: Tensor): Tensor {
   checkTensor('exp', 'x', x);
-  const out = unaryMap(x, Math.exp);
+  const out = unaryMap(x, 'exp');
   // d(eˣ)/dx = eˣ
   return record(out, 'exp', [x], (g) => [mul(g, out)]);
 }
@@ -67,7 +67,7 @@ export function exp(x: Tensor): Tensor {
 /** Natural logarithm (NaN below 0, -Infinity at 0). @example log(tensor([1])) // [0] */
 export function log(x: Tensor): Tensor {
   checkTensor('log', 'x', x);
-  const out = unaryMap(x, Math.log);
+  const out = unaryMap(x, 'log');
   // d(ln x)/dx = 1/x
   return record(out, 'log', [x], (g) => [div(g, x)]);
 }
@@ -75,9 +75,9 @@ export function log(x: Tensor): Tensor {
 /** |x|; its gradient at 0 is taken as 0. @example abs(tensor([-2, 3])) // [2, 3] */
 export function abs(x: Tensor): Tensor {
   checkTensor('abs', 'x', x);
-  const out = unaryMap(x, Math.abs);
+  const out = unaryMap(x, 'abs');
   // d|x|/dx = sign(x)
-  return record(out, 'abs', [x], (g) => [mul(g, unaryMap(x, Math.sign))]);
+  return record(out, 'abs', [x], (g) => [mul(g, unaryMap(x, 'sign'))]);
 }
 
 /**
@@ -86,30 +86,26 @@ export function abs(x: Tensor): Tensor {
  */
 export function sigmoid(x: Tensor): Tensor {
   checkTensor('sigmoid', 'x', x);
-  const out = unaryMap(x, (v) => {
-    if (v >= 0) return 1 / (1 + Math.exp(-v));
-    const e = Math.exp(v);
-    return e / (1 + e);
-  });
+  const out = unaryMap(x, 'sigmoid');
   // dσ/dx = σ(1 - σ). NOTE: in float32 this underflows to 0 for |x| > ~17; the fused
   // sigmoid + cross-entropy form (losses) avoids relying on it.
-  return record(out, 'sigmoid', [x], (g) => [mul(g, unaryMap(out, (s) => s * (1 - s)))]);
+  return record(out, 'sigmoid', [x], (g) => [binaryMap('sigmoid', g, out, 'sigmoidGrad')]);
 }
 
 /** tanh(x). @example tanh(tensor([0])) // [0] */
 export function tanh(x: Tensor): Tensor {
   checkTensor('tanh', 'x', x);
-  const out = unaryMap(x, Math.tanh);
+  const out = unaryMap(x, 'tanh');
   // d tanh/dx = 1 - tanh²
-  return record(out, 'tanh', [x], (g) => [mul(g, unaryMap(out, (t) => 1 - t * t))]);
+  return record(out, 'tanh', [x], (g) => [binaryMap('tanh', g, out, 'tanhGrad')]);
 }
 
 /** max(x, 0); its gradient at 0 is taken as 0. @example relu(tensor([-1, 2])) // [0, 2] */
 export function relu(x: Tensor): Tensor {
   checkTensor('relu', 'x', x);
-  const out = unaryMap(x, (v) => (v > 0 ? v : 0));
+  const out = unaryMap(x, 'relu');
   // d relu/dx = 1 where x > 0, else 0
-  return record(out, 'relu', [x], (g) => [mul(g, unaryMap(x, (v) => (v > 0 ? 1 : 0)))]);
+  return record(out, 'relu', [x], (g) => [binaryMap('relu', g, x, 'reluGrad')]);
 }
 
 /**
@@ -120,9 +116,9 @@ export function relu(x: Tensor): Tensor {
  */
 export function step(x: Tensor): Tensor {
   checkTensor('step', 'x', x);
-  const out = unaryMap(x, (v) => (v > 0 ? 1 : 0));
+  const out = unaryMap(x, 'step');
   // d step/dx = 0
-  return record(out, 'step', [x], (g) => [unaryMap(g, () => 0)]);
+  return record(out, 'step', [x], (g) => [unaryMap(g, 'zero')]);
 }
 
 /**

@@ -31,44 +31,69 @@ export function checkTensor(op: string, arg: string, x: unknown): Tensor {
   throw new ValueError(`${op}: argument '${arg}' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
-/** out[i] = f(a[i], b[i]) with NumPy broadcasting. */
-export function binaryMap(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+/**
+ * Binary maps with a loop of their own. A callback per element is cheap only while one function
+ * flows through the loop; once every op shares it the call cannot be inlined and costs ~7× the
+ * arithmetic (bench/engine.ts), so the hot ones get dedicated loops. The fused gradient kinds take
+ * (upstream gradient, saved tensor): reluGrad = g·[x > 0], sigmoidGrad = g·s(1 − s), tanhGrad = g·(1 − t²).
+ */
+export type BinaryKind = 'add' | 'mul' | 'div' | 'reluGrad' | 'sigmoidGrad' | 'tanhGrad';
+
+/** out[o..o+len) = a[ia + i·sa] ∘ b[ib + i·sb]: one run along the last axis, strides 0 or 1. */
+function binaryRun(
+  kind: BinaryKind | null, f: ((x: number, y: number) => number) | null,
+  out: TypedArray, o: number, a: TypedArray, ia: number, sa: number, b: TypedArray, ib: number, sb: number, len: number,
+): void {
+  const end = o + len;
+  switch (kind) {
+    case 'add': for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] + b[ib]; return;
+    case 'mul': for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] * b[ib]; return;
+    case 'div': for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] / b[ib]; return;
+    case 'reluGrad': for (; o < end; o++, ia += sa, ib += sb) out[o] = b[ib] > 0 ? a[ia] : 0; return;
+    case 'sigmoidGrad': for (; o < end; o++, ia += sa, ib += sb) { const s = b[ib]; out[o] = a[ia] * s * (1 - s); } return;
+    case 'tanhGrad': for (; o < end; o++, ia += sa, ib += sb) { const t = b[ib]; out[o] = a[ia] * (1 - t * t); } return;
+    default: for (; o < end; o++, ia += sa, ib += sb) out[o] = f!(a[ia], b[ib]);
+  }
+}
+
+/**
+ * out[i] = a[i] ∘ b[i] with NumPy broadcasting, where ∘ is `kind`'s dedicated loop, or `f`
+ * (a callback per element: fine for rare ops) when kind is a plain function.
+ */
+export function binaryMap(op: string, a: Tensor, b: Tensor, kind: BinaryKind | ((x: number, y: number) => number)): Tensor {
+  const k = typeof kind === 'string' ? kind : null;
+  const f = typeof kind === 'function' ? kind : null;
   const dtype = promote(a.dtype, b.dtype);
   const ad = a.data, bd = b.data;
   if (sameShape(a.shape, b.shape)) {
     const out = allocate(dtype, ad.length);
-    for (let i = 0; i < out.length; i++) out[i] = f(ad[i], bd[i]);
+    binaryRun(k, f, out, 0, ad, 0, 1, bd, 0, 1, out.length);
     return new Tensor(out, a.shape);
   }
   if (b.size === 1 && b.rank <= a.rank) {
     const out = allocate(dtype, ad.length);
-    const y = bd[0];
-    for (let i = 0; i < out.length; i++) out[i] = f(ad[i], y);
+    binaryRun(k, f, out, 0, ad, 0, 1, bd, 0, 0, out.length);
     return new Tensor(out, a.shape);
   }
   if (a.size === 1 && a.rank <= b.rank) {
     const out = allocate(dtype, bd.length);
-    const x = ad[0];
-    for (let i = 0; i < out.length; i++) out[i] = f(x, bd[i]);
+    binaryRun(k, f, out, 0, ad, 0, 0, bd, 0, 1, out.length);
     return new Tensor(out, b.shape);
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = allocate(dtype, sizeOf(shape));
   const rank = shape.length;
-  // Row-broadcast fast path: [m, n] with [n] (a bias added to every row).
-  if (rank >= 1 && b.rank === 1 && sameShape(a.shape, shape) && b.shape[0] === shape[rank - 1]) {
-    const n = b.shape[0];
-    for (let i = 0; i < out.length; i += n) for (let j = 0; j < n; j++) out[i + j] = f(ad[i + j], bd[j]);
-    return new Tensor(out, shape);
-  }
+  const len = shape[rank - 1];
+  if (out.length === 0) return new Tensor(out, shape);
+  // Walk every axis but the last like an odometer, keeping both flat offsets in step, and hand each
+  // row to binaryRun (a row bias, [m, n] + [n], is the common case: one run per row).
   const sa = broadcastStrides(a.shape, shape);
   const sb = broadcastStrides(b.shape, shape);
   const idx = new Array<number>(rank).fill(0);
   let ia = 0, ib = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = f(ad[ia], bd[ib]);
-    // Advance the multi-index like an odometer, keeping both flat offsets in step.
-    for (let ax = rank - 1; ax >= 0; ax--) {
+  for (let o = 0; o < out.length; o += len) {
+    binaryRun(k, f, out, o, ad, ia, sa[rank - 1], bd, ib, sb[rank - 1], len);
+    for (let ax = rank - 2; ax >= 0; ax--) {
       idx[ax]++;
       ia += sa[ax];
       ib += sb[ax];
@@ -81,11 +106,34 @@ export function binaryMap(op: string, a: Tensor, b: Tensor, f: (x: number, y: nu
   return new Tensor(out, shape);
 }
 
-/** out[i] = f(x[i]). */
-export function unaryMap(x: Tensor, f: (v: number) => number): Tensor {
+/** Unary maps with a loop of their own (see BinaryKind for why). sign(0) is 0; step(0) is 0. */
+export type UnaryKind = 'neg' | 'exp' | 'log' | 'abs' | 'sign' | 'sigmoid' | 'tanh' | 'relu' | 'step' | 'zero';
+
+/** out[i] = kind(x[i]), or f(x[i]) when given a function (a callback per element: rare ops only). */
+export function unaryMap(x: Tensor, kind: UnaryKind | ((v: number) => number)): Tensor {
   const xd = x.data;
-  const out = allocate(x.dtype, xd.length);
-  for (let i = 0; i < out.length; i++) out[i] = f(xd[i]);
+  const n = xd.length;
+  const out = allocate(x.dtype, n);
+  switch (kind) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -xd[i]; break;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(xd[i]); break;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(xd[i]); break;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(xd[i]); break;
+    case 'sign': for (let i = 0; i < n; i++) out[i] = Math.sign(xd[i]); break;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(xd[i]); break;
+    case 'relu': for (let i = 0; i < n; i++) { const v = xd[i]; out[i] = v > 0 ? v : 0; } break;
+    case 'step': for (let i = 0; i < n; i++) out[i] = xd[i] > 0 ? 1 : 0; break;
+    case 'zero': break;
+    case 'sigmoid':
+      // Two branches so neither exponential overflows: e^(−v) for v ≥ 0, e^v otherwise.
+      for (let i = 0; i < n; i++) {
+        const v = xd[i];
+        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+        else { const e = Math.exp(v); out[i] = e / (1 + e); }
+      }
+      break;
+    default: for (let i = 0; i < n; i++) out[i] = kind(xd[i]);
+  }
   return new Tensor(out, x.shape);
 }
 
