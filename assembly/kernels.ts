@@ -16,8 +16,9 @@ const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 2048;
 
-/** An MR×NR tile for edge stores (the kernel writes it whole, then the valid part is copied). */
-const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
+/** Bytes of the MR×NR tile for edge stores, at the start of the workspace (per caller, so two
+ * threads sharing one memory never share it). */
+const EDGE_TILE_BYTES: i32 = MR * NR * 4;
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
@@ -38,7 +39,7 @@ const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
 /** Bytes of scratch that gemm(m, n, k, …) needs at `work` (16-byte aligned by the caller). */
 export function gemmWorkspaceBytes(m: i32, n: i32, k: i32): i32 {
   const kc = minI(k, KC);
-  return (roundUp(minI(m, MC), MR) * kc + kc * roundUp(minI(n, NC), NR)) * 4;
+  return EDGE_TILE_BYTES + (roundUp(minI(m, MC), MR) * kc + kc * roundUp(minI(n, NC), NR)) * 4;
 }
 
 /** Heap start: the JS allocator places buffers from here up. */
@@ -172,7 +173,7 @@ function packB(kc: i32, nc: i32, b: usize, ldb: i32, transB: bool, bp: usize): v
  * unrolled body ahead of the arithmetic, runs out of the 15 usable xmm registers and spills
  * accumulators to the stack (measured 28 vs 37 GFLOP/s).
  */
-function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool): void {
+function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -204,7 +205,7 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows:
     v128.store(r3, c30); v128.store(r3, c31, 16);
     return;
   }
-  const t = EDGE_TILE;
+  const t = edge;
   v128.store(t, c00); v128.store(t, c01, 16);
   v128.store(t, c10, 32); v128.store(t, c11, 48);
   v128.store(t, c20, 64); v128.store(t, c21, 80);
@@ -223,7 +224,7 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows:
 /**
  * C = op(A)·op(B), or C += op(A)·op(B) when accumulate ≠ 0. op(A) is m×k, op(B) is k×n; lda, ldb,
  * ldc are row strides in elements of the matrices as stored (A stored k×m when transA). `work`
- * must hold gemmWorkspaceBytes(m, n, k) bytes, 16-byte aligned.
+ * must hold gemmWorkspaceBytes(m, n, k) bytes, 16-byte aligned, used by this call alone.
  */
 export function gemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
@@ -236,8 +237,9 @@ export function gemm(
     return;
   }
   const kcMax = minI(k, KC);
-  const ap = work;
-  const bp = work + ((<usize>(roundUp(minI(m, MC), MR) * kcMax)) << 2);
+  const edge = work;
+  const ap = work + EDGE_TILE_BYTES;
+  const bp = ap + ((<usize>(roundUp(minI(m, MC), MR) * kcMax)) << 2);
   const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = minI(NC, n - jc);
@@ -256,7 +258,7 @@ export function gemm(
           const cCol = c + (<usize>(jc + jr) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = minI(MR, mc - ir);
-            microKernel(kc, ap + (<usize>(ir * kc) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, rows, cols, acc);
+            microKernel(kc, ap + (<usize>(ir * kc) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, rows, cols, acc, edge);
           }
         }
       }

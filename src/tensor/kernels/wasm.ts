@@ -416,6 +416,22 @@ export class WasmKernels {
   }
 
   /** @internal */
+  adamArrays(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
+    const n = param.length, bytes = align(n * 4);
+    const base = this.scratch(4 * bytes);
+    const heap = this.heap();
+    const [po, go, mo, vo] = [0, 1, 2, 3].map((i) => (base + i * bytes) >> 2);
+    heap.set(param, po);
+    heap.set(grad.subarray(0, n), go);
+    heap.set(m.subarray(0, n), mo);
+    heap.set(v.subarray(0, n), vo);
+    this.adamRaw(po << 2, go << 2, mo << 2, vo << 2, n, step);
+    param.set(heap.subarray(po, po + n));
+    m.set(heap.subarray(mo, mo + n));
+    v.set(heap.subarray(vo, vo + n));
+  }
+
+  /** @internal */
   sumRowsArrays(x: Float32Array, out: Float32Array, rows: number, cols: number, accumulate: boolean): void {
     const size = rows * cols, xBytes = align(size * 4);
     const base = this.scratch(xBytes + cols * 4);
@@ -532,9 +548,14 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
       kernels.sumRowsArrays(x as Float32Array, out as Float32Array, rows, cols, accumulate);
     },
     adamUpdate(param, grad, m, v, step) {
-      // On JS arrays the seven copies cost more than the arithmetic saves (see the benchmark);
-      // keep parameters in wasm memory (WasmKernels.adamUpdate) for the fast path.
-      referenceAdamUpdate(param, grad, m, v, checkAdam(step));
+      checkAdam(step);
+      if (param.length < minElems || !isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v)) {
+        referenceAdamUpdate(param, grad, m, v, step);
+        return;
+      }
+      // Seven copies still beat JS's float64 sqrt and division several times over (see
+      // scripts/bench-matmul.mjs); parameters kept in wasm memory skip them (WasmKernels.adamUpdate).
+      kernels.adamArrays(param as Float32Array, grad as Float32Array, m as Float32Array, v as Float32Array, step);
     },
   };
 }

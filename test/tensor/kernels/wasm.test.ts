@@ -221,11 +221,14 @@ for (const [variant, kernels] of builds) {
         const p = kernels.alloc(n), g = kernels.alloc(n), m = kernels.alloc(n), v = kernels.alloc(n);
         p.data.set(randomArray(n, rng));
         const rp = Float64Array.from(p.data), rm = new Float64Array(n), rv = new Float64Array(n);
+        const bp = Float32Array.from(p.data), bm = new Float32Array(n), bv = new Float32Array(n);
         for (let t = 1; t <= 5; t++) {
           g.data.set(randomArray(n, rng));
           const step = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: t, ...opts };
           kernels.adamUpdate(p, g, m, v, step);
           referenceAdamUpdate(rp, Float64Array.from(g.data), rm, rv, step);
+          be.adamUpdate!(bp, Float32Array.from(g.data), bm, bv, step);
+          assertClose(bp, p.data, 0, `${variant} Backend.adamUpdate = WasmKernels.adamUpdate`);
           // Adam's step is ≈ lr per element whatever the gradient scale: compare at 1e-5 of lr.
           assertClose(p.data, rp, 1e-6, `${variant} adam n=${n} t=${t} ${JSON.stringify(opts)}`);
           assertClose(m.data, rm, 1e-6, `${variant} adam m`);

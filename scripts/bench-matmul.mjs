@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// Micro-benchmark of the kernel backends: float32 matmul GFLOP/s for js, wasm (simd) and wasm
+// (relaxed SIMD, FMA) at 128³/256³/512³ — on arrays already in wasm memory (gemm) and through the
+// generic Backend.matmul (copies in and out) — plus the small-size crossover and the element-wise
+// kernels. Interleaved rounds, medians. Runs the compiled library: `npm run build` first.
+//   node scripts/bench-matmul.mjs [--rounds N] [--quick] [--threads]
+import { setFlagsFromString } from 'node:v8';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createRequire } from 'node:module';
+
+// Node 20 has relaxed SIMD behind a flag (on by default from Node 22).
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const dist = new URL('../dist/src/', import.meta.url);
+if (!existsSync(new URL('tensor/kernels/wasm.js', dist))) {
+  console.error('bench-matmul: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+const { jsBackend } = await import(new URL('tensor/kernels/js.js', dist).href);
+const wasm = await import(new URL('tensor/kernels/wasm.js', dist).href);
+const ref = await import(new URL('tensor/kernels/wasm-reference.js', dist).href);
+
+const args = process.argv.slice(2);
+const known = new Set(['--rounds', '--quick', '--threads']);
+for (let i = 0; i < args.length; i++) {
+  if (!known.has(args[i])) { console.error(`bench-matmul: unknown option '${args[i]}' (known: ${[...known].join(', ')})`); process.exit(2); }
+  if (args[i] === '--rounds') i++;
+}
+const ri = args.indexOf('--rounds');
+const rounds = ri >= 0 ? Number(args[ri + 1]) : 7;
+const quick = args.includes('--quick');
+const minMs = quick ? 15 : 60;
+
+/** Median seconds per call of fn, over `rounds` rounds of at least minMs each; bodies interleave. */
+function measure(cases) {
+  const times = new Map(cases.map((c) => [c.name, []]));
+  for (const c of cases) c.fn(); // warm-up (and JIT tier-up)
+  for (let r = 0; r < rounds; r++) {
+    for (const c of cases) {
+      let reps = 0;
+      const t0 = performance.now();
+      let t = t0;
+      do { c.fn(); reps++; t = performance.now(); } while (t - t0 < minMs);
+      times.get(c.name).push((t - t0) / 1000 / reps);
+    }
+  }
+  const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  return new Map([...times].map(([k, v]) => [k, med(v)]));
+}
+
+const rand = (n) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; };
+const variants = wasm.supportedWasmVariants();
+const kernels = Object.fromEntries(variants.map((v) => [v, wasm.loadWasmKernels(v)]));
+
+// TensorFlow.js's wasm backend (SIMD, one thread) as the yardstick, when bench/ has it installed.
+let tf = null;
+if (existsSync(new URL('../bench/node_modules/@tensorflow/tfjs-backend-wasm', import.meta.url))) {
+  const require = createRequire(new URL('../bench/package.json', import.meta.url));
+  tf = require('@tensorflow/tfjs');
+  const tfWasm = require('@tensorflow/tfjs-backend-wasm');
+  tfWasm.setThreadsCount(1);
+  if (!(await tf.setBackend('wasm'))) tf = null;
+  else await tf.ready();
+}
+
+console.log(`node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores; wasm builds: ${variants.join(', ')}; ${rounds} rounds, medians`);
+console.log('\nfloat32 matmul C = A·B (GFLOP/s = 2mnk / time)');
+console.log('size   | js     | ' + (tf ? 'tfjs-wasm | ' : '') + variants.map((v) => `${v} gemm | ${v} Backend`).join(' | '));
+for (const s of quick ? [64, 128] : [128, 256, 512]) {
+  const a = rand(s * s), b = rand(s * s), out = new Float32Array(s * s);
+  const cases = [{ name: 'js', fn: () => jsBackend.matmul(a, b, out, s, s, s, false, false) }];
+  if (tf) {
+    const ta = tf.tensor2d(a, [s, s]), tb = tf.tensor2d(b, [s, s]);
+    cases.push({ name: 'tfjs', fn: () => tf.matMul(ta, tb).dispose() });
+  }
+  for (const v of variants) {
+    const k = kernels[v];
+    const wa = k.alloc(s * s), wb = k.alloc(s * s), wc = k.alloc(s * s);
+    wa.data.set(a); wb.data.set(b);
+    const be = wasm.createWasmBackend(k, { matmulMinWork: 0 });
+    cases.push({ name: `${v} gemm`, fn: () => k.gemm(wa, wb, wc, s, s, s) });
+    cases.push({ name: `${v} Backend`, fn: () => be.matmul(a, b, out, s, s, s, false, false) });
+  }
+  const t = measure(cases);
+  const g = (name) => (2 * s ** 3 / t.get(name) / 1e9).toFixed(1).padStart(5);
+  console.log(`${String(s).padStart(4)}³  | ${g('js')}  | ` + (tf ? `${g('tfjs')}     | ` : '') + variants.map((v) => `${g(`${v} gemm`)}        | ${g(`${v} Backend`)}`).join('       | '));
+}
+
+if (!quick) {
+  console.log('\n256³ by transposition, gemm on wasm arrays (GFLOP/s)');
+  const s = 256;
+  for (const v of variants) {
+    const k = kernels[v];
+    const wa = k.alloc(s * s), wb = k.alloc(s * s), wc = k.alloc(s * s);
+    wa.data.set(rand(s * s)); wb.data.set(rand(s * s));
+    const t = measure([[false, false], [true, false], [false, true], [true, true]].map(([ta, tb]) => ({
+      name: `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`, fn: () => k.gemm(wa, wb, wc, s, s, s, ta, tb),
+    })));
+    console.log(`${v.padEnd(8)} ` + [...t].map(([n, sec]) => `${n} ${(2 * s ** 3 / sec / 1e9).toFixed(1)}`).join('  '));
+  }
+
+  console.log('\nsmall products: µs per Backend.matmul call (js vs wasm with copies), m=k=n');
+  const v = variants[0];
+  for (const s of [2, 4, 8, 12, 16, 24, 32]) {
+    const a = rand(s * s), b = rand(s * s), out = new Float32Array(s * s);
+    const be = wasm.createWasmBackend(kernels[v], { matmulMinWork: 0 });
+    const t = measure([
+      { name: 'js', fn: () => jsBackend.matmul(a, b, out, s, s, s, false, false) },
+      { name: 'wasm', fn: () => be.matmul(a, b, out, s, s, s, false, false) },
+    ]);
+    console.log(`${String(s).padStart(3)}³ (${String(s ** 3).padStart(5)} mul-adds): js ${(t.get('js') * 1e6).toFixed(2)} µs, ${v} ${(t.get('wasm') * 1e6).toFixed(2)} µs`);
+  }
+
+  console.log('\nelement-wise kernels, 64×128 (a hidden layer of batch 64): ns per element');
+  const rows = 64, cols = 128, n = rows * cols;
+  const k = kernels[variants[0]];
+  const x = rand(n), bias = rand(cols), y = new Float32Array(n), gy = rand(n);
+  const wx = k.alloc(n), wb = k.alloc(cols), wy = k.alloc(n), wg = k.alloc(n);
+  wx.data.set(x); wb.data.set(bias); wg.data.set(gy);
+  const be = wasm.createWasmBackend(k);
+  const cases = [];
+  for (const act of ['relu', 'sigmoid', 'tanh']) {
+    cases.push({ name: `biasAct ${act} js`, fn: () => ref.referenceBiasActivation(x, bias, y, rows, cols, act) });
+    cases.push({ name: `biasAct ${act} wasm arrays`, fn: () => k.biasActivation(wx, wb, wy, rows, cols, act) });
+    cases.push({ name: `biasAct ${act} Backend`, fn: () => be.biasActivation(x, bias, y, rows, cols, act) });
+  }
+  cases.push({ name: 'sumRows js', fn: () => ref.referenceSumRows(x, bias, rows, cols, false) });
+  cases.push({ name: 'sumRows wasm arrays', fn: () => k.sumRows(wx, wb, rows, cols) });
+  const t = measure(cases);
+  for (const [name, sec] of t) console.log(`  ${name.padEnd(28)} ${(sec / n * 1e9).toFixed(2)} ns`);
+
+  console.log('\nAdam over 101,770 parameters (784-128-10): ns per parameter');
+  const P = 101770;
+  const p = rand(P), g = rand(P), m = new Float32Array(P), vv = new Float32Array(P);
+  const wp = k.alloc(P), wgr = k.alloc(P), wm = k.alloc(P), wv = k.alloc(P);
+  wp.data.set(p); wgr.data.set(g);
+  let step = 0;
+  const opts = () => ({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: ++step });
+  const ta = measure([
+    { name: 'js', fn: () => ref.referenceAdamUpdate(p, g, m, vv, opts()) },
+    { name: 'wasm arrays', fn: () => k.adamUpdate(wp, wgr, wm, wv, opts()) },
+    { name: 'wasm Backend (copies)', fn: () => be.adamUpdate(p, g, m, vv, opts()) },
+  ]);
+  for (const [name, sec] of ta) console.log(`  ${name.padEnd(28)} ${(sec / P * 1e9).toFixed(2)} ns`);
+}
