@@ -3,9 +3,10 @@
  * softmax) and one autograd training step of a small MLP, on every registered backend. Prints a
  * Markdown table of median times. Timings only: correctness is the test suite's job.
  *
- *   npx tsx bench/engine.ts [--backend js] [--quick] [--json]
+ *   npm run bench:engine -- [--backend js] [--quick] [--json]
+ *   (or, with the wasm module already built: node --import tsx bench/engine.ts …)
  */
-import { Random, Tensor, backend, listBackends, noGrad, setBackend, tensor } from '../src/index.js';
+import { Random, Tensor, backend, linear, listBackends, noGrad, setBackend, tensor } from '../src/index.js';
 import { allocate } from '../src/tensor/dtype.js';
 
 interface Result {
@@ -127,6 +128,16 @@ function run(args: Args): Result[] {
         const logp = h.matmul(w2).add(b2).logSoftmax(1);
         const loss = logp.mul(targets).sum().neg().div(batch);
         for (const p of [w1, b1, w2, b2]) p.zeroGrad();
+        loss.backward();
+      }, flops, 'GFLOP/s');
+      // The same network as Dense builds it: W stored [out, in], x·Wᵀ + b in one op.
+      const v1 = new Tensor(randomData(128 * 784, rng), [128, 784], true);
+      const v2 = new Tensor(randomData(10 * 128, rng), [10, 128], true);
+      record('MLP 784-128-10 step via linear(), batch 64', () => {
+        const h = linear(input, v1, b1).relu();
+        const logp = linear(h, v2, b2).logSoftmax(1);
+        const loss = logp.mul(targets).sum().neg().div(batch);
+        for (const p of [v1, b1, v2, b2]) p.zeroGrad();
         loss.backward();
       }, flops, 'GFLOP/s');
     }
