@@ -6,7 +6,7 @@ import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { ValueError } from '../tensor/errors.js';
 import { broadcastShapes, normalizeAxes, sizeOf } from '../tensor/shape.js';
 import { add, mul, neg, pow, relu } from './elementwise.js';
-import { sum, type ReduceOptions } from './reduce.js';
+import { checkReduceOptions, sum, type ReduceOptions } from './reduce.js';
 import { checkTensor, operands } from './kernels.js';
 
 /** a - b = a + (-b). @example sub(tensor([3]), 1) // [2] */
@@ -26,6 +26,7 @@ export function sqrt(x: Tensor): Tensor {
 /** Mean over `axis` (all when omitted) = sum / count. @example mean(tensor([1, 2, 3])) // 2 */
 export function mean(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
   checkTensor('mean', 'x', x);
+  checkReduceOptions('mean', options);
   const axes = normalizeAxes('mean', axis, x.rank);
   const count = sizeOf(axes.map((a) => x.shape[a]));
   return mul(sum(x, axes, options), 1 / count);

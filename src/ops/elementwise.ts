@@ -5,6 +5,7 @@
  */
 import { record } from '../autograd/graph.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { ValueError } from '../tensor/errors.js';
 import { binaryMap, checkTensor, operands, unaryMap } from './kernels.js';
 
 /** a + b, broadcasting. @example add(tensor([1, 2]), 1) // [2, 3] */
@@ -128,6 +129,9 @@ export function step(x: Tensor): Tensor {
  */
 export function clamp(x: Tensor, min: number, max: number): Tensor {
   checkTensor('clamp', 'x', x);
+  if (typeof min !== 'number' || typeof max !== 'number' || !(min <= max)) {
+    throw new ValueError(`clamp: need numbers min ≤ max, got min ${String(min)} and max ${String(max)}`);
+  }
   const out = unaryMap(x, (v) => (v < min ? min : v > max ? max : v));
   // d clamp/dx = 1 inside [min, max], 0 outside
   return record(out, 'clamp', [x], (g) => [mul(g, unaryMap(x, (v) => (v >= min && v <= max ? 1 : 0)))]);

@@ -3,7 +3,7 @@
  * sumToShape, which the engine uses to undo broadcasting in gradients.
  */
 import { record } from '../autograd/graph.js';
-import { ShapeError, fmtShape } from '../tensor/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
 import { broadcastShapes, normalizeAxes, reducedShape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { binaryMap, broadcastCopy, checkTensor, reduceKeepDims } from './kernels.js';
@@ -15,12 +15,22 @@ export interface ReduceOptions {
   keepDims?: boolean;
 }
 
+/** A misspelt option (`keepdims`) would silently change the result's shape: reject it instead. */
+export function checkReduceOptions(op: string, options: ReduceOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValueError(`${op}: options must be an object like { keepDims: true }, got ${options === null ? 'null' : typeof options}`);
+  }
+  const unknown = Object.keys(options).filter((k) => k !== 'keepDims');
+  if (unknown.length) throw new ValueError(`${op}: unknown option '${unknown[0]}' (known: keepDims)`);
+}
+
 /**
  * Sum over `axis` (a number, several, or all when omitted).
  * @example sum(tensor([[1, 2], [3, 4]]), 0) // [4, 6]
  */
 export function sum(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
   checkTensor('sum', 'x', x);
+  checkReduceOptions('sum', options);
   const axes = normalizeAxes('sum', axis, x.rank);
   const kept = reduceKeepDims(x, axes, 'sum');
   const out = reshapeData(kept, reducedShape(x.shape, axes, options.keepDims ?? false));
@@ -35,6 +45,7 @@ export function sum(x: Tensor, axis?: number | readonly number[], options: Reduc
  */
 export function max(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
   checkTensor('max', 'x', x);
+  checkReduceOptions('max', options);
   if (x.size === 0) throw new ShapeError('max: cannot take the maximum of an empty tensor');
   const axes = normalizeAxes('max', axis, x.rank);
   const kept = reduceKeepDims(x, axes, 'max');

@@ -233,4 +233,10 @@ test('bad arguments are BackpropErrors that name the op and the argument', () =>
   assert.throws(() => ops.exp(3 as unknown as Tensor), (e: Error) => e instanceof ValueError && /^exp: argument 'x' must be a Tensor/.test(e.message));
   assert.throws(() => ops.add(tensor([1]), 'a' as unknown as number), (e: Error) => e instanceof BackpropError && /^add: argument 'b'/.test(e.message));
   assert.throws(() => ops.leakyRelu(tensor([1]), NaN), (e: Error) => e instanceof ValueError && /^leakyRelu: alpha/.test(e.message));
+  // Regressions: a reversed or missing clamp range, and misspelt reduction options, used to pass silently.
+  assert.throws(() => ops.clamp(tensor([1]), 1, 0), (e: Error) => e instanceof ValueError && /^clamp: need numbers min ≤ max, got min 1 and max 0/.test(e.message));
+  assert.throws(() => ops.clamp(tensor([1]), 0, NaN), ValueError);
+  assert.throws(() => ops.sum(tensor([[1]]), 0, { keepdims: true } as never), (e: Error) => e instanceof ValueError && e.message === "sum: unknown option 'keepdims' (known: keepDims)");
+  assert.throws(() => ops.mean(tensor([[1]]), 0, { keepdim: true } as never), (e: Error) => e instanceof ValueError && /^mean: unknown option 'keepdim'/.test(e.message));
+  assert.throws(() => tensor([[1]]).max(0, { dims: 1 } as never), (e: Error) => e instanceof ValueError && /^max: unknown option 'dims'/.test(e.message));
 });
