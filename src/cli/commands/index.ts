@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import { registerExplain } from './explain.js';
 import { registerGradcheck } from './gradcheck.js';
+import { registerLandscape } from './landscape.js';
 
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [];
 commands.push(registerExplain);
 commands.push(registerGradcheck);
+commands.push(registerLandscape);

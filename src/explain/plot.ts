@@ -1,0 +1,438 @@
+/**
+ * Drawing a loss landscape three ways from one layout: a hand-written SVG, an RGBA raster (which the
+ * CLI encodes as PNG and the playground can put on a canvas), and a coloured text heat map for a
+ * terminal. Viridis colours (dark = low loss), contour lines by marching squares, the current point
+ * as a ring and the descent route as a line of dots. Browser-safe: no I/O, no DOM.
+ */
+import { fmt } from './format.js';
+import type { Landscape } from './landscape.js';
+
+// ---------------------------------------------------------------- colours
+
+const VIRIDIS: [number, number, number][] = [
+  [68, 1, 84], [72, 36, 117], [65, 68, 135], [53, 95, 141], [42, 120, 142], [33, 145, 140],
+  [34, 168, 132], [68, 191, 112], [122, 209, 81], [189, 223, 38], [253, 231, 37],
+];
+
+/** Viridis at t ∈ [0, 1] (clamped). @example viridis(0) // [68, 1, 84] */
+export function viridis(t: number): [number, number, number] {
+  const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 1)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
+  const f = u - i;
+  const a = VIRIDIS[i], b = VIRIDIS[i + 1];
+  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
+}
+
+const hex = (c: readonly number[]): string => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+
+function normaliser(land: Landscape): (v: number) => number {
+  const lo = land.min.loss, hi = land.max.loss;
+  return (v) => (hi > lo ? (v - lo) / (hi - lo) : 0.5);
+}
+
+// ---------------------------------------------------------------- contours
+
+/** Evenly spaced loss levels strictly between the minimum and maximum. */
+export function contourLevels(land: Landscape, count = 10): number[] {
+  const lo = land.min.loss, hi = land.max.loss;
+  if (!(hi > lo)) return [];
+  return Array.from({ length: count }, (_, k) => lo + ((hi - lo) * (k + 1)) / (count + 1));
+}
+
+/**
+ * Contour segments at `level` by marching squares, in grid coordinates (column, row), each segment
+ * [c0, r0, c1, r1].
+ */
+export function contourSegments(land: Landscape, level: number): [number, number, number, number][] {
+  const n = land.xs.length, m = land.ys.length, v = land.values;
+  const out: [number, number, number, number][] = [];
+  const at = (c: number, r: number): number => v[r * n + c];
+  const lerp = (a: number, b: number): number => (a === b ? 0.5 : (level - a) / (b - a));
+  for (let r = 0; r < m - 1; r++) {
+    for (let c = 0; c < n - 1; c++) {
+      const a = at(c, r), b = at(c + 1, r), d = at(c, r + 1), e = at(c + 1, r + 1);
+      const idx = (a > level ? 1 : 0) | (b > level ? 2 : 0) | (e > level ? 4 : 0) | (d > level ? 8 : 0);
+      if (idx === 0 || idx === 15) continue;
+      // crossing points on the four edges: bottom (a-b), right (b-e), top (d-e), left (a-d)
+      const bottom: [number, number] = [c + lerp(a, b), r];
+      const right: [number, number] = [c + 1, r + lerp(b, e)];
+      const top: [number, number] = [c + lerp(d, e), r + 1];
+      const left: [number, number] = [c, r + lerp(a, d)];
+      const seg = (p: [number, number], q: [number, number]): void => { out.push([p[0], p[1], q[0], q[1]]); };
+      const centre = (a + b + d + e) / 4 > level;
+      switch (idx) {
+        case 1: case 14: seg(left, bottom); break;
+        case 2: case 13: seg(bottom, right); break;
+        case 3: case 12: seg(left, right); break;
+        case 4: case 11: seg(right, top); break;
+        case 6: case 9: seg(bottom, top); break;
+        case 7: case 8: seg(left, top); break;
+        case 5: if (centre) { seg(left, top); seg(bottom, right); } else { seg(left, bottom); seg(right, top); } break;
+        case 10: if (centre) { seg(left, bottom); seg(right, top); } else { seg(left, top); seg(bottom, right); } break;
+      }
+    }
+  }
+  return out;
+}
+
+/** "Nice" tick values covering [lo, hi]. */
+export function ticks(lo: number, hi: number, target = 5): number[] {
+  const span = hi - lo;
+  if (!(span > 0)) return [lo];
+  const raw = span / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => span / s <= target + 0.5) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  return out;
+}
+
+// ---------------------------------------------------------------- layout shared by SVG and raster
+
+interface Layout {
+  width: number;
+  height: number;
+  /** Plot area. */
+  x0: number;
+  y0: number;
+  size: number;
+  /** Data → pixel. */
+  px: (x: number) => number;
+  py: (y: number) => number;
+  barX: number;
+}
+
+function layout(land: Landscape, width: number, height: number): Layout {
+  const left = 64, right = 120, top = 44, bottom = 56;
+  const size = Math.max(50, Math.min(width - left - right, height - top - bottom));
+  const [xlo, xhi] = [land.xs[0], land.xs[land.xs.length - 1]];
+  const [ylo, yhi] = [land.ys[0], land.ys[land.ys.length - 1]];
+  return {
+    width, height, x0: left, y0: top, size,
+    px: (x) => left + ((x - xlo) / (xhi - xlo)) * size,
+    py: (y) => top + size - ((y - ylo) / (yhi - ylo)) * size,
+    barX: left + size + 20,
+  };
+}
+
+function title(land: Landscape): string {
+  return `${land.loss}${land.dataName ? ` on ${land.dataName}` : ''} over (${land.aliases[0]}, ${land.aliases[1]})${land.fixedBias ? ', bias fixed at 0' : ''}`;
+}
+
+function pathLabel(land: Landscape): string {
+  if (!land.path) return '';
+  const p = land.path.points;
+  return `${land.path.optimizer} lr ${fmt(land.path.learningRate, 3)}, ${p.length - 1} steps: loss ${fmt(p[0].loss, 3)} → ${fmt(p[p.length - 1].loss, 3)}`;
+}
+
+/** The route's average step on screen: dots per step are drawn only when they do not merge. */
+function meanStepPixels(land: Landscape, L: Layout): number {
+  const p = land.path?.points ?? [];
+  let len = 0;
+  for (let k = 1; k < p.length; k++) len += Math.hypot(L.px(p[k].x) - L.px(p[k - 1].x), L.py(p[k].y) - L.py(p[k - 1].y));
+  return p.length > 1 ? len / (p.length - 1) : 0;
+}
+
+// ---------------------------------------------------------------- SVG
+
+const escXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * The landscape as a standalone SVG: heat map cells, contours, axes, colour bar, start point, route.
+ * @example writeFileSync('landscape.svg', renderLandscapeSvg(landscape(spec, builtinDataset('or'))))
+ */
+export function renderLandscapeSvg(land: Landscape, width = 660, height = 600): string {
+  const L = layout(land, width, height);
+  const norm = normaliser(land);
+  const n = land.xs.length, m = land.ys.length;
+  const cw = L.size / (n - 1), ch = L.size / (m - 1);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<title>${escXml(title(land))}</title>`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<g class="heatmap" shape-rendering="crispEdges">`,
+  ];
+  // one cell per grid point, centred on it (half cells at the edges)
+  for (let r = 0; r < m; r++) {
+    const y1 = Math.max(L.y0, L.py(land.ys[r]) - ch / 2), y2 = Math.min(L.y0 + L.size, L.py(land.ys[r]) + ch / 2);
+    for (let c = 0; c < n; c++) {
+      const x1 = Math.max(L.x0, L.px(land.xs[c]) - cw / 2), x2 = Math.min(L.x0 + L.size, L.px(land.xs[c]) + cw / 2);
+      parts.push(`<rect x="${x1.toFixed(2)}" y="${y1.toFixed(2)}" width="${(x2 - x1 + 0.3).toFixed(2)}" height="${(y2 - y1 + 0.3).toFixed(2)}" fill="${hex(viridis(norm(land.values[r * n + c])))}"/>`);
+    }
+  }
+  parts.push('</g>');
+  // contours: grid coordinates → pixels (grid point k sits at the centre of cell k)
+  const gx = (c: number): number => L.x0 + c * cw, gy = (r: number): number => L.y0 + L.size - r * ch;
+  const levels = contourLevels(land);
+  const d = levels.flatMap((lv) => contourSegments(land, lv).map(([a, b, c2, e]) => `M${gx(a).toFixed(1)} ${gy(b).toFixed(1)}L${gx(c2).toFixed(1)} ${gy(e).toFixed(1)}`));
+  if (d.length) parts.push(`<path class="contours" d="${d.join('')}" fill="none" stroke="#ffffff" stroke-opacity="0.55" stroke-width="1"/>`);
+  parts.push(`<rect x="${L.x0}" y="${L.y0}" width="${L.size}" height="${L.size}" fill="none" stroke="#333"/>`);
+  // axes
+  for (const t of ticks(land.xs[0], land.xs[n - 1])) {
+    const x = L.px(t);
+    parts.push(`<line x1="${x}" y1="${L.y0 + L.size}" x2="${x}" y2="${L.y0 + L.size + 5}" stroke="#333"/><text x="${x}" y="${L.y0 + L.size + 18}" text-anchor="middle">${fmt(t, 4)}</text>`);
+  }
+  for (const t of ticks(land.ys[0], land.ys[m - 1])) {
+    const y = L.py(t);
+    parts.push(`<line x1="${L.x0 - 5}" y1="${y}" x2="${L.x0}" y2="${y}" stroke="#333"/><text x="${L.x0 - 8}" y="${y + 4}" text-anchor="end">${fmt(t, 4)}</text>`);
+  }
+  parts.push(`<text x="${L.x0 + L.size / 2}" y="${L.y0 + L.size + 40}" text-anchor="middle" font-size="14">${escXml(`${land.aliases[0]} = ${land.params[0]}`)}</text>`);
+  parts.push(`<text transform="translate(18 ${L.y0 + L.size / 2}) rotate(-90)" text-anchor="middle" font-size="14">${escXml(`${land.aliases[1]} = ${land.params[1]}`)}</text>`);
+  parts.push(`<text x="${L.x0}" y="24" font-size="15" font-weight="bold">${escXml(title(land))}</text>`);
+  // colour bar
+  const steps = 40;
+  for (let k = 0; k < steps; k++) {
+    const y = L.y0 + L.size - ((k + 1) * L.size) / steps;
+    parts.push(`<rect x="${L.barX}" y="${y.toFixed(2)}" width="16" height="${(L.size / steps + 0.5).toFixed(2)}" fill="${hex(viridis((k + 0.5) / steps))}"/>`);
+  }
+  parts.push(`<rect x="${L.barX}" y="${L.y0}" width="16" height="${L.size}" fill="none" stroke="#333"/>`);
+  parts.push(`<text x="${L.barX + 20}" y="${L.y0 + 10}">${fmt(land.max.loss, 3)}</text><text x="${L.barX + 20}" y="${L.y0 + L.size}">${fmt(land.min.loss, 3)}</text>`);
+  parts.push(`<text x="${L.barX}" y="${L.y0 - 8}">loss</text>`);
+  // route and start
+  if (land.path) {
+    const pts = land.path.points.map((p) => `${L.px(p.x).toFixed(1)},${L.py(p.y).toFixed(1)}`);
+    parts.push(`<polyline class="path" points="${pts.join(' ')}" fill="none" stroke="#ff3b30" stroke-width="2"/>`);
+    if (meanStepPixels(land, L) >= 6) parts.push(`<g fill="#780000">${pts.map((q) => `<circle cx="${q.split(',')[0]}" cy="${q.split(',')[1]}" r="1.8"/>`).join('')}</g>`);
+    const last = land.path.points[land.path.points.length - 1];
+    parts.push(`<circle cx="${L.px(last.x).toFixed(1)}" cy="${L.py(last.y).toFixed(1)}" r="4" fill="#ff3b30" stroke="#fff"/>`);
+    parts.push(`<text x="${L.x0}" y="${height - 6}" fill="#b00000">${escXml(`route: ${pathLabel(land)}`)}</text>`);
+  }
+  parts.push(`<circle class="current" cx="${L.px(land.current.x).toFixed(1)}" cy="${L.py(land.current.y).toFixed(1)}" r="6" fill="none" stroke="#ffffff" stroke-width="3"/>`);
+  parts.push(`<circle cx="${L.px(land.current.x).toFixed(1)}" cy="${L.py(land.current.y).toFixed(1)}" r="6" fill="none" stroke="#000000" stroke-width="1.2"/>`);
+  parts.push(`<text x="${L.x0 + L.size}" y="24" text-anchor="end">${escXml(`start (${fmt(land.current.x, 3)}, ${fmt(land.current.y, 3)}): loss ${fmt(land.current.loss, 4)}`)}</text>`);
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- raster
+
+/** An RGBA image: 4 bytes per pixel, row-major from the top-left. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+// A 5×7 pixel font: 7 rows of 5 bits per glyph (enough for numbers, names and titles).
+const FONT: Record<string, number[]> = {};
+((): void => {
+  const g = (ch: string, rows: string): void => { FONT[ch] = rows.split(' ').map((r) => parseInt(r.replace(/#/g, '1').replace(/\./g, '0'), 2)); };
+  g('0', '.###. #...# #..## #.#.# ##..# #...# .###.'); g('1', '..#.. .##.. ..#.. ..#.. ..#.. ..#.. .###.');
+  g('2', '.###. #...# ....# ...#. ..#.. .#... #####'); g('3', '##### ...#. ..#.. ...#. ....# #...# .###.');
+  g('4', '...#. ..##. .#.#. #..#. ##### ...#. ...#.'); g('5', '##### #.... ####. ....# ....# #...# .###.');
+  g('6', '..##. .#... #.... ####. #...# #...# .###.'); g('7', '##### ....# ...#. ..#.. .#... .#... .#...');
+  g('8', '.###. #...# #...# .###. #...# #...# .###.'); g('9', '.###. #...# #...# .#### ....# ...#. .##..');
+  g('a', '..... ..... .###. ....# .#### #...# .####'); g('b', '#.... #.... #.##. ##..# #...# #...# ####.');
+  g('c', '..... ..... .###. #.... #.... #...# .###.'); g('d', '....# ....# .##.# #..## #...# #...# .####');
+  g('e', '..... ..... .###. #...# ##### #.... .###.'); g('f', '..##. .#..# .#... ###.. .#... .#... .#...');
+  g('g', '..... .#### #...# #...# .#### ....# .###.'); g('h', '#.... #.... #.##. ##..# #...# #...# #...#');
+  g('i', '..#.. ..... .##.. ..#.. ..#.. ..#.. .###.'); g('j', '...#. ..... ..##. ...#. ...#. #..#. .##..');
+  g('k', '#.... #.... #..#. #.#.. ##... #.#.. #..#.'); g('l', '.##.. ..#.. ..#.. ..#.. ..#.. ..#.. .###.');
+  g('m', '..... ..... ##.#. #.#.# #.#.# #...# #...#'); g('n', '..... ..... #.##. ##..# #...# #...# #...#');
+  g('o', '..... ..... .###. #...# #...# #...# .###.'); g('p', '..... ..... ####. #...# ####. #.... #....');
+  g('q', '..... ..... .##.# #..## .#### ....# ....#'); g('r', '..... ..... #.##. ##..# #.... #.... #....');
+  g('s', '..... ..... .###. #.... .###. ....# ####.'); g('t', '.#... .#... ###.. .#... .#... .#..# ..##.');
+  g('u', '..... ..... #...# #...# #...# #..## .##.#'); g('v', '..... ..... #...# #...# #...# .#.#. ..#..');
+  g('w', '..... ..... #...# #...# #.#.# #.#.# .#.#.'); g('x', '..... ..... #...# .#.#. ..#.. .#.#. #...#');
+  g('y', '..... ..... #...# #...# .#### ....# .###.'); g('z', '..... ..... ##### ...#. ..#.. .#... #####');
+  g('-', '..... ..... ..... .###. ..... ..... .....'); g('.', '..... ..... ..... ..... ..... .##.. .##..');
+  g(',', '..... ..... ..... ..... .##.. ..#.. .#...'); g(':', '..... .##.. .##.. ..... .##.. .##.. .....');
+  g('=', '..... ..... ##### ..... ##### ..... .....'); g('(', '...#. ..#.. .#... .#... .#... ..#.. ...#.');
+  g(')', '.#... ..#.. ...#. ...#. ...#. ..#.. .#...'); g('[', '.###. .#... .#... .#... .#... .#... .###.');
+  g(']', '.###. ...#. ...#. ...#. ...#. ...#. .###.'); g('_', '..... ..... ..... ..... ..... ..... #####');
+  g('+', '..... ..#.. ..#.. ##### ..#.. ..#.. .....'); g('/', '....# ...#. ...#. ..#.. .#... .#... #....');
+  g('>', '.#... ..#.. ...#. ....# ...#. ..#.. .#...'); g(' ', '..... ..... ..... ..... ..... ..... .....');
+  g('?', '.###. #...# ....# ...#. ..#.. ..... ..#..');
+})();
+
+class Canvas implements RgbaImage {
+  readonly data: Uint8Array;
+  constructor(readonly width: number, readonly height: number) {
+    this.data = new Uint8Array(width * height * 4).fill(255);
+  }
+  blend(x: number, y: number, c: readonly number[], alpha = 1): void {
+    x = Math.round(x); y = Math.round(y);
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height || alpha <= 0) return;
+    const i = (y * this.width + x) * 4;
+    for (let k = 0; k < 3; k++) this.data[i + k] = Math.round(this.data[i + k] * (1 - alpha) + c[k] * alpha);
+    this.data[i + 3] = 255;
+  }
+  rect(x: number, y: number, w: number, h: number, c: readonly number[]): void {
+    for (let j = Math.floor(y); j < Math.ceil(y + h); j++) for (let i = Math.floor(x); i < Math.ceil(x + w); i++) this.blend(i, j, c);
+  }
+  /** A line `thick` pixels wide, by stepping along it and stamping small discs. */
+  line(x0: number, y0: number, x1: number, y1: number, c: readonly number[], thick = 1, alpha = 1): void {
+    const len = Math.hypot(x1 - x0, y1 - y0);
+    const steps = Math.max(1, Math.ceil(len * 2));
+    const r = thick / 2;
+    const seen = new Set<number>();
+    for (let s = 0; s <= steps; s++) {
+      const x = x0 + ((x1 - x0) * s) / steps, y = y0 + ((y1 - y0) * s) / steps;
+      for (let j = Math.floor(y - r); j <= Math.ceil(y + r); j++) {
+        for (let i = Math.floor(x - r); i <= Math.ceil(x + r); i++) {
+          if ((i - x) ** 2 + (j - y) ** 2 > r * r + 0.25) continue;
+          const key = j * this.width + i;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          this.blend(i, j, c, alpha);
+        }
+      }
+    }
+  }
+  circle(cx: number, cy: number, r: number, c: readonly number[], ring = 0): void {
+    for (let j = Math.floor(cy - r - 1); j <= Math.ceil(cy + r + 1); j++) {
+      for (let i = Math.floor(cx - r - 1); i <= Math.ceil(cx + r + 1); i++) {
+        const d = Math.hypot(i - cx, j - cy);
+        if (d <= r && (ring === 0 || d >= r - ring)) this.blend(i, j, c);
+      }
+    }
+  }
+  text(s: string, x: number, y: number, c: readonly number[], scale = 2, align: 'left' | 'center' | 'right' = 'left'): void {
+    const w = s.length * 6 * scale - scale;
+    let cx = align === 'left' ? x : align === 'center' ? x - w / 2 : x - w;
+    for (const raw of s) {
+      const rows = FONT[raw] ?? FONT[raw.toLowerCase()] ?? FONT['?'];
+      rows.forEach((bits, r) => {
+        for (let col = 0; col < 5; col++) if (bits & (1 << (4 - col))) this.rect(cx + col * scale, y + r * scale, scale, scale, c);
+      });
+      cx += 6 * scale;
+    }
+  }
+}
+
+/** ASCII for the raster font: Greek and typographic characters spelled out. */
+function ascii(s: string): string {
+  return s.replace(/→/g, '->').replace(/−/g, '-').replace(/σ/g, 'sigma').replace(/[^\x20-\x7e]/g, '?');
+}
+
+/**
+ * The landscape as RGBA pixels (the PNG's content): heat map, contours, axes, colour bar, route.
+ * @example const img = renderLandscapeRgba(land); // img.width × img.height × 4 bytes
+ */
+export function renderLandscapeRgba(land: Landscape, width = 660, height = 600): RgbaImage {
+  const cv = new Canvas(width, height);
+  const L = layout(land, width, height);
+  const norm = normaliser(land);
+  const n = land.xs.length, m = land.ys.length;
+  const black = [0, 0, 0], dark = [51, 51, 51], white = [255, 255, 255], red = [255, 59, 48];
+  // heat map: each pixel's loss interpolated bilinearly between the four grid points around it
+  const v = land.values;
+  for (let j = 0; j < L.size; j++) {
+    const fr = ((L.size - 1 - j) / (L.size - 1)) * (m - 1);
+    const r = Math.min(m - 2, Math.floor(fr)), dr = fr - r;
+    for (let i = 0; i < L.size; i++) {
+      const fc = (i / (L.size - 1)) * (n - 1);
+      const c = Math.min(n - 2, Math.floor(fc)), dc = fc - c;
+      const val = (v[r * n + c] * (1 - dc) + v[r * n + c + 1] * dc) * (1 - dr) + (v[(r + 1) * n + c] * (1 - dc) + v[(r + 1) * n + c + 1] * dc) * dr;
+      cv.blend(L.x0 + i, L.y0 + j, viridis(norm(val)));
+    }
+  }
+  const cw = L.size / (n - 1), ch = L.size / (m - 1);
+  const gx = (c: number): number => L.x0 + c * cw, gy = (r: number): number => L.y0 + L.size - r * ch;
+  for (const lv of contourLevels(land)) {
+    for (const [a, b, c2, e] of contourSegments(land, lv)) cv.line(gx(a), gy(b), gx(c2), gy(e), white, 1, 0.55);
+  }
+  // frame and axes
+  cv.line(L.x0, L.y0, L.x0 + L.size, L.y0, dark); cv.line(L.x0, L.y0 + L.size, L.x0 + L.size, L.y0 + L.size, dark);
+  cv.line(L.x0, L.y0, L.x0, L.y0 + L.size, dark); cv.line(L.x0 + L.size, L.y0, L.x0 + L.size, L.y0 + L.size, dark);
+  for (const t of ticks(land.xs[0], land.xs[n - 1])) {
+    const x = L.px(t);
+    cv.line(x, L.y0 + L.size, x, L.y0 + L.size + 5, dark);
+    cv.text(ascii(fmt(t, 4)), x, L.y0 + L.size + 10, dark, 2, 'center');
+  }
+  for (const t of ticks(land.ys[0], land.ys[m - 1])) {
+    const y = L.py(t);
+    cv.line(L.x0 - 5, y, L.x0, y, dark);
+    cv.text(ascii(fmt(t, 4)), L.x0 - 9, y - 7, dark, 2, 'right');
+  }
+  cv.text(ascii(land.aliases[0]), L.x0 + L.size / 2, L.y0 + L.size + 32, black, 2, 'center');
+  cv.text(ascii(land.aliases[1]), 6, L.y0 + L.size / 2 - 7, black, 2, 'left');
+  cv.text(ascii(title(land)), L.x0, 12, black, 2);
+  // colour bar
+  for (let j = 0; j < L.size; j++) cv.rect(L.barX, L.y0 + L.size - 1 - j, 16, 1, viridis(j / (L.size - 1)));
+  cv.text(ascii(fmt(land.max.loss, 3)), L.barX + 20, L.y0, dark, 2);
+  cv.text(ascii(fmt(land.min.loss, 3)), L.barX + 20, L.y0 + L.size - 14, dark, 2);
+  // route, then the start ring on top
+  if (land.path) {
+    const pts = land.path.points;
+    for (let k = 1; k < pts.length; k++) cv.line(L.px(pts[k - 1].x), L.py(pts[k - 1].y), L.px(pts[k].x), L.py(pts[k].y), red, 2.5);
+    // a dot per step shows the step sizes: crawling on the plateau, striding down the slope
+    if (meanStepPixels(land, L) >= 6) for (const p of pts) cv.circle(L.px(p.x), L.py(p.y), 2, [120, 0, 0]);
+    const last = pts[pts.length - 1];
+    cv.circle(L.px(last.x), L.py(last.y), 5, red);
+    cv.text(ascii(pathLabel(land)), L.x0, height - 16, [176, 0, 0], 2);
+  }
+  cv.circle(L.px(land.current.x), L.py(land.current.y), 8, white, 3);
+  cv.circle(L.px(land.current.x), L.py(land.current.y), 9, black, 1.2);
+  return { width: cv.width, height: cv.height, data: cv.data };
+}
+
+// ---------------------------------------------------------------- terminal
+
+export interface TextMapOptions {
+  /** Use 24-bit ANSI colours (default true); false gives plain ASCII shading. */
+  color?: boolean;
+  /** Columns of cells (default 41). */
+  columns?: number;
+}
+
+const SHADES = ' .:-=+#%&@';
+
+/**
+ * A text heat map: with colour, two cells per character (▀ with foreground and background colours);
+ * without, one ASCII shade per character. 'O' marks the start, '*' the route, 'X' its end.
+ * @example process.stdout.write(renderLandscapeText(land, { color: process.stdout.isTTY }))
+ */
+export function renderLandscapeText(land: Landscape, options: TextMapOptions = {}): string {
+  const color = options.color ?? true;
+  const cols = Math.max(8, Math.min(200, options.columns ?? 41));
+  const rowsCells = color ? cols : Math.ceil(cols / 2);
+  const n = land.xs.length, m = land.ys.length;
+  const norm = normaliser(land);
+  const [xlo, xhi] = [land.xs[0], land.xs[n - 1]], [ylo, yhi] = [land.ys[0], land.ys[m - 1]];
+  // value of cell (i, j), j = 0 at the top
+  const cell = (i: number, j: number): number => {
+    const c = Math.min(n - 1, Math.round((i / (cols - 1)) * (n - 1)));
+    const r = Math.min(m - 1, Math.round(((rowsCells - 1 - j) / (rowsCells - 1)) * (m - 1)));
+    return norm(land.values[r * n + c]);
+  };
+  const toCell = (x: number, y: number): [number, number] => [Math.round(((x - xlo) / (xhi - xlo)) * (cols - 1)), Math.round(((yhi - y) / (yhi - ylo)) * (rowsCells - 1))];
+  const marks = new Map<string, string>();
+  if (land.path) {
+    for (const p of land.path.points) { const [i, j] = toCell(p.x, p.y); marks.set(`${i},${j}`, '*'); }
+    const last = land.path.points[land.path.points.length - 1];
+    const [i, j] = toCell(last.x, last.y); marks.set(`${i},${j}`, 'X');
+  }
+  { const [i, j] = toCell(land.current.x, land.current.y); marks.set(`${i},${j}`, 'O'); }
+  const label = (v: number): string => fmt(v, 3).padStart(7);
+  const lines: string[] = [`${title(land)}  (${land.aliases[1]} up, ${land.aliases[0]} across)`];
+  const lineCount = color ? Math.ceil(rowsCells / 2) : rowsCells;
+  for (let l = 0; l < lineCount; l++) {
+    const yLabel = l === 0 ? label(yhi) : l === lineCount - 1 ? label(ylo) : ' '.repeat(7);
+    let s = `${yLabel} `;
+    for (let i = 0; i < cols; i++) {
+      if (color) {
+        const top = l * 2, bottom = Math.min(rowsCells - 1, l * 2 + 1);
+        const mark = marks.get(`${i},${top}`) ?? marks.get(`${i},${bottom}`);
+        const ct = viridis(cell(i, top)), cb = viridis(cell(i, bottom));
+        if (mark) {
+          const bg = ct.map((v, k) => Math.round((v + cb[k]) / 2));
+          const fg = mark === 'O' ? [255, 255, 255] : [255, 80, 70];
+          s += `\x1b[38;2;${fg.join(';')}m\x1b[48;2;${bg.join(';')}m${mark === 'O' ? '●' : mark === 'X' ? '◆' : '•'}`;
+        } else s += `\x1b[38;2;${ct.join(';')}m\x1b[48;2;${cb.join(';')}m▀`;
+      } else {
+        s += marks.get(`${i},${l}`) ?? SHADES[Math.min(SHADES.length - 1, Math.floor(cell(i, l) * SHADES.length))];
+      }
+    }
+    lines.push(color ? `${s}\x1b[0m` : s);
+  }
+  const axis = `${' '.repeat(8)}${fmt(xlo, 3)}`;
+  const right = fmt(xhi, 3);
+  lines.push(`${axis}${' '.repeat(Math.max(1, 8 + cols - axis.length - right.length))}${right}`);
+  const scale = color
+    ? `${Array.from({ length: 10 }, (_, k) => `\x1b[48;2;${viridis(k / 9).join(';')}m  `).join('')}\x1b[0m`
+    : `"${SHADES}"`;
+  lines.push(`loss ${fmt(land.min.loss, 3)} ${scale} ${fmt(land.max.loss, 3)}   ${color ? '●' : 'O'} start (${fmt(land.current.x, 3)}, ${fmt(land.current.y, 3)}) loss ${fmt(land.current.loss, 4)}`);
+  if (land.path) lines.push(`${color ? '• route, ◆ end' : '* route, X end'}: ${pathLabel(land)}`);
+  return `${lines.join('\n')}\n`;
+}
