@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ops from '../../src/ops/index.js';
 import { OPS } from '../../src/ops/index.js';
-import { Random, Tensor, gradcheck } from '../../src/index.js';
+import { Random, Tensor, backward, gradcheck, listBackends, setBackend } from '../../src/index.js';
 
 /**
  * Where an input's values are drawn from. Kinks (relu, abs, step, clamp at its bounds) and ties (max)
@@ -140,6 +140,41 @@ for (const [i, row] of rows.entries()) {
     // (step's gradient is zero by definition, so it is the one exception.)
     if (row.op !== 'step') {
       result.analytic.forEach((g, k) => assert.ok(g.some((v) => v !== 0), `${row.op} (${row.note}): input ${k} got an all-zero gradient`));
+    }
+  });
+}
+
+/** Analytic gradients of Σ w·fn(inputs) in `dtype`, returned as float64 for comparison. */
+function analytic(row: Row, inputs: Tensor[], dtype: 'float32' | 'float64', seed: number): Float64Array[] {
+  const xs = inputs.map((t) => new Tensor(dtype === 'float32' ? Float32Array.from(t.data) : Float64Array.from(t.data), t.shape, true));
+  const out = row.fn(...xs);
+  const rng = new Random(seed);
+  const w = Float64Array.from({ length: out.size }, () => rng.range(-1, 1));
+  backward(out, new Tensor(dtype === 'float32' ? Float32Array.from(w) : w, out.shape));
+  return xs.map((x) => {
+    if (x.grad) assert.equal(x.grad.dtype, dtype, `${row.op}: a ${dtype} input got a ${x.grad.dtype} gradient`);
+    return x.grad ? Float64Array.from(x.grad.data) : new Float64Array(x.size);
+  });
+}
+
+// The table above checks in float64; float32 runs other code (and, where a faster backend is
+// active, other kernels), so its gradients must agree with float64's to float32 precision.
+for (const [i, row] of rows.entries()) {
+  test(`float32 gradient of ${row.op}: ${row.note} agrees with float64 on every backend`, () => {
+    const rng = new Random(1000 + i);
+    const inputs = row.shapes.map((s, k) => sample(s, Array.isArray(row.domain) ? row.domain[k] : (row.domain ?? 'any'), rng));
+    const g64 = analytic(row, inputs, 'float64', i);
+    for (const name of listBackends()) {
+      const prev = setBackend(name);
+      let g32: Float64Array[];
+      try {
+        g32 = analytic(row, inputs, 'float32', i);
+      } finally {
+        setBackend(prev);
+      }
+      g64.forEach((g, k) => g.forEach((v, j) => {
+        assert.ok(Math.abs(g32[k][j] - v) <= 1e-4 * (1 + Math.abs(v)), `${name}: ${row.op} (${row.note}): input ${k}[${j}] float32 ${g32[k][j]} vs float64 ${v}`);
+      }));
     }
   });
 }
