@@ -1,5 +1,8 @@
 /** The subcommands, each in its own file; main.ts registers them in this order. */
 import type { Command } from 'commander';
+import { registerTrain } from './train.js';
+import { registerEvaluate } from './evaluate.js';
+import { registerPredict } from './predict.js';
 import { registerExplain } from './explain.js';
 import { registerGradcheck } from './gradcheck.js';
 import { registerLandscape } from './landscape.js';
@@ -10,3 +13,4 @@ export const commands: Register[] = [];
 commands.push(registerExplain);
 commands.push(registerGradcheck);
 commands.push(registerLandscape);
+commands.push(registerTrain, registerEvaluate, registerPredict);

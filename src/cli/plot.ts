@@ -1,0 +1,326 @@
+/**
+ * Loss curves as SVG (hand-written, scalable, readable in any browser) or PNG (a small RGBA raster
+ * with lines, rectangles and a built-in 5×7 font, encoded by pngjs). `Raster` and `encodePng` are
+ * deliberately general so other commands (the loss landscape) can draw PNGs with them too.
+ * Files are written atomically.
+ */
+import { PNG } from 'pngjs';
+import { extname } from 'node:path';
+import type { EpochLogs } from '../train/fit.js';
+import { writeFileAtomic } from '../io/model-file.js';
+import { UsageError } from './run.js';
+
+/** An RGB colour as '#rrggbb' or [r, g, b]. */
+export type Color = string | readonly [number, number, number];
+
+function rgb(c: Color): [number, number, number] {
+  if (typeof c !== 'string') return [c[0], c[1], c[2]];
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(c);
+  if (!m) throw new UsageError(`colour must be '#rrggbb', got '${c}'`);
+  return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)];
+}
+
+// A 5×7 font: each glyph is 7 rows of 5 pixels ('#' on). Lower case only: text is lower-cased.
+const GLYPHS: Record<string, string> = {
+  '0': '.###.#...##..###.#.###..##...#.###.', '1': '..#...##....#....#....#....#...###.',
+  '2': '.###.#...#....#...#...#...#...#####', '3': '#####...#...#.....#.....##...#.###.',
+  '4': '...#...##..#.#.#..#.#####...#....#.', '5': '######....####.....#....##...#.###.',
+  '6': '..##..#...#....####.#...##...#.###.', '7': '#####....#...#...#...#....#....#...',
+  '8': '.###.#...##...#.###.#...##...#.###.', '9': '.###.#...##...#.####....#...#..##..',
+  '.': '..........................##...##..', '-': '...............#####...............',
+  '+': '.......#....#..#####..#....#.......', '(': '...#...#...#....#....#.....#.....#.',
+  ')': '.#.....#.....#....#....#...#...#...', ':': '......##...##........##...##.......',
+  '/': '.........#...#...#...#...#.........', ' ': '...................................',
+  ',': '.....................##....#...#...', '%': '##...##..#...#...#...#...#..##...##',
+  '=': '..........#####.....#####..........', '_': '..............................#####',
+  a: '...........###.....#.#####...#.####', b: '#....#....#.##.##..##...##...#####.',
+  c: '...........###.#....#....#...#.###.', d: '....#....#.##.##..###...##...#.####',
+  e: '...........###.#...#######.....###.', f: '..##..#..#.#...###...#....#....#...',
+  g: '......#####...##...#.####....#.###.', h: '#....#....#.##.##..##...##...##...#',
+  i: '..#........##....#....#....#...###.', j: '...#........##....#....#.#..#..##..',
+  k: '#....#....#..#.#.#..##...#.#..#..#.', l: '.##....#....#....#....#....#...###.',
+  m: '..........##.#.#.#.##.#.##...##...#', n: '..........#.##.##..##...##...##...#',
+  o: '...........###.#...##...##...#.###.', p: '..........####.#...#####.#....#....',
+  q: '...........##.##..##.####....#....#', r: '..........#.##.##..##....#....#....',
+  s: '...........###.#.....###.....#####.', t: '.#....#...###...#....#....#..#..##.',
+  u: '..........#...##...##...##..##.##.#', v: '..........#...##...##...#.#.#...#..',
+  w: '..........#...##...##.#.##.#.#.#.#.', x: '..........#...#.#.#...#...#.#.#...#',
+  y: '..........#...##...#.####....#.###.', z: '..........#####...#...#...#...#####',
+};
+
+/** Width of one character cell in pixels at scale 1 (5 pixels + 1 space). */
+export const FONT_ADVANCE = 6;
+export const FONT_HEIGHT = 7;
+
+/**
+ * An RGBA image in memory with the few drawing operations plots need. Coordinates are pixels from
+ * the top-left corner; anything outside the image is clipped.
+ * @example
+ * const r = new Raster(200, 100, '#ffffff');
+ * r.line(0, 99, 199, 0, '#1f77b4', 2);
+ * r.text(4, 4, 'loss 0.25', '#000000');
+ * await writeFile('out.png', encodePng(r));
+ */
+export class Raster {
+  readonly data: Uint8Array;
+
+  constructor(readonly width: number, readonly height: number, background: Color = '#ffffff') {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width * height > 1 << 26) {
+      throw new UsageError(`Raster: size must be whole numbers ≥ 1 (and at most 64 megapixels), got ${width}×${height}`);
+    }
+    this.data = new Uint8Array(width * height * 4);
+    this.fillRect(0, 0, width, height, background);
+  }
+
+  /** Sets one pixel, blending with `alpha` (0..1) over what is there. */
+  set(x: number, y: number, color: Color, alpha = 1): void {
+    x = Math.round(x); y = Math.round(y);
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
+    const [r, g, b] = rgb(color);
+    const o = (y * this.width + x) * 4;
+    const d = this.data;
+    d[o] = Math.round(d[o] + (r - d[o]) * alpha);
+    d[o + 1] = Math.round(d[o + 1] + (g - d[o + 1]) * alpha);
+    d[o + 2] = Math.round(d[o + 2] + (b - d[o + 2]) * alpha);
+    d[o + 3] = 255;
+  }
+
+  fillRect(x: number, y: number, w: number, h: number, color: Color): void {
+    const [r, g, b] = rgb(color);
+    const x0 = Math.max(0, Math.round(x)), y0 = Math.max(0, Math.round(y));
+    const x1 = Math.min(this.width, Math.round(x + w)), y1 = Math.min(this.height, Math.round(y + h));
+    for (let yy = y0; yy < y1; yy++) {
+      for (let xx = x0; xx < x1; xx++) {
+        const o = (yy * this.width + xx) * 4;
+        this.data[o] = r; this.data[o + 1] = g; this.data[o + 2] = b; this.data[o + 3] = 255;
+      }
+    }
+  }
+
+  /** A straight line `thickness` pixels wide (a square brush stepped along it). */
+  line(x0: number, y0: number, x1: number, y1: number, color: Color, thickness = 1): void {
+    const steps = Math.max(1, Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0)) * 2));
+    const half = (thickness - 1) / 2;
+    for (let s = 0; s <= steps; s++) {
+      const t = s / steps;
+      const x = x0 + (x1 - x0) * t, y = y0 + (y1 - y0) * t;
+      this.fillRect(Math.round(x - half), Math.round(y - half), thickness, thickness, color);
+    }
+  }
+
+  /** Text in the built-in 5×7 font (lower case, digits, . - + ( ) : / , % = _), top-left at (x, y). */
+  text(x: number, y: number, text: string, color: Color, scale = 1): void {
+    let cx = Math.round(x);
+    for (const ch of text.toLowerCase()) {
+      const g = GLYPHS[ch] ?? GLYPHS[' '];
+      for (let row = 0; row < FONT_HEIGHT; row++) {
+        for (let col = 0; col < 5; col++) {
+          if (g[row * 5 + col] === '#') this.fillRect(cx + col * scale, Math.round(y) + row * scale, scale, scale, color);
+        }
+      }
+      cx += FONT_ADVANCE * scale;
+    }
+  }
+
+  /** Width in pixels that `text` takes at `scale`. */
+  static textWidth(text: string, scale = 1): number {
+    return text.length * FONT_ADVANCE * scale - scale;
+  }
+}
+
+/** Any RGBA image: 4 bytes per pixel, row-major from the top-left (a Raster, or src/explain's RgbaImage). */
+export interface RgbaPixels {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/**
+ * PNG bytes of an RGBA image (8 bits per channel).
+ * @example writeFileSync('plot.png', encodePng(new Raster(10, 10, '#ff0000')))
+ */
+export function encodePng(r: RgbaPixels): Buffer {
+  if (r.data.length !== r.width * r.height * 4) throw new UsageError(`encodePng: ${r.width}×${r.height} needs ${r.width * r.height * 4} bytes, got ${r.data.length}`);
+  const png = new PNG({ width: r.width, height: r.height });
+  png.data = Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+  return PNG.sync.write(png);
+}
+
+/**
+ * About `count` round tick values covering [min, max] (1, 2 or 5 times a power of ten apart).
+ * @example niceTicks(0.13, 0.92, 5) // [0.2, 0.4, 0.6, 0.8]
+ */
+export function niceTicks(min: number, max: number, count = 5): number[] {
+  if (!(max > min)) return [min];
+  const raw = (max - min) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+function tickLabel(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(0).replace('e+', 'e');
+  return String(Number(v.toPrecision(3)));
+}
+
+export interface Curve {
+  name: string;
+  /** One value per epoch (index 0 = epoch 1); undefined or non-finite values are gaps. */
+  values: (number | undefined)[];
+  color: string;
+}
+
+/** The curves a training history gives: training loss, and validation loss when there was validation. */
+export function lossCurves(epochs: readonly EpochLogs[]): Curve[] {
+  const curves: Curve[] = [{ name: 'training loss', values: epochs.map((e) => e.loss), color: '#1f77b4' }];
+  if (epochs.some((e) => e.valLoss !== undefined)) curves.push({ name: 'validation loss', values: epochs.map((e) => e.valLoss), color: '#ff7f0e' });
+  return curves;
+}
+
+interface Layout {
+  width: number; height: number; left: number; right: number; top: number; bottom: number;
+  log: boolean; xTicks: number[]; yTicks: number[];
+  x(epoch: number): number; y(v: number): number;
+  n: number;
+}
+
+function layout(curves: readonly Curve[], width: number, height: number): Layout {
+  const all = curves.flatMap((c) => c.values.filter((v): v is number => v !== undefined && Number.isFinite(v)));
+  const n = Math.max(1, ...curves.map((c) => c.values.length));
+  let lo = all.length ? Math.min(...all) : 0, hi = all.length ? Math.max(...all) : 1;
+  // Losses often fall by orders of magnitude; a log axis keeps the late epochs readable.
+  const log = lo > 0 && hi / lo > 50;
+  const f = (v: number) => (log ? Math.log10(v) : v);
+  let a = f(lo), b = f(hi);
+  if (!(b > a)) { a -= 0.5; b += 0.5; }
+  const pad = (b - a) * 0.05;
+  a -= pad; b += pad;
+  if (!log && lo >= 0 && a < 0) a = 0;
+  const left = 64, right = 20, top = 34, bottom = 44;
+  const yTicks = log
+    ? Array.from({ length: Math.floor(b) - Math.ceil(a) + 1 }, (_, i) => 10 ** (Math.ceil(a) + i))
+    : niceTicks(a, b, 5);
+  if (log && yTicks.length < 2) yTicks.splice(0, yTicks.length, ...niceTicks(10 ** a, 10 ** b, 4).filter((t) => t > 0));
+  const xTicks = niceTicks(1, Math.max(2, n), 6).filter((t) => Number.isInteger(t) && t >= 1);
+  return {
+    width, height, left, right, top, bottom, log, xTicks, yTicks, n,
+    x: (e) => left + ((e - 1) / Math.max(1, n - 1)) * (width - left - right),
+    y: (v) => top + (1 - (f(v) - a) / (b - a)) * (height - top - bottom),
+  };
+}
+
+function segments(curve: Curve): [number, number][][] {
+  const out: [number, number][][] = [];
+  let cur: [number, number][] = [];
+  curve.values.forEach((v, i) => {
+    if (v === undefined || !Number.isFinite(v)) { if (cur.length) out.push(cur); cur = []; return; }
+    cur.push([i + 1, v]);
+  });
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * A line chart of the curves against epochs as an SVG document.
+ * @example writeFileSync('loss.svg', curvesSvg(lossCurves(history.epochs), 'loss per epoch'))
+ */
+export function curvesSvg(curves: readonly Curve[], title: string, width = 640, height = 400): string {
+  const L = layout(curves, width, height);
+  const px = (v: number) => v.toFixed(1);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}${L.log ? ' (log scale)' : ''}</text>`,
+  ];
+  for (const t of L.yTicks) {
+    const y = px(L.y(t));
+    out.push(`<line x1="${L.left}" y1="${y}" x2="${width - L.right}" y2="${y}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${L.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${tickLabel(t)}</text>`);
+  }
+  for (const t of L.xTicks) {
+    const x = px(L.x(t));
+    out.push(`<line x1="${x}" y1="${height - L.bottom}" x2="${x}" y2="${height - L.bottom + 4}" stroke="#555555"/>`);
+    out.push(`<text x="${x}" y="${height - L.bottom + 16}" text-anchor="middle">${t}</text>`);
+  }
+  out.push(`<path d="M${L.left} ${L.top}V${height - L.bottom}H${width - L.right}" fill="none" stroke="#555555"/>`);
+  out.push(`<text x="${(L.left + width - L.right) / 2}" y="${height - 8}" text-anchor="middle">epoch</text>`);
+  for (const c of curves) {
+    for (const seg of segments(c)) {
+      if (seg.length === 1) out.push(`<circle cx="${px(L.x(seg[0][0]))}" cy="${px(L.y(seg[0][1]))}" r="2" fill="${c.color}"/>`);
+      else out.push(`<polyline fill="none" stroke="${c.color}" stroke-width="2" points="${seg.map(([e, v]) => `${px(L.x(e))},${px(L.y(v))}`).join(' ')}"/>`);
+    }
+  }
+  curves.forEach((c, i) => {
+    const y = L.top + 8 + i * 16;
+    const x = width - L.right - 130;
+    out.push(`<line x1="${x}" y1="${y}" x2="${x + 20}" y2="${y}" stroke="${c.color}" stroke-width="2"/>`);
+    out.push(`<text x="${x + 26}" y="${y}" dominant-baseline="middle">${esc(c.name)}</text>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * The same chart drawn into a raster.
+ * @example writeFileSync('loss.png', encodePng(curvesRaster(lossCurves(history.epochs), 'loss per epoch')))
+ */
+export function curvesRaster(curves: readonly Curve[], title: string, width = 640, height = 400): Raster {
+  const L = layout(curves, width, height);
+  const r = new Raster(width, height, '#ffffff');
+  const ink = '#333333';
+  const heading = `${title}${L.log ? ' (log scale)' : ''}`;
+  r.text((width - Raster.textWidth(heading, 2)) / 2, 8, heading, ink, 2);
+  for (const t of L.yTicks) {
+    const y = Math.round(L.y(t));
+    r.line(L.left, y, width - L.right, y, '#e5e5e5');
+    const label = tickLabel(t);
+    r.text(L.left - 6 - Raster.textWidth(label), y - 3, label, ink);
+  }
+  for (const t of L.xTicks) {
+    const x = Math.round(L.x(t));
+    r.line(x, height - L.bottom, x, height - L.bottom + 4, ink);
+    r.text(x - Raster.textWidth(String(t)) / 2, height - L.bottom + 8, String(t), ink);
+  }
+  r.line(L.left, L.top, L.left, height - L.bottom, ink);
+  r.line(L.left, height - L.bottom, width - L.right, height - L.bottom, ink);
+  r.text((L.left + width - L.right - Raster.textWidth('epoch')) / 2, height - 16, 'epoch', ink);
+  for (const c of curves) {
+    for (const seg of segments(c)) {
+      if (seg.length === 1) r.fillRect(L.x(seg[0][0]) - 2, L.y(seg[0][1]) - 2, 4, 4, c.color);
+      for (let i = 1; i < seg.length; i++) r.line(L.x(seg[i - 1][0]), L.y(seg[i - 1][1]), L.x(seg[i][0]), L.y(seg[i][1]), c.color, 2);
+    }
+  }
+  curves.forEach((c, i) => {
+    const y = L.top + 8 + i * 14;
+    const x = width - L.right - 130;
+    r.line(x, y, x + 20, y, c.color, 2);
+    r.text(x + 26, y - 3, c.name, ink);
+  });
+  return r;
+}
+
+/** Checks a --plot path's extension early, before training starts. */
+export function plotFormat(path: string): 'svg' | 'png' {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.svg') return 'svg';
+  if (ext === '.png') return 'png';
+  throw new UsageError(`--plot ${path}: the file name must end in .svg or .png`);
+}
+
+/**
+ * Writes the loss curves of a training history to `path` (.svg or .png), atomically.
+ * @example await saveLossPlot('loss.svg', history.epochs)
+ */
+export async function saveLossPlot(path: string, epochs: readonly EpochLogs[]): Promise<void> {
+  const curves = lossCurves(epochs);
+  const title = 'loss per epoch';
+  await writeFileAtomic(path, plotFormat(path) === 'svg' ? curvesSvg(curves, title) : encodePng(curvesRaster(curves, title)));
+}

@@ -1,0 +1,76 @@
+/**
+ * `backprop train` runs fit() in this worker thread so the main thread stays free to draw the
+ * progress bar and to catch Ctrl-C: fit is synchronous, and a signal handler on the busy thread
+ * would only run after training ended. Ctrl-C sets a flag in shared memory that fit reads as its
+ * AbortSignal between batches; the worker then returns the best weights so far like any other stop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import '../index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { BackpropError } from '../tensor/errors.js';
+import { Network, type LearnOptions } from '../train/network.js';
+import type { BatchLogs, EpochLogs, History } from '../train/fit.js';
+import type { NetworkSpec } from '../train/spec.js';
+import type { Task } from '../data/tabular.js';
+import { targetTensor } from './tabular.js';
+
+export interface WorkerInput {
+  spec: NetworkSpec;
+  task: Task;
+  inputs: Float32Array;
+  targets: Float32Array;
+  n: number;
+  width: number;
+  learn: Omit<LearnOptions, 'signal' | 'onEpochEnd' | 'onBatchEnd' | 'validationData'>;
+  /** Int32Array over a SharedArrayBuffer: [0] becomes 1 when the user asks to stop. */
+  stopFlag: SharedArrayBuffer;
+}
+
+export type WorkerMessage =
+  | { type: 'batch'; logs: BatchLogs }
+  | { type: 'epoch'; logs: EpochLogs }
+  | { type: 'done'; history: History; network: NetworkSpec }
+  | { type: 'error'; name: string; message: string; stack?: string; backprop: boolean };
+
+function run(input: WorkerInput): void {
+  const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+  const flag = new Int32Array(input.stopFlag);
+  // A real AbortSignal cannot cross threads; fit only reads `aborted`.
+  const signal = { get aborted() { return Atomics.load(flag, 0) === 1; } };
+  const network = new Network(input.spec);
+  const x = new Tensor(input.inputs, [input.n, input.width]);
+  const y = targetTensor(network, input.task, input.targets);
+
+  // Without early stopping fit keeps the last weights; an interrupted run should still keep the best.
+  const es = input.learn.earlyStopping;
+  const params = network.parameters();
+  let best = Infinity, bestEpoch: number | null = null, bestWeights: Float32Array[] | null = null;
+  let lastPost = 0;
+  const history = network.learn(x, y, {
+    ...input.learn,
+    signal,
+    onBatchEnd: (logs) => {
+      const now = Date.now();
+      if (now - lastPost >= 100 || logs.batch === logs.batches) { lastPost = now; post({ type: 'batch', logs }); }
+    },
+    onEpochEnd: (logs) => {
+      if (!es) {
+        const watched = logs.valLoss ?? logs.loss;
+        if (watched < best) { best = watched; bestEpoch = logs.epoch; bestWeights = params.map((p) => Float32Array.from(p.data)); }
+      }
+      post({ type: 'epoch', logs });
+    },
+  });
+  if (!es && history.stopReason === 'aborted' && bestWeights && bestEpoch !== null) {
+    params.forEach((p, i) => p.data.set(bestWeights![i]));
+    history.bestEpoch = bestEpoch;
+  }
+  post({ type: 'done', history, network: network.toJSON() });
+}
+
+try {
+  run(workerData as WorkerInput);
+} catch (err) {
+  const e = err as Error;
+  parentPort!.postMessage({ type: 'error', name: e?.name ?? 'Error', message: e?.message ?? String(err), stack: e?.stack, backprop: err instanceof BackpropError } satisfies WorkerMessage);
+}
