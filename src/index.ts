@@ -24,3 +24,4 @@ export { serializeModel, parseModel, MODEL_FORMAT, MODEL_VERSION, type Model, ty
 export * from './data/index.js';
 export * from './explain/index.js';
 export * as optim from './optim/index.js';
+export { exportOnnx, inspectOnnx, ONNX_OPSET, type OnnxExportOptions, type OnnxTensorInfo, type OnnxSummary, type ImagePreprocessingLike } from './io/onnx/export.js';

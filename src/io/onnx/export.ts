@@ -1,0 +1,402 @@
+/**
+ * exportOnnx: a backprop network (and the preprocessing `backprop train` saved with it) as the bytes
+ * of an ONNX model that onnxruntime runs unchanged. Dense layers become Gemm, activations their ONNX
+ * ops; the standardisation, one-hot encoding and output decoding of `backprop predict` are emitted
+ * as ops, so the model takes the same raw values and gives the same numbers (to float32 rounding).
+ * Browser-safe: protobufjs/light with a JSON schema, no file access.
+ */
+import protobuf from 'protobufjs/light.js';
+import { ValueError } from '../../tensor/errors.js';
+import { Network } from '../../train/network.js';
+import type { ActivationName } from '../../train/spec.js';
+import type { FeatureSpec, Preprocessor } from '../../data/tabular.js';
+import { ONNX_ATTRIBUTE, ONNX_DESCRIPTOR, ONNX_TYPE } from './schema.js';
+
+/** The preprocessing the CLI stores for image (IDX) models: pixels scaled by 1/255 before the network. */
+export interface ImagePreprocessingLike {
+  version: 1;
+  images: { shape: number[] };
+  target: { name: string; kind: 'classify'; labels: string[] };
+}
+
+export interface OnnxExportOptions {
+  /** The model file's preprocessing; when given, the ONNX model takes raw values and decodes its outputs as predict does. */
+  preprocessing?: Preprocessor | ImagePreprocessingLike;
+  /** Extra metadata_props (values that are not strings are written as JSON). */
+  metadata?: Record<string, unknown>;
+  /** Graph name (default 'backprop'). */
+  name?: string;
+}
+
+/** What an exported model's inputs and outputs are; also stored as JSON in metadata_props ('inputs', 'outputs'). */
+export interface OnnxTensorInfo {
+  name: string;
+  type: 'float32' | 'string' | 'int64';
+  /** 'batch' is the symbolic batch dimension. */
+  shape: (number | 'batch')[];
+  /** What the tensor holds, for people. */
+  description: string;
+  /** For a numeric input: the CSV columns its values come from, in order. */
+  columns?: string[];
+  /** For a categorical input: the known categories. */
+  categories?: string[];
+}
+
+/** The version of the ONNX standard operator set exportOnnx writes (19 when a model has categorical string inputs). */
+export const ONNX_OPSET = 13;
+const ONNX_OPSET_STRINGS = 19;
+const BATCH = 'batch';
+/** The names of the graph's own inputs and outputs, which a categorical column must not take. */
+const RESERVED_NAMES = ['input', 'pixels', 'output', 'probabilities', 'label', 'value'];
+
+let modelType: protobuf.Type | null = null;
+/** The ModelProto codec, built once from the JSON schema. */
+export function onnxModelType(): protobuf.Type {
+  modelType ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
+  return modelType;
+}
+
+interface Attr { name: string; type: number; i?: number; f?: number; s?: string; ints?: number[] }
+interface Node { input: string[]; output: string[]; name: string; opType: string; attribute: Attr[] }
+interface Initializer { name: string; dims: number[]; dataType: number; rawData?: Uint8Array; int64Data?: number[]; stringData?: string[] }
+interface ValueInfo { name: string; docString: string; type: { tensorType: { elemType: number; shape: { dim: ({ dimValue: number } | { dimParam: string })[] } } } }
+
+const ELEM: Record<OnnxTensorInfo['type'], number> = { float32: ONNX_TYPE.FLOAT, string: ONNX_TYPE.STRING, int64: ONNX_TYPE.INT64 };
+
+/** Little-endian float32 bytes whatever the platform's byte order, as ONNX raw_data requires. */
+function float32Bytes(values: ArrayLike<number>): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  return bytes;
+}
+
+/** Collects nodes and constants with unique names, in topological order (the order they are added). */
+class GraphBuilder {
+  readonly nodes: Node[] = [];
+  readonly initializers: Initializer[] = [];
+  private readonly used = new Set<string>();
+
+  constructor(reserved: Iterable<string>) {
+    for (const n of reserved) this.used.add(n);
+  }
+
+  fresh(base: string): string {
+    let name = base;
+    for (let k = 1; this.used.has(name); k++) name = `${base}_${k}`;
+    this.used.add(name);
+    return name;
+  }
+
+  floats(base: string, dims: number[], values: ArrayLike<number>): string {
+    const name = this.fresh(base);
+    this.initializers.push({ name, dims, dataType: ONNX_TYPE.FLOAT, rawData: float32Bytes(values) });
+    return name;
+  }
+
+  int64s(base: string, dims: number[], values: number[]): string {
+    const name = this.fresh(base);
+    this.initializers.push({ name, dims, dataType: ONNX_TYPE.INT64, int64Data: values });
+    return name;
+  }
+
+  strings(base: string, dims: number[], values: string[]): string {
+    const name = this.fresh(base);
+    this.initializers.push({ name, dims, dataType: ONNX_TYPE.STRING, stringData: values });
+    return name;
+  }
+
+  /** Adds a node; `output` is the wanted name of its (single) output, made unique unless `exact`. */
+  op(opType: string, input: string[], output: string, attribute: Attr[] = [], exact = false): string {
+    const out = exact ? output : this.fresh(output);
+    if (exact) this.used.add(out);
+    this.nodes.push({ input, output: [out], name: this.fresh(`${opType}_${this.nodes.length}`), opType, attribute });
+    return out;
+  }
+}
+
+const int = (name: string, i: number): Attr => ({ name, type: ONNX_ATTRIBUTE.INT, i });
+const float = (name: string, f: number): Attr => ({ name, type: ONNX_ATTRIBUTE.FLOAT, f });
+
+function valueInfo(t: OnnxTensorInfo): ValueInfo {
+  return {
+    name: t.name,
+    docString: t.description,
+    type: { tensorType: { elemType: ELEM[t.type], shape: { dim: t.shape.map((d) => (d === BATCH ? { dimParam: BATCH } : { dimValue: d as number })) } } },
+  };
+}
+
+/** Emits the activation after a layer's Gemm. */
+function activation(g: GraphBuilder, act: ActivationName, alpha: number, x: string, li: number): string {
+  const at = `layers${li}`;
+  switch (act) {
+    case 'linear': return x;
+    case 'sigmoid': return g.op('Sigmoid', [x], `${at}_sigmoid`);
+    case 'tanh': return g.op('Tanh', [x], `${at}_tanh`);
+    case 'relu': return g.op('Relu', [x], `${at}_relu`);
+    case 'leakyRelu': return g.op('LeakyRelu', [x], `${at}_leaky_relu`, [float('alpha', alpha)]);
+    case 'softmax': return g.op('Softmax', [x], `${at}_softmax`, [int('axis', -1)]);
+    case 'step': {
+      // step(x) = 1 where x > 0, else 0 (0 at 0), as backprop's step op.
+      const zero = g.floats(`${at}_zero`, [], [0]);
+      const above = g.op('Greater', [x, zero], `${at}_above`);
+      return g.op('Cast', [above], `${at}_step`, [int('to', ONNX_TYPE.FLOAT)]);
+    }
+    default:
+      throw new ValueError(`exportOnnx: layers[${li}] has activation '${String(act)}', which has no ONNX form here (supported: linear, sigmoid, tanh, relu, leakyRelu, softmax, step)`);
+  }
+}
+
+/** The dense layers: Gemm (weights kept [out, in], transB = 1) then the activation. */
+function denseLayers(g: GraphBuilder, network: Network, x: string): string {
+  network.layers.forEach((layer, li) => {
+    const w = g.floats(`layers${li}_weight`, [layer.outFeatures, layer.inFeatures], layer.weight.data);
+    const b = g.floats(`layers${li}_bias`, [layer.outFeatures], layer.bias ? layer.bias.data : new Float32Array(layer.outFeatures));
+    const z = g.op('Gemm', [x, w, b], `layers${li}_gemm`, [int('transB', 1)]);
+    x = activation(g, layer.activation, layer.alpha, z, li);
+  });
+  return x;
+}
+
+function isImage(pre: Preprocessor | ImagePreprocessingLike): pre is ImagePreprocessingLike {
+  return 'images' in pre;
+}
+
+interface Built {
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
+  g: GraphBuilder;
+  opset: number;
+  metadata: Record<string, string>;
+}
+
+/** Network inputs from raw tabular columns: numeric ones standardised, categorical ones one-hot. */
+function tabularInputs(g: GraphBuilder, pre: Preprocessor, inputs: OnnxTensorInfo[]): string {
+  const numeric = pre.features.filter((f): f is Extract<FeatureSpec, { kind: 'numeric' }> => f.kind === 'numeric');
+  let standardised = '';
+  if (numeric.length > 0) {
+    inputs.push({
+      name: 'input', type: 'float32', shape: [BATCH, numeric.length], columns: numeric.map((f) => f.name),
+      description: `raw values of the numeric columns ${numeric.map((f) => f.name).join(', ')} (standardised inside the model)`,
+    });
+    const mean = g.floats('feature_mean', [numeric.length], numeric.map((f) => f.mean));
+    const std = g.floats('feature_std', [numeric.length], numeric.map((f) => f.std));
+    standardised = g.op('Div', [g.op('Sub', ['input', mean], 'centred'), std], 'standardised');
+  }
+  // The network sees the features in preprocessing order: runs of numeric columns (gathered from the
+  // standardised block) between one-hot blocks.
+  const pieces: string[] = [];
+  let run: number[] = [];
+  let k = 0;
+  const flush = (): void => {
+    if (run.length === 0) return;
+    pieces.push(run.length === numeric.length ? standardised : g.op('Gather', [standardised, g.int64s('numeric_columns', [run.length], run)], 'numeric_part', [int('axis', 1)]));
+    run = [];
+  };
+  for (const f of pre.features) {
+    if (f.kind === 'numeric') { run.push(k++); continue; }
+    flush();
+    inputs.push({
+      name: f.name, type: 'string', shape: [BATCH, 1], categories: [...f.categories],
+      description: `the category of column ${f.name}, one of ${f.categories.join(', ')} (one-hot inside the model; an unknown category encodes as all zeros)`,
+    });
+    const cats = g.strings(`${f.name}_categories`, [1, f.categories.length], f.categories);
+    const hit = g.op('Equal', [f.name, cats], `${f.name}_is`);
+    pieces.push(g.op('Cast', [hit], `${f.name}_onehot`, [int('to', ONNX_TYPE.FLOAT)]));
+  }
+  flush();
+  return pieces.length === 1 ? pieces[0] : g.op('Concat', pieces, 'features', [int('axis', 1)]);
+}
+
+/** Class probabilities and the predicted label, as predict decodes them. */
+function classOutputs(g: GraphBuilder, network: Network, y: string, labels: string[], outputs: OnnxTensorInfo[]): void {
+  let probs: string;
+  if (network.outputs === 1 && labels.length === 2) {
+    // One sigmoid output p for two classes: predict reports [1 - p, p].
+    const one = g.floats('one', [], [1]);
+    probs = g.op('Concat', [g.op('Sub', [one, y], 'p_first'), y], 'probabilities', [int('axis', 1)], true);
+  } else {
+    probs = g.op('Identity', [y], 'probabilities', [], true);
+  }
+  const index = g.op('ArgMax', [probs], 'class_index', [int('axis', 1), int('keepdims', 0)]);
+  const names = g.strings('labels', [labels.length], labels);
+  g.op('Gather', [names, index], 'label', [int('axis', 0)], true);
+  outputs.push(
+    { name: 'probabilities', type: 'float32', shape: [BATCH, labels.length], description: `probability (or score) of each class, in the order ${labels.join(', ')}` },
+    { name: 'label', type: 'string', shape: [BATCH], description: 'the predicted class label (the most probable class)' },
+  );
+}
+
+function build(network: Network, options: OnnxExportOptions): Built {
+  const pre = options.preprocessing;
+  const inputs: OnnxTensorInfo[] = [];
+  const outputs: OnnxTensorInfo[] = [];
+  const metadata: Record<string, string> = {};
+  const reserved = pre && !isImage(pre) ? pre.features.filter((f) => f.kind === 'categorical').map((f) => f.name) : [];
+  for (const name of reserved) {
+    if (RESERVED_NAMES.includes(name)) {
+      throw new ValueError(`exportOnnx: the categorical column '${name}' would become an ONNX input named like the model's own '${name}' tensor; rename the column (not ${RESERVED_NAMES.join(', ')}) and retrain`);
+    }
+  }
+  const g = new GraphBuilder([...RESERVED_NAMES, ...reserved]);
+  let opset = ONNX_OPSET;
+
+  if (!pre) {
+    inputs.push({ name: 'input', type: 'float32', shape: [BATCH, network.inputs], description: `the network's ${network.inputs} inputs` });
+    const y = denseLayers(g, network, 'input');
+    g.op('Identity', [y], 'output', [], true);
+    outputs.push({ name: 'output', type: 'float32', shape: [BATCH, network.outputs], description: `the network's ${network.outputs} outputs` });
+    return { inputs, outputs, g, opset, metadata };
+  }
+
+  if (isImage(pre)) {
+    const width = pre.images.shape.reduce((a, b) => a * b, 1);
+    if (width !== network.inputs) throw new ValueError(`exportOnnx: the preprocessing's images are ${pre.images.shape.join('×')} = ${width} values but the network takes ${network.inputs} inputs; pass the model's own preprocessing`);
+    inputs.push({ name: 'pixels', type: 'float32', shape: [BATCH, width], description: `pixel values 0–255 of ${pre.images.shape.join('×')} images, row-major (scaled by 1/255 inside the model)` });
+    const scale = g.floats('pixel_scale', [], [255]);
+    const y = denseLayers(g, network, g.op('Div', ['pixels', scale], 'scaled'));
+    checkClassWidth(network, pre.target.labels);
+    classOutputs(g, network, y, pre.target.labels, outputs);
+    metadata.labels = JSON.stringify(pre.target.labels);
+    metadata.task = 'classify';
+    metadata.target = pre.target.name;
+    metadata.image_shape = JSON.stringify(pre.images.shape);
+    return { inputs, outputs, g, opset, metadata };
+  }
+
+  let width = 0;
+  for (const f of pre.features) width += f.kind === 'numeric' ? 1 : f.categories.length;
+  if (width !== network.inputs) throw new ValueError(`exportOnnx: the preprocessing encodes ${width} inputs but the network takes ${network.inputs}; pass the model's own preprocessing`);
+  if (pre.features.some((f) => f.kind === 'categorical')) opset = ONNX_OPSET_STRINGS; // Equal on strings needs opset 19
+  const y = denseLayers(g, network, tabularInputs(g, pre, inputs));
+  const t = pre.target;
+  metadata.target = t.name;
+  metadata.task = t.kind;
+  if (t.kind === 'classify') {
+    checkClassWidth(network, t.labels);
+    classOutputs(g, network, y, t.labels, outputs);
+    metadata.labels = JSON.stringify(t.labels);
+  } else {
+    if (network.outputs !== 1) throw new ValueError(`exportOnnx: a regression model has 1 output, this network has ${network.outputs}; pass the model's own preprocessing`);
+    // predict reports values in the target's units: network output × std + mean.
+    const scaled = g.op('Mul', [y, g.floats('target_std', [], [t.std])], 'value_scaled');
+    g.op('Add', [scaled, g.floats('target_mean', [], [t.mean])], 'value', [], true);
+    outputs.push({ name: 'value', type: 'float32', shape: [BATCH, 1], description: `the predicted ${t.name}, in its original units` });
+  }
+  return { inputs, outputs, g, opset, metadata };
+}
+
+function checkClassWidth(network: Network, labels: string[]): void {
+  if (network.outputs === labels.length || (network.outputs === 1 && labels.length === 2)) return;
+  throw new ValueError(`exportOnnx: the network has ${network.outputs} outputs but the target has ${labels.length} classes; pass the model's own preprocessing`);
+}
+
+function isModel(x: unknown): x is { network: Network; preprocessing?: OnnxExportOptions['preprocessing']; metadata?: Record<string, unknown> } {
+  return x !== null && typeof x === 'object' && (x as { network?: unknown }).network instanceof Network;
+}
+
+const OPTION_KEYS = ['preprocessing', 'metadata', 'name'];
+
+/**
+ * Exports a network (or a loaded model file, which brings its preprocessing) as ONNX model bytes:
+ * opset 13 (19 with categorical inputs), a symbolic batch dimension 'batch', Gemm layers, and the
+ * input/output descriptions, label names and preprocessing as metadata_props.
+ *
+ * Inputs and outputs: a bare network takes `input` [batch, inputs] and gives `output`. A model
+ * trained on a CSV takes `input` [batch, numeric columns] (raw values) plus one string input
+ * [batch, 1] per categorical column, named after the column; a classifier gives `probabilities`
+ * and `label`, a regressor `value` in the target's units. An image model takes `pixels` (0–255).
+ *
+ * @example
+ * const bytes = exportOnnx(net);                                   // Uint8Array
+ * const session = await ort.InferenceSession.create(bytes);
+ * const { output } = await session.run({ input: new ort.Tensor('float32', [0, 1], [1, 2]) });
+ * @example
+ * const model = parseModel(text);                                  // a `backprop train` model file
+ * const bytes = exportOnnx(model);                                 // preprocessing folded in
+ */
+export function exportOnnx(network: Network | { network: Network; preprocessing?: OnnxExportOptions['preprocessing']; metadata?: Record<string, unknown> }, options: OnnxExportOptions = {}): Uint8Array {
+  if (options === null || typeof options !== 'object') throw new ValueError('exportOnnx: options must be an object');
+  for (const k of Object.keys(options)) if (!OPTION_KEYS.includes(k)) throw new ValueError(`exportOnnx: unknown option '${k}' (known: ${OPTION_KEYS.join(', ')})`);
+  let extra: Record<string, unknown> = {};
+  if (isModel(network)) {
+    options = { ...options, preprocessing: options.preprocessing ?? network.preprocessing };
+    if (network.metadata) extra = { training: network.metadata };
+    network = network.network;
+  } else if (!(network instanceof Network)) {
+    throw new ValueError('exportOnnx: expected a Network or a model ({ network, preprocessing }) as the first argument');
+  }
+  const { inputs, outputs, g, opset, metadata } = build(network, options);
+  const props: Record<string, string> = {
+    inputs: JSON.stringify(inputs),
+    outputs: JSON.stringify(outputs),
+    ...metadata,
+  };
+  if (options.preprocessing) props.preprocessing = JSON.stringify(options.preprocessing);
+  for (const [k, v] of Object.entries({ ...extra, ...(options.metadata ?? {}) })) props[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  const message = {
+    irVersion: opset >= 19 ? 9 : 7,
+    producerName: 'backprop',
+    producerVersion: '1',
+    docString: 'Exported by backprop: dense layers as Gemm, preprocessing and output decoding as ops.',
+    opsetImport: [{ domain: '', version: opset }],
+    graph: {
+      name: options.name ?? 'backprop',
+      node: g.nodes,
+      initializer: g.initializers,
+      input: inputs.map(valueInfo),
+      output: outputs.map(valueInfo),
+    },
+    metadataProps: Object.entries(props).map(([key, value]) => ({ key, value })),
+  };
+  const type = onnxModelType();
+  return type.encode(type.fromObject(message)).finish();
+}
+
+/** A summary of ONNX model bytes: opset, inputs, outputs, metadata_props and the op types in order. */
+export interface OnnxSummary {
+  irVersion: number;
+  opset: number;
+  producer: string;
+  inputs: { name: string; elemType: number; shape: (number | string)[] }[];
+  outputs: { name: string; elemType: number; shape: (number | string)[] }[];
+  metadata: Record<string, string>;
+  ops: string[];
+}
+
+interface DecodedValueInfo { name: string; type?: { tensorType?: { elemType: number; shape?: { dim?: { dimValue?: number; dimParam?: string }[] } } } }
+interface DecodedModel {
+  irVersion: number;
+  producerName: string;
+  opsetImport: { domain: string; version: number }[];
+  graph?: { input?: DecodedValueInfo[]; output?: DecodedValueInfo[]; node?: { opType: string }[] };
+  metadataProps: { key: string; value: string }[];
+}
+
+function decodedInfo(v: DecodedValueInfo): OnnxSummary['inputs'][number] {
+  const dims = v.type?.tensorType?.shape?.dim ?? [];
+  return { name: v.name, elemType: v.type?.tensorType?.elemType ?? 0, shape: dims.map((d) => (d.dimParam ? d.dimParam : d.dimValue ?? 0)) };
+}
+
+/**
+ * Decodes ONNX bytes (written by exportOnnx or anything else) far enough to show what the model expects.
+ * @example JSON.parse(inspectOnnx(exportOnnx(net)).metadata.inputs)[0].name // 'input'
+ */
+export function inspectOnnx(bytes: Uint8Array): OnnxSummary {
+  const type = onnxModelType();
+  let m: DecodedModel;
+  try {
+    m = type.toObject(type.decode(bytes), { longs: Number, defaults: true }) as DecodedModel;
+  } catch (err) {
+    throw new ValueError(`inspectOnnx: not an ONNX model (${(err as Error).message})`);
+  }
+  return {
+    irVersion: m.irVersion,
+    opset: m.opsetImport.find((o) => o.domain === '')?.version ?? 0,
+    producer: m.producerName,
+    inputs: (m.graph?.input ?? []).map(decodedInfo),
+    outputs: (m.graph?.output ?? []).map(decodedInfo),
+    metadata: Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value])),
+    ops: (m.graph?.node ?? []).map((n) => n.opType),
+  };
+}

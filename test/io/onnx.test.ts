@@ -1,0 +1,188 @@
+// exportOnnx through the real engine: onnxruntime-web (its WebAssembly build, in Node) gives the same
+// numbers as backprop for every activation, and for a trained CSV model with standardised and
+// categorical columns it gives what predict gives, from the raw values. Also: metadata and errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { Network, ValueError, parseCsv, fitPreprocessor, applyPreprocessor, type ActivationName, type Preprocessor } from '../../src/index.js';
+import { exportOnnx, inspectOnnx } from '../../src/io/onnx/export.js';
+import { predictRows } from '../../src/cli/tabular.js';
+
+// Load the runtime's .wasm from node_modules, one thread: no network, no worker threads.
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.wasmPaths = `${dirname(import.meta.resolve('onnxruntime-web'))}/`;
+
+type Feeds = Record<string, ort.Tensor>;
+async function runOnnx(bytes: Uint8Array, feeds: Feeds): Promise<Record<string, ort.Tensor>> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    return await session.run(feeds);
+  } finally {
+    await session.release();
+  }
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    assert.ok(d <= tol * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: onnxruntime ${actual[i]} vs backprop ${expected[i]} (diff ${d})`);
+  }
+}
+
+const SEEDED_ROWS = (n: number, d: number, seed: number): number[][] => {
+  let s = seed;
+  const r = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 4 - 2;
+  return Array.from({ length: n }, () => Array.from({ length: d }, r));
+};
+
+const ACTS: { act: ActivationName; alpha?: number }[] = [
+  { act: 'linear' }, { act: 'sigmoid' }, { act: 'tanh' }, { act: 'relu' }, { act: 'leakyRelu', alpha: 0.2 }, { act: 'softmax' }, { act: 'step' },
+];
+
+for (const { act, alpha } of ACTS) {
+  test(`a network with ${act} layers: onnxruntime-web equals backprop to 1e-5`, async () => {
+    const net = new Network({
+      inputs: 5,
+      layers: [{ units: 7, activation: act, alpha }, { units: 6, activation: act === 'softmax' ? 'tanh' : act, alpha }, { units: 3, activation: act, alpha }],
+      init: 'normal',
+      seed: 11,
+    });
+    const x = SEEDED_ROWS(9, 5, 3);
+    const expected = net.predict(x).flat();
+    const out = await runOnnx(exportOnnx(net), { input: new ort.Tensor('float32', Float32Array.from(x.flat()), [9, 5]) });
+    assert.deepEqual(out.output.dims, [9, 3]);
+    assertClose(out.output.data as Float32Array, expected, 1e-5, act);
+    if (act === 'step') assert.ok(expected.some((v) => v === 1) && expected.some((v) => v === 0));
+  });
+}
+
+test('the batch dimension is symbolic: one model runs 1 row and 100 rows', async () => {
+  const net = new Network({ inputs: 2, layers: [{ units: 3, activation: 'relu' }, { units: 1 }], seed: 2 });
+  const bytes = exportOnnx(net);
+  const summary = inspectOnnx(bytes);
+  assert.deepEqual(summary.inputs, [{ name: 'input', elemType: 1, shape: ['batch', 2] }]);
+  assert.deepEqual(summary.outputs, [{ name: 'output', elemType: 1, shape: ['batch', 1] }]);
+  assert.equal(summary.opset, 13);
+  assert.equal(summary.producer, 'backprop');
+  assert.deepEqual(summary.ops, ['Gemm', 'Relu', 'Gemm', 'Identity']);
+  for (const n of [1, 100]) {
+    const x = SEEDED_ROWS(n, 2, n);
+    const out = await runOnnx(bytes, { input: new ort.Tensor('float32', Float32Array.from(x.flat()), [n, 2]) });
+    assertClose(out.output.data as Float32Array, net.predict(x).flat(), 1e-5, `${n} rows`);
+  }
+});
+
+// A small table with interleaved numeric and categorical columns of different scales.
+const CSV = [
+  'age,colour,income,size,kind',
+  '23,red,31000,1.5,small',
+  '35,blue,52000,2.25,large',
+  '47,green,61000,0.75,small',
+  '52,red,88000,3.5,large',
+  '29,green,40000,1.25,medium',
+  '61,blue,97000,2.75,large',
+  '38,red,45000,1.75,medium',
+  '44,green,70000,2.5,medium',
+].join('\n');
+
+function trainedTabular(task: 'classify' | 'regress', target: string, outAct: ActivationName, loss: 'crossEntropy' | 'bce' | 'mse', units: number): { net: Network; pre: Preprocessor } {
+  const table = parseCsv(CSV, { source: 'train.csv' });
+  const pre = fitPreprocessor(table, { target, task });
+  const enc = applyPreprocessor(pre, table);
+  const net = new Network({ inputs: enc.inputShape[1], layers: [{ units: 6, activation: 'tanh' }, { units, activation: outAct }], loss, seed: 4 });
+  const rows = Array.from({ length: enc.inputShape[0] }, (_, i) => Array.from(enc.inputs.subarray(i * enc.inputShape[1], (i + 1) * enc.inputShape[1])));
+  const targets = loss === 'crossEntropy' ? Array.from(enc.targets!) : Array.from(enc.targets!, (t) => [t]);
+  net.learn(rows, targets, { epochs: 30, optimizer: 'adam', learningRate: 0.05 });
+  return { net, pre };
+}
+
+/** The raw CSV rows as the exported model's feeds: numeric columns in one float tensor, one string tensor per categorical column. */
+function rawFeeds(pre: Preprocessor, csv: string): Feeds {
+  const table = parseCsv(csv, { source: 'new.csv' });
+  const n = table.rows.length;
+  const numeric = pre.features.filter((f) => f.kind === 'numeric');
+  const feeds: Feeds = {};
+  if (numeric.length > 0) {
+    const data = new Float32Array(n * numeric.length);
+    table.rows.forEach((row, i) => numeric.forEach((f, j) => { data[i * numeric.length + j] = Number(row[table.columns.indexOf(f.name)]); }));
+    feeds.input = new ort.Tensor('float32', data, [n, numeric.length]);
+  }
+  for (const f of pre.features) {
+    if (f.kind === 'categorical') feeds[f.name] = new ort.Tensor('string', table.rows.map((row) => row[table.columns.indexOf(f.name)]), [n, 1]);
+  }
+  return feeds;
+}
+
+const NEW_ROWS = ['age,colour,income,size', '30,blue,42000,1.0', '58,red,91000,3.25', '41,green,66000,2.0', '26,green,35000,0.5'].join('\n');
+
+function predicted(net: Network, pre: Preprocessor, csv: string): ReturnType<typeof predictRows> {
+  const table = parseCsv(csv, { source: 'new.csv' });
+  const enc = applyPreprocessor(pre, table, { requireTarget: false });
+  return predictRows(net, pre, { inputs: enc.inputs, n: enc.inputShape[0], width: enc.inputShape[1], source: 'new.csv', droppedLines: [] });
+}
+
+test('a softmax classifier with standardised and one-hot columns takes raw values and gives predict\'s probabilities and labels', async () => {
+  const { net, pre } = trainedTabular('classify', 'kind', 'softmax', 'crossEntropy', 3);
+  const bytes = exportOnnx({ network: net, preprocessing: pre, metadata: { epochs: 30 } });
+  const summary = inspectOnnx(bytes);
+  assert.equal(summary.opset, 19);
+  assert.deepEqual(summary.inputs.map((i) => [i.name, i.shape]), [['input', ['batch', 3]], ['colour', ['batch', 1]]]);
+  assert.deepEqual(summary.outputs.map((o) => o.name), ['probabilities', 'label']);
+  assert.deepEqual(JSON.parse(summary.metadata.labels), ['large', 'medium', 'small']);
+  assert.equal(summary.metadata.target, 'kind');
+  assert.deepEqual(JSON.parse(summary.metadata.inputs)[0].columns, ['age', 'income', 'size']);
+  assert.deepEqual(JSON.parse(summary.metadata.inputs)[1].categories, ['blue', 'green', 'red']);
+  assert.deepEqual(JSON.parse(summary.metadata.preprocessing), pre);
+  assert.deepEqual(JSON.parse(summary.metadata.training), { epochs: 30 });
+
+  const out = await runOnnx(bytes, rawFeeds(pre, NEW_ROWS));
+  const want = predicted(net, pre, NEW_ROWS);
+  assertClose(out.probabilities.data as Float32Array, want.probabilities!, 1e-5, 'probabilities');
+  assert.deepEqual(out.label.data, Array.from(want.classes!, (c) => ['large', 'medium', 'small'][c]));
+});
+
+test('a two-class model with one sigmoid output reports [1 - p, p] as predict does', async () => {
+  const csv2 = CSV.replace(/medium/g, 'small');
+  const table = parseCsv(csv2, { source: 'train.csv' });
+  const pre = fitPreprocessor(table, { target: 'kind' });
+  const enc = applyPreprocessor(pre, table);
+  const net = new Network({ inputs: enc.inputShape[1], layers: [{ units: 1, activation: 'sigmoid' }], loss: 'bce', seed: 1 });
+  net.learn(Array.from({ length: enc.inputShape[0] }, (_, i) => Array.from(enc.inputs.subarray(i * 6, i * 6 + 6))), Array.from(enc.targets!, (t) => [t]), { epochs: 20, learningRate: 0.5 });
+  const out = await runOnnx(exportOnnx(net, { preprocessing: pre }), rawFeeds(pre, NEW_ROWS));
+  const want = predicted(net, pre, NEW_ROWS);
+  assert.deepEqual(out.probabilities.dims, [4, 2]);
+  assertClose(out.probabilities.data as Float32Array, want.probabilities!, 1e-5, 'probabilities');
+  assert.deepEqual(out.label.data, Array.from(want.classes!, (c) => pre.target.kind === 'classify' ? pre.target.labels[c] : ''));
+});
+
+test('a regressor gives values in the target\'s original units, as predict does', async () => {
+  const { net, pre } = trainedTabular('regress', 'income', 'linear', 'mse', 1);
+  const rows = ['age,colour,size,kind', '30,blue,1.0,small', '58,red,3.25,large', '41,green,2.0,medium'].join('\n');
+  const out = await runOnnx(exportOnnx(net, { preprocessing: pre }), rawFeeds(pre, rows));
+  const want = predicted(net, pre, rows);
+  assert.deepEqual(out.value.dims, [3, 1]);
+  // float32 in the graph against float64 in predict: relative 1e-6 of values in the tens of thousands
+  assertClose(out.value.data as Float32Array, want.values!, 1e-6, 'value');
+  assert.ok(want.values!.every((v) => v > 10000), 'the values are in original units (tens of thousands)');
+});
+
+test('an image model takes pixels 0–255 and scales them as the IDX loader does', async () => {
+  const net = new Network({ inputs: 4, layers: [{ units: 3, activation: 'softmax' }], seed: 9 });
+  const pre = { version: 1 as const, images: { shape: [2, 2] }, target: { name: 'digit', kind: 'classify' as const, labels: ['a', 'b', 'c'] } };
+  const pixels = [0, 128, 255, 17, 200, 3, 90, 255];
+  const out = await runOnnx(exportOnnx(net, { preprocessing: pre }), { pixels: new ort.Tensor('float32', Float32Array.from(pixels), [2, 4]) });
+  assertClose(out.probabilities.data as Float32Array, net.predict([pixels.slice(0, 4).map((p) => p / 255), pixels.slice(4).map((p) => p / 255)]).flat(), 1e-5, 'probabilities');
+});
+
+test('what cannot be exported says so', () => {
+  const net = new Network({ inputs: 2, layers: [{ units: 2 }], seed: 1 });
+  assert.throws(() => exportOnnx(net, { opset: 12 } as never), (e: Error) => e instanceof ValueError && /unknown option 'opset'/.test(e.message));
+  assert.throws(() => exportOnnx({} as never), (e: Error) => e instanceof ValueError && /expected a Network/.test(e.message));
+  const pre = fitPreprocessor(parseCsv('a,b,y\n1,2,x\n3,4,z\n'), { target: 'y' });
+  assert.throws(() => exportOnnx(new Network({ inputs: 3, layers: [{ units: 2 }] }), { preprocessing: pre }), /preprocessing encodes 2 inputs but the network takes 3/);
+  assert.throws(() => exportOnnx(new Network({ inputs: 2, layers: [{ units: 3 }] }), { preprocessing: pre }), /network has 3 outputs but the target has 2 classes/);
+  const clash = fitPreprocessor(parseCsv('label,b,y\nq,2,x\nr,4,z\n'), { target: 'y' });
+  assert.throws(() => exportOnnx(new Network({ inputs: 3, layers: [{ units: 2 }] }), { preprocessing: clash }), /categorical column 'label' would become an ONNX input/);
+});
