@@ -87,6 +87,27 @@ for (const s of quick ? [64, 128] : [128, 256, 512]) {
   console.log(`${String(s).padStart(4)}³  | ${g('js')}  | ` + (tf ? `${g('tfjs')}     | ` : '') + variants.map((v) => `${g(`${v} gemm`)}        | ${g(`${v} Backend`)}`).join('       | '));
 }
 
+if (args.includes('--threads')) {
+  const { enableWasmThreads, shutdownWasmThreads } = await import(new URL('tensor/kernels/wasm-threads.js', dist).href);
+  console.log('\nworker threads sharing wasm memory: gemm on wasm arrays, GFLOP/s (1 thread = the same shared build alone)');
+  for (const v of variants) {
+    const k2 = await enableWasmThreads({ threads: 2, variant: v, register: false });
+    for (const s of [128, 256, 512, 1024]) {
+      const wa = k2.alloc(s * s), wb = k2.alloc(s * s), wc = k2.alloc(s * s);
+      wa.data.set(rand(s * s)); wb.data.set(rand(s * s));
+      const pool = k2.threads;
+      const t = measure([
+        { name: '1', fn: () => { k2.threads = null; k2.gemm(wa, wb, wc, s, s, s); k2.threads = pool; } },
+        { name: '2', fn: () => k2.gemm(wa, wb, wc, s, s, s) },
+      ]);
+      const g = (name) => (2 * s ** 3 / t.get(name) / 1e9).toFixed(1);
+      console.log(`  ${v.padEnd(8)} ${String(s).padStart(4)}³: 1 thread ${g('1')}, 2 threads ${g('2')} (×${(t.get('1') / t.get('2')).toFixed(2)})`);
+      wa.free(); wb.free(); wc.free();
+    }
+  }
+  shutdownWasmThreads();
+}
+
 if (!quick) {
   console.log('\n256³ by transposition, gemm on wasm arrays (GFLOP/s)');
   const s = 256;

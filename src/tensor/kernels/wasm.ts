@@ -183,6 +183,8 @@ export class WasmKernels {
   private workOffset = 0;
   private workBytes = 0;
   private f32: Float32Array;
+  /** @internal set by wasm-threads.ts: splits large products across worker threads. */
+  threads: GemmThreads | null = null;
 
   /** @internal use loadWasmKernels / wasmKernels */
   constructor(readonly variant: WasmVariant, exports: unknown) {
@@ -226,7 +228,8 @@ export class WasmKernels {
     }
   }
 
-  private allocBytes(bytes: number): number {
+  /** @internal raw allocation (wasm-threads.ts); bytes are rounded up to 64. */
+  allocBytes(bytes: number): number {
     bytes = align(Math.max(bytes, 1));
     for (let i = 0; i < this.free.length; i++) {
       const block = this.free[i];
@@ -304,7 +307,8 @@ export class WasmKernels {
 
   /**
    * c = op(a)·op(b) (c += … when accumulate) on arrays in wasm memory, no copies: op(a) is m×k
-   * (a stored k×m when transA), op(b) is k×n (b stored n×k when transB), c is m×n, row-major.
+   * (a stored k×m when transA), op(b) is k×n (b stored n×k when transB), c is m×n, row-major;
+   * c must not overlap a or b.
    * @example kernels.gemm(x, w, z, batch, inputs, units, false, true) // z = x·wᵀ
    */
   gemm(a: WasmArray, b: WasmArray, c: WasmArray, m: number, k: number, n: number, transA = false, transB = false, accumulate = false): void {
@@ -312,13 +316,34 @@ export class WasmKernels {
     this.check('gemm', 'a', a, m * k);
     this.check('gemm', 'b', b, k * n);
     this.check('gemm', 'c', c, m * n);
+    // Packing reads a and b panel by panel while c is written: an overlap would read results.
+    for (const [name, src, len] of [['a', a, m * k], ['b', b, k * n]] as const) {
+      if (len > 0 && m * n > 0 && src.byteOffset < c.byteOffset + m * n * 4 && c.byteOffset < src.byteOffset + len * 4) {
+        throw new ValueError(`gemm: c overlaps ${name} in wasm memory; write the product to a separate array`);
+      }
+    }
     this.gemmRaw(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, transA, transB, accumulate);
   }
 
   private gemmRaw(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean): void {
     if (m === 0 || n === 0) return;
-    const work = this.work(m, n, k);
-    this.x.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate ? 1 : 0, work);
+    const args = [transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate ? 1 : 0];
+    if (this.threads?.gemm(args)) return;
+    this.gemmBlock(args);
+  }
+
+  /**
+   * @internal One gemm call on this thread: args are the raw export's first twelve (transA,
+   * transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate); the workspace is added here.
+   */
+  gemmBlock(args: readonly number[]): void {
+    const work = this.work(args[2], args[3], args[4]);
+    this.x.gemm(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], work);
+  }
+
+  /** @internal bytes of workspace a gemm of this size needs (wasm-threads.ts gives each worker its own). */
+  workspaceBytes(m: number, n: number, k: number): number {
+    return this.x.gemmWorkspaceBytes(m, n, k);
   }
 
   /**
@@ -441,6 +466,11 @@ export class WasmKernels {
     this.x.sumRows(base, base + xBytes, rows, cols, accumulate ? 1 : 0);
     out.set(heap.subarray((base + xBytes) >> 2, ((base + xBytes) >> 2) + cols));
   }
+}
+
+/** @internal What wasm-threads.ts plugs into WasmKernels: returns false to leave a call to the caller. */
+export interface GemmThreads {
+  gemm(args: readonly number[]): boolean;
 }
 
 function checkDims(op: string, m: number, k: number, n: number): void {

@@ -259,6 +259,8 @@ test('wasm memory: arrays survive growth, views are refreshed, freed space is re
   assert.throws(() => big.subarray(0, 1).data, ValueError);
   assert.throws(() => a.subarray(5, 11), ValueError);
   assert.throws(() => kernels.gemm(a, a, a, 4, 4, 4), (e: Error) => e instanceof ShapeError && /gemm: a has 10 elements, the shapes need 16/.test(e.message));
+  const sq = kernels.alloc(8);
+  assert.throws(() => kernels.gemm(sq.subarray(0, 4), sq.subarray(4), sq.subarray(2, 6), 2, 2, 2), /gemm: c overlaps a in wasm memory/);
   assert.throws(() => kernels.biasActivation(a, null, a, 2, 5, 'swish' as KernelActivation), /biasActivation: unknown activation 'swish'/);
   assert.throws(() => kernels.adamUpdate(a, a, a, a, { lr: 1, beta1: 0.9, beta2: 0.9, eps: 1, step: 0 }), /step must be the step number/);
   assert.throws(() => kernels.adamUpdate(a, a, a, a, { lr: 1, beta1: 0.9, beta2: 0.9, eps: 1, step: 1, amsgrad: true } as never), /unknown option 'amsgrad'/);
