@@ -18,3 +18,5 @@ export {
 } from './expr.js';
 export { renderExpressionText, renderExpressionMarkdown } from './render-expr.js';
 export { renderDot, renderGraphSvg } from './graph.js';
+export { landscape, type Landscape, type LandscapeOptions, type LandscapePathOptions, type LandscapePoint } from './landscape.js';
+export { renderLandscapeSvg, renderLandscapeRgba, renderLandscapeText, type RgbaImage, type TextMapOptions } from './plot.js';
