@@ -149,7 +149,15 @@ export interface TrainStep {
   /** The last batch's model outputs and targets (for `accuracy`), valid until the next forward(). */
   output(): Tensor;
   target(): Tensor;
-  /** Called once after the last step (e.g. to leave the last gradients on the parameters). */
+  /**
+   * For steps that keep working copies of the parameters (the wasm engine): write them back to the
+   * model (`flush`) before anything outside the step looks, and read them again (`reload`) after
+   * anything outside may have changed them. trainLoop calls these around each epoch and each
+   * onBatchEnd callback.
+   */
+  flush?(): void;
+  reload?(): void;
+  /** Called once after the last step, however the loop ends (flush, leave the last gradients on the parameters). */
   finish?(): void;
 }
 
@@ -242,6 +250,7 @@ export function trainLoop(
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       if (signal?.aborted) { history.stopReason = 'aborted'; break; }
+      if (epoch > 1) step.reload?.();
       if (shuffle) random.shuffle(order);
       let lossSum = 0, accSum = 0, seen = 0;
       let aborted = false;
@@ -257,8 +266,13 @@ export function trainLoop(
         lossSum += value * size;
         if (accuracy) accSum += accuracy(step.output(), step.target()) * size;
         seen += size;
-        if (onBatchEnd) onBatchEnd({ epoch, batch: b + 1, batches, loss: value, size });
+        if (onBatchEnd) {
+          step.flush?.();
+          onBatchEnd({ epoch, batch: b + 1, batches, loss: value, size });
+          step.reload?.();
+        }
       }
+      step.flush?.();
       if (seen === 0) { history.stopReason = 'aborted'; break; }
       options.scheduler?.step();
       const logs: EpochLogs = { epoch, loss: lossSum / seen, learningRate: optimizer.learningRate, updates: history.updates, seconds: (Date.now() - started) / 1000 };

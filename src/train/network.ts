@@ -14,6 +14,7 @@ import { optimizerByName, OPTIMIZER_NAMES, type OptimizerName } from '../optim/i
 import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from './spec.js';
 import { checkFitOptions, classificationAccuracy, fit, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
 import { toInputTensor, toTargetTensor, type InputData, type TargetData } from './data.js';
+import { compileTrainer } from './compiled.js';
 
 
 export interface LearnOptions extends Omit<FitOptions, 'loss' | 'optimizer' | 'validationData' | 'accuracy'> {
@@ -24,6 +25,11 @@ export interface LearnOptions extends Omit<FitOptions, 'loss' | 'optimizer' | 'v
   /** Further options for a named optimizer, e.g. { momentum: 0.9 } or { betas: [0.9, 0.99] }. */
   optimizerOptions?: Record<string, unknown>;
   validationData?: [InputData, TargetData];
+  /**
+   * Use the compiled fast path (no autograd graph, same numbers) when every layer, the loss and the
+   * optimizer allow it (default true); false forces the general autograd path.
+   */
+  compiled?: boolean;
 }
 
 const SPEC_KEYS = ['inputs', 'layers', 'loss', 'init', 'initValue', 'seed', 'dtype'];
@@ -183,7 +189,8 @@ export class Network {
    * Returns the per-epoch history. Throws DivergenceError if the loss becomes NaN or explodes.
    */
   learn(inputs: InputData, targets: TargetData, options: LearnOptions = {}): History {
-    checkFitOptions('learn', options, ['learningRate', 'optimizerOptions']);
+    checkFitOptions('learn', options, ['learningRate', 'optimizerOptions', 'compiled']);
+    if (options.compiled !== undefined && typeof options.compiled !== 'boolean') throw new ValueError(`learn: compiled must be true or false, got ${String(options.compiled)}`);
     const x = toInputTensor('learn inputs', inputs, this.inputs, this.dtype);
     const y = toTargetTensor('learn targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const optimizer = this.makeOptimizer(options);
@@ -194,14 +201,18 @@ export class Network {
       const vx = toInputTensor('learn validationData inputs', options.validationData[0], this.inputs, this.dtype);
       validationData = [vx, toTargetTensor('learn validationData targets', options.validationData[1], vx.shape[0], this.outputs, this.classIndexTargets(), this.dtype)];
     }
-    const { optimizer: _o, learningRate: _l, optimizerOptions: _oo, validationData: _v, ...rest } = options;
-    return fit(trainable, x, y, {
+    const { optimizer: _o, learningRate: _l, optimizerOptions: _oo, validationData: _v, compiled, ...rest } = options;
+    const fitOptions = {
       ...rest,
       validationData,
       loss,
       optimizer,
-      accuracy: this.isClassifier() ? (out, t) => classificationAccuracy(out, t, outputsAreLogits ? 0 : 0.5) : undefined,
-    });
+      accuracy: this.isClassifier() ? (out: Tensor, t: Tensor) => classificationAccuracy(out, t, outputsAreLogits ? 0 : 0.5) : undefined,
+    };
+    // The compiled fast path (src/train/compiled.ts) when supported: the same loop, no graph.
+    const trainer = compiled === false ? null : compileTrainer(this.model, { loss, optimizer, logits: outputsAreLogits });
+    if (trainer) return trainer.fit(x, y, fitOptions, trainable);
+    return fit(trainable, x, y, fitOptions);
   }
 
   private makeOptimizer(options: LearnOptions): OptimizerLike {

@@ -1,0 +1,415 @@
+/**
+ * The compiled fast path: a whole training step of a stack of Dense layers (a Network, or any
+ * Sequential of Dense and activation modules) run on preallocated typed arrays, with no autograd
+ * graph and no allocation per step. It updates the parameters' own arrays in place with the
+ * optimizer's own update rule and state, inside fit's loop (trainLoop), so history, callbacks,
+ * early stopping and divergence behave exactly as in fit(). It computes the same numbers as the
+ * autograd path: to rounding in float64 (~1e-12), closely in float32 (~1e-5).
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { ValueError } from '../tensor/errors.js';
+import type { TypedArray } from '../tensor/dtype.js';
+import { backend } from '../tensor/kernels/backend.js';
+import { Module } from '../nn/module.js';
+import { Activation, Dense, Sequential } from '../nn/layers.js';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mae, mse, sse } from '../losses/index.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { SGD, sgdUpdate } from '../optim/sgd.js';
+import { Adam, AdamW, adamUpdate, adamwUpdate } from '../optim/adam.js';
+import { RMSProp, rmspropUpdate } from '../optim/rmsprop.js';
+import { Adagrad, adagradUpdate } from '../optim/adagrad.js';
+import type { ActivationName } from './spec.js';
+import { checkFitOptions, fit, trainLoop, type FitOptions, type History, type OptimizerLike, type Trainable, type TrainStep } from './fit.js';
+import {
+  BCE, BCE_LOGITS, CE, LEAKY, LINEAR, MAE, MSE, RELU, SIGMOID, SOFTMAX, SSE, STEP, TANH,
+  activate, activationBackward, denseBackward, denseForward, lossGradient, refreshStates, stepThroughOptimizer,
+  type UpdateEntry, type UpdateRule,
+} from './compiled-kernels.js';
+import { fusable, fusedStep } from './compiled-codegen.js';
+import { activeWasmKernels, wasmSupports, WasmStep } from './compiled-wasm.js';
+
+const ACT_CODES: Record<ActivationName, number> = { linear: LINEAR, sigmoid: SIGMOID, tanh: TANH, relu: RELU, leakyRelu: LEAKY, softmax: SOFTMAX, step: STEP };
+const LOSS_CODES = new Map<unknown, number>([[mse, MSE], [sse, SSE], [mae, MAE], [binaryCrossEntropy, BCE], [binaryCrossEntropyWithLogits, BCE_LOGITS], [crossEntropy, CE]]);
+const LOSS_BY_CODE = [mse, sse, mae, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy];
+
+/** Networks with at least this many multiply-adds per row use the wasm engine (when it is active). */
+export const WASM_MIN_MACS = 2048;
+
+/** The optimizer classes whose rule is called directly; others that extend Optimizer go through step(). */
+const RULES = new Map<unknown, UpdateRule>([
+  [SGD, sgdUpdate as UpdateRule], [Adam, adamUpdate as UpdateRule], [AdamW, adamwUpdate as UpdateRule],
+  [RMSProp, rmspropUpdate as UpdateRule], [Adagrad, adagradUpdate as UpdateRule],
+]);
+
+export interface CompileOptions {
+  /** The loss, one of the library's: mse, sse, mae, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy. */
+  loss: FitOptions['loss'];
+  /** An optimizer over (a subset of) the model's parameters: SGD, Adam, AdamW, RMSProp, Adagrad or another Optimizer subclass. */
+  optimizer: OptimizerLike;
+  /**
+   * Train on the last layer's pre-activation outputs (Network's fused sigmoid + bce and softmax +
+   * crossEntropy): the loss receives logits, as from Network.logits(). Default false.
+   */
+  logits?: boolean;
+  /**
+   * Which engine runs the step: 'fused' (generated code for tiny networks), 'wasm' (float32 on the
+   * active wasm backend's kernels, buffers kept in wasm memory), 'layers' (plain-JS loops, any size
+   * and dtype), or 'auto' (default: fused when tiny, wasm when big enough and available, else
+   * layers). An engine that cannot run this model falls back to 'layers'.
+   */
+  engine?: CompiledEngine;
+}
+
+export type CompiledEngine = 'auto' | 'fused' | 'wasm' | 'layers';
+const ENGINES: readonly CompiledEngine[] = ['auto', 'fused', 'wasm', 'layers'];
+
+function isCompiledModule(m: Module): boolean {
+  return m instanceof Dense || m instanceof Activation || m instanceof Sequential;
+}
+
+/** Dense and activation modules in order, nested Sequentials flattened; null if something else is inside. */
+function flatten(model: Module | readonly Module[], out: Module[] = []): Module[] | null {
+  const list: readonly Module[] = Array.isArray(model) ? model : [model as Module];
+  for (const m of list) {
+    if (!(m instanceof Module) || !isCompiledModule(m)) return null;
+    if (m instanceof Sequential) {
+      if (m.constructor !== Sequential || flatten(m.layers, out) === null) return null;
+    } else if (m.constructor !== Dense && !(m instanceof Activation)) {
+      return null; // a subclass may override forward()
+    } else out.push(m);
+  }
+  return out;
+}
+
+/**
+ * Why `model` with these options cannot be compiled (null when it can): a one-line reason.
+ * @example whyNotCompiled(new Sequential(new Dense(2, 1)), { loss: mse, optimizer }) // null
+ */
+export function whyNotCompiled(model: Module | readonly Module[], options: CompileOptions): string | null {
+  const plan = makePlan(model, options);
+  return typeof plan === 'string' ? plan : null;
+}
+
+/**
+ * A compiled trainer for a stack of Dense layers (activation modules after a linear Dense are
+ * folded into it), or null when some layer, the loss or the optimizer is not supported.
+ * @example
+ * const model = new Sequential(new Dense(2, 4, { activation: 'tanh' }), new Dense(4, 1));
+ * const trainer = compileTrainer(model, { loss: mse, optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
+ * trainer?.fit(x, y, { epochs: 100, batchSize: 4 });
+ */
+export function compileTrainer(model: Module | readonly Module[], options: CompileOptions): CompiledTrainer | null {
+  const plan = makePlan(model, options);
+  return typeof plan === 'string' ? null : plan;
+}
+
+/**
+ * fit() through the compiled path when the model, loss and optimizer allow it, else fit() itself:
+ * the same history and the same weights either way.
+ * @example fitCompiled(model, x, y, { loss: mse, optimizer, epochs: 100 })
+ */
+export function fitCompiled(model: Module, inputs: Tensor, targets: Tensor, options: FitOptions): History {
+  checkFitOptions('fit', options);
+  const trainer = compileTrainer(model, { loss: options.loss, optimizer: options.optimizer });
+  return trainer ? trainer.fit(inputs, targets, options, model) : fit(model, inputs, targets, options);
+}
+
+function makePlan(model: Module | readonly Module[], options: CompileOptions): CompiledTrainer | string {
+  const modules = flatten(model);
+  if (modules === null) return 'only Dense layers, activation modules and Sequentials of them are compiled';
+  const lossCode = LOSS_CODES.get(options.loss);
+  if (lossCode === undefined) return 'the loss is not one of the library\'s (mse, sse, mae, bce, bceWithLogits, crossEntropy)';
+  const layers: { dense: Dense; act: ActivationName; alpha: number }[] = [];
+  for (const m of modules) {
+    if (m instanceof Dense) layers.push({ dense: m, act: m.activation, alpha: m.alpha });
+    else {
+      const a = m as Activation;
+      const last = layers[layers.length - 1];
+      if (a.kind === 'linear') continue;
+      if (!last || last.act !== 'linear') return 'an activation module must follow a Dense layer without an activation of its own';
+      last.act = a.kind;
+      last.alpha = a.alpha;
+    }
+  }
+  if (layers.length === 0) return 'the model has no Dense layer';
+  if (options.logits) layers[layers.length - 1].act = 'linear';
+  const dtype = layers[0].dense.weight.dtype;
+  const seen = new Set<Tensor>();
+  for (let i = 0; i < layers.length; i++) {
+    const d = layers[i].dense;
+    if (i > 0 && d.inFeatures !== layers[i - 1].dense.outFeatures) return `layer ${i} takes ${d.inFeatures} inputs but layer ${i - 1} gives ${layers[i - 1].dense.outFeatures}`;
+    for (const p of [d.weight, d.bias]) {
+      if (p === null) continue;
+      if (p.dtype !== dtype) return 'the layers mix float32 and float64 parameters';
+      if (seen.has(p)) return 'a parameter is shared between layers';
+      seen.add(p);
+    }
+    if (!(ACT_CODES[layers[i].act] >= 0)) return `activation '${layers[i].act}' is not compiled`;
+  }
+  const opt = options.optimizer;
+  if (!(opt instanceof Optimizer)) return 'the optimizer is not one of the library\'s Optimizer classes';
+  for (const g of opt.paramGroups) for (const p of g.params) if (!seen.has(p)) return 'the optimizer holds a parameter that is not the model\'s';
+  const engine = options.engine ?? 'auto';
+  if (!ENGINES.includes(engine)) throw new ValueError(`compileTrainer: unknown engine '${String(engine)}' (known: ${ENGINES.join(', ')})`);
+  return new CompiledTrainer(layers.map((l) => ({ dense: l.dense, act: ACT_CODES[l.act], alpha: l.alpha })), lossCode, opt, modules, options.logits ?? false, engine);
+}
+
+/** One dense layer as the engines see it: weight [n, k], bias [n], the activation after it, gradient buffers. */
+interface Layer {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly k: number;
+  readonly n: number;
+  readonly act: number;
+  readonly alpha: number;
+  readonly gw: TypedArray;
+  readonly gb: TypedArray | null;
+}
+
+/** The JS engine's buffers for one batch size. */
+interface Buffers {
+  readonly rows: number;
+  readonly x: TypedArray;
+  readonly y: TypedArray;
+  /** Pre-activations per layer (the same array as `a` for linear layers). */
+  readonly z: TypedArray[];
+  /** Activations (outputs) per layer. */
+  readonly a: TypedArray[];
+  /** ∂L/∂a, turned into ∂L/∂z in place, per layer. */
+  readonly d: TypedArray[];
+  readonly output: Tensor;
+  readonly target: Tensor;
+}
+
+/**
+ * A compiled training step for one model, loss and optimizer. Buffers are made once per batch size
+ * and reused; the parameters' own typed arrays are updated in place (the wasm engine keeps copies
+ * in wasm memory that it writes back before anything else can look), so the model, and Network's
+ * toJSON/predict, see every update. Build with compileTrainer().
+ */
+export class CompiledTrainer {
+  readonly dtype: 'float32' | 'float64';
+  private readonly layers: Layer[];
+  private readonly entries: UpdateEntry[];
+  private readonly rule: UpdateRule | null;
+  private readonly buffers = new Map<number, Buffers>();
+
+  /** @internal use compileTrainer(). */
+  constructor(
+    specs: { dense: Dense; act: number; alpha: number }[],
+    private readonly lossCode: number,
+    private readonly optimizer: Optimizer,
+    private readonly modules: Module[],
+    private readonly logits: boolean,
+    private readonly engine: CompiledEngine,
+  ) {
+    const dtype = specs[0].dense.weight.dtype;
+    this.dtype = dtype;
+    const alloc = (n: number): TypedArray => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+    this.layers = specs.map(({ dense, act, alpha }) => ({
+      weight: dense.weight, bias: dense.bias, k: dense.inFeatures, n: dense.outFeatures, act, alpha,
+      gw: alloc(dense.weight.size), gb: dense.bias ? alloc(dense.bias.size) : null,
+    }));
+    const gradOf = new Map<Tensor, TypedArray>();
+    for (const l of this.layers) {
+      gradOf.set(l.weight, l.gw);
+      if (l.bias) gradOf.set(l.bias, l.gb!);
+    }
+    this.entries = [];
+    for (const group of optimizer.paramGroups) {
+      for (const p of group.params) {
+        // A frozen parameter gets no gradient in fit(), so the optimizer skips it: so do we.
+        if (!p.requiresGrad) continue;
+        const grad = gradOf.get(p)!;
+        this.entries.push({ param: p, grad, gradTensor: new Tensor(grad, p.shape), group, state: null });
+      }
+    }
+    this.rule = RULES.get(optimizer.constructor) ?? null;
+  }
+
+  /**
+   * The engine a fit would use now: 'fused', 'wasm' or 'layers' (the wasm engine needs the active
+   * backend to be a wasm one, float32 parameters and activations its kernels have).
+   */
+  get engineInUse(): Exclude<CompiledEngine, 'auto'> {
+    const fusedOk = fusable(this.layers);
+    const wasmOk = this.dtype === 'float32' && wasmSupports(this.layers) && activeWasmKernels() !== null;
+    switch (this.engine) {
+      case 'fused': return fusedOk ? 'fused' : 'layers';
+      case 'wasm': return wasmOk ? 'wasm' : 'layers';
+      case 'layers': return 'layers';
+      default: {
+        if (fusedOk) return 'fused';
+        let macs = 0;
+        for (const l of this.layers) macs += l.k * l.n;
+        return wasmOk && macs >= WASM_MIN_MACS ? 'wasm' : 'layers';
+      }
+    }
+  }
+
+  /** The modules as fit() sees them (validation forward, train/eval), on logits when training on logits. */
+  private trainable(): Trainable {
+    const modules = this.modules;
+    const logits = this.logits;
+    let last = modules.length - 1;
+    if (logits) while (!(modules[last] instanceof Dense)) last--;
+    return {
+      forward(x: Tensor): Tensor {
+        for (let i = 0; i < modules.length; i++) {
+          if (logits && i === last) return (modules[i] as Dense).preActivation(x);
+          x = modules[i].forward(x);
+        }
+        return x;
+      },
+      parameters: () => this.layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight])),
+      train: (mode?: boolean) => { for (const m of modules) m.train(mode); },
+      eval: () => { for (const m of modules) m.eval(); },
+    };
+  }
+
+  /**
+   * Trains like fit() (the same options; loss and optimizer default to the trainer's): the same
+   * batches in the same seeded order, the same history, callbacks, early stopping and divergence
+   * errors. `model` is what validation and restoreBest use (default: the compiled modules). Falls
+   * back to fit() when the data's dtype or shape does not match the parameters'.
+   * @example trainer.fit(x, y, { epochs: 10, batchSize: 32, seed: 1 })
+   */
+  fit(inputs: Tensor, targets: Tensor, options: Omit<FitOptions, 'loss' | 'optimizer'> & Partial<Pick<FitOptions, 'loss' | 'optimizer'>> = {}, model?: Trainable): History {
+    const full: FitOptions = { ...options, loss: options.loss ?? LOSS_BY_CODE[this.lossCode], optimizer: options.optimizer ?? this.optimizer };
+    checkFitOptions('fit', full);
+    const trainable = model ?? this.trainable();
+    if (!this.accepts(inputs, targets) || full.loss !== LOSS_BY_CODE[this.lossCode] || full.optimizer !== this.optimizer) {
+      return fit(trainable, inputs, targets, full);
+    }
+    return trainLoop('fit', trainable, inputs, targets, full, (x, y) => this.stepper(x, y));
+  }
+
+  /** Whether the data fits the compiled layout (the parameters' dtype, 2-D inputs, matching targets). */
+  private accepts(x: Tensor, y: Tensor): boolean {
+    const first = this.layers[0], last = this.layers[this.layers.length - 1];
+    if (!(x instanceof Tensor) || !(y instanceof Tensor)) return false;
+    if (x.dtype !== this.dtype || y.dtype !== this.dtype || x.rank !== 2 || x.shape[1] !== first.k) return false;
+    if (y.rank === 2) return y.shape[1] === last.n;
+    return y.rank === 1 && this.lossCode === CE;
+  }
+
+  /** The TrainStep that trainLoop drives, on the engine chosen for this model. */
+  private stepper(trainX: Tensor, trainY: Tensor): TrainStep {
+    const engine = this.engineInUse;
+    if (engine === 'wasm') {
+      return new WasmStep(activeWasmKernels()!, this.layers, this.lossCode, this.entries, this.optimizer, this.rule, trainX, trainY);
+    }
+    return this.jsStep(trainX, trainY, engine === 'fused');
+  }
+
+  private buffersFor(rows: number, yWidth: number, classIndices: boolean): Buffers {
+    const b = this.buffers.get(rows);
+    if (b !== undefined && b.y.length === rows * yWidth && (b.target.rank === 1) === classIndices) return b;
+    const alloc = (n: number): TypedArray => (this.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+    const z: TypedArray[] = [], a: TypedArray[] = [], d: TypedArray[] = [];
+    for (const l of this.layers) {
+      const zl = alloc(rows * l.n);
+      z.push(zl);
+      a.push(l.act === LINEAR ? zl : alloc(rows * l.n));
+      d.push(alloc(rows * l.n));
+    }
+    const y = alloc(rows * yWidth);
+    const nb: Buffers = {
+      rows, x: alloc(rows * this.layers[0].k), y, z, a, d,
+      output: new Tensor(a[a.length - 1], [rows, this.layers[this.layers.length - 1].n]),
+      target: new Tensor(y, classIndices ? [rows] : [rows, yWidth]),
+    };
+    this.buffers.set(rows, nb);
+    return nb;
+  }
+
+  /** The plain-JS step: generated code for tiny networks (`fused`), per-layer loops otherwise. */
+  private jsStep(trainX: Tensor, trainY: Tensor, useFused: boolean): TrainStep {
+    const layers = this.layers;
+    const L = layers.length;
+    const xs = trainX.data, ys = trainY.data;
+    const xw = trainX.shape[1];
+    const classIndices = trainY.rank === 1;
+    const yw = classIndices ? 1 : trainY.shape[1];
+    const lossCode = this.lossCode;
+    const fused = useFused
+      ? fusedStep(layers.map((l) => ({ k: l.k, n: l.n, act: l.act, alpha: l.alpha, w: l.weight.data, b: l.bias ? l.bias.data : null, gw: l.gw, gb: l.gb })), lossCode, classIndices)
+      : null;
+    let buf: Buffers = this.buffersFor(Math.min(trainX.shape[0], 1), yw, classIndices);
+    // The last batch, for target(): the fused code reads targets in place, so gather them only when asked.
+    let lastOrder: ArrayLike<number> = [], lastStart = 0, rows = 0, targetReady = false;
+    const entries = this.entries, optimizer = this.optimizer, rule = this.rule;
+    let ready = rule !== null && refreshStates(optimizer, entries);
+    return {
+      forward: (order, start, end) => {
+        rows = end - start;
+        if (buf.rows !== rows) buf = this.buffersFor(rows, yw, classIndices);
+        lastOrder = order; lastStart = start;
+        if (fused !== null) {
+          targetReady = false;
+          return fused(xs, ys, order, start, end, buf.output.data);
+        }
+        const x = buf.x, y = buf.y;
+        for (let r = 0; r < rows; r++) {
+          const src = order[start + r];
+          for (let j = 0, from = src * xw, to = r * xw; j < xw; j++) x[to + j] = xs[from + j];
+          for (let j = 0, from = src * yw, to = r * yw; j < yw; j++) y[to + j] = ys[from + j];
+        }
+        targetReady = true;
+        const be = backend();
+        let input = x;
+        for (let i = 0; i < L; i++) {
+          const l = layers[i];
+          denseForward(be, input, l.weight.data, l.bias ? l.bias.data : null, buf.z[i], rows, l.k, l.n);
+          if (l.act !== LINEAR) activate(l.act, l.alpha, buf.z[i], buf.a[i], rows, l.n);
+          input = buf.a[i];
+        }
+        const value = lossGradient(lossCode, buf.a[L - 1], y, buf.d[L - 1], rows, layers[L - 1].n, classIndices);
+        // Backward now (it changes no parameter): update() then only steps the optimizer.
+        for (let i = L - 1; i >= 0; i--) {
+          const l = layers[i];
+          const d = buf.d[i];
+          if (l.act !== LINEAR) activationBackward(l.act, l.alpha, buf.z[i], buf.a[i], d, rows, l.n);
+          denseBackward(be, d, i === 0 ? x : buf.a[i - 1], l.weight.data, l.gw, l.gb, i === 0 ? null : buf.d[i - 1], rows, l.k, l.n);
+        }
+        return value;
+      },
+      update: () => {
+        if (ready) {
+          const r = rule!;
+          for (let i = 0; i < entries.length; i++) {
+            const e = entries[i];
+            r(e.param.data, e.grad, e.state as never, e.group as never);
+          }
+          return;
+        }
+        // The first step creates the optimizer's state; optimizers without a known rule always step themselves.
+        stepThroughOptimizer(optimizer, entries);
+        ready = rule !== null && refreshStates(optimizer, entries);
+      },
+      reload: () => {
+        // Another optimizer state may have been loaded (loadStateDict) in a callback.
+        ready = rule !== null && refreshStates(optimizer, entries);
+      },
+      output: () => buf.output,
+      target: () => {
+        if (!targetReady) {
+          const y = buf.y;
+          for (let r = 0; r < rows; r++) {
+            for (let j = 0, from = lastOrder[lastStart + r] * yw, to = r * yw; j < yw; j++) y[to + j] = ys[from + j];
+          }
+          targetReady = true;
+        }
+        return buf.target;
+      },
+      finish: () => {
+        // fit() leaves the last batch's gradients on the parameters; so does the compiled path.
+        if (rows === 0) return;
+        for (const l of layers) {
+          if (l.weight.requiresGrad) l.weight.grad = new Tensor(l.gw.slice(), l.weight.shape);
+          if (l.bias && l.bias.requiresGrad) l.bias.grad = new Tensor(l.gb!.slice(), l.bias.shape);
+        }
+      },
+    };
+  }
+}
