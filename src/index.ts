@@ -24,4 +24,5 @@ export { serializeModel, parseModel, MODEL_FORMAT, MODEL_VERSION, type Model, ty
 export * from './data/index.js';
 export * from './explain/index.js';
 export * as optim from './optim/index.js';
-export { exportOnnx, inspectOnnx, ONNX_OPSET, type OnnxExportOptions, type OnnxTensorInfo, type OnnxSummary, type ImagePreprocessingLike } from './io/onnx/export.js';
+export { exportOnnx, inspectOnnx, ONNX_OPSET, type OnnxExportOptions, type OnnxTensorInfo, type OnnxSummary } from './io/onnx/export.js';
+export { exportTfjs, importTfjs, type TfjsArtifacts, type TfjsExportOptions, type TfjsImport, type TfjsModelJson, type TfjsWeightSpec, type TfjsWeightsGroup } from './io/tfjs.js';

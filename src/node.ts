@@ -8,6 +8,8 @@ import { loadModel, saveModel } from './io/model-file.js';
 export * from './index.js';
 export { loadCsvFile, loadIdxFile, loadImageDataset, type ImageDataset } from './io/datasets.js';
 export { saveModel, loadModel, saveModelSync, loadModelSync, writeFileAtomic, writeFileAtomicSync } from './io/model-file.js';
+export { saveTfjsModel, loadTfjsModel } from './io/tfjs-file.js';
+export { saveOnnx } from './io/onnx/file.js';
 
 declare module './train/network.js' {
   interface Network {

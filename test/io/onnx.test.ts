@@ -168,14 +168,6 @@ test('a regressor gives values in the target\'s original units, as predict does'
   assert.ok(want.values!.every((v) => v > 10000), 'the values are in original units (tens of thousands)');
 });
 
-test('an image model takes pixels 0–255 and scales them as the IDX loader does', async () => {
-  const net = new Network({ inputs: 4, layers: [{ units: 3, activation: 'softmax' }], seed: 9 });
-  const pre = { version: 1 as const, images: { shape: [2, 2] }, target: { name: 'digit', kind: 'classify' as const, labels: ['a', 'b', 'c'] } };
-  const pixels = [0, 128, 255, 17, 200, 3, 90, 255];
-  const out = await runOnnx(exportOnnx(net, { preprocessing: pre }), { pixels: new ort.Tensor('float32', Float32Array.from(pixels), [2, 4]) });
-  assertClose(out.probabilities.data as Float32Array, net.predict([pixels.slice(0, 4).map((p) => p / 255), pixels.slice(4).map((p) => p / 255)]).flat(), 1e-5, 'probabilities');
-});
-
 test('what cannot be exported says so', () => {
   const net = new Network({ inputs: 2, layers: [{ units: 2 }], seed: 1 });
   assert.throws(() => exportOnnx(net, { opset: 12 } as never), (e: Error) => e instanceof ValueError && /unknown option 'opset'/.test(e.message));

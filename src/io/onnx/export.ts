@@ -12,16 +12,9 @@ import type { ActivationName } from '../../train/spec.js';
 import type { FeatureSpec, Preprocessor } from '../../data/tabular.js';
 import { ONNX_ATTRIBUTE, ONNX_DESCRIPTOR, ONNX_TYPE } from './schema.js';
 
-/** The preprocessing the CLI stores for image (IDX) models: pixels scaled by 1/255 before the network. */
-export interface ImagePreprocessingLike {
-  version: 1;
-  images: { shape: number[] };
-  target: { name: string; kind: 'classify'; labels: string[] };
-}
-
 export interface OnnxExportOptions {
   /** The model file's preprocessing; when given, the ONNX model takes raw values and decodes its outputs as predict does. */
-  preprocessing?: Preprocessor | ImagePreprocessingLike;
+  preprocessing?: Preprocessor;
   /** Extra metadata_props (values that are not strings are written as JSON). */
   metadata?: Record<string, unknown>;
   /** Graph name (default 'backprop'). */
@@ -47,7 +40,7 @@ export const ONNX_OPSET = 13;
 const ONNX_OPSET_STRINGS = 19;
 const BATCH = 'batch';
 /** The names of the graph's own inputs and outputs, which a categorical column must not take. */
-const RESERVED_NAMES = ['input', 'pixels', 'output', 'probabilities', 'label', 'value'];
+const RESERVED_NAMES = ['input', 'output', 'probabilities', 'label', 'value'];
 
 let modelType: protobuf.Type | null = null;
 /** The ModelProto codec, built once from the JSON schema. */
@@ -158,10 +151,6 @@ function denseLayers(g: GraphBuilder, network: Network, x: string): string {
   return x;
 }
 
-function isImage(pre: Preprocessor | ImagePreprocessingLike): pre is ImagePreprocessingLike {
-  return 'images' in pre;
-}
-
 interface Built {
   inputs: OnnxTensorInfo[];
   outputs: OnnxTensorInfo[];
@@ -232,7 +221,7 @@ function build(network: Network, options: OnnxExportOptions): Built {
   const inputs: OnnxTensorInfo[] = [];
   const outputs: OnnxTensorInfo[] = [];
   const metadata: Record<string, string> = {};
-  const reserved = pre && !isImage(pre) ? pre.features.filter((f) => f.kind === 'categorical').map((f) => f.name) : [];
+  const reserved = pre ? pre.features.filter((f) => f.kind === 'categorical').map((f) => f.name) : [];
   for (const name of reserved) {
     if (RESERVED_NAMES.includes(name)) {
       throw new ValueError(`exportOnnx: the categorical column '${name}' would become an ONNX input named like the model's own '${name}' tensor; rename the column (not ${RESERVED_NAMES.join(', ')}) and retrain`);
@@ -246,21 +235,6 @@ function build(network: Network, options: OnnxExportOptions): Built {
     const y = denseLayers(g, network, 'input');
     g.op('Identity', [y], 'output', [], true);
     outputs.push({ name: 'output', type: 'float32', shape: [BATCH, network.outputs], description: `the network's ${network.outputs} outputs` });
-    return { inputs, outputs, g, opset, metadata };
-  }
-
-  if (isImage(pre)) {
-    const width = pre.images.shape.reduce((a, b) => a * b, 1);
-    if (width !== network.inputs) throw new ValueError(`exportOnnx: the preprocessing's images are ${pre.images.shape.join('×')} = ${width} values but the network takes ${network.inputs} inputs; pass the model's own preprocessing`);
-    inputs.push({ name: 'pixels', type: 'float32', shape: [BATCH, width], description: `pixel values 0–255 of ${pre.images.shape.join('×')} images, row-major (scaled by 1/255 inside the model)` });
-    const scale = g.floats('pixel_scale', [], [255]);
-    const y = denseLayers(g, network, g.op('Div', ['pixels', scale], 'scaled'));
-    checkClassWidth(network, pre.target.labels);
-    classOutputs(g, network, y, pre.target.labels, outputs);
-    metadata.labels = JSON.stringify(pre.target.labels);
-    metadata.task = 'classify';
-    metadata.target = pre.target.name;
-    metadata.image_shape = JSON.stringify(pre.images.shape);
     return { inputs, outputs, g, opset, metadata };
   }
 
@@ -305,7 +279,8 @@ const OPTION_KEYS = ['preprocessing', 'metadata', 'name'];
  * Inputs and outputs: a bare network takes `input` [batch, inputs] and gives `output`. A model
  * trained on a CSV takes `input` [batch, numeric columns] (raw values) plus one string input
  * [batch, 1] per categorical column, named after the column; a classifier gives `probabilities`
- * and `label`, a regressor `value` in the target's units. An image model takes `pixels` (0–255).
+ * and `label`, a regressor `value` in the target's units. (An image model's input holds the pixels
+ * as the IDX reader scales them: bytes / 255.)
  *
  * @example
  * const bytes = exportOnnx(net);                                   // Uint8Array
