@@ -3,7 +3,9 @@
 // (relaxed SIMD, FMA) at 128³/256³/512³ — on arrays already in wasm memory (gemm) and through the
 // generic Backend.matmul (copies in and out) — plus the small-size crossover and the element-wise
 // kernels. Interleaved rounds, medians. Runs the compiled library: `npm run build` first.
-//   node scripts/bench-matmul.mjs [--rounds N] [--quick] [--threads]
+//   node scripts/bench-matmul.mjs [--rounds N] [--quick] [--threads] [--cpu]
+// --cpu times by this process's CPU time instead of the wall clock: on a machine other work keeps
+// busy, a single-threaded kernel's CPU time is what it would take alone (never use it for --threads).
 import { setFlagsFromString } from 'node:v8';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -22,7 +24,7 @@ const wasm = await import(new URL('tensor/kernels/wasm.js', dist).href);
 const ref = await import(new URL('tensor/kernels/wasm-reference.js', dist).href);
 
 const args = process.argv.slice(2);
-const known = new Set(['--rounds', '--quick', '--threads']);
+const known = new Set(['--rounds', '--quick', '--threads', '--cpu']);
 for (let i = 0; i < args.length; i++) {
   if (!known.has(args[i])) { console.error(`bench-matmul: unknown option '${args[i]}' (known: ${[...known].join(', ')})`); process.exit(2); }
   if (args[i] === '--rounds') i++;
@@ -30,7 +32,9 @@ for (let i = 0; i < args.length; i++) {
 const ri = args.indexOf('--rounds');
 const rounds = ri >= 0 ? Number(args[ri + 1]) : 7;
 const quick = args.includes('--quick');
-const minMs = quick ? 15 : 60;
+const cpuClock = args.includes('--cpu');
+const minMs = cpuClock ? 250 : quick ? 15 : 60;
+const now = cpuClock ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 
 /** Median seconds per call of fn, over `rounds` rounds of at least minMs each; bodies interleave. */
 function measure(cases) {
@@ -39,9 +43,9 @@ function measure(cases) {
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
       let reps = 0;
-      const t0 = performance.now();
+      const t0 = now();
       let t = t0;
-      do { c.fn(); reps++; t = performance.now(); } while (t - t0 < minMs);
+      do { c.fn(); reps++; t = now(); } while (t - t0 < minMs);
       times.get(c.name).push((t - t0) / 1000 / reps);
     }
   }
@@ -64,7 +68,7 @@ if (existsSync(new URL('../bench/node_modules/@tensorflow/tfjs-backend-wasm', im
   else await tf.ready();
 }
 
-console.log(`node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores; wasm builds: ${variants.join(', ')}; ${rounds} rounds, medians`);
+console.log(`node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores; wasm builds: ${variants.join(', ')}; ${rounds} rounds, medians of ${cpuClock ? 'CPU' : 'wall-clock'} time`);
 console.log('\nfloat32 matmul C = A·B (GFLOP/s = 2mnk / time)');
 console.log('size   | js     | ' + (tf ? 'tfjs-wasm | ' : '') + variants.map((v) => `${v} gemm | ${v} Backend`).join(' | '));
 for (const s of quick ? [64, 128] : [128, 256, 512]) {
