@@ -1,0 +1,283 @@
+/**
+ * The playground in a real browser: Debian's Chromium driven by playwright-core, the page served by
+ * the built CLI (`backprop playground --port 0`). XOR trains to ≥ 95% accuracy, Step changes the
+ * loss, an exported model predicts the same in the CLI, a bad CSV upload leaves the data alone, a
+ * shared link restores the settings. Screenshots go to test-artifacts/playground/.
+ * Needs `npm run build` first (npm test does it) and Chromium (`apt-get install chromium`).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { parseModel } from '../../src/index.js';
+
+/** The repository root: the nearest folder above this file with backprop's package.json. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!(existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'backprop')) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the backprop repository root');
+    dir = up;
+  }
+  return dir;
+}
+
+const ROOT = repoRoot();
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'playground');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const SKIP = process.env.BACKPROP_SKIP_BROWSER === '1' ? 'BACKPROP_SKIP_BROWSER=1' : false;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Starts `backprop playground --port 0` and resolves with the URL it prints. */
+function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
+  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) throw new Error("web/dist is missing: run 'npm run build' first");
+  const child = spawn(process.execPath, [CLI, 'playground', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '', err = '';
+    const timer = setTimeout(() => reject(new Error(`backprop playground printed no URL in 20 s; stdout: ${out} stderr: ${err}`)), 20_000);
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+      if (m) { clearTimeout(timer); resolve({ url: m[0], child }); }
+    });
+    child.stderr!.on('data', (d) => { err += String(d); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`backprop playground exited with ${code}: ${err}`)); });
+  });
+}
+
+const text = async (page: Page, selector: string): Promise<string> => (await page.textContent(selector))?.trim() ?? '';
+const percentOf = (s: string): number => parseFloat(s);
+
+describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
+  let server: { url: string; child: ChildProcess } | null = null;
+  let browser: Browser | null = null;
+
+  before(async () => {
+    if (!CHROMIUM) {
+      throw new Error('Chromium is not installed (/usr/bin/chromium): the playground browser tests need it. Install it with `apt-get install chromium`, or set BACKPROP_SKIP_BROWSER=1 to skip these tests.');
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.child.kill('SIGINT');
+  });
+
+  /** A fresh page at the playground, once the first snapshot has arrived. */
+  async function open(hash = '', viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser!.newContext({ viewport, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(server!.url + hash);
+    await page.waitForFunction(`document.querySelector('#loss-train').textContent !== '–'`, undefined, { timeout: 15_000 });
+    return { page, errors };
+  }
+
+  test('XOR trains to at least 95% accuracy; Explain shows the trace; an exported model predicts the same in the CLI', async () => {
+    const { page, errors } = await open();
+    await page.selectOption('#dataset', 'xor');
+    await page.waitForFunction(`document.querySelector('#data-summary').textContent.startsWith('xor')`);
+    await page.click('#train');
+    assert.equal(await text(page, '#train'), 'Pause');
+    await page.waitForFunction(
+      `parseFloat(document.querySelector('#accuracy-test').textContent) >= 95 && parseFloat(document.querySelector('#accuracy-train').textContent) >= 95`,
+      undefined, { timeout: 30_000, polling: 100 },
+    );
+    await page.click('#train');
+    await page.waitForFunction(`document.querySelector('#train').textContent === 'Train'`);
+    const epoch = Number(await text(page, '#epoch'));
+    assert.ok(epoch >= 1, `epoch ${epoch}`);
+    assert.ok(percentOf(await text(page, '#accuracy-test')) >= 95);
+    assert.ok(percentOf(await text(page, '#accuracy-train')) >= 95);
+
+    // Explain a step: the library's trace for training point 1.
+    await page.fill('#explain-point', '1');
+    await page.click('#explain');
+    const trace = await text(page, '#explain-output');
+    assert.match(trace, /Forward, layer 1 of 3 \(hidden, tanh\)/);
+    assert.match(trace, /Backward/i);
+    assert.match(await text(page, '#explain-summary'), /^Training point #1 /);
+
+    // The landscape is recomputed when training pauses; wait for it, then take the pictures.
+    await page.waitForFunction(`document.querySelector('#landscape-note').textContent.includes('epoch ${epoch}')`, undefined, { timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'xor-1280x800.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'xor-full-page.png'), fullPage: true });
+    await page.locator('#boundary').screenshot({ path: join(ARTIFACTS, 'xor-boundary.png') });
+    await page.locator('#landscape').screenshot({ path: join(ARTIFACTS, 'xor-landscape.png') });
+    await page.locator('#network').screenshot({ path: join(ARTIFACTS, 'xor-network.png') });
+
+    // The page's predictions (from the worker's Network) at a few points.
+    const points = [[0.5, -0.5], [0.6, 0.7], [-0.8, -0.3], [0.05, 0.9]];
+    const pageOutputs: number[] = [];
+    for (const [x1, x2] of points) {
+      await page.fill('#probe-x1', String(x1));
+      await page.fill('#probe-x2', String(x2));
+      const before = await page.getAttribute('#probe-output', 'data-outputs');
+      await page.click('#probe');
+      await page.waitForFunction(`document.querySelector('#probe-output').dataset.outputs !== ${JSON.stringify(before ?? undefined)}`);
+      pageOutputs.push((JSON.parse((await page.getAttribute('#probe-output', 'data-outputs'))!) as number[][])[0][0]);
+    }
+    // XOR quadrants: class 1 where x1·x2 ≥ 0.
+    assert.deepEqual(pageOutputs.map((p) => (p > 0.5 ? 1 : 0)), [0, 1, 1, 1]);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-model')]);
+    const modelPath = join(ARTIFACTS, 'xor-model.json');
+    await download.saveAs(modelPath);
+    const modelText = readFileSync(modelPath, 'utf8');
+
+    // The library reads it back and predicts the same numbers.
+    const model = parseModel(modelText, modelPath);
+    const libOutputs = model.network.predict(points).map((r) => r[0]);
+    libOutputs.forEach((v, i) => assert.ok(Math.abs(v - pageOutputs[i]) < 1e-6, `point ${i}: library ${v} vs page ${pageOutputs[i]}`));
+
+    // And so does the CLI: backprop predict on a CSV of the same points.
+    const csvPath = join(ARTIFACTS, 'xor-points.csv');
+    writeFileSync(csvPath, `x1,x2\n${points.map((p) => p.join(',')).join('\n')}\n`);
+    const run = spawnSync(process.execPath, [CLI, 'predict', modelPath, csvPath], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    const header = lines[0].split(',');
+    const col = header.indexOf('probability_1');
+    assert.ok(col >= 0, `no probability_1 column in ${lines[0]}`);
+    lines.slice(1).forEach((line, i) => {
+      const v = Number(line.split(',')[col]);
+      assert.ok(Math.abs(v - pageOutputs[i]) <= 5e-6 * Math.max(1, Math.abs(v)), `point ${i}: CLI ${v} vs page ${pageOutputs[i]}`);
+      assert.equal(line.split(',')[header.indexOf('predicted_label')], pageOutputs[i] > 0.5 ? '1' : '0');
+    });
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  test('Step makes one update and changes the loss (also from the keyboard)', async () => {
+    const { page, errors } = await open();
+    const loss0 = await text(page, '#loss-train');
+    assert.match(await text(page, '#updates'), /^0 updates/);
+    await page.click('#step');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('1 updates')`);
+    const loss1 = await text(page, '#loss-train');
+    assert.notEqual(loss1, loss0, 'the loss changed after one step');
+    await page.focus('#step');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('2 updates')`);
+    assert.notEqual(await text(page, '#loss-train'), loss1);
+    await page.keyboard.press('Space');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('3 updates')`);
+    assert.equal(await text(page, '#train'), 'Train', 'Step leaves training paused');
+    // Reset goes back to the same starting network (same seed): the same starting loss.
+    await page.click('#reset');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('0 updates')`);
+    assert.equal(await text(page, '#loss-train'), loss0);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  test('a bad CSV upload shows an error and leaves the previous data intact', async () => {
+    const { page, errors } = await open();
+    const summary = await text(page, '#data-summary');
+    const hash = new URL(page.url()).hash;
+    await page.setInputFiles('#csv-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('x1,x2,label\n0.5,0.5,1\n0.1,oops\n') });
+    await page.waitForFunction(`document.querySelector('#data-error').textContent !== ''`);
+    const message = await text(page, '#data-error');
+    assert.match(message, /bad\.csv/);
+    assert.match(message, /line 3/);
+    assert.match(message, /previous data are still in use/);
+    assert.equal(await text(page, '#data-summary'), summary);
+    assert.equal(await page.inputValue('#dataset'), 'circle');
+    assert.equal(new URL(page.url()).hash, hash);
+    await page.click('#step');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('1 updates')`);
+
+    // A good CSV replaces the data; a later bad one (three classes) keeps it.
+    const rows = ['a,b,kind', ...Array.from({ length: 40 }, (_, i) => `${(i % 7) - 3},${(i % 5) * 10},${i % 7 > 3 ? 'yes' : 'no'}`)];
+    await page.setInputFiles('#csv-file', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+    await page.waitForFunction(`document.querySelector('#data-summary').textContent.startsWith('CSV:')`);
+    assert.equal(await text(page, '#data-error'), '');
+    assert.equal(await page.inputValue('#dataset'), 'csv');
+    const csvSummary = await text(page, '#data-summary');
+    assert.match(csvSummary, /classes no \/ yes/);
+    await page.setInputFiles('#csv-file', { name: 'three.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,kind\n1,2,x\n3,4,y\n5,6,z\n') });
+    await page.waitForFunction(`document.querySelector('#data-error').textContent.includes('three.csv')`);
+    assert.match(await text(page, '#data-error'), /3 different values/);
+    assert.equal(await text(page, '#data-summary'), csvSummary);
+    assert.equal(await page.inputValue('#dataset'), 'csv');
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  test('a shared URL restores the same settings and the same starting network', async () => {
+    const { page, errors } = await open();
+    await page.selectOption('#dataset', 'spirals');
+    await page.evaluate(`(() => { const n = document.querySelector('#noise'); n.value = '0.2'; n.dispatchEvent(new Event('change')); })()`);
+    await page.click('#add-layer');
+    await page.selectOption('#layer-0-activation', 'relu');
+    await page.click('#layer-1-more');
+    await page.selectOption('#optimizer', 'sgd');
+    await page.fill('#learning-rate', '0.01');
+    await page.dispatchEvent('#learning-rate', 'change');
+    await page.check('input[name="batch-mode"][value="online"]');
+    await page.fill('#seed', '42');
+    await page.dispatchEvent('#seed', 'change');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('0 updates') && location.hash.includes('seed=42')`);
+    const startLoss = await text(page, '#loss-train');
+    const link = await page.inputValue('#share-link');
+    assert.equal(link, page.url());
+    await page.click('#step');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('1 updates')`);
+
+    const settings = async (p: Page) => ({
+      dataset: await p.inputValue('#dataset'),
+      noise: await p.inputValue('#noise'),
+      layers: await p.locator('#layers li').count(),
+      act0: await p.inputValue('#layer-0-activation'),
+      units1: await p.inputValue('#layer-1-units'),
+      act2: await p.inputValue('#layer-2-activation'),
+      optimizer: await p.inputValue('#optimizer'),
+      lr: await p.inputValue('#learning-rate'),
+      online: await p.isChecked('input[name="batch-mode"][value="online"]'),
+      seed: await p.inputValue('#seed'),
+      loss: await p.inputValue('#loss'),
+      landscapeX: await p.inputValue('#landscape-x'),
+      landscapeY: await p.inputValue('#landscape-y'),
+    });
+    const original = await settings(page);
+    assert.deepEqual(original, {
+      dataset: 'spirals', noise: '0.2', layers: 3, act0: 'relu', units1: '5', act2: 'tanh', optimizer: 'sgd', lr: '0.01', online: true, seed: '42',
+      loss: 'bce', landscapeX: 'layers.0.weight[0][0]', landscapeY: 'layers.0.weight[0][1]',
+    });
+    const shared = await open(new URL(link).hash);
+    assert.deepEqual(await settings(shared.page), original);
+    assert.equal(await text(shared.page, '#loss-train'), startLoss, 'same seed, same data and weights: the same starting loss');
+    assert.equal(await text(shared.page, '#data-summary'), await text(page, '#data-summary'));
+    // A link with a bad value says so and uses the default for that field.
+    const bad = await open('#data=xor&lr=banana&colour=red');
+    assert.match(await text(bad.page, '#status'), /lr="banana" is not a learning rate/);
+    assert.match(await text(bad.page, '#status'), /unknown setting 'colour'/);
+    assert.equal(await bad.page.inputValue('#dataset'), 'xor');
+    assert.equal(await bad.page.inputValue('#learning-rate'), '0.03');
+    assert.deepEqual([...errors, ...shared.errors, ...bad.errors], []);
+    for (const p of [page, shared.page, bad.page]) await p.context().close();
+  });
+
+  test('readable on a phone: no sideways scrolling, every input labelled', async () => {
+    const { page, errors } = await open('', { width: 390, height: 844 });
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth'));
+    assert.ok(overflow <= 391, `page is ${overflow}px wide on a 390px screen`);
+    const unlabelled = await page.evaluate(`[...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.closest('label'))
+      .map((el) => el.id || el.name)`) as string[];
+    assert.deepEqual(unlabelled, []);
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-390.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+});

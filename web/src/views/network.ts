@@ -1,0 +1,95 @@
+/**
+ * The network diagram: one column per layer, each neuron a small heat map of its activation over
+ * the input square (inputs, hidden neurons, and the output's class score), joined by connections
+ * whose thickness is |weight| and colour its sign (blue positive, orange negative). Renders a
+ * snapshot; returns a one-paragraph text description for screen readers.
+ */
+import type { NetworkSpec } from '../../../src/index.js';
+import { BLUE, diverging, fitCanvas, heatImage, ORANGE, rgb, short } from './colors.js';
+
+export interface NetworkInput {
+  spec: NetworkSpec;
+  /** Per layer (inputs, then hidden layers), per neuron: activation over the grid. */
+  neurons: Float32Array[][];
+  boundary: Float32Array;
+  gridSize: number;
+  inputNames: [string, string];
+}
+
+/** Maps a neuron's values to colours, symmetric around 0 so the sign reads as colour. */
+function scaleFor(values: Float32Array): number {
+  let m = 0;
+  for (const v of values) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  return m > 0 ? m : 1;
+}
+
+export class NetworkView {
+  constructor(private readonly canvas: HTMLCanvasElement) {}
+
+  render(v: NetworkInput): string {
+    const columns = [v.neurons[0].length, ...v.spec.layers.map((l) => (l.activation === 'softmax' ? 1 : l.units))];
+    const maxRows = Math.max(...columns);
+    const box = 34, gapY = 14;
+    const height = Math.max(180, maxRows * (box + gapY) + 30);
+    const { ctx, width } = fitCanvas(this.canvas, height);
+    const colX = (c: number) => 12 + (c * (width - 24 - box)) / Math.max(1, columns.length - 1);
+    const rowY = (c: number, r: number) => {
+      const total = columns[c] * box + (columns[c] - 1) * gapY;
+      return (height - 16 - total) / 2 + r * (box + gapY);
+    };
+    // connections first, under the boxes
+    let biggest = 0;
+    v.spec.layers.forEach((layer, k) => {
+      const w = layer.weights ?? [];
+      const rows = layer.activation === 'softmax' ? 0 : w.length;
+      for (let j = 0; j < rows; j++) {
+        for (let i = 0; i < w[j].length; i++) {
+          const weight = w[j][i];
+          biggest = Math.max(biggest, Math.abs(weight));
+          const x0 = colX(k) + box, y0 = rowY(k, i) + box / 2;
+          const x1 = colX(k + 1), y1 = rowY(k + 1, j) + box / 2;
+          ctx.beginPath();
+          ctx.moveTo(x0, y0);
+          ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1, y1);
+          ctx.strokeStyle = rgb(weight >= 0 ? BLUE : ORANGE, Math.min(1, 0.25 + Math.abs(weight) / 2));
+          ctx.lineWidth = Math.min(8, 0.5 + 1.6 * Math.abs(weight));
+          ctx.stroke();
+        }
+      }
+      if (layer.activation === 'softmax' && w.length === 2) {
+        // Two softmax units act as one score: draw the difference of their weights (what decides the class).
+        for (let i = 0; i < w[0].length; i++) {
+          const weight = w[1][i] - w[0][i];
+          const x0 = colX(k) + box, y0 = rowY(k, i) + box / 2, x1 = colX(k + 1), y1 = rowY(k + 1, 0) + box / 2;
+          ctx.beginPath();
+          ctx.moveTo(x0, y0);
+          ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1, y1);
+          ctx.strokeStyle = rgb(weight >= 0 ? BLUE : ORANGE, Math.min(1, 0.25 + Math.abs(weight) / 2));
+          ctx.lineWidth = Math.min(8, 0.5 + 1.6 * Math.abs(weight));
+          ctx.stroke();
+        }
+      }
+    });
+    // neuron boxes
+    ctx.imageSmoothingEnabled = true;
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.fillStyle = '#333';
+    const hiddenNames = (k: number, j: number) => (v.spec.layers.length === 2 ? `h${j + 1}` : `h${k + 1}_${j + 1}`);
+    v.neurons.forEach((layer, c) => {
+      layer.forEach((values, r) => {
+        const s = scaleFor(values);
+        ctx.drawImage(heatImage(values, v.gridSize, (x) => diverging(x / s)), colX(c), rowY(c, r), box, box);
+        ctx.strokeStyle = '#666';
+        ctx.lineWidth = 1;
+        ctx.strokeRect(colX(c), rowY(c, r), box, box);
+        ctx.fillText(c === 0 ? v.inputNames[r] : hiddenNames(c - 1, r), colX(c), rowY(c, r) + box + 10);
+      });
+    });
+    const outC = columns.length - 1;
+    ctx.drawImage(heatImage(v.boundary, v.gridSize, (x) => diverging(2 * x - 1)), colX(outC), rowY(outC, 0), box, box);
+    ctx.strokeRect(colX(outC), rowY(outC, 0), box, box);
+    ctx.fillText('output', colX(outC), rowY(outC, 0) + box + 10);
+    const hidden = v.spec.layers.slice(0, -1).map((l) => `${l.units} ${l.activation}`).join(', ') || 'none';
+    return `Network diagram: 2 inputs, hidden layers ${hidden}, one output score. Each neuron shows its activation over the input square; connection thickness is the weight's size (largest ${short(biggest)}), blue positive, orange negative.`;
+  }
+}
