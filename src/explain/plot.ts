@@ -199,7 +199,7 @@ export function renderLandscapeSvg(land: Landscape, width = 660, height = 600): 
   }
   parts.push(`<circle class="current" cx="${L.px(land.current.x).toFixed(1)}" cy="${L.py(land.current.y).toFixed(1)}" r="6" fill="none" stroke="#ffffff" stroke-width="3"/>`);
   parts.push(`<circle cx="${L.px(land.current.x).toFixed(1)}" cy="${L.py(land.current.y).toFixed(1)}" r="6" fill="none" stroke="#000000" stroke-width="1.2"/>`);
-  parts.push(`<text x="${L.x0 + L.size}" y="24" text-anchor="end">${escXml(`start (${fmt(land.current.x, 3)}, ${fmt(land.current.y, 3)}): loss ${fmt(land.current.loss, 4)}`)}</text>`);
+  parts.push(`<text x="${L.x0 + L.size}" y="24" text-anchor="end">${escXml(`start (${coord(land.current.x, land.xs[n - 1] - land.xs[0])}, ${coord(land.current.y, land.ys[m - 1] - land.ys[0])}): loss ${fmt(land.current.loss, 4)}`)}</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
@@ -378,6 +378,11 @@ export interface TextMapOptions {
 
 const SHADES = ' .:-=+#%&@';
 
+/** A coordinate for a label: 3 significant digits, and 0 for what is 0 at the map's scale (8e-17). */
+function coord(v: number, span: number): string {
+  return Math.abs(v) < span * 1e-9 ? '0' : fmt(v, 3);
+}
+
 /**
  * A text heat map: with colour, two cells per character (▀ with foreground and background colours);
  * without, one ASCII shade per character. 'O' marks the start, '*' the route, 'X' its end.
@@ -432,7 +437,7 @@ export function renderLandscapeText(land: Landscape, options: TextMapOptions = {
   const scale = color
     ? `${Array.from({ length: 10 }, (_, k) => `\x1b[48;2;${viridis(k / 9).join(';')}m  `).join('')}\x1b[0m`
     : `"${SHADES}"`;
-  lines.push(`loss ${fmt(land.min.loss, 3)} ${scale} ${fmt(land.max.loss, 3)}   ${color ? '●' : 'O'} start (${fmt(land.current.x, 3)}, ${fmt(land.current.y, 3)}) loss ${fmt(land.current.loss, 4)}`);
+  lines.push(`loss ${fmt(land.min.loss, 3)} ${scale} ${fmt(land.max.loss, 3)}   ${color ? '●' : 'O'} start (${coord(land.current.x, xhi - xlo)}, ${coord(land.current.y, yhi - ylo)}) loss ${fmt(land.current.loss, 4)}`);
   if (land.path) lines.push(`${color ? '• route, ◆ end' : '* route, X end'}: ${pathLabel(land)}`);
   return `${lines.join('\n')}\n`;
 }

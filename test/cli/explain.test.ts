@@ -16,6 +16,7 @@ import '../../src/index.js';
 import { registerExplain } from '../../src/cli/commands/explain.js';
 import { registerGradcheck } from '../../src/cli/commands/gradcheck.js';
 import { registerLandscape } from '../../src/cli/commands/landscape.js';
+import { registerDemo } from '../../src/cli/commands/demo.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const compiled = here.split(/[\\/]/).includes('dist');
@@ -31,7 +32,7 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 /** The commands in this process, with stdout, stderr and the exit code captured. */
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('backprop').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
-  for (const register of [registerExplain, registerGradcheck, registerLandscape]) register(program);
+  for (const register of [registerExplain, registerGradcheck, registerLandscape, registerDemo]) register(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: () => {}, writeErr: (s) => { err += s; } });
   let out = '', err = '';
   const [w1, w2] = [process.stdout.write, process.stderr.write];
@@ -173,4 +174,16 @@ test('backprop landscape: seed 000\'s PNG and SVG, and a text map', async () => 
   assert.match((await run('landscape', orNeuron, '--data', 'nand')).stderr, /neither a built-in dataset/);
   assert.match((await run('landscape', orNeuron, '--data', 'or', '--params', 'w7,w1')).stderr, /parameter 'w7' does not exist/);
   assert.ok(!existsSync(join(dir, 'never.png')));
+});
+
+test('backprop demo runs straight through when not on a terminal and names its picture folder', async () => {
+  const out = join(dir, 'demo');
+  const r = await run('demo', '--out', out, '--chapter', '3');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes(`Pictures go to ${out}`));
+  assert.ok(r.stdout.includes('Chapter 3 of 6: The chain rule on g = x·y + z (seed 002)'));
+  assert.ok(r.stdout.includes('g: -10 → -12.72'));
+  assert.ok(!r.stdout.includes('[Enter'), 'no pause without a terminal');
+  assert.match(readFileSync(join(out, 'xyz-graph.svg'), 'utf8'), /^<svg/);
+  assert.match((await run('demo', '--out', out, '--chapter', '9')).stderr, /--chapter must be a chapter number from 1 to 6/);
 });

@@ -6,6 +6,7 @@ import { registerPredict } from './predict.js';
 import { registerExplain } from './explain.js';
 import { registerGradcheck } from './gradcheck.js';
 import { registerLandscape } from './landscape.js';
+import { registerDemo } from './demo.js';
 import { registerPlayground } from './playground.js';
 
 export type Register = (program: Command) => void;
@@ -14,5 +15,6 @@ export const commands: Register[] = [];
 commands.push(registerExplain);
 commands.push(registerGradcheck);
 commands.push(registerLandscape);
+commands.push(registerDemo);
 commands.push(registerPlayground);
 commands.push(registerTrain, registerEvaluate, registerPredict);

@@ -1,0 +1,80 @@
+/**
+ * `backprop demo`: the guided tour through the articles' examples with the real numbers. On a
+ * terminal it pauses between chapters (Enter goes on, q stops); piped or with --no-pause it runs
+ * straight through. Its pictures go to a folder it names (default ./backprop-demo).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { action, parseNumber, UsageError } from '../run.js';
+import { demoChapters } from '../../explain/demo.js';
+import { encodePng } from './landscape.js';
+
+interface DemoCliOptions {
+  out: string;
+  pause?: boolean;
+  chapter?: string;
+  color?: boolean;
+}
+
+function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  return new Promise((res) => rl.question(question, (answer) => { rl.close(); res(answer); }));
+}
+
+async function runDemo(o: DemoCliOptions): Promise<void> {
+  const tty = Boolean(process.stdout.isTTY);
+  const interactive = o.pause !== false && tty && Boolean(process.stdin.isTTY);
+  const color = o.color !== false && tty && process.env.NO_COLOR === undefined;
+  const chapters = demoChapters({ color });
+  let pick: number | null = null;
+  if (o.chapter !== undefined) {
+    pick = parseNumber('--chapter', o.chapter, (n) => Number.isInteger(n) && n >= 1 && n <= chapters.length, `a chapter number from 1 to ${chapters.length}`);
+  }
+  const dir = resolve(o.out);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${o.out}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const bold = (s: string): string => (color ? `\x1b[1m${s}\x1b[0m` : s);
+  process.stdout.write(`${bold('backprop demo')}: backpropagation worked through the articles' examples, with the library's real numbers.\n`);
+  process.stdout.write(`Pictures go to ${dir}\n`);
+  const written: string[] = [];
+  for (const [k, chapter] of chapters.entries()) {
+    if (pick !== null && k + 1 !== pick) continue;
+    const head = `Chapter ${k + 1} of ${chapters.length}: ${chapter.title}`;
+    process.stdout.write(`\n${bold(head)}\n${'─'.repeat(head.length)}\n`);
+    const { text, files } = chapter.run();
+    process.stdout.write(`${text}\n`);
+    for (const f of files) {
+      const path = join(dir, f.name);
+      writeFileSync(path, typeof f.content === 'string' ? f.content : encodePng(f.content));
+      written.push(path);
+      process.stdout.write(`  → ${path}: ${f.what}\n`);
+    }
+    if (interactive && pick === null && k < chapters.length - 1) {
+      const answer = await ask(`\n[Enter: chapter ${k + 2}, ${chapters[k + 1].title}; q: quit] `);
+      if (answer.trim().toLowerCase().startsWith('q')) break;
+    }
+  }
+  process.stdout.write(`\nDone. ${written.length} picture${written.length === 1 ? '' : 's'} in ${dir}. Next: backprop explain --help, backprop landscape --help, backprop gradcheck --help.\n`);
+}
+
+/** Registers `backprop demo`. */
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .summary('a guided tour: the articles\' examples worked with real numbers, pictures saved to a folder')
+    .description(
+      'Six chapters: the OR neuron and its loss landscape, the AND neuron with cross-entropy, the chain rule on\n' +
+        'g = x·y + z, the line y = 2x and its derivative, one step through a 2-2-2 network, and XOR needing a hidden\n' +
+        'layer. Pauses between chapters on a terminal (not when piped or with --no-pause).',
+    )
+    .option('--out <folder>', 'where the pictures go', 'backprop-demo')
+    .option('--no-pause', 'run straight through without waiting for Enter')
+    .option('--chapter <n>', 'run one chapter only')
+    .option('--no-color', 'no colours, even on a terminal')
+    .action(action((o: DemoCliOptions) => runDemo(o)));
+}

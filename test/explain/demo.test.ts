@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../../src/index.js';
+import { demoChapters } from '../../src/explain/demo.js';
+
+test('the demo\'s six chapters carry each article\'s numbers and draw their pictures', () => {
+  const chapters = demoChapters({ color: false });
+  assert.deepEqual(chapters.map((c) => c.title), [
+    'One neuron learns OR (seed 000)',
+    'AND with cross-entropy (seed 001)',
+    'The chain rule on g = x·y + z (seed 002)',
+    'The line y = 2x and its derivative (seed 003)',
+    'One step through a 2-2-2 network, by hand (seed 004)',
+    'XOR needs a hidden layer',
+  ]);
+  const runs = chapters.map((c) => c.run());
+  const expect: string[][] = [
+    ['y = σ(-4) = 0.01799', 'loss 0.7945', 'Output: 0.080867', 'Output: 0.999756', 'O start (-4, -4)'],
+    ['∂L/∂b = 0.25', '0.040', '0.945', 'bias -9.24'],
+    ['x · y = 3 · (-4)', '∂f/∂x = y = -4', 'g: -10 → -12.72'],
+    ['30.006', '= 60.003', 'W: 3 → 2.4 → 2.16'],
+    ['0.5399', '0.4638', '0.7165', '0.5239', '-0.1835 · 0.2031 · 0.5399', '0.37 → 0.3941', '0.1 → 0.1055'],
+    ['one neuron 75%', 'with a hidden layer 100%'],
+  ];
+  runs.forEach((r, k) => {
+    for (const s of expect[k]) assert.ok(r.text.includes(s), `chapter ${k + 1} lacks ${s}`);
+    assert.ok(!r.text.includes('\x1b['), 'no colour codes when color is false');
+  });
+  const files = runs.flatMap((r) => r.files);
+  assert.deepEqual(files.map((f) => f.name), ['or-landscape.png', 'or-landscape.svg', 'and-landscape.png', 'xyz-graph.svg', 'xyz-graph.dot', 'line-landscape.png', 'xor-one-neuron.png']);
+  for (const f of files) {
+    if (typeof f.content === 'string') assert.ok(f.content.startsWith('<svg') || f.content.startsWith('//'));
+    else assert.equal(f.content.data.length, f.content.width * f.content.height * 4);
+  }
+});
