@@ -68,8 +68,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .summary('a guided tour: the articles\' examples worked with real numbers, pictures saved to a folder')
     .description(
-      'Six chapters: the OR neuron and its loss landscape, the AND neuron with cross-entropy, the chain rule on\n' +
-        'g = x·y + z, the line y = 2x and its derivative, one step through a 2-2-2 network, and XOR needing a hidden\n' +
+      'Six chapters: the OR neuron and its loss landscape, the AND neuron with cross-entropy, the chain rule on ' +
+        'g = x·y + z, the line y = 2x and its derivative, one step through a 2-2-2 network, and XOR needing a hidden ' +
         'layer. Pauses between chapters on a terminal (not when piped or with --no-pause).',
     )
     .option('--out <folder>', 'where the pictures go', 'backprop-demo')

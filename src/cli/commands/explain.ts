@@ -119,13 +119,16 @@ export function registerExplain(program: Command): void {
     .command('explain')
     .summary('show one forward and backward pass with every number (or an expression\'s graph)')
     .description(
-      'Runs one sample through a network and back, printing every weighted sum, activation, δ, chain-rule factor\n' +
-        'and updated weight, rounded to --digits significant digits. With --expr, does the same for an expression\n' +
-        'such as "x*y + z" (operators + - * / ^, functions exp log sqrt abs sigmoid tanh relu step leakyRelu).\n\n' +
-        'Examples:\n' +
-        '  backprop explain net.json --input 0.5,-0.5 --target 0.9,0.1 --learning-rate 1.2\n' +
-        '  backprop explain --expr "x*y + z" --at x=3,y=-4,z=2 --learning-rate 0.1 --graph g.svg',
+      'Runs one sample through a network and back, printing every weighted sum, activation, δ, chain-rule factor ' +
+        'and updated weight, rounded to --digits significant digits. With --expr, does the same for an expression ' +
+        'such as "x*y + z" (operators + - * / ^, functions exp log sqrt abs sigmoid tanh relu step leakyRelu). ' +
+        'The input goes to the network as given: a model file\'s preprocessing (standardisation) is not applied.',
     )
+    .addHelpText('after', [
+      '', 'Examples:',
+      '  backprop explain net.json --input 0.5,-0.5 --target 0.9,0.1 --learning-rate 1.2',
+      '  backprop explain --expr "x*y + z" --at x=3,y=-4,z=2 --learning-rate 0.1 --graph g.svg',
+    ].join('\n'))
     .argument('[network]', 'network spec or model JSON file (weights given are used as written)')
     .option('--input <numbers>', 'the input, comma-separated (e.g. 0.5,-0.5)')
     .option('--target <numbers>', 'the target, comma-separated (or one class index for crossEntropy)')

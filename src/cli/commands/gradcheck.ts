@@ -75,15 +75,17 @@ export function registerGradcheck(program: Command): void {
     .command('gradcheck')
     .summary('compare backpropagation\'s gradients with numerical ones (exit 0 only if all agree)')
     .description(
-      'For every weight and bias: the gradient by backpropagation, the gradient by central differences\n' +
-        '(L(w + ε) − L(w − ε)) / 2ε, and their relative error. --perturb w1 adds seed 003\'s table (the loss at\n' +
-        'W and W + δ, sample by sample); --double runs seed 003\'s own example.\n' +
-        'Parameters are named layers.K.weight[j][i] (input i → neuron j of layer K) or w1, w2 … / b1, b2 … in order.\n\n' +
-        'Examples:\n' +
-        '  backprop gradcheck net.json --input 0.5,-0.5 --target 0.9,0.1\n' +
-        '  backprop gradcheck net.json --data xor\n' +
-        '  backprop gradcheck --double',
+      'For every weight and bias: the gradient by backpropagation, the gradient by central differences ' +
+        '(L(w + ε) − L(w − ε)) / 2ε, and their relative error; the exit code is 1 if any disagree. --perturb w1 adds ' +
+        'seed 003\'s table (the loss at W and W + δ, sample by sample); --double runs seed 003\'s own example. ' +
+        'Parameters are named layers.K.weight[j][i] (input i → neuron j of layer K), layers.K.bias[j], or w1, w2 … / b1, b2 … in order.',
     )
+    .addHelpText('after', [
+      '', 'Examples:',
+      '  backprop gradcheck net.json --input 0.5,-0.5 --target 0.9,0.1',
+      '  backprop gradcheck net.json --data xor',
+      '  backprop gradcheck --double',
+    ].join('\n'))
     .argument('[network]', 'network spec or model JSON file')
     .option('--input <numbers>', 'one sample\'s input, comma-separated')
     .option('--target <numbers|column>', 'that sample\'s target; with --data file.csv, the target column')

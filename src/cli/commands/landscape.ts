@@ -101,13 +101,15 @@ export function registerLandscape(program: Command): void {
     .command('landscape')
     .summary('draw the loss over two parameters, with the route gradient descent takes')
     .description(
-      'The loss over a grid of two parameters, every other parameter held at its value, as a heat map with\n' +
-        'contour lines; the network\'s own point is ringed, and --path draws an optimizer\'s route from it (moving\n' +
-        'only those two parameters). Parameters: layers.K.weight[j][i] (input i → neuron j of layer K),\n' +
-        'layers.K.bias[j], or the short names w1, w2 … / b1, b2 … counted layer by layer; default: the first two weights.\n\n' +
-        'Example (seed 000: the OR neuron from (-4, -4), bias fixed at 0):\n' +
-        '  backprop landscape or-neuron.json --data or --fix-bias --path adam --learning-rate 0.1 --out landscape.png',
+      'The loss over a grid of two parameters, every other parameter held at its value, as a heat map with ' +
+        'contour lines; the network\'s own point is ringed, and --path draws an optimizer\'s route from it (moving ' +
+        'only those two parameters). Parameters: layers.K.weight[j][i] (input i → neuron j of layer K), ' +
+        'layers.K.bias[j], or the short names w1, w2 … / b1, b2 … counted layer by layer; default: the first two weights.',
     )
+    .addHelpText('after', [
+      '', 'Example (seed 000: the OR neuron from (-4, -4), bias fixed at 0):',
+      '  backprop landscape or-neuron.json --data or --fix-bias --path adam --learning-rate 0.1 --out landscape.png',
+    ].join('\n'))
     .argument('<network>', 'network spec or model JSON file')
     .option('--data <dataset>', 'or|and|xor|double, or a CSV file (with --target column)')
     .option('--target <column>', 'the target column of a CSV file')
