@@ -552,7 +552,8 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
         jsBackend.matmul(a, b, out, m, k, n, transA, transB);
         return;
       }
-      kernels.matmulArrays(a, b, out, m, k, n, transA, transB);
+      need('matmul', [['a', a, m * k], ['b', b, k * n], ['out', out, m * n]]);
+      outsideWasm(kernels, [a, b, out], [2], ([a2, b2, o2]) => kernels.matmulArrays(a2!, b2!, o2!, m, k, n, transA, transB));
     },
     biasActivation(x, bias, out, rows, cols, activation, alpha = 0.01) {
       const act = activationCode('biasActivation', activation);
@@ -560,7 +561,9 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
         referenceBiasActivation(x, bias, out, rows, cols, activation, alpha);
         return;
       }
-      kernels.biasActivationArrays(x as Float32Array, bias as Float32Array | null, out as Float32Array, rows, cols, act, alpha);
+      need('biasActivation', [['x', x, rows * cols], ['out', out, rows * cols], ['bias', bias, cols]]);
+      outsideWasm(kernels, [x as Float32Array, bias as Float32Array | null, out as Float32Array], [2],
+        ([x2, b2, o2]) => kernels.biasActivationArrays(x2!, b2, o2!, rows, cols, act, alpha));
     },
     activationBackward(y, gy, gx, activation, alpha = 0.01) {
       const act = activationCode('activationBackward', activation);
@@ -568,14 +571,17 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
         referenceActivationBackward(y, gy, gx, activation, alpha);
         return;
       }
-      kernels.activationBackwardArrays(y as Float32Array, gy as Float32Array, gx as Float32Array, act, alpha);
+      need('activationBackward', [['y', y, gy.length], ['gx', gx, gy.length]]);
+      outsideWasm(kernels, [y as Float32Array, gy as Float32Array, gx as Float32Array], [2],
+        ([y2, g2, x2]) => kernels.activationBackwardArrays(y2!, g2!, x2!, act, alpha));
     },
     sumRows(x, out, rows, cols, accumulate) {
       if (rows * cols < minElems || !isF32(x) || !isF32(out)) {
         referenceSumRows(x, out, rows, cols, accumulate);
         return;
       }
-      kernels.sumRowsArrays(x as Float32Array, out as Float32Array, rows, cols, accumulate);
+      need('sumRows', [['x', x, rows * cols], ['out', out, cols]]);
+      outsideWasm(kernels, [x as Float32Array, out as Float32Array], [1], ([x2, o2]) => kernels.sumRowsArrays(x2!, o2!, rows, cols, accumulate));
     },
     adamUpdate(param, grad, m, v, step) {
       checkAdam(step);
@@ -583,11 +589,39 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
         referenceAdamUpdate(param, grad, m, v, step);
         return;
       }
+      need('adamUpdate', [['grad', grad, param.length], ['m', m, param.length], ['v', v, param.length]]);
       // Seven copies still beat JS's float64 sqrt and division several times over (see
       // scripts/bench-matmul.mjs); parameters kept in wasm memory skip them (WasmKernels.adamUpdate).
-      kernels.adamArrays(param as Float32Array, grad as Float32Array, m as Float32Array, v as Float32Array, step);
+      outsideWasm(kernels, [param, grad, m, v] as Float32Array[], [0, 2, 3],
+        ([p2, g2, m2, v2]) => kernels.adamArrays(p2!, g2!, m2!, v2!, step));
     },
   };
+}
+
+function need(op: string, arrays: [string, TypedArray | null, number][]): void {
+  for (const [name, arr, n] of arrays) {
+    if (arr && arr.length < n) throw new ShapeError(`${op}: ${name} has ${arr.length} elements, the sizes given need ${n}`);
+  }
+}
+
+/**
+ * Runs fn with JS copies of any arrays that are views of this wasm memory (a WasmArray's data
+ * passed to a Backend method), then writes the `written` ones back through the memory's current
+ * buffer: fn may grow the memory, which would detach those views mid-call.
+ */
+function outsideWasm(kernels: WasmKernels, arrays: (Float32Array | null)[], written: number[], fn: (arrays: (Float32Array | null)[]) => void): void {
+  const buffer = kernels.buffer;
+  if (!arrays.some((a) => a !== null && a.buffer === buffer)) {
+    fn(arrays);
+    return;
+  }
+  const places = arrays.map((a) => (a !== null && a.buffer === buffer ? { offset: a.byteOffset, length: a.length } : null));
+  const copies = arrays.map((a, i) => (places[i] ? a!.slice() : a));
+  fn(copies);
+  for (const i of written) {
+    const place = places[i];
+    if (place) new Float32Array(kernels.buffer, place.offset, place.length).set(copies[i]!);
+  }
 }
 
 let shared: WasmKernels | null = null;

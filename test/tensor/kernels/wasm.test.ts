@@ -272,6 +272,19 @@ test('wasm memory: arrays survive growth, views are refreshed, freed space is re
   for (let i = 0; i < 5; i++) be.matmul(x, x, out, 300, 300, 300, i % 2 === 0, true);
   assert.equal(kernels.memoryBytes, settled);
   assert.equal(out[0], 300);
+  // Views of wasm memory handed to Backend methods survive the growth those calls cause.
+  const fresh = loadWasmKernels('simd')!;
+  const viaViews = createWasmBackend(fresh, { matmulMinWork: 0, elementwiseMin: 0 });
+  const wa = fresh.alloc(200 * 200), wo = fresh.alloc(200 * 200);
+  wa.data.fill(0.5);
+  const grownFrom = fresh.memoryBytes;
+  viaViews.matmul(wa.data, wa.data, wo.data, 200, 200, 200, false, false); // scratch + workspace grow memory
+  assert.ok(fresh.memoryBytes > grownFrom);
+  assert.equal(wo.data[0], 50);
+  assert.equal(wo.data[200 * 200 - 1], 50);
+  viaViews.biasActivation!(wo.data, null, wo.data, 200, 200, 'sigmoid');
+  assert.ok(Math.abs(wo.data[7] - 1 / (1 + Math.exp(-50))) < 1e-7);
+  assert.throws(() => viaViews.matmul(new Float32Array(3), new Float32Array(4), new Float32Array(4), 2, 2, 2, false, false), /matmul: a has 3 elements, the sizes given need 4/);
 });
 
 // ---- selection and the engine on top ---------------------------------------------------------
