@@ -28,7 +28,10 @@ function repoRoot(): string {
 const ROOT = repoRoot();
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'playground');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+/** BACKPROP_CHROMIUM names another browser binary (or a missing one, to check the failure message). */
+const CHROMIUM = process.env.BACKPROP_CHROMIUM
+  ? (existsSync(process.env.BACKPROP_CHROMIUM) ? process.env.BACKPROP_CHROMIUM : undefined)
+  : ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const SKIP = process.env.BACKPROP_SKIP_BROWSER === '1' ? 'BACKPROP_SKIP_BROWSER=1' : false;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -59,7 +62,7 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
 
   before(async () => {
     if (!CHROMIUM) {
-      throw new Error('Chromium is not installed (/usr/bin/chromium): the playground browser tests need it. Install it with `apt-get install chromium`, or set BACKPROP_SKIP_BROWSER=1 to skip these tests.');
+      throw new Error(`Chromium is not installed (${process.env.BACKPROP_CHROMIUM ?? '/usr/bin/chromium'}): the playground browser tests need it. Install it with \`apt-get install chromium\`, or set BACKPROP_SKIP_BROWSER=1 to skip these tests.`);
     }
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await startServer();
@@ -154,7 +157,20 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
       assert.ok(Math.abs(v - pageOutputs[i]) <= 5e-6 * Math.max(1, Math.abs(v)), `point ${i}: CLI ${v} vs page ${pageOutputs[i]}`);
       assert.equal(line.split(',')[header.indexOf('predicted_label')], pageOutputs[i] > 0.5 ? '1' : '0');
     });
-    assert.deepEqual(errors, []);
+
+    // Imported into a fresh page, the model predicts the same there too.
+    const fresh = await open();
+    await fresh.page.setInputFiles('#import-model', modelPath);
+    await fresh.page.waitForFunction(`document.querySelector('#status').textContent.startsWith('Imported')`);
+    await fresh.page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('0 updates')`);
+    await fresh.page.fill('#probe-x1', String(points[1][0]));
+    await fresh.page.fill('#probe-x2', String(points[1][1]));
+    await fresh.page.click('#probe');
+    await fresh.page.waitForFunction(`document.querySelector('#probe-output').dataset.outputs !== undefined`);
+    const imported = (JSON.parse((await fresh.page.getAttribute('#probe-output', 'data-outputs'))!) as number[][])[0][0];
+    assert.equal(imported, pageOutputs[1]);
+    assert.deepEqual([...errors, ...fresh.errors], []);
+    await fresh.page.context().close();
     await page.context().close();
   });
 
@@ -270,6 +286,7 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
 
   test('readable on a phone: no sideways scrolling, every input labelled', async () => {
     const { page, errors } = await open('', { width: 390, height: 844 });
+    await page.waitForFunction(`document.querySelector('#landscape-note').textContent !== ''`, undefined, { timeout: 15_000 });
     const overflow = Number(await page.evaluate('document.documentElement.scrollWidth'));
     assert.ok(overflow <= 391, `page is ${overflow}px wide on a 390px screen`);
     const unlabelled = await page.evaluate(`[...document.querySelectorAll('input, select, textarea')]

@@ -21,8 +21,8 @@ import { LandscapeView } from './views/landscape.js';
 import { NetworkView } from './views/network.js';
 
 const GRID = 48;
-/** While training, the landscape is recomputed this often (it pauses training for its duration). */
-const LANDSCAPE_EVERY_MS = 2500;
+/** While training, the landscape is recomputed this often, coarser (it pauses training while it runs). */
+const LANDSCAPE_EVERY_MS = 4000;
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -47,6 +47,8 @@ export class App {
   private history: HistoryPoint[] = [];
   private landscape: LandscapeResult | null = null;
   private landscapeBusy = false;
+  /** A landscape asked for while one was being computed: requested when that one arrives (true = coarse). */
+  private landscapeQueued: boolean | null = null;
   private landscapeAt = 0;
   private landscapeTimer: ReturnType<typeof setTimeout> | null = null;
   private params: ParamOption[] = [];
@@ -209,13 +211,13 @@ export class App {
         this.trainButton.textContent = s.running ? 'Pause' : 'Train';
         this.trainButton.setAttribute('aria-pressed', String(s.running));
         this.schedule();
-        if (first || !s.running) this.requestLandscape(first ? 0 : 150);
-        else if (performance.now() - this.landscapeAt > LANDSCAPE_EVERY_MS) this.requestLandscape(0);
+        if (first || !s.running) this.requestLandscape(first ? 0 : 150, false);
+        else if (performance.now() - this.landscapeAt > LANDSCAPE_EVERY_MS) this.requestLandscape(0, true);
         if (!s.running && this.picked !== null && this.explaining) this.explain(this.picked);
         return;
       }
       case 'landscape':
-        this.landscapeBusy = false;
+        this.landscapeDone();
         if (msg.result.generation !== this.generation) return;
         this.landscape = msg.result;
         this.schedule();
@@ -230,21 +232,34 @@ export class App {
         return;
       }
       case 'error':
+        if (msg.message.startsWith('loss landscape:')) this.landscapeDone();
         if (msg.generation !== this.generation) return;
-        this.landscapeBusy = false;
         this.status(msg.message);
         return;
     }
   }
 
-  private requestLandscape(delay: number): void {
+  private landscapeDone(): void {
+    this.landscapeBusy = false;
+    if (this.landscapeQueued !== null) {
+      const coarse = this.landscapeQueued;
+      this.landscapeQueued = null;
+      this.requestLandscape(0, coarse);
+    }
+  }
+
+  /** Asks the worker for the landscape after `delay` ms; `coarse` (while training) uses a smaller grid. */
+  private requestLandscape(delay: number, coarse = false): void {
     if (this.landscapeTimer !== null) clearTimeout(this.landscapeTimer);
     this.landscapeTimer = setTimeout(() => {
       this.landscapeTimer = null;
-      if (this.landscapeBusy) return;
+      if (this.landscapeBusy) {
+        this.landscapeQueued = coarse && this.landscapeQueued !== false;
+        return;
+      }
       this.landscapeBusy = true;
       this.landscapeAt = performance.now();
-      const size = this.data.train.x.length > 250 ? 25 : 37;
+      const size = coarse ? 19 : this.data.train.x.length > 250 ? 25 : 37;
       this.post({ type: 'landscape', params: [this.state.landscapeX, this.state.landscapeY], size });
     }, delay);
   }

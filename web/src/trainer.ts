@@ -1,0 +1,258 @@
+/**
+ * The trainer the worker runs: one Network with its optimizer, trained with the library's
+ * Network.learn (whole epochs while training, single batches for Step), plus everything a snapshot
+ * needs (losses, accuracies, heat-map grids, the parameters' path, the loss landscape). The epoch's
+ * batch order is the library's own seeded shuffle, so Step after Step makes exactly the updates
+ * Train would. No DOM and no worker API here, so Node tests can run it.
+ */
+import { backend, Network, noGrad, optim, Random, tensor, type Tensor } from '../../src/index.js';
+import { landscape } from '../../src/explain/landscape.js';
+import { classScore, targetsFor } from './experiment.js';
+import type { HistoryPoint, LandscapeResult, Snapshot, TrainConfig } from './protocol.js';
+
+/** Most trajectory points kept per run (older ones are thinned 2:1 when it fills). */
+const MAX_PATH = 4000;
+
+/** The epoch's row order: what Network.learn's shuffle does with this seed and one epoch. */
+function epochSeed(seed: number, epoch: number): number {
+  return (seed * 1_000_003 + epoch * 7919) % 2_147_483_647;
+}
+
+interface Batch {
+  x: Tensor;
+  y: number[] | number[][];
+}
+
+export class Trainer {
+  readonly net: Network;
+  private readonly opt: optim.Optimizer;
+  private readonly trainX: Tensor;
+  private readonly trainY: number[] | number[][];
+  private readonly testX: Tensor;
+  private readonly testY: number[] | number[][];
+  private readonly gridX: Tensor;
+  private readonly rows: number;
+  private readonly batch: number;
+  readonly batchesPerEpoch: number;
+  epoch = 0;
+  updates = 0;
+  /** Batches of the current epoch already done (0 = at an epoch boundary). */
+  private cursor = 0;
+  private order: number[] | null = null;
+  private pending: HistoryPoint[] = [];
+  private trajectory: Float32Array[] = [];
+  private stride = 1;
+  private paramIndex: [number, number, number, number] = [0, 0, 0, 0];
+
+  constructor(readonly generation: number, readonly config: TrainConfig) {
+    this.net = new Network(config.weights ?? config.spec);
+    this.opt = optim.optimizerByName(config.optimizer, this.net.parameters(), { lr: config.learningRate });
+    this.trainX = tensor(config.train.x);
+    this.trainY = targetsFor(config.spec, config.train.label);
+    this.testX = tensor(config.test.x);
+    this.testY = targetsFor(config.spec, config.test.label);
+    this.rows = config.train.x.length;
+    this.batch = config.batchSize === 'full' ? this.rows : Math.min(config.batchSize, this.rows);
+    this.batchesPerEpoch = Math.ceil(this.rows / this.batch);
+    this.gridX = tensor(gridPoints(config));
+    this.track(config.landscape);
+    this.record();
+    this.pending.push(this.historyPoint());
+  }
+
+  set learningRate(lr: number) {
+    this.opt.learningRate = lr;
+  }
+
+  /** Which parameters' values the snapshots' path follows. */
+  track(params: [string, string]): void {
+    this.config.landscape = params;
+    this.paramIndex = [...paramLocation(this.net, params[0]), ...paramLocation(this.net, params[1])];
+  }
+
+  private record(): void {
+    const flat = new Float32Array(this.net.parameters().reduce((n, p) => n + p.size, 0));
+    let o = 0;
+    for (const p of this.net.parameters()) { flat.set(p.data, o); o += p.size; }
+    if (this.updates % this.stride !== 0) return;
+    this.trajectory.push(flat);
+    if (this.trajectory.length >= MAX_PATH) {
+      this.trajectory = this.trajectory.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+    }
+  }
+
+  private learnOptions() {
+    return { epochs: 1, optimizer: this.opt, onBatchEnd: () => { this.updates++; this.record(); } };
+  }
+
+  /** One whole epoch through Network.learn (its seeded shuffle makes the batch order). */
+  epochStep(): void {
+    this.net.learn(this.trainX, this.trainY, { ...this.learnOptions(), batchSize: this.batch, seed: epochSeed(this.config.seed, this.epoch + 1) });
+    this.epoch++;
+    this.pending.push(this.historyPoint());
+  }
+
+  /** One update: the next batch of the current epoch, in the order learn would take it. */
+  batchStep(): void {
+    if (this.cursor === 0) {
+      this.order = new Random(epochSeed(this.config.seed, this.epoch + 1)).shuffle(Array.from({ length: this.rows }, (_, i) => i));
+    }
+    const start = this.cursor * this.batch;
+    const idx = this.order!.slice(start, Math.min(this.rows, start + this.batch));
+    const b = this.batchOf(idx);
+    this.net.learn(b.x, b.y, { ...this.learnOptions(), batchSize: 'full', shuffle: false });
+    this.cursor++;
+    if (this.cursor === this.batchesPerEpoch) { this.cursor = 0; this.epoch++; }
+    this.pending.push(this.historyPoint());
+  }
+
+  private batchOf(idx: number[]): Batch {
+    const x = tensor(idx.map((i) => this.config.train.x[i]));
+    const labels = idx.map((i) => this.config.train.label[i]);
+    return { x, y: targetsFor(this.config.spec, labels) };
+  }
+
+  /** Trains for about `ms` milliseconds: finishes a partial epoch batch by batch, then whole epochs. */
+  trainFor(ms: number): void {
+    const t0 = performance.now();
+    do {
+      if (this.cursor !== 0) this.batchStep();
+      else this.epochStep();
+    } while (performance.now() - t0 < ms);
+  }
+
+  private historyPoint(): HistoryPoint {
+    const tr = this.evaluate(this.trainX, this.trainY);
+    const te = this.evaluate(this.testX, this.testY);
+    return { epoch: this.updates / this.batchesPerEpoch, trainLoss: tr.loss, testLoss: te.loss };
+  }
+
+  evaluate(x: Tensor, y: number[] | number[][]): { loss: number; accuracy: number } {
+    const loss = this.net.evaluate(x, y).loss;
+    const out = this.net.predict(x);
+    const k = out.shape[1];
+    const labels = Array.isArray(y[0]) ? (y as number[][]).map((r) => r[0]) : (y as number[]);
+    let correct = 0;
+    for (let i = 0; i < out.shape[0]; i++) {
+      const score = classScore(out.data.subarray(i * k, (i + 1) * k));
+      if ((score > 0.5 ? 1 : 0) === (labels[i] > 0.5 ? 1 : 0)) correct++;
+    }
+    return { loss, accuracy: out.shape[0] === 0 ? NaN : correct / out.shape[0] };
+  }
+
+  path(): Float32Array {
+    const [l1, o1, l2, o2] = this.paramIndex;
+    const out = new Float32Array(this.trajectory.length * 2);
+    const starts = this.paramStarts();
+    this.trajectory.forEach((flat, i) => {
+      out[2 * i] = flat[starts[l1] + o1];
+      out[2 * i + 1] = flat[starts[l2] + o2];
+    });
+    return out;
+  }
+
+  private paramStarts(): number[] {
+    const starts: number[] = [];
+    let o = 0;
+    for (const p of this.net.parameters()) { starts.push(o); o += p.size; }
+    return starts;
+  }
+
+  snapshot(running: boolean): { snapshot: Snapshot; transfer: ArrayBufferLike[] } {
+    const tr = this.evaluate(this.trainX, this.trainY);
+    const te = this.evaluate(this.testX, this.testY);
+    const { boundary, neurons } = this.grids();
+    const path = this.path();
+    const history = this.pending;
+    this.pending = [];
+    const snapshot: Snapshot = {
+      generation: this.generation, running, epoch: this.epoch, updates: this.updates, batchesPerEpoch: this.batchesPerEpoch,
+      trainLoss: tr.loss, testLoss: te.loss, trainAccuracy: tr.accuracy, testAccuracy: te.accuracy, history,
+      spec: this.net.toJSON(), gridSize: this.config.gridSize, boundary, neurons, path, backend: backend().name,
+    };
+    const transfer: ArrayBufferLike[] = [boundary.buffer, path.buffer, ...neurons.flat().map((a) => a.buffer)];
+    return { snapshot, transfer };
+  }
+
+  /** Every neuron's activation over the domain grid, layer by layer (inputs first). */
+  private grids(): { boundary: Float32Array; neurons: Float32Array[][] } {
+    return noGrad(() => {
+      const cells = this.gridX.shape[0];
+      const columns = (t: Tensor): Float32Array[] => {
+        const k = t.shape[1];
+        return Array.from({ length: k }, (_, j) => {
+          const col = new Float32Array(cells);
+          for (let i = 0; i < cells; i++) col[i] = t.data[i * k + j];
+          return col;
+        });
+      };
+      const neurons: Float32Array[][] = [columns(this.gridX)];
+      let a = this.gridX;
+      for (let l = 0; l < this.net.layers.length; l++) {
+        a = this.net.layers[l].forward(a);
+        if (l < this.net.layers.length - 1) neurons.push(columns(a));
+      }
+      const k = a.shape[1];
+      const boundary = new Float32Array(cells);
+      for (let i = 0; i < cells; i++) boundary[i] = classScore(a.data.subarray(i * k, (i + 1) * k));
+      return { boundary, neurons };
+    });
+  }
+
+  /** The training loss over a grid of the two parameters around the path (library: explain/landscape). */
+  landscape(params: [string, string], size: number): LandscapeResult {
+    this.track(params);
+    const path = this.path();
+    const spec = this.net.toJSON();
+    const [cx, cy] = [path[path.length - 2], path[path.length - 1]];
+    let xLo = cx, xHi = cx, yLo = cy, yHi = cy;
+    for (let i = 0; i < path.length; i += 2) {
+      xLo = Math.min(xLo, path[i]); xHi = Math.max(xHi, path[i]);
+      yLo = Math.min(yLo, path[i + 1]); yHi = Math.max(yHi, path[i + 1]);
+    }
+    const half = Math.max(1.5, 0.65 * Math.max(xHi - xLo, yHi - yLo));
+    const xMid = (xLo + xHi) / 2, yMid = (yLo + yHi) / 2;
+    const xRange: [number, number] = [xMid - half, xMid + half];
+    const yRange: [number, number] = [yMid - half, yMid + half];
+    const data = { inputs: this.config.train.x, targets: (this.trainY as (number | number[])[]).map((t) => (Array.isArray(t) ? t : [t])) };
+    const land = landscape(spec, data, { params, range: { x: xRange, y: yRange }, grid: size });
+    // The library's rows run from the smallest y up; the picture's rows run from the top down.
+    const loss = new Float32Array(size * size);
+    for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) loss[(size - 1 - r) * size + c] = land.values[r * size + c];
+    return { generation: this.generation, params, xRange, yRange, size, loss, path, epoch: this.updates / this.batchesPerEpoch };
+  }
+
+  probe(points: number[][]): number[][] {
+    return this.net.predict(points);
+  }
+}
+
+/** Grid cell centres over the domain, row-major from the top-left corner. */
+export function gridPoints(config: TrainConfig): number[][] {
+  const { xMin, xMax, yMin, yMax } = config.domain;
+  const n = config.gridSize;
+  const pts: number[][] = [];
+  for (let r = 0; r < n; r++) {
+    const y = yMax - ((r + 0.5) / n) * (yMax - yMin);
+    for (let c = 0; c < n; c++) pts.push([xMin + ((c + 0.5) / n) * (xMax - xMin), y]);
+  }
+  return pts;
+}
+
+/** 'layers.1.weight[0][2]' → [index of that tensor in parameters(), offset inside it]. */
+export function paramLocation(net: Network, name: string): [number, number] {
+  const m = /^layers\.(\d+)\.(weight|bias)\[(\d+)\](?:\[(\d+)\])?$/.exec(name);
+  if (!m) throw new Error(`unknown parameter '${name}'`);
+  const layer = Number(m[1]), row = Number(m[3]), col = m[4] === undefined ? -1 : Number(m[4]);
+  const dense = net.layers[layer];
+  if (!dense) throw new Error(`parameter '${name}': the network has no layer ${layer}`);
+  const named = net.namedParameters();
+  const index = named.findIndex(([n]) => n === `layers.${layer}.${m[2]}`);
+  if (m[2] === 'weight') {
+    if (col < 0 || row >= dense.outFeatures || col >= dense.inFeatures) throw new Error(`parameter '${name}' is outside layer ${layer}'s ${dense.outFeatures}×${dense.inFeatures} weights`);
+    return [index, row * dense.inFeatures + col];
+  }
+  if (col >= 0 || row >= dense.outFeatures) throw new Error(`parameter '${name}' is outside layer ${layer}'s ${dense.outFeatures} biases`);
+  return [index, row];
+}
