@@ -7,6 +7,8 @@ import { registerExplain } from './explain.js';
 import { registerGradcheck } from './gradcheck.js';
 import { registerLandscape } from './landscape.js';
 import { registerDemo } from './demo.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
 import { registerPlayground } from './playground.js';
 
 export type Register = (program: Command) => void;
@@ -18,3 +20,4 @@ commands.push(registerLandscape);
 commands.push(registerDemo);
 commands.push(registerPlayground);
 commands.push(registerTrain, registerEvaluate, registerPredict);
+commands.push(registerExport, registerImport);

@@ -1,0 +1,97 @@
+/**
+ * `backprop export <model.json> --format onnx|tfjs --out <path>`: a trained model for other engines.
+ * ONNX gets the preprocessing and output decoding as ops (raw values in, labels or original units
+ * out, as `backprop predict`); the TensorFlow.js Layers folder holds the network, which takes encoded
+ * inputs, with the preprocessing kept in model.json's userDefinedMetadata. Files are written atomically.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { action, UsageError } from '../run.js';
+import { checkOutputPath } from '../tabular.js';
+import { loadModel, writeFileAtomic } from '../../io/model-file.js';
+import { exportOnnx, inspectOnnx, type OnnxTensorInfo } from '../../io/onnx/export.js';
+import { saveTfjsModel } from '../../io/tfjs-file.js';
+import { featureNames } from '../../data/tabular.js';
+
+interface ExportFlags {
+  format?: string;
+  out?: string;
+  quiet?: boolean;
+}
+
+const FORMATS = ['onnx', 'tfjs'];
+
+function kb(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`;
+}
+
+function shape(t: OnnxTensorInfo): string {
+  return `[${t.shape.join(', ')}]`;
+}
+
+/** What the exported ONNX model takes and gives, one line per tensor. */
+export function describeOnnx(inputs: OnnxTensorInfo[], outputs: OnnxTensorInfo[]): string {
+  const line = (t: OnnxTensorInfo): string => {
+    let what = t.description;
+    if (t.columns && t.columns.length > 8) what = `raw values of ${t.columns.length} numeric columns (${t.columns.slice(0, 4).join(', ')}, …; the order is in the model's metadata 'inputs')`;
+    return `  ${t.name}  ${t.type} ${shape(t)}  ${what}`;
+  };
+  return `inputs:\n${inputs.map(line).join('\n')}\noutputs:\n${outputs.map(line).join('\n')}\n`;
+}
+
+function pickFormat(f: ExportFlags): 'onnx' | 'tfjs' {
+  if (f.format !== undefined) {
+    if (!FORMATS.includes(f.format)) throw new UsageError(`--format must be onnx or tfjs, got '${f.format}'`);
+    return f.format as 'onnx' | 'tfjs';
+  }
+  if (f.out?.endsWith('.onnx')) return 'onnx';
+  throw new UsageError('give --format onnx or --format tfjs');
+}
+
+async function runExport(modelPath: string, f: ExportFlags): Promise<void> {
+  const format = pickFormat(f);
+  if (f.out === undefined) throw new UsageError(format === 'onnx' ? 'give --out <model.onnx>, the file to write' : 'give --out <folder>, where model.json and weights.bin go');
+  const model = await loadModel(modelPath);
+  const say = (text: string): void => { if (!f.quiet) process.stderr.write(text); };
+  if (format === 'onnx') {
+    checkOutputPath('--out', f.out);
+    const bytes = exportOnnx(model);
+    await writeFileAtomic(f.out, bytes);
+    const summary = inspectOnnx(bytes);
+    say(`wrote ${f.out} (ONNX, opset ${summary.opset}, ${kb(bytes.byteLength)})\n`);
+    say(describeOnnx(JSON.parse(summary.metadata.inputs), JSON.parse(summary.metadata.outputs)));
+    if (!model.preprocessing) say('the model has no preprocessing (not written by backprop train): its input is what the network takes\n');
+    return;
+  }
+  if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UsageError(`--out ${f.out}: is a file; TensorFlow.js models are a folder (model.json + weights.bin): give a folder name`);
+  const { modelPath: written, weightsPath } = await saveTfjsModel(f.out, model.network, model.preprocessing ? { preprocessing: model.preprocessing } : {});
+  say(`wrote ${written} and ${weightsPath} (TensorFlow.js Layers; load with tf.loadLayersModel('…/model.json'))\n`);
+  if (model.preprocessing) {
+    const names = featureNames(model.preprocessing);
+    const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
+    say(`its ${names.length} inputs are encoded as for training (numbers standardised, categories one-hot): ${shown}; ` +
+      `the preprocessing is stored in model.json's userDefinedMetadata.backprop (export to ONNX for a model that takes raw values)\n`);
+  }
+}
+
+/** Registers `backprop export`. */
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('export a model to ONNX (for onnxruntime) or to the TensorFlow.js Layers format')
+    .argument('<model.json>', "a model file written by 'backprop train' (or a network spec with weights)")
+    .option('--format <format>', 'onnx or tfjs (default: onnx when --out ends in .onnx)')
+    .option('-o, --out <path>', 'the .onnx file, or the folder for model.json + weights.bin (tfjs)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .addHelpText('after', `
+ONNX: the model takes the same raw values as 'backprop predict' ('input': the numeric columns,
+[batch, n] float32; one [batch, 1] string input per categorical column) and gives 'probabilities'
+and 'label' (classification) or 'value' in the target's units (regression). Label names, inputs and
+outputs are in the model's metadata_props.
+
+Examples:
+  $ backprop export model.json --format onnx --out model.onnx
+  $ backprop export model.json --format tfjs --out web-model/`)
+    .action(action((model: string, flags: ExportFlags) => runExport(model, flags)));
+}
+
