@@ -530,6 +530,11 @@ export interface WasmBackendOptions {
   elementwiseMin?: number;
 }
 
+/** A wasm Backend, with the kernels instance (and so the memory) it computes in. */
+export interface WasmBackend extends Backend {
+  readonly kernels: WasmKernels;
+}
+
 const isF32 = (a: TypedArray | null): boolean => a === null || a instanceof Float32Array;
 
 /**
@@ -537,7 +542,7 @@ const isF32 = (a: TypedArray | null): boolean => a === null || a instanceof Floa
  * and copied back; float64 and tiny work go to the plain-TS kernels, which define the results.
  * @example registerBackend(createWasmBackend(loadWasmKernels()!, { name: 'wasm-all', matmulMinWork: 0 }))
  */
-export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOptions = {}): Backend {
+export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOptions = {}): WasmBackend {
   for (const key of Object.keys(options)) {
     if (!['name', 'matmulMinWork', 'elementwiseMin'].includes(key)) {
       throw new ValueError(`createWasmBackend: unknown option '${key}' (known: name, matmulMinWork, elementwiseMin)`);
@@ -547,6 +552,7 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
   const minElems = options.elementwiseMin ?? ELEMENTWISE_MIN;
   return {
     name: options.name ?? 'wasm',
+    kernels,
     matmul(a, b, out, m, k, n, transA, transB) {
       if (m * k * n < minWork || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
         jsBackend.matmul(a, b, out, m, k, n, transA, transB);

@@ -292,6 +292,7 @@ test('wasm memory: arrays survive growth, views are refreshed, freed space is re
 test('the wasm backend is active after import, setBackend switches both ways, an explicit choice sticks', () => {
   assert.equal(backend().name, 'wasm');
   assert.ok(wasmKernels() !== null);
+  assert.equal((backend() as { kernels?: unknown }).kernels, wasmKernels(), 'the backend exposes the kernels it computes with');
   assert.equal(setBackend('js'), 'wasm');
   assert.equal(backend().name, 'js');
   // A backend registered as preferred after an explicit choice does not take over.
