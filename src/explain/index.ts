@@ -5,7 +5,6 @@
  */
 export { explain, neuronNames, type ExplainOptions, type Trace, type StepTrace, type LayerTrace, type NeuronTrace, type ParamTrace, type Factor, type SumTerm, type FeedTerm, type OutputLossTrace } from './trace.js';
 export { renderText, renderMarkdown } from './render.js';
-export { fmt, roundSig } from './format.js';
 export { resolveSpec, listParams, findParam, lossAndGradient, type FullSpec, type NetworkLike, type ParamRef, type Samples } from './netmath.js';
 export { engineGradient, engineLoss } from './engine.js';
 export {

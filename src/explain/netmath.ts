@@ -14,6 +14,7 @@
 import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../train/spec.js';
 import { ACTIVATIONS, LOSSES } from '../train/spec.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
+import { Network } from '../train/network.js';
 
 /** Anything that is, or can describe itself as, a NetworkSpec (a `Network` has `toJSON()`). */
 export type NetworkLike = NetworkSpec | { toJSON(): NetworkSpec };
@@ -32,13 +33,16 @@ function isFiniteNumber(v: unknown): v is number {
 }
 
 /**
- * Validates a network (or spec) and returns a deep copy with defaults filled in. Every weight and
- * bias must be given: a spec without weights must go through `Network` (which initialises them) first.
+ * Validates a network (or spec) and returns a deep copy with defaults filled in: biases left out are
+ * 0, weights left out are initialised by `Network` (seeded, so the same every time).
  * @example resolveSpec('explain', { inputs: 1, layers: [{ units: 1, weights: [[2]], bias: [0] }] })
  */
 export function resolveSpec(where: string, net: NetworkLike, lossOverride?: LossName): FullSpec {
   if (net === null || typeof net !== 'object') throw new ValueError(`${where}: expected a NetworkSpec or a Network, got ${net === null ? 'null' : typeof net}`);
-  const spec: NetworkSpec = typeof (net as { toJSON?: unknown }).toJSON === 'function' ? (net as { toJSON(): NetworkSpec }).toJSON() : (net as NetworkSpec);
+  let spec: NetworkSpec = typeof (net as { toJSON?: unknown }).toJSON === 'function' ? (net as { toJSON(): NetworkSpec }).toJSON() : (net as NetworkSpec);
+  // Weights left out are initialised the way Network does it (its `init` and `seed`), so a bare
+  // architecture explains the same network that `new Network(spec)` would build.
+  if (Array.isArray(spec.layers) && spec.layers.some((l) => l && typeof l === 'object' && l.weights === undefined)) spec = new Network(spec).toJSON();
   if (!Number.isInteger(spec.inputs) || spec.inputs < 1) throw new ValueError(`${where}: 'inputs' must be a positive integer, got ${JSON.stringify(spec.inputs)}`);
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new ValueError(`${where}: 'layers' must be a non-empty array of layers`);
   const loss = lossOverride ?? spec.loss ?? 'mse';
@@ -50,7 +54,7 @@ export function resolveSpec(where: string, net: NetworkLike, lossOverride?: Loss
     if (!Number.isInteger(l.units) || l.units < 1) throw new ValueError(`${at}.units must be a positive integer, got ${JSON.stringify(l.units)}`);
     const activation = l.activation ?? 'linear';
     if (!(ACTIVATIONS as readonly string[]).includes(activation)) throw new ValueError(`${at}.activation '${String(activation)}' is unknown (known: ${ACTIVATIONS.join(', ')})`);
-    if (!Array.isArray(l.weights)) throw new ValueError(`${at}.weights is missing: every weight must be given (load the spec with Network to initialise missing ones)`);
+    if (!Array.isArray(l.weights)) throw new ValueError(`${at}.weights must be an array of ${l.units} rows (one per neuron)`);
     if (l.weights.length !== l.units) throw new ShapeError(`${at}.weights has ${l.weights.length} rows, expected ${l.units} (one per neuron)`);
     const weights = l.weights.map((row, j) => {
       if (!Array.isArray(row) || row.length !== width) throw new ShapeError(`${at}.weights[${j}] has ${Array.isArray(row) ? row.length : 'no'} entries, expected ${width} (one per input of the layer)`);

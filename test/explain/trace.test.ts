@@ -123,11 +123,15 @@ test('batch gradients (the landscape\'s) equal the engine\'s on a dataset', () =
   mine.gradient.forEach((g, k) => assert.ok(Math.abs(g - engine.gradient[k]) < 1e-12));
 });
 
-test('explain accepts a Network (anything with toJSON) and fills nothing itself', () => {
+test('explain accepts a Network (anything with toJSON), and a spec without weights', () => {
   const net = new Network({ ...SEED004, dtype: 'float64' });
   const t = explain(net, SEED004_INPUT, SEED004_TARGET, { learningRate: 1.2 });
   assert.equal(r4(t.steps[0].layers[1].neurons[0].a), 0.7165);
-  assert.throws(() => explain({ inputs: 2, layers: [{ units: 1 }] }, [1, 2], [1]), /layers\[0\]\.weights is missing/);
+  // weights left out: initialised as Network initialises them (seeded), biases 0
+  const bare = { inputs: 2, layers: [{ units: 1, activation: 'sigmoid' as const }], seed: 3 };
+  const t2 = explain(bare, [1, 2], [1]);
+  assert.deepEqual(t2.network.layers[0].weights, new Network(bare).toJSON().layers[0].weights);
+  assert.deepEqual(t2.network.layers[0].bias, [0]);
 });
 
 test('several steps: the loss falls step after step and each step starts where the last ended', () => {
