@@ -399,7 +399,7 @@ export function traceExpression(expression: string, at: Record<string, number>, 
     stepTrace = { learningRate: eta, inputs, before: out.item(), after: evaluateExpression(ast, moved) };
   }
   return {
-    kind: 'backprop-expression', version: 1, expression: expression.trim(), output: outName, at: Object.fromEntries(vars.map((v) => [v, at[v]])),
+    kind: 'backprop-expression', version: 1, expression: expression.trim(), output: nodes[root].kind === 'op' ? outName : nodes[root].name, at: Object.fromEntries(vars.map((v) => [v, at[v]])),
     nodes, edges, value: out.item(), step: stepTrace, digits,
   };
 }

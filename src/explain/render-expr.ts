@@ -15,7 +15,7 @@ function blocks(t: ExprTrace): Block[] {
   const at = t.nodes.filter((n) => n.kind === 'input').map((n) => `${n.name} = ${f(n.value)}`).join(', ');
   const result: Block[] = [];
   result.push({
-    title: `Forward pass: ${out} = ${t.expression.replace(/^\s*[A-Za-z_]\w*\s*=\s*/, '')} at ${at}`,
+    title: `Forward pass: ${out} = ${t.expression.replace(/^\s*[A-Za-z_]\w*\s*=\s*/, '')}${at ? ` at ${at}` : ''}`,
     header: ['node', 'computes', 'value'],
     rows: t.nodes.map((n) => [n.name, n.kind === 'op' ? `${n.formula} = ${withValues(t, n)}` : n.kind, f(n.value)]),
     lines: [],
