@@ -211,7 +211,7 @@ export class App {
         this.trainButton.textContent = s.running ? 'Pause' : 'Train';
         this.trainButton.setAttribute('aria-pressed', String(s.running));
         this.schedule();
-        if (first || !s.running) this.requestLandscape(first ? 0 : 150, false);
+        if (first || !s.running) this.requestLandscape(first ? 300 : 150, false);
         else if (performance.now() - this.landscapeAt > LANDSCAPE_EVERY_MS) this.requestLandscape(0, true);
         if (!s.running && this.picked !== null && this.explaining) this.explain(this.picked);
         return;
@@ -417,7 +417,7 @@ export class App {
     try {
       this.explainView.render({
         spec: s.spec, index, input: this.data.train.x[index], label: this.data.train.label[index],
-        learningRate: this.state.learningRate, optimizer: this.state.optimizer,
+        className: this.data.classes[this.data.train.label[index]], learningRate: this.state.learningRate, optimizer: this.state.optimizer,
       });
     } catch (err) {
       this.explainView.clear((err as Error).message);

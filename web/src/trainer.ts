@@ -5,8 +5,7 @@
  * batch order is the library's own seeded shuffle, so Step after Step makes exactly the updates
  * Train would. No DOM and no worker API here, so Node tests can run it.
  */
-import { backend, Network, noGrad, optim, Random, tensor, type Tensor } from '../../src/index.js';
-import { landscape } from '../../src/explain/landscape.js';
+import { backend, landscape, Network, noGrad, optim, Random, tensor, type Tensor } from '../../src/index.js';
 import { classScore, targetsFor } from './experiment.js';
 import type { HistoryPoint, LandscapeResult, Snapshot, TrainConfig } from './protocol.js';
 

@@ -69,9 +69,9 @@ export class BoundaryView {
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillText(`${v.data.inputNames[0]} ${short(d.xMin)} … ${short(d.xMax)}`, 6, width - 6);
     ctx.save();
-    ctx.translate(12, width - 6 - 120);
+    ctx.translate(14, width - 24);
     ctx.rotate(-Math.PI / 2);
-    ctx.fillText(`${v.data.inputNames[1]} ${short(d.yMin)} … ${short(d.yMax)}`, -110, 0);
+    ctx.fillText(`${v.data.inputNames[1]} ${short(d.yMin)} … ${short(d.yMax)}`, 0, 0);
     ctx.restore();
   }
 

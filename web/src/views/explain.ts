@@ -11,6 +11,8 @@ export interface ExplainInput {
   index: number;
   input: number[];
   label: number;
+  /** The label's name (a CSV's class value). */
+  className: string;
   learningRate: number;
   optimizer: string;
 }
@@ -28,7 +30,7 @@ export class ExplainView {
       ? ''
       : ` The trace shows the plain gradient step w − η·∂L/∂w; ${v.optimizer} uses the same gradients but scales each step its own way.`;
     this.summary.textContent =
-      `Training point #${v.index + 1} (${v.input.map((x) => short(x, 4)).join(', ')}), label ${v.label}: output ${y}, loss ${short(st.loss, 4)} → ${short(st.lossAfter, 4)} after one step with η = ${v.learningRate}.${note}`;
+      `Training point #${v.index + 1} (${v.input.map((x) => short(x, 4)).join(', ')}), label ${v.label}${v.className !== String(v.label) ? ` (${v.className})` : ''}: output ${y}, loss ${short(st.loss, 4)} → ${short(st.lossAfter, 4)} after one step with η = ${v.learningRate}.${note}`;
     this.output.textContent = renderText(trace);
   }
 
