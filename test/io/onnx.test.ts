@@ -175,6 +175,23 @@ test('what cannot be exported says so', () => {
   const pre = fitPreprocessor(parseCsv('a,b,y\n1,2,x\n3,4,z\n'), { target: 'y' });
   assert.throws(() => exportOnnx(new Network({ inputs: 3, layers: [{ units: 2 }] }), { preprocessing: pre }), /preprocessing encodes 2 inputs but the network takes 3/);
   assert.throws(() => exportOnnx(new Network({ inputs: 2, layers: [{ units: 3 }] }), { preprocessing: pre }), /network has 3 outputs but the target has 2 classes/);
-  const clash = fitPreprocessor(parseCsv('label,b,y\nq,2,x\nr,4,z\n'), { target: 'y' });
-  assert.throws(() => exportOnnx(new Network({ inputs: 3, layers: [{ units: 2 }] }), { preprocessing: clash }), /categorical column 'label' would become an ONNX input/);
+});
+
+test('categorical columns become ONNX inputs with identifier names; a taken name gets a suffix', async () => {
+  const pre = fitPreprocessor(parseCsv('label,petal colour,2nd,y\nq,dark red,a,x\nr,blue,b,z\n'), { target: 'y' });
+  const net = new Network({ inputs: 6, layers: [{ units: 2, activation: 'softmax' }], seed: 3 });
+  const bytes = exportOnnx(net, { preprocessing: pre });
+  const inputs = JSON.parse(inspectOnnx(bytes).metadata.inputs);
+  assert.deepEqual(inputs.map((i: { name: string; columns: string[] }) => [i.name, i.columns]), [['label_1', ['label']], ['petal_colour', ['petal colour']], ['_2nd', ['2nd']]]);
+  const out = await runOnnx(bytes, {
+    label_1: new ort.Tensor('string', ['r'], [1, 1]), petal_colour: new ort.Tensor('string', ['dark red'], [1, 1]), _2nd: new ort.Tensor('string', ['a'], [1, 1]),
+  });
+  assertClose(out.probabilities.data as Float32Array, net.predict([[0, 1, 0, 1, 1, 0]]).flat(), 1e-5, 'probabilities');
+});
+
+test('a float64 network exports as float32 and still agrees to 1e-5', async () => {
+  const net = new Network({ inputs: 3, layers: [{ units: 4, activation: 'tanh' }, { units: 2, activation: 'sigmoid' }], dtype: 'float64', seed: 8 });
+  const x = SEEDED_ROWS(5, 3, 1);
+  const out = await runOnnx(exportOnnx(net), { input: new ort.Tensor('float32', Float32Array.from(x.flat()), [5, 3]) });
+  assertClose(out.output.data as Float32Array, net.predict(x).flat(), 1e-5, 'float64');
 });

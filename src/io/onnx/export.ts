@@ -39,7 +39,7 @@ export interface OnnxTensorInfo {
 export const ONNX_OPSET = 13;
 const ONNX_OPSET_STRINGS = 19;
 const BATCH = 'batch';
-/** The names of the graph's own inputs and outputs, which a categorical column must not take. */
+/** The names of the graph's own inputs and outputs; a categorical column named so gets a suffix. */
 const RESERVED_NAMES = ['input', 'output', 'probabilities', 'label', 'value'];
 
 let modelType: protobuf.Type | null = null;
@@ -70,7 +70,7 @@ class GraphBuilder {
   readonly initializers: Initializer[] = [];
   private readonly used = new Set<string>();
 
-  constructor(reserved: Iterable<string>) {
+  constructor(reserved: readonly string[]) {
     for (const n of reserved) this.used.add(n);
   }
 
@@ -159,6 +159,15 @@ interface Built {
   metadata: Record<string, string>;
 }
 
+/**
+ * A column name as an ONNX name: ONNX asks for C identifiers, so other characters become '_' and a
+ * leading digit gets a '_' in front ('petal length' → 'petal_length'); the metadata keeps the column.
+ */
+function onnxName(column: string): string {
+  const name = column.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(name) || name === '' ? `_${name}` : name;
+}
+
 /** Network inputs from raw tabular columns: numeric ones standardised, categorical ones one-hot. */
 function tabularInputs(g: GraphBuilder, pre: Preprocessor, inputs: OnnxTensorInfo[]): string {
   const numeric = pre.features.filter((f): f is Extract<FeatureSpec, { kind: 'numeric' }> => f.kind === 'numeric');
@@ -185,13 +194,14 @@ function tabularInputs(g: GraphBuilder, pre: Preprocessor, inputs: OnnxTensorInf
   for (const f of pre.features) {
     if (f.kind === 'numeric') { run.push(k++); continue; }
     flush();
+    const name = g.fresh(onnxName(f.name));
     inputs.push({
-      name: f.name, type: 'string', shape: [BATCH, 1], categories: [...f.categories],
+      name, type: 'string', shape: [BATCH, 1], columns: [f.name], categories: [...f.categories],
       description: `the category of column ${f.name}, one of ${f.categories.join(', ')} (one-hot inside the model; an unknown category encodes as all zeros)`,
     });
-    const cats = g.strings(`${f.name}_categories`, [1, f.categories.length], f.categories);
-    const hit = g.op('Equal', [f.name, cats], `${f.name}_is`);
-    pieces.push(g.op('Cast', [hit], `${f.name}_onehot`, [int('to', ONNX_TYPE.FLOAT)]));
+    const cats = g.strings(`${name}_categories`, [1, f.categories.length], f.categories);
+    const hit = g.op('Equal', [name, cats], `${name}_is`);
+    pieces.push(g.op('Cast', [hit], `${name}_onehot`, [int('to', ONNX_TYPE.FLOAT)]));
   }
   flush();
   return pieces.length === 1 ? pieces[0] : g.op('Concat', pieces, 'features', [int('axis', 1)]);
@@ -221,13 +231,7 @@ function build(network: Network, options: OnnxExportOptions): Built {
   const inputs: OnnxTensorInfo[] = [];
   const outputs: OnnxTensorInfo[] = [];
   const metadata: Record<string, string> = {};
-  const reserved = pre ? pre.features.filter((f) => f.kind === 'categorical').map((f) => f.name) : [];
-  for (const name of reserved) {
-    if (RESERVED_NAMES.includes(name)) {
-      throw new ValueError(`exportOnnx: the categorical column '${name}' would become an ONNX input named like the model's own '${name}' tensor; rename the column (not ${RESERVED_NAMES.join(', ')}) and retrain`);
-    }
-  }
-  const g = new GraphBuilder([...RESERVED_NAMES, ...reserved]);
+  const g = new GraphBuilder(RESERVED_NAMES);
   let opset = ONNX_OPSET;
 
   if (!pre) {
@@ -278,7 +282,8 @@ const OPTION_KEYS = ['preprocessing', 'metadata', 'name'];
  *
  * Inputs and outputs: a bare network takes `input` [batch, inputs] and gives `output`. A model
  * trained on a CSV takes `input` [batch, numeric columns] (raw values) plus one string input
- * [batch, 1] per categorical column, named after the column; a classifier gives `probabilities`
+ * [batch, 1] per categorical column, named after the column (as a C identifier: 'petal length' →
+ * 'petal_length'; 'label' → 'label_1', the output's name being taken); a classifier gives `probabilities`
  * and `label`, a regressor `value` in the target's units. (An image model's input holds the pixels
  * as the IDX reader scales them: bytes / 255.)
  *
