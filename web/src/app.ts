@@ -4,7 +4,7 @@
  * to the worker, and hands each snapshot to the views. All mutable page state lives in this object.
  */
 import {
-  listParams, neuronNames, Network, parseModel, resolveSpec, serializeModel, type NetworkSpec,
+  DataError, listParams, neuronNames, Network, parseModel, resolveSpec, serializeModel, type NetworkSpec,
 } from '../../src/index.js';
 import { Controls, type ChangeKind } from './controls.js';
 import { buildData, networkSpec, type ExperimentData } from './experiment.js';
@@ -482,7 +482,7 @@ function paramOptions(spec: NetworkSpec): ParamOption[] {
 
 /** Whether the playground can show a network: 2 inputs, its layer limits, one score output. */
 function checkPlayable(spec: NetworkSpec, source: string): void {
-  const fail = (why: string): never => { throw new Error(`${source}: ${why}`); };
+  const fail = (why: string): never => { throw new DataError(`${source}: ${why}`); };
   if (spec.inputs !== 2) fail(`the network takes ${spec.inputs} inputs; the playground's data have 2`);
   const hidden = spec.layers.slice(0, -1);
   if (hidden.length > LIMITS.hiddenLayers) fail(`${hidden.length} hidden layers; the playground shows up to ${LIMITS.hiddenLayers}`);

@@ -148,12 +148,12 @@ export function networkSpec(s: PlaygroundState): NetworkSpec {
   return { inputs: 2, layers: [...s.hidden.map((l) => ({ units: l.units, activation: l.activation })), out], loss: s.loss, seed: s.seed };
 }
 
-/** Targets in the form Network.learn takes for this loss. */
+/** Targets in the form Network.learn takes for this loss. @example targetsFor(spec, [0, 1]) // [[0], [1]] (class indices [0, 1] for crossEntropy) */
 export function targetsFor(spec: NetworkSpec, labels: readonly number[]): number[] | number[][] {
   return spec.loss === 'crossEntropy' ? [...labels] : labels.map((l) => [l]);
 }
 
-/** The class-1 score of one output row: the single output, or softmax's second unit. */
+/** The class-1 score of one output row: the single output, or softmax's second unit. @example classScore([0.3, 0.7]) // 0.7 */
 export function classScore(output: ArrayLike<number>): number {
   return output.length === 2 ? output[1] : output[0];
 }

@@ -69,6 +69,7 @@ export interface PlaygroundState {
   landscapeY: string;
 }
 
+/** The experiment a plain visit starts with. @example defaultState().dataset // 'circle' */
 export function defaultState(): PlaygroundState {
   return {
     dataset: 'circle', noise: 0, trainRatio: 0.5, points: 200, csv: '', labelColumn: '',
@@ -78,16 +79,17 @@ export function defaultState(): PlaygroundState {
   };
 }
 
-/** A copy that shares nothing with the original. */
+/** A copy that shares nothing with the original. @example const next = { ...cloneState(s), seed: 2 } */
 export function cloneState(s: PlaygroundState): PlaygroundState {
   return { ...s, hidden: s.hidden.map((l) => ({ ...l })) };
 }
 
-/** The batch size Network.learn takes for a state. */
+/** The batch size Network.learn takes for a state. @example batchSizeOf({ ...s, batchMode: 'online' }) // 1 */
 export function batchSizeOf(s: PlaygroundState): number | 'full' {
   return s.batchMode === 'full' ? 'full' : s.batchMode === 'online' ? 1 : s.batchSize;
 }
 
+/** Whether a dataset is one of the 4-row logic gates. @example isGate('gate-or') // true */
 export function isGate(d: DatasetName): d is 'gate-or' | 'gate-and' | 'gate-xor' {
   return d.startsWith('gate-');
 }
@@ -192,9 +194,4 @@ export function parseHash(hash: string): ParsedHash {
     }
   }
   return { state: s, problems };
-}
-
-/** Field-by-field equality (for "did the hash change the experiment?"). */
-export function sameState(a: PlaygroundState, b: PlaygroundState): boolean {
-  return stateToHash(a) === stateToHash(b) && a.csv === b.csv;
 }

@@ -5,7 +5,7 @@
  * batch order is the library's own seeded shuffle, so Step after Step makes exactly the updates
  * Train would. No DOM and no worker API here, so Node tests can run it.
  */
-import { backend, landscape, Network, noGrad, optim, Random, tensor, type Tensor } from '../../src/index.js';
+import { backend, landscape, Network, noGrad, optim, Random, tensor, ValueError, type Tensor } from '../../src/index.js';
 import { classScore, targetsFor } from './experiment.js';
 import type { HistoryPoint, LandscapeResult, Snapshot, TrainConfig } from './protocol.js';
 
@@ -227,7 +227,7 @@ export class Trainer {
   }
 }
 
-/** Grid cell centres over the domain, row-major from the top-left corner. */
+/** Grid cell centres over the domain, row-major from the top-left corner. @example gridPoints(config).length // gridSize² */
 export function gridPoints(config: TrainConfig): number[][] {
   const { xMin, xMax, yMin, yMax } = config.domain;
   const n = config.gridSize;
@@ -239,19 +239,22 @@ export function gridPoints(config: TrainConfig): number[][] {
   return pts;
 }
 
-/** 'layers.1.weight[0][2]' → [index of that tensor in parameters(), offset inside it]. */
+/**
+ * 'layers.1.weight[0][2]' → [index of that tensor in parameters(), offset inside it].
+ * @example paramLocation(net, 'layers.0.bias[3]') // [1, 3]
+ */
 export function paramLocation(net: Network, name: string): [number, number] {
   const m = /^layers\.(\d+)\.(weight|bias)\[(\d+)\](?:\[(\d+)\])?$/.exec(name);
-  if (!m) throw new Error(`unknown parameter '${name}'`);
+  if (!m) throw new ValueError(`unknown parameter '${name}'`);
   const layer = Number(m[1]), row = Number(m[3]), col = m[4] === undefined ? -1 : Number(m[4]);
   const dense = net.layers[layer];
-  if (!dense) throw new Error(`parameter '${name}': the network has no layer ${layer}`);
+  if (!dense) throw new ValueError(`parameter '${name}': the network has no layer ${layer}`);
   const named = net.namedParameters();
   const index = named.findIndex(([n]) => n === `layers.${layer}.${m[2]}`);
   if (m[2] === 'weight') {
-    if (col < 0 || row >= dense.outFeatures || col >= dense.inFeatures) throw new Error(`parameter '${name}' is outside layer ${layer}'s ${dense.outFeatures}×${dense.inFeatures} weights`);
+    if (col < 0 || row >= dense.outFeatures || col >= dense.inFeatures) throw new ValueError(`parameter '${name}' is outside layer ${layer}'s ${dense.outFeatures}×${dense.inFeatures} weights`);
     return [index, row * dense.inFeatures + col];
   }
-  if (col >= 0 || row >= dense.outFeatures) throw new Error(`parameter '${name}' is outside layer ${layer}'s ${dense.outFeatures} biases`);
+  if (col >= 0 || row >= dense.outFeatures) throw new ValueError(`parameter '${name}' is outside layer ${layer}'s ${dense.outFeatures} biases`);
   return [index, row];
 }
