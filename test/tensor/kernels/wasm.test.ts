@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import {
@@ -353,4 +354,30 @@ test('engine ops under wasm give the js numbers: matmul, linear and their gradie
   const wasm = run('wasm-every-size');
   assert.equal(js.length, wasm.length);
   for (let i = 0; i < js.length; i++) assertClose(wasm[i], js[i], 2e-5, `result ${i}`);
+});
+
+test("the engine's own op and autograd test files pass with every product and element-wise call on wasm", () => {
+  // Each file runs in a fresh process whose preload swaps in a wasm backend with no size
+  // thresholds, so even 1×1 products take the wasm path.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const lib = (path: string): string => new URL(`../../../src/${path}${ext}`, import.meta.url).href;
+  const preload = `data:text/javascript,${encodeURIComponent(`
+    const m = await import(${JSON.stringify(lib('index'))});
+    const w = await import(${JSON.stringify(lib('tensor/kernels/wasm'))});
+    m.registerBackend(w.createWasmBackend(w.wasmKernels(), { matmulMinWork: 0, elementwiseMin: 0 }), { preferred: true });
+    if (m.backend().kernels !== w.wasmKernels()) throw new Error('wasm backend not active');`)}`;
+  const files = ['ops', 'autograd'].flatMap((dir) => {
+    const url = new URL(`../../${dir}/`, import.meta.url);
+    return readdirSync(url).filter((f) => f.endsWith(`.test${ext}`)).map((f) => fileURLToPath(new URL(f, url)));
+  });
+  assert.ok(files.length >= 3, `found ${files.length} engine test files`);
+  // Without NODE_TEST_CONTEXT the child reports in plain TAP instead of to this runner.
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const r = spawnSync(process.execPath, [...(ext === '.ts' ? ['--import', 'tsx'] : []), '--import', preload, '--test', '--test-reporter=tap', ...files], {
+    encoding: 'utf8', cwd: fileURLToPath(new URL('../../../', import.meta.url)), env,
+  });
+  const summary = (r.stdout.match(/^# (pass|fail) \d+$/gm) ?? []).join(', ');
+  assert.equal(r.status, 0, `engine tests under wasm failed (${summary}):\n${r.stdout.split('\n').filter((l) => /^not ok|error/.test(l)).join('\n')}${r.stderr}`);
+  assert.match(summary, /# fail 0/);
 });
