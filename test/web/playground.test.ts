@@ -97,7 +97,9 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
       undefined, { timeout: 30_000, polling: 100 },
     );
     await page.click('#train');
-    await page.waitForFunction(`document.querySelector('#train').textContent === 'Train'`);
+    assert.equal(await text(page, '#train'), 'Train');
+    // aria-pressed follows the worker's snapshots: false again once the paused snapshot has arrived.
+    await page.waitForSelector('#train[aria-pressed="false"]');
     const epoch = Number(await text(page, '#epoch'));
     assert.ok(epoch >= 1, `epoch ${epoch}`);
     assert.ok(percentOf(await text(page, '#accuracy-test')) >= 95);
@@ -113,6 +115,7 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
 
     // The landscape is recomputed when training pauses; wait for it, then take the pictures.
     await page.waitForFunction(`document.querySelector('#landscape-note').textContent.includes('epoch ${epoch}')`, undefined, { timeout: 15_000 });
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(ARTIFACTS, 'xor-1280x800.png') });
     await page.screenshot({ path: join(ARTIFACTS, 'xor-full-page.png'), fullPage: true });
     await page.locator('#boundary').screenshot({ path: join(ARTIFACTS, 'xor-boundary.png') });
