@@ -47,14 +47,13 @@ export function parseModel(text: string, source = 'model'): Model {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    const detail = (err as Error).message.replace(/^JSON\.parse: /, '');
-    const hint = text.trim().length === 0 ? 'the file is empty' : `not valid JSON (${detail}); was it truncated or edited by hand?`;
+    const hint = text.trim().length === 0 ? 'the file is empty' : `not valid JSON (${jsonErrorDetail((err as Error).message, text)}); was it truncated or edited by hand?`;
     throw new DataError(`${source}: ${hint}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new DataError(`${source}: expected a JSON object (a backprop model file or a network spec)`);
   const obj = raw as Record<string, unknown>;
   if (obj.format === undefined && 'layers' in obj) {
-    return { network: new Network(checkedSpec(obj, source, 'network spec')) };
+    return { network: new Network(checkSize(checkedSpec(obj, source, 'network spec'), source)) };
   }
   if (obj.format !== MODEL_FORMAT) {
     throw new DataError(`${source}: not a backprop model file (format is ${JSON.stringify(obj.format)}, expected "${MODEL_FORMAT}")`);
@@ -82,6 +81,35 @@ export function parseModel(text: string, source = 'model'): Model {
     preprocessing,
     metadata: obj.metadata as Record<string, unknown> | undefined,
   };
+}
+
+/**
+ * JSON.parse's complaint on one line, with the position as line and column: V8 quotes a snippet of
+ * the text (which can hold line breaks) and counts characters from the start of the file.
+ */
+function jsonErrorDetail(message: string, text: string): string {
+  let detail = message.replace(/^JSON\.parse: /, '').replace(/, "[\s\S]*" is not valid JSON$/, '').replace(/\s+/g, ' ');
+  const at = /at position (\d+)/.exec(detail);
+  if (at) {
+    const pos = Number(at[1]);
+    const before = text.slice(0, pos);
+    const line = before.split('\n').length, column = pos - before.lastIndexOf('\n');
+    detail = detail.replace(/ in JSON at position \d+.*$|at position \d+.*$/, '').trim() + ` at line ${line}, column ${column}`;
+  }
+  return detail.length > 120 ? `${detail.slice(0, 120)}…` : detail;
+}
+
+/** More parameters than any file backprop writes could hold; a bare spec asking for more is a mistake. */
+export const MAX_SPEC_PARAMETERS = 50_000_000;
+
+/** A bare spec sets only sizes, so it could ask for more memory than exists; refuse that with a message. */
+function checkSize(spec: NetworkSpec, source: string): NetworkSpec {
+  let width = spec.inputs, count = 0;
+  for (const l of spec.layers) { count += (width + 1) * l.units; width = l.units; }
+  if (count > MAX_SPEC_PARAMETERS) {
+    throw new DataError(`${source}: the network spec asks for ${count} parameters, more than backprop builds (${MAX_SPEC_PARAMETERS}); use fewer inputs or units`);
+  }
+  return spec;
 }
 
 function checkedSpec(value: unknown, source: string, where: string): NetworkSpec {

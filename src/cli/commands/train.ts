@@ -43,7 +43,7 @@ export const TRAIN_DEFAULTS = {
 
 const HIDDEN_ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'leakyRelu', 'linear'];
 
-interface TrainFlags {
+export interface TrainFlags {
   target?: string;
   out: string;
   hidden?: string;
@@ -105,7 +105,7 @@ function pick<T extends string>(option: string, value: string, known: readonly T
 }
 
 /** Turns the command-line flags into checked settings (before any data is read). */
-export function trainSettings(f: TrainFlags): TrainSettings {
+export function trainSettings(f: Omit<TrainFlags, 'out'>): TrainSettings {
   const fraction = (name: string, v: string | undefined, dflt: number) =>
     v === undefined ? dflt : parseNumber(name, v, (n) => n >= 0 && n < 1, 'a fraction from 0 to below 1 (e.g. 0.2)');
   const optimizer = f.optimizer === undefined ? TRAIN_DEFAULTS.optimizer : pick('--optimizer', f.optimizer, OPTIMIZER_NAMES);
@@ -141,6 +141,15 @@ export function trainSettings(f: TrainFlags): TrainSettings {
     earlyStopping,
     seed: f.seed === undefined ? TRAIN_DEFAULTS.seed : parseNumber('--seed', f.seed, (n) => Number.isInteger(n), 'a whole number'),
     task: f.task === undefined ? undefined : pick('--task', f.task, ['classify', 'regress'] as const),
+  };
+}
+
+/** The options Network.learn gets for these settings (the measurements in scripts/cli-defaults.ts use it too). */
+export function learnOptions(s: TrainSettings): WorkerInput['learn'] {
+  return {
+    optimizer: s.optimizer, learningRate: s.learningRate, epochs: s.epochs, batchSize: s.batchSize, seed: s.seed,
+    validationSplit: s.validationSplit,
+    earlyStopping: s.earlyStopping === false ? false : { patience: s.earlyStopping, restoreBest: true },
   };
 }
 
@@ -250,11 +259,7 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   const input: WorkerInput = {
     spec, task, inputs: transferable(trainPart.inputs), targets: transferable(trainPart.targets!),
     n: trainPart.n, width: trainPart.width,
-    learn: {
-      optimizer: s.optimizer, learningRate: s.learningRate, epochs: s.epochs, batchSize: s.batchSize, seed: s.seed,
-      validationSplit: s.validationSplit,
-      earlyStopping: s.earlyStopping === false ? false : { patience: s.earlyStopping, restoreBest: true },
-    },
+    learn: learnOptions(s),
     stopFlag: new SharedArrayBuffer(4),
   };
   const started = Date.now();
