@@ -10,9 +10,9 @@ import {
 } from './common.js';
 import { loadFashion } from './data.js';
 
-async function makeRunner(lib: LibName): Promise<Runner> {
+async function makeRunner(lib: LibName, build: string): Promise<Runner> {
   switch (lib) {
-    case 'backprop': return (await import('./libs/backprop.js')).backpropRunner();
+    case 'backprop': return (await import('./libs/backprop.js')).backpropRunner(build);
     case 'tfjs-wasm': return (await import('./libs/tfjs.js')).tfjsRunner('wasm');
     case 'tfjs-cpu': return (await import('./libs/tfjs.js')).tfjsRunner('cpu');
     case 'brain': return (await import('./libs/brain.js')).brainRunner();
@@ -30,11 +30,11 @@ async function main(): Promise<void> {
   // brain.js and synaptic initialise (and tfjs shuffles) with Math.random: seed it so runs repeat.
   Math.random = seededRandom(config.seed);
   const sizes = SIZES[config.mode];
-  const report: ChildReport = { lib: config.lib, detail: config.lib, results: {}, unsupported: {}, errors: {} };
+  const report: ChildReport = { lib: config.label, detail: config.label, results: {}, unsupported: {}, errors: {} };
   const emit = () => process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(report)}\n`);
   let runner: Runner;
   try {
-    runner = await makeRunner(config.lib);
+    runner = await makeRunner(config.lib, config.build);
     report.detail = runner.detail();
   } catch (e) {
     for (const w of config.workloads) report.errors[w] = oneLine(e);
@@ -45,14 +45,14 @@ async function main(): Promise<void> {
   for (const w of config.workloads as WorkloadName[]) {
     const fn = runner[w];
     if (!fn) {
-      report.unsupported[w] = `${config.lib} has no ${w} workload`;
+      report.unsupported[w] = `${config.label} has no ${w} workload`;
       continue;
     }
     try {
       switch (w) {
         case 'xor': report.results.xor = await runner.xor!(sizes, config.seed); break;
         case 'fashion':
-          data ??= loadFashion(config.fashionDir, sizes.fashionTrain, sizes.fashionTest, config.seed);
+          data ??= await loadFashion(config.build, config.fashionDir, sizes.fashionTrain, sizes.fashionTest, config.seed);
           report.results.fashion = await runner.fashion!(sizes, data, config.seed);
           break;
         case 'matmul': report.results.matmul = await runner.matmul!(sizes); break;

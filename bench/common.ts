@@ -44,7 +44,16 @@ export const XOR_TARGETS = [0, 1, 1, 0];
 
 /** What the parent sends each child (as one JSON argument). */
 export interface ChildConfig {
+  /** Which runner. */
   lib: LibName;
+  /** The name reported: the runner's name, or `backprop@<ref>` for an older build of backprop. */
+  label: string;
+  /**
+   * The backprop build to use: a folder holding dist/src/ and package.json (a snapshot of this
+   * checkout's dist/, taken when the run starts, or an older commit's build for --compare). Every
+   * child reads Fashion-MNIST with this build's loader.
+   */
+  build: string;
   mode: Mode;
   workloads: WorkloadName[];
   seed: number;
@@ -69,7 +78,8 @@ export interface WorkloadResults {
 
 /** One child's report for one round. */
 export interface ChildReport {
-  lib: LibName;
+  /** The label: a LibName, or `backprop@<ref>`. */
+  lib: string;
   /** Library version and, where it has one, the kernel backend that ran. */
   detail: string;
   results: WorkloadResults;

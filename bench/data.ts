@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadImageDataset } from '../dist/src/io/datasets.js';
+import { pathToFileURL } from 'node:url';
 import { seededRandom, type FashionData } from './common.js';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -18,7 +18,10 @@ export function findFashion(dir = process.env.FASHION_MNIST_DIR ?? FASHION_DIR):
   return FASHION_FILES.every((f) => existsSync(join(dir, f))) ? dir : null;
 }
 
-function loadSplit(dir: string, prefix: string, limit: number): { images: Float32Array; labels: Float32Array; count: number; features: number } {
+type Datasets = typeof import('../dist/src/io/datasets.js');
+
+async function loadSplit(build: string, dir: string, prefix: string, limit: number): Promise<{ images: Float32Array; labels: Float32Array; count: number; features: number }> {
+  const { loadImageDataset } = (await import(pathToFileURL(join(build, 'dist', 'src', 'io', 'datasets.js')).href)) as Datasets;
   const d = loadImageDataset(join(dir, `${prefix}-images-idx3-ubyte.gz`), join(dir, `${prefix}-labels-idx1-ubyte.gz`));
   const count = Math.min(limit, d.n);
   return { images: d.inputs.subarray(0, count * d.features), labels: d.labels.subarray(0, count), count, features: d.features };
@@ -48,11 +51,14 @@ export function syntheticFashion(trainCount: number, testCount: number, seed: nu
   return { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels, trainCount, testCount, features, synthetic: true };
 }
 
-/** The first `trainCount`/`testCount` images of each split from `dir`, or synthetic data when `dir` is null. */
-export function loadFashion(dir: string | null, trainCount: number, testCount: number, seed: number): FashionData {
+/**
+ * The first `trainCount`/`testCount` images of each split from `dir`, read with the loader of the
+ * backprop build in `build`, or synthetic data when `dir` is null.
+ */
+export async function loadFashion(build: string, dir: string | null, trainCount: number, testCount: number, seed: number): Promise<FashionData> {
   if (dir === null) return syntheticFashion(trainCount, testCount, seed);
-  const train = loadSplit(dir, 'train', trainCount);
-  const test = loadSplit(dir, 't10k', testCount);
+  const train = await loadSplit(build, dir, 'train', trainCount);
+  const test = await loadSplit(build, dir, 't10k', testCount);
   return {
     trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels,
     trainCount: train.count, testCount: test.count, features: train.features, synthetic: false,

@@ -4,8 +4,8 @@
  * tfjs-wasm, tfjs-cpu, brain, synaptic, then again), and the table reports medians, the spread,
  * the learning quality reached and backprop's ratio to every peer. See bench/README.md.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ import { renderTable, summarize, type Summary } from './table.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
+/** Builds of backprop the children load: this checkout's dist/ copied at the start, and --compare builds (kept, by commit). */
+const SNAPSHOTS = join(BENCH_DIR, '.snapshots');
 
 const USAGE = `usage: npm run bench -- [options]     (or: node --import tsx bench/run.ts [options])
   --rounds N          rounds per library (default 3; 1 with --quick or --tiny)
@@ -26,6 +28,8 @@ const USAGE = `usage: npm run bench -- [options]     (or: node --import tsx benc
   --libs a,b          among ${LIBS.join(', ')} (default: all)
   --workloads a,b     among ${WORKLOADS.join(', ')} (default: all)
   --seed N            seed for every library's initialisation and shuffling (default 1)
+  --compare REF       also run backprop as built at git commit REF, as library 'backprop@REF'
+                      (before/after in one run; repeatable; builds are cached in bench/.snapshots)
   --json              print the summary as JSON instead of the table
   --help`;
 
@@ -36,6 +40,7 @@ export interface Options {
   workloads: WorkloadName[];
   seed: number;
   json: boolean;
+  compare: string[];
 }
 
 class UsageError extends Error {}
@@ -48,7 +53,7 @@ function parseList<T extends string>(flag: string, value: string | undefined, kn
 }
 
 function parseArgs(argv: string[]): Options | null {
-  const o: Options = { rounds: 0, mode: 'full', libs: [...LIBS], workloads: [...WORKLOADS], seed: 1, json: false };
+  const o: Options = { rounds: 0, mode: 'full', libs: [...LIBS], workloads: [...WORKLOADS], seed: 1, json: false, compare: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -66,6 +71,12 @@ function parseArgs(argv: string[]): Options | null {
         const n = Number(v);
         if (!Number.isInteger(n)) throw new UsageError(`--seed must be a whole number, got ${JSON.stringify(v)}`);
         o.seed = n;
+        break;
+      }
+      case '--compare': {
+        const v = value();
+        if (!v) throw new UsageError('--compare needs a git commit, branch or tag, e.g. --compare HEAD~1');
+        o.compare.push(v);
         break;
       }
       case '--quick': o.mode = 'quick'; break;
@@ -97,6 +108,47 @@ export function machine(): Machine {
   };
 }
 
+/**
+ * Copies this checkout's built library (dist/src and package.json, which makes it ES modules) so
+ * that a rebuild during the run cannot change what is measured between rounds. Packages it imports
+ * still resolve from the repository's node_modules, which lies above the copy.
+ */
+function snapshotCurrent(): string {
+  mkdirSync(SNAPSHOTS, { recursive: true });
+  const dir = mkdtempSync(join(SNAPSHOTS, 'current-'));
+  cpSync(join(ROOT, 'dist', 'src'), join(dir, 'dist', 'src'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  return dir;
+}
+
+/**
+ * Exports commit `ref` (git archive, so the checkout itself is untouched) into bench/.snapshots/<sha>,
+ * links the repository's node_modules into it and runs its own `npm run build`. Cached by commit.
+ * Returns the folder and the full commit id.
+ */
+function buildRef(ref: string, log: (msg: string) => void): { dir: string; sha: string } {
+  let sha: string;
+  try {
+    sha = execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    throw new UsageError(`--compare ${ref}: not a commit in this repository (try a sha, a branch, or HEAD~1)`);
+  }
+  const dir = join(SNAPSHOTS, sha.slice(0, 12));
+  if (existsSync(join(dir, 'dist', 'src', 'index.js'))) return { dir, sha };
+  log(`bench: building backprop at ${ref} (${sha.slice(0, 12)}) in ${dir} …`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync('bash', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'bash', sha, dir], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // The build's own output goes to stderr so that --json's stdout stays one JSON document.
+  const r = spawnSync('npm', ['run', 'build'], { cwd: dir, stdio: ['ignore', 2, 2] });
+  if (!existsSync(join(dir, 'dist', 'src', 'index.js'))) {
+    throw new Error(`--compare ${ref}: its build produced no dist/src/index.js (npm run build exited with ${r.status}); see the output above`);
+  }
+  if (r.status !== 0) log(`bench: warning: npm run build at ${ref} exited with ${r.status} but emitted dist/; measuring what it emitted`);
+  return { dir, sha };
+}
+
 function runChild(config: ChildConfig): Promise<ChildReport> {
   const tsx = import.meta.resolve('tsx');
   const args = ['--expose-gc', '--import', tsx, join(BENCH_DIR, 'child.ts'), JSON.stringify(config)];
@@ -112,7 +164,7 @@ function runChild(config: ChildConfig): Promise<ChildReport> {
       const why = `child process exited with ${code}: ${(err.trim().split('\n').slice(-3).join(' | ') || out.trim().slice(-300))}`;
       const errors: ChildReport['errors'] = {};
       for (const w of config.workloads) errors[w] = why;
-      resolve({ lib: config.lib, detail: config.lib, results: {}, unsupported: {}, errors });
+      resolve({ lib: config.label, detail: config.label, results: {}, unsupported: {}, errors });
     });
   });
 }
@@ -162,20 +214,40 @@ async function main(): Promise<number> {
     log(`bench: ${notes[notes.length - 1]}`);
   }
   const m = machine();
-  log(`bench: ${options.mode} mode, ${options.rounds} round(s) · ${m.cpu} × ${m.cores} · Node ${m.node} ${m.platform}`);
-  const rounds: ChildReport[][] = [];
-  for (let r = 0; r < options.rounds; r++) {
-    const reports: ChildReport[] = [];
-    for (const lib of options.libs) {
-      const t0 = performance.now();
-      const report = await runChild({ lib, mode: options.mode, workloads, seed: options.seed, fashionDir });
-      reports.push(report);
-      const errs = Object.entries(report.errors).map(([w, msg]) => `${w}: ${msg}`);
-      log(`  round ${r + 1}/${options.rounds} ${lib.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)} s${errs.length ? `  ERRORS: ${errs.join('; ')}` : ''}`);
-    }
-    rounds.push(reports);
+  const compared: { label: string; dir: string; sha: string }[] = [];
+  try {
+    for (const ref of options.compare) compared.push({ label: `backprop@${ref}`, ...buildRef(ref, log) });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`bench: ${e.message}`);
+    return 2;
   }
-  const summary = summarize(rounds, options.libs);
+  // Which library runs from which build: backprop from the snapshot, then each --compare build, then the peers.
+  const current = snapshotCurrent();
+  const runs: { lib: LibName; label: string; build: string }[] = [];
+  if (options.libs.includes('backprop')) runs.push({ lib: 'backprop', label: 'backprop', build: current });
+  for (const c of compared) runs.push({ lib: 'backprop', label: c.label, build: c.dir });
+  for (const lib of options.libs) if (lib !== 'backprop') runs.push({ lib, label: lib, build: current });
+  const rounds: ChildReport[][] = [];
+  try {
+    log(`bench: ${options.mode} mode, ${options.rounds} round(s) · ${m.cpu} × ${m.cores} · Node ${m.node} ${m.platform}`);
+    for (let r = 0; r < options.rounds; r++) {
+      const reports: ChildReport[] = [];
+      for (const run of runs) {
+        const t0 = performance.now();
+        const report = await runChild({ ...run, mode: options.mode, workloads, seed: options.seed, fashionDir });
+        reports.push(report);
+        const errs = Object.entries(report.errors).map(([w, msg]) => `${w}: ${msg}`);
+        log(`  round ${r + 1}/${options.rounds} ${run.label.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)} s${errs.length ? `  ERRORS: ${errs.join('; ')}` : ''}`);
+      }
+      rounds.push(reports);
+    }
+  } finally {
+    rmSync(current, { recursive: true, force: true });
+  }
+  const labels = runs.map((run) => run.label);
+  const summary = summarize(rounds, labels);
+  for (const c of compared) if (summary.details[c.label]) summary.details[c.label] = `commit ${c.sha.slice(0, 12)}: ${summary.details[c.label]}`;
   const output: BenchOutput = {
     machine: m, mode: options.mode, rounds: options.rounds, seed: options.seed, date: new Date().toISOString(), notes, ...summary,
   };
@@ -183,7 +255,7 @@ async function main(): Promise<number> {
     console.log(JSON.stringify({ ...output, sizes: SIZES[options.mode] }, null, 2));
   } else {
     console.log(`\nbackprop bench · ${options.mode} mode · ${options.rounds} round(s), medians · ${m.cpu} × ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · ${m.platform}`);
-    for (const lib of options.libs) if (summary.details[lib]) console.log(`  ${lib}: ${summary.details[lib]}`);
+    for (const lib of labels) if (summary.details[lib]) console.log(`  ${lib}: ${summary.details[lib]}`);
     for (const n of notes) console.log(`  note: ${n}`);
     console.log(`\n${renderTable(summary)}\n`);
     for (const e of summary.errors) console.log(`error: ${e.lib} ${e.workload} (round ${e.round}): ${e.message}`);

@@ -4,7 +4,7 @@
  * (backprop's median ÷ the peer's median; above 1 means backprop is faster). Also renders the
  * summary as a Markdown table, the form bench/RESULTS.md records.
  */
-import type { ChildReport, LibName, WorkloadName, WorkloadResults } from './common.js';
+import type { ChildReport, WorkloadName, WorkloadResults } from './common.js';
 
 interface Metric {
   workload: WorkloadName;
@@ -36,7 +36,7 @@ export interface SummaryRow {
   metric: string;
   label: string;
   unit: string;
-  lib: LibName;
+  lib: string;
   /** One figure per round that produced one. */
   samples: number[];
   median: number;
@@ -51,7 +51,7 @@ export interface SummaryRow {
 }
 
 export interface Problem {
-  lib: LibName;
+  lib: string;
   workload: WorkloadName;
   round: number;
   message: string;
@@ -60,8 +60,8 @@ export interface Problem {
 export interface Summary {
   rows: SummaryRow[];
   errors: Problem[];
-  /** The per-library description each child reported (versions, backend). */
-  details: Partial<Record<LibName, string>>;
+  /** The per-library description each child reported (versions, backend), distinct values joined by ' / '. */
+  details: Record<string, string>;
 }
 
 export function median(xs: readonly number[]): number {
@@ -70,16 +70,23 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** rounds[r] holds each library's report for round r. Libraries without a figure for a metric get no row. */
-export function summarize(rounds: ChildReport[][], libs: readonly LibName[]): Summary {
+/**
+ * rounds[r] holds each library's report for round r; `libs` gives the row order. Libraries without a
+ * figure for a metric get no row. Every library but 'backprop' itself gets a ratio, older builds
+ * of backprop (`backprop@<ref>`) included: there it is the speed-up since that commit.
+ */
+export function summarize(rounds: ChildReport[][], libs: readonly string[]): Summary {
   const errors: Problem[] = [];
-  const details: Partial<Record<LibName, string>> = {};
+  const seen = new Map<string, Set<string>>();
   rounds.forEach((reports, r) => {
     for (const rep of reports) {
-      details[rep.lib] = rep.detail;
+      if (!seen.has(rep.lib)) seen.set(rep.lib, new Set());
+      seen.get(rep.lib)!.add(rep.detail);
       for (const [w, message] of Object.entries(rep.errors)) errors.push({ lib: rep.lib, workload: w as WorkloadName, round: r + 1, message: message! });
     }
   });
+  const details: Record<string, string> = {};
+  for (const [lib, set] of seen) details[lib] = [...set].join(' / ');
   const rows: SummaryRow[] = [];
   for (const metric of METRICS) {
     const perLib: SummaryRow[] = [];

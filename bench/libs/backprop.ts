@@ -1,18 +1,24 @@
 /**
  * backprop itself, through its public API as built by `npm run build` (dist/, so the kernel backend
  * that the build produces is the one measured): Network.learn/predict for training, the ops for
- * kernels, Adam.step for the optimizer. Runs on whichever backend the library picks by itself.
+ * kernels, optim.Adam for the optimizer. Runs on whichever backend the library picks by itself.
+ * The build is loaded from a folder the parent names (a snapshot of dist/, or an older commit's
+ * build for --compare); the types are this checkout's.
  */
 import { readFileSync } from 'node:fs';
-import * as bp from '../../dist/src/index.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, rate, runXor, timeAsync,
   type FashionData, type Runner, type Sizes,
 } from '../common.js';
 
-export async function backpropRunner(): Promise<Runner> {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  if (typeof bp.Network !== 'function') throw new Error('backprop: dist/src/index.js exports no Network; run `npm run build`');
+type Backprop = typeof import('../../dist/src/index.js');
+
+export async function backpropRunner(build: string): Promise<Runner> {
+  const pkg = JSON.parse(readFileSync(join(build, 'package.json'), 'utf8')) as { version: string };
+  const bp = (await import(pathToFileURL(join(build, 'dist', 'src', 'index.js')).href)) as Backprop;
+  if (typeof bp.Network !== 'function') throw new Error(`backprop: ${build}/dist/src/index.js exports no Network`);
   return {
     detail: () => `backprop ${pkg.version}, backend ${bp.backend().name}`,
 
