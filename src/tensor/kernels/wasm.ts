@@ -517,7 +517,7 @@ async function loadWasmKernelsAsync(): Promise<WasmKernels | null> {
 }
 
 /** Below this many multiply-adds (m·k·n) the copies into wasm memory cost more than they save. */
-export const DEFAULT_MATMUL_MIN_WORK = 512;
+export const DEFAULT_MATMUL_MIN_WORK = 1024;
 /** Below this many elements the element-wise kernels stay in JS for the same reason. */
 const ELEMENTWISE_MIN = 256;
 
