@@ -94,7 +94,7 @@ for (const s of quick ? [64, 128] : [128, 256, 512]) {
 }
 
 if (args.includes('--threads')) {
-  const { enableWasmThreads, shutdownWasmThreads } = await import(new URL('tensor/kernels/wasm-threads.js', dist).href);
+  const { enableWasmThreads, shutdownWasmThreads, wasmThreadStats } = await import(new URL('tensor/kernels/wasm-threads.js', dist).href);
   console.log('\nworker threads sharing wasm memory: gemm on wasm arrays, GFLOP/s (1 thread = the same shared build alone)');
   for (const v of variants) {
     const k2 = await enableWasmThreads({ threads: 2, variant: v, register: false });
@@ -102,12 +102,15 @@ if (args.includes('--threads')) {
       const wa = k2.alloc(s * s), wb = k2.alloc(s * s), wc = k2.alloc(s * s);
       wa.data.set(rand(s * s)); wb.data.set(rand(s * s));
       const pool = k2.threads;
+      const before = wasmThreadStats();
       const t = measure([
         { name: '1', fn: () => { k2.threads = null; k2.gemm(wa, wb, wc, s, s, s); k2.threads = pool; } },
         { name: '2', fn: () => k2.gemm(wa, wb, wc, s, s, s) },
       ]);
       const g = (name) => (2 * s ** 3 / t.get(name) / 1e9).toFixed(1);
-      console.log(`  ${v.padEnd(8)} ${String(s).padStart(4)}³: 1 thread ${g('1')}, 2 threads ${g('2')} (×${(t.get('1') / t.get('2')).toFixed(2)})`);
+      const after = wasmThreadStats();
+      const back = (after.takenBack - before.takenBack) / Math.max(1, after.offered - before.offered);
+      console.log(`  ${v.padEnd(8)} ${String(s).padStart(4)}³: 1 thread ${g('1')}, 2 threads ${g('2')} (×${(t.get('1') / t.get('2')).toFixed(2)}; worker's band done by the caller ${(100 * back).toFixed(0)}% of the time)`);
       wa.free(); wb.free(); wc.free();
     }
   }

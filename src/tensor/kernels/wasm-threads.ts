@@ -1,9 +1,10 @@
 /**
  * Node-only: the wasm kernels on shared memory with worker threads that take a share of every
  * large matrix product (its columns split in NR-aligned bands, one per thread, the calling thread
- * doing the first). Opt-in, because it pays only where a second core is actually free: see
- * scripts/bench-matmul.mjs --threads. Workers sleep in Atomics.wait between products and never keep
- * the process alive. Not reachable from the browser-safe core (it imports node:worker_threads).
+ * doing the first). A band no worker has claimed by the time the caller finishes its own is done by
+ * the caller, so a busy or sleeping core costs little more than the single-thread time. Opt-in: see
+ * scripts/bench-matmul.mjs --threads for whether it pays. Workers sleep in Atomics.wait between
+ * products and never keep the process alive. Not reachable from the browser-safe core.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -17,9 +18,13 @@ export const DEFAULT_THREAD_MIN_WORK = 64 * 64 * 64;
 const NR = 8; // the micro-kernel's tile width (assembly/kernels.ts): bands are multiples of it
 const MAX_PAGES = 32768; // must match --maximumMemory in scripts/build-wasm.mjs
 
-// Control block, Int32 slots: 0 job sequence number, 1 op (0 gemm, 1 stop), 2..14 gemm arguments
-// (13, workspace last), 15 sequence number of the last finished job, 16 status (0 ok).
-const SEQ = 0, OP = 1, ARGS = 2, DONE = 15, STATUS = 16, CTRL_INTS = 17;
+// Control block, Int32 slots. JOB: > 0, job id j offered; −j, claimed by the worker; 0, none (or
+// taken back by the caller). OP: 0 gemm, 1 stop. ARGS: the 13 gemm arguments (workspace last).
+// DONE: id of the last job the worker finished; STATUS: 0 when it went well.
+// Protocol: the caller writes ARGS, then JOB = j (and notifies); the worker claims with
+// compareExchange(JOB, j, −j), computes, sets DONE = j. The caller, done with its own band, takes
+// the job back with compareExchange(JOB, j, 0) or, if the worker got there first, waits for DONE.
+const JOB = 0, OP = 1, ARGS = 2, DONE = 15, STATUS = 16, CTRL_INTS = 17;
 /** Spins before sleeping, both sides: a product usually follows another within microseconds. */
 const SPINS = 20000;
 
@@ -36,13 +41,12 @@ function main() {
   }
   const c = new Int32Array(memory.buffer, ctrlOffset, ${CTRL_INTS});
   parentPort.postMessage({ ready: true });
-  let seen = 0;
   for (;;) {
-    let spins = 0;
-    while (Atomics.load(c, ${SEQ}) === seen) {
-      if (++spins > ${SPINS}) { Atomics.wait(c, ${SEQ}, seen); spins = 0; }
+    let spins = 0, job;
+    while ((job = Atomics.load(c, ${JOB})) <= 0) {
+      if (++spins > ${SPINS}) { Atomics.wait(c, ${JOB}, job); spins = 0; }
     }
-    seen = Atomics.load(c, ${SEQ});
+    if (Atomics.compareExchange(c, ${JOB}, job, -job) !== job) continue; // taken back by the caller
     if (c[${OP}] === 1) break;
     let status = 0;
     try {
@@ -51,7 +55,7 @@ function main() {
       status = 1;
     }
     Atomics.store(c, ${STATUS}, status);
-    Atomics.store(c, ${DONE}, seen);
+    Atomics.store(c, ${DONE}, job);
     Atomics.notify(c, ${DONE});
   }
 }
@@ -75,13 +79,17 @@ function decode(base64: string): Uint8Array {
 interface Helper {
   worker: Worker;
   ctrl: Int32Array;
-  seq: number;
+  /** Id of the last job offered to this worker. */
+  job: number;
   workOffset: number;
   workBytes: number;
 }
 
 class Pool implements GemmThreads {
   closed = false;
+  /** Bands offered to workers, and how many of them the caller took back unclaimed. */
+  offered = 0;
+  takenBack = 0;
   constructor(private readonly kernels: WasmKernels, private readonly helpers: Helper[], private readonly minWork: number, private readonly memory: SharedMemory) {}
 
   private ctrlView(h: Helper): Int32Array {
@@ -94,9 +102,9 @@ class Pool implements GemmThreads {
     const [, transB, m, n, k, a, lda, b, ldb, c, ldc] = args;
     const parts = this.helpers.length + 1;
     if (this.closed || m * n * k < this.minWork || n < parts * NR) return false;
-    // Column bands: thread i computes C[:, j0:j1] = op(A) · op(B)[:, j0:j1].
+    // Column bands: band i is C[:, j0:j1] = op(A) · op(B)[:, j0:j1]; the caller does band 0.
     const band = Math.ceil(n / parts / NR) * NR;
-    const jobs: { h: Helper; seq: number }[] = [];
+    const offered: { h: Helper; job: number; args: number[] }[] = [];
     for (let i = 1; i < parts; i++) {
       const j0 = i * band, j1 = Math.min(n, j0 + band);
       if (j1 <= j0) break;
@@ -112,19 +120,26 @@ class Pool implements GemmThreads {
       const job = [args[0], transB, m, j1 - j0, k, a, lda, bPart, ldb, c + j0 * 4, ldc, args[11], h.workOffset];
       for (let s = 0; s < job.length; s++) ctrl[ARGS + s] = job[s];
       ctrl[OP] = 0;
-      h.seq++;
-      Atomics.store(ctrl, SEQ, h.seq);
-      Atomics.notify(ctrl, SEQ);
-      jobs.push({ h, seq: h.seq });
+      h.job = h.job >= 0x3fffffff ? 1 : h.job + 1;
+      Atomics.store(ctrl, JOB, h.job);
+      Atomics.notify(ctrl, JOB);
+      offered.push({ h, job: h.job, args: job });
     }
     const mine = [...args];
     mine[3] = Math.min(n, band);
     this.kernels.gemmBlock(mine);
-    for (const { h, seq } of jobs) {
+    for (const { h, job, args: theirs } of offered) {
       const ctrl = this.ctrlView(h);
+      this.offered++;
+      if (Atomics.compareExchange(ctrl, JOB, job, 0) === job) {
+        // Not claimed yet (the worker is asleep or its core busy): do the band here.
+        this.takenBack++;
+        this.kernels.gemmBlock(theirs.slice(0, 12));
+        continue;
+      }
       let spins = 0;
       const started = Date.now();
-      while (Atomics.load(ctrl, DONE) !== seq) {
+      while (Atomics.load(ctrl, DONE) !== job) {
         if (++spins > SPINS) {
           Atomics.wait(ctrl, DONE, Atomics.load(ctrl, DONE), 1000);
           spins = 0;
@@ -148,8 +163,8 @@ class Pool implements GemmThreads {
     for (const h of this.helpers) {
       const ctrl = this.ctrlView(h);
       ctrl[OP] = 1;
-      Atomics.store(ctrl, SEQ, ++h.seq);
-      Atomics.notify(ctrl, SEQ);
+      Atomics.store(ctrl, JOB, ++h.job);
+      Atomics.notify(ctrl, JOB);
       void h.worker.terminate();
     }
     this.helpers.length = 0;
@@ -202,7 +217,7 @@ export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promi
       });
       if (!ready.ready) throw new BackpropError(`wasm threads: a worker could not instantiate the kernels: ${ready.error}`);
       worker.unref();
-      helpers.push({ worker, ctrl: new Int32Array(memory.buffer, ctrlOffset, CTRL_INTS), seq: 0, workOffset: 0, workBytes: 0 });
+      helpers.push({ worker, ctrl: new Int32Array(memory.buffer, ctrlOffset, CTRL_INTS), job: 0, workOffset: 0, workBytes: 0 });
     }
   } catch (e) {
     for (const h of helpers) void h.worker.terminate();
@@ -213,6 +228,17 @@ export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promi
   pools.push(pool);
   if (options.register ?? true) registerBackend(createWasmBackend(kernels, { name: 'wasm-threads' }), { preferred: true });
   return kernels;
+}
+
+/**
+ * How the split has gone since enableWasmThreads: bands offered to workers, and how many of them
+ * the calling thread took back because no worker had started them (a busy machine shows here).
+ * @example const { offered, takenBack } = wasmThreadStats()
+ */
+export function wasmThreadStats(): { offered: number; takenBack: number } {
+  let offered = 0, takenBack = 0;
+  for (const pool of pools) { offered += pool.offered; takenBack += pool.takenBack; }
+  return { offered, takenBack };
 }
 
 /**

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Random, backend, setBackend } from '../../../src/index.js';
 import { jsBackend } from '../../../src/tensor/kernels/js.js';
-import { enableWasmThreads, shutdownWasmThreads } from '../../../src/tensor/kernels/wasm-threads.js';
+import { enableWasmThreads, shutdownWasmThreads, wasmThreadStats } from '../../../src/tensor/kernels/wasm-threads.js';
 
 test('threaded gemm matches the reference for every transposition and odd sizes; shutdown leaves one thread', async () => {
   const kernels = await enableWasmThreads({ threads: 3, minWork: 0, register: false });
@@ -29,6 +29,10 @@ test('threaded gemm matches the reference for every transposition and odd sizes;
         a.free(); b.free(); c.free();
       }
     }
+    // Every band offered went either to a worker or back to the caller, never both or neither.
+    const { offered, takenBack } = wasmThreadStats();
+    assert.ok(offered >= 5 * 4 * 2 * 2, `offered ${offered} bands`);
+    assert.ok(takenBack >= 0 && takenBack <= offered);
   } finally {
     shutdownWasmThreads();
   }
@@ -37,6 +41,28 @@ test('threaded gemm matches the reference for every transposition and odd sizes;
   a.data.fill(1);
   kernels.gemm(a, a, c, 64, 64, 64);
   assert.equal(c.data[4095], 64);
+});
+
+test('a band no worker has started is done by the caller (a sleeping worker costs no waiting)', async () => {
+  const kernels = await enableWasmThreads({ threads: 2, minWork: 0, register: false });
+  assert.ok(kernels);
+  try {
+    const a = kernels.alloc(4 * 4), b = kernels.alloc(4 * 16), c = kernels.alloc(4 * 16);
+    a.data.fill(1);
+    b.data.fill(2);
+    const start = wasmThreadStats().takenBack;
+    // After a pause the worker sleeps in Atomics.wait; waking it takes longer than the caller
+    // needs for its 4×8 band, so the caller takes the other band back. Retried: a wake can be quick.
+    for (let attempt = 0; attempt < 20 && wasmThreadStats().takenBack === start; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      c.data.fill(0);
+      kernels.gemm(a, b, c, 4, 4, 16);
+      assert.ok(c.data.every((v) => v === 8), 'both bands computed');
+    }
+    assert.ok(wasmThreadStats().takenBack > start, 'the caller never took a band back');
+  } finally {
+    shutdownWasmThreads();
+  }
 });
 
 test("the 'wasm-threads' backend registers, is preferred, and computes the engine's products", async () => {
