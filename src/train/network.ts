@@ -14,7 +14,7 @@ import { optimizerByName, OPTIMIZER_NAMES, type OptimizerName } from '../optim/i
 import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from './spec.js';
 import { checkFitOptions, classificationAccuracy, fit, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
 import { toInputTensor, toTargetTensor, type InputData, type TargetData } from './data.js';
-import { compileTrainer } from './compiled.js';
+import { compileTrainer, type CompiledEngine } from './compiled.js';
 
 
 export interface LearnOptions extends Omit<FitOptions, 'loss' | 'optimizer' | 'validationData' | 'accuracy'> {
@@ -27,9 +27,10 @@ export interface LearnOptions extends Omit<FitOptions, 'loss' | 'optimizer' | 'v
   validationData?: [InputData, TargetData];
   /**
    * Use the compiled fast path (no autograd graph, same numbers) when every layer, the loss and the
-   * optimizer allow it (default true); false forces the general autograd path.
+   * optimizer allow it (default true); false forces the general autograd path. An engine name
+   * ('fused', 'wasm', 'layers') picks the compiled engine, for benchmarks and tests.
    */
-  compiled?: boolean;
+  compiled?: boolean | CompiledEngine;
 }
 
 const SPEC_KEYS = ['inputs', 'layers', 'loss', 'init', 'initValue', 'seed', 'dtype'];
@@ -190,7 +191,9 @@ export class Network {
    */
   learn(inputs: InputData, targets: TargetData, options: LearnOptions = {}): History {
     checkFitOptions('learn', options, ['learningRate', 'optimizerOptions', 'compiled']);
-    if (options.compiled !== undefined && typeof options.compiled !== 'boolean') throw new ValueError(`learn: compiled must be true or false, got ${String(options.compiled)}`);
+    if (options.compiled !== undefined && typeof options.compiled !== 'boolean' && !['auto', 'fused', 'wasm', 'layers'].includes(options.compiled)) {
+      throw new ValueError(`learn: compiled must be true, false or an engine ('fused', 'wasm', 'layers'), got ${String(options.compiled)}`);
+    }
     const x = toInputTensor('learn inputs', inputs, this.inputs, this.dtype);
     const y = toTargetTensor('learn targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const optimizer = this.makeOptimizer(options);
@@ -210,7 +213,8 @@ export class Network {
       accuracy: this.isClassifier() ? (out: Tensor, t: Tensor) => classificationAccuracy(out, t, outputsAreLogits ? 0 : 0.5) : undefined,
     };
     // The compiled fast path (src/train/compiled.ts) when supported: the same loop, no graph.
-    const trainer = compiled === false ? null : compileTrainer(this.model, { loss, optimizer, logits: outputsAreLogits });
+    const engine = typeof compiled === 'string' ? compiled : 'auto';
+    const trainer = compiled === false ? null : compileTrainer(this.model, { loss, optimizer, logits: outputsAreLogits, engine });
     if (trainer) return trainer.fit(x, y, fitOptions, trainable);
     return fit(trainable, x, y, fitOptions);
   }
