@@ -8,7 +8,7 @@ import {
   Dense, DivergenceError, Module, Network, Random, Sequential, Tanh, backend, binaryCrossEntropyWithLogits, fit, mse, optim, tensor, wasmKernels,
   type ActivationName, type EpochLogs, type History, type LearnOptions, type LossName, type NetworkSpec, type Tensor,
 } from '../../src/index.js';
-import { compileTrainer, fitCompiled, whyNotCompiled, type CompiledEngine } from '../../src/train/compiled.js';
+import { compileTrainer, fitCompiled, whyNotCompiled, type CompiledEngine } from '../../src/index.js';
 
 const rng = new Random(11);
 const X = Array.from({ length: 7 }, () => Array.from({ length: 3 }, () => rng.range(-1, 1)));
