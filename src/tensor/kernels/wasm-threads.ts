@@ -26,7 +26,7 @@ const MAX_PAGES = 32768; // must match --maximumMemory in scripts/build-wasm.mjs
 // the job back with compareExchange(JOB, j, 0) or, if the worker got there first, waits for DONE.
 const JOB = 0, OP = 1, ARGS = 2, DONE = 15, STATUS = 16, CTRL_INTS = 17;
 /** Spins before sleeping, both sides: a product usually follows another within microseconds. */
-const SPINS = 20000;
+const SPINS = 2000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
