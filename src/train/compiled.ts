@@ -339,7 +339,17 @@ export class CompiledTrainer {
     // The last batch, for target(): the fused code reads targets in place, so gather them only when asked.
     let lastOrder: ArrayLike<number> = [], lastStart = 0, rows = 0, targetReady = false;
     const entries = this.entries, optimizer = this.optimizer, rule = this.rule;
-    let ready = rule !== null && refreshStates(optimizer, entries);
+    // The update's operands in flat arrays: four loads per parameter per step, no more.
+    const n = entries.length;
+    const params = entries.map((e) => e.param.data), grads = entries.map((e) => e.grad), groups = entries.map((e) => e.group);
+    const states: (object | null)[] = entries.map(() => null);
+    const optimizerStates = optimizer.state as ReadonlyMap<Tensor, object>;
+    const refresh = (): boolean => {
+      const ok = rule !== null && refreshStates(optimizer, entries);
+      for (let i = 0; i < n; i++) states[i] = entries[i].state;
+      return ok;
+    };
+    let ready = refresh();
     return {
       forward: (order, start, end) => {
         rows = end - start;
@@ -377,19 +387,16 @@ export class CompiledTrainer {
       update: () => {
         if (ready) {
           const r = rule!;
-          for (let i = 0; i < entries.length; i++) {
-            const e = entries[i];
-            r(e.param.data, e.grad, e.state as never, e.group as never);
-          }
+          for (let i = 0; i < n; i++) r(params[i], grads[i], states[i] as never, groups[i] as never);
           return;
         }
         // The first step creates the optimizer's state; optimizers without a known rule always step themselves.
         stepThroughOptimizer(optimizer, entries);
-        ready = rule !== null && refreshStates(optimizer, entries);
+        ready = refresh();
       },
       reload: () => {
-        // Another optimizer state may have been loaded (loadStateDict) in a callback.
-        ready = rule !== null && refreshStates(optimizer, entries);
+        // A callback may have loaded another optimizer state (loadStateDict replaces every entry).
+        if (n > 0 && optimizerStates.get(entries[0].param) !== states[0]) ready = refresh();
       },
       output: () => buf.output,
       target: () => {
