@@ -3,11 +3,11 @@
  * forward pass, loss and backward pass row by row with every weight, activation and gradient in a
  * local variable, so a 2-4-1 step costs tens of nanoseconds, not a dozen loop set-ups. The
  * arithmetic is written in the same order as the per-layer loops in compiled-kernels.ts. Where the runtime
- * forbids generating code (a strict Content-Security-Policy), `fusedStep` returns null and the
+ * forbids generating code (a strict Content-Security-Policy), `fusedKernel` returns null and the
  * per-layer loops run instead.
  */
 import type { TypedArray } from '../tensor/dtype.js';
-import { BCE, BCE_LO, BCE_LOGITS, CE, LEAKY, MAE, MSE, RELU, SIGMOID, SOFTMAX, SSE, STEP, TANH } from './compiled-kernels.js';
+import { BCE, BCE_LOGITS, CE, LEAKY, MAE, MSE, RELU, SIGMOID, SOFTMAX, SSE, STEP, TANH } from './compiled-kernels.js';
 
 /** Layers at most this wide, and networks with at most this many weights, get generated code. */
 export const FUSED_MAX_UNITS = 32;
@@ -25,15 +25,13 @@ export interface FusedLayer {
 }
 
 /**
- * Runs rows order[start, end) of (xs, ys): writes the outputs to `out` [rows, outputs] and the
- * gradients into each layer's gw/gb; returns the batch's loss. `classIndices`: ys holds one class
- * index per row (crossEntropy).
+ * The generated code, one function per network shape (shared by every network of that shape, so it
+ * stays optimised): runs rows order[start, end) of (xs, ys) through the layers whose weights,
+ * biases and gradient buffers are `arrays` (w, b, gw, gb per layer), writes the outputs to `out`
+ * [rows, outputs] and the gradients into gw/gb, and returns the batch's loss. `eps` is bce's clamp.
  */
-export type FusedStep = (xs: TypedArray, ys: TypedArray, order: ArrayLike<number>, start: number, end: number, out: TypedArray) => number;
-
-/** The generated code: one function per network shape, shared by every network of that shape. */
-type Kernel = (arrays: TypedArray[], eps: number, xs: TypedArray, ys: TypedArray, order: ArrayLike<number>, start: number, end: number, out: TypedArray) => number;
-const cache = new Map<string, Kernel | null>();
+export type FusedKernel = (arrays: TypedArray[], eps: number, xs: TypedArray, ys: TypedArray, order: ArrayLike<number>, start: number, end: number, out: TypedArray) => number;
+const cache = new Map<string, FusedKernel | null>();
 
 /** Whether the layers are small enough for generated code. */
 export function fusable(layers: readonly { k: number; n: number }[]): boolean {
@@ -46,16 +44,16 @@ export function fusable(layers: readonly { k: number; n: number }[]): boolean {
 }
 
 /**
- * The generated step for these layers and loss, or null (too big, or code generation refused).
- * Functions are cached by their source, so every network of one shape shares optimised code.
+ * The generated kernel for these layers and loss with its `arrays` argument, or null (too big, or
+ * code generation refused). `classIndices`: ys holds one class index per row (crossEntropy).
  */
-export function fusedStep(layers: readonly FusedLayer[], lossCode: number, classIndices: boolean): FusedStep | null {
+export function fusedKernel(layers: readonly FusedLayer[], lossCode: number, classIndices: boolean): { kernel: FusedKernel; arrays: TypedArray[] } | null {
   if (!fusable(layers)) return null;
   const src = source(layers, lossCode, classIndices);
   let kernel = cache.get(src);
   if (kernel === undefined) {
     try {
-      kernel = new Function('arrays', 'eps', 'xs', 'ys', 'order', 'start', 'end', 'out', src) as Kernel;
+      kernel = new Function('arrays', 'eps', 'xs', 'ys', 'order', 'start', 'end', 'out', src) as FusedKernel;
     } catch {
       kernel = null; // e.g. Content-Security-Policy without 'unsafe-eval'
     }
@@ -64,8 +62,7 @@ export function fusedStep(layers: readonly FusedLayer[], lossCode: number, class
   if (kernel === null) return null;
   const arrays: TypedArray[] = [];
   for (const l of layers) arrays.push(l.w, l.b ?? l.w, l.gw, l.gb ?? l.gw);
-  const k = kernel;
-  return (xs, ys, order, start, end, out) => k(arrays, BCE_LO, xs, ys, order, start, end, out);
+  return { kernel, arrays };
 }
 
 function source(layers: readonly FusedLayer[], lossCode: number, classIndices: boolean): string {

@@ -21,11 +21,11 @@ import { Adagrad, adagradUpdate } from '../optim/adagrad.js';
 import type { ActivationName } from './spec.js';
 import { checkFitOptions, fit, trainLoop, type FitOptions, type History, type OptimizerLike, type Trainable, type TrainStep } from './fit.js';
 import {
-  BCE, BCE_LOGITS, CE, LEAKY, LINEAR, MAE, MSE, RELU, SIGMOID, SOFTMAX, SSE, STEP, TANH,
+  BCE, BCE_LO, BCE_LOGITS, CE, LEAKY, LINEAR, MAE, MSE, RELU, SIGMOID, SOFTMAX, SSE, STEP, TANH,
   activate, activationBackward, denseBackward, denseForward, lossGradient, refreshStates, stepThroughOptimizer,
   type UpdateEntry, type UpdateRule,
 } from './compiled-kernels.js';
-import { fusable, fusedStep } from './compiled-codegen.js';
+import { fusable, fusedKernel, type FusedKernel } from './compiled-codegen.js';
 import { activeWasmKernels, wasmSupports, WasmStep } from './compiled-wasm.js';
 
 const ACT_CODES: Record<ActivationName, number> = { linear: LINEAR, sigmoid: SIGMOID, tanh: TANH, relu: RELU, leakyRelu: LEAKY, softmax: SOFTMAX, step: STEP };
@@ -192,7 +192,6 @@ export class CompiledTrainer {
   private readonly layers: Layer[];
   private readonly entries: UpdateEntry[];
   private readonly rule: UpdateRule | null;
-  private readonly buffers = new Map<number, Buffers>();
 
   /** @internal use compileTrainer(). */
   constructor(
@@ -299,13 +298,76 @@ export class CompiledTrainer {
     if (engine === 'wasm') {
       return new WasmStep(activeWasmKernels()!, this.layers, this.lossCode, this.entries, this.optimizer, this.rule, trainX, trainY);
     }
-    return this.jsStep(trainX, trainY, engine === 'fused');
+    return new JsStep(this.layers, this.lossCode, this.entries, this.optimizer, this.rule, trainX, trainY, engine === 'fused');
+  }
+}
+
+/**
+ * The plain-JS step: generated code for tiny networks (`fused`), per-layer loops otherwise. A class
+ * (not closures) so every network shares one set of optimised methods: fresh closures per network
+ * would make V8 deoptimise the shared loop each time it met a new call target.
+ */
+class JsStep implements TrainStep {
+  private readonly xs: TypedArray;
+  private readonly ys: TypedArray;
+  private readonly xw: number;
+  private readonly yw: number;
+  private readonly classIndices: boolean;
+  private readonly kernel: FusedKernel | null;
+  private readonly kernelArrays: TypedArray[];
+  private readonly buffers = new Map<number, Buffers>();
+  private buf: Buffers;
+  // The last batch, for target(): the fused code reads targets in place, so gather them only when asked.
+  private lastOrder: ArrayLike<number> = [];
+  private lastStart = 0;
+  private rows = 0;
+  private targetReady = false;
+  // The update's operands in flat arrays: four loads per parameter per step.
+  private readonly params: TypedArray[];
+  private readonly grads: TypedArray[];
+  private readonly groups: object[];
+  private readonly states: (object | null)[];
+  private ready: boolean;
+
+  constructor(
+    private readonly layers: readonly Layer[],
+    private readonly lossCode: number,
+    private readonly entries: readonly UpdateEntry[],
+    private readonly optimizer: Optimizer,
+    private readonly rule: UpdateRule | null,
+    trainX: Tensor,
+    trainY: Tensor,
+    useFused: boolean,
+  ) {
+    this.xs = trainX.data;
+    this.ys = trainY.data;
+    this.xw = trainX.shape[1];
+    this.classIndices = trainY.rank === 1;
+    this.yw = this.classIndices ? 1 : trainY.shape[1];
+    const fused = useFused
+      ? fusedKernel(layers.map((l) => ({ k: l.k, n: l.n, act: l.act, alpha: l.alpha, w: l.weight.data, b: l.bias ? l.bias.data : null, gw: l.gw, gb: l.gb })), lossCode, this.classIndices)
+      : null;
+    this.kernel = fused ? fused.kernel : null;
+    this.kernelArrays = fused ? fused.arrays : [];
+    this.buf = this.buffersFor(Math.min(trainX.shape[0], 1));
+    this.params = entries.map((e) => e.param.data);
+    this.grads = entries.map((e) => e.grad);
+    this.groups = entries.map((e) => e.group);
+    this.states = entries.map(() => null);
+    this.ready = this.refresh();
   }
 
-  private buffersFor(rows: number, yWidth: number, classIndices: boolean): Buffers {
+  private refresh(): boolean {
+    const ok = this.rule !== null && refreshStates(this.optimizer, this.entries);
+    for (let i = 0; i < this.entries.length; i++) this.states[i] = this.entries[i].state;
+    return ok;
+  }
+
+  private buffersFor(rows: number): Buffers {
     const b = this.buffers.get(rows);
-    if (b !== undefined && b.y.length === rows * yWidth && (b.target.rank === 1) === classIndices) return b;
-    const alloc = (n: number): TypedArray => (this.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+    if (b !== undefined) return b;
+    const f64 = this.xs instanceof Float64Array;
+    const alloc = (n: number): TypedArray => (f64 ? new Float64Array(n) : new Float32Array(n));
     const z: TypedArray[] = [], a: TypedArray[] = [], d: TypedArray[] = [];
     for (const l of this.layers) {
       const zl = alloc(rows * l.n);
@@ -313,110 +375,95 @@ export class CompiledTrainer {
       a.push(l.act === LINEAR ? zl : alloc(rows * l.n));
       d.push(alloc(rows * l.n));
     }
-    const y = alloc(rows * yWidth);
+    const y = alloc(rows * this.yw);
     const nb: Buffers = {
       rows, x: alloc(rows * this.layers[0].k), y, z, a, d,
       output: new Tensor(a[a.length - 1], [rows, this.layers[this.layers.length - 1].n]),
-      target: new Tensor(y, classIndices ? [rows] : [rows, yWidth]),
+      target: new Tensor(y, this.classIndices ? [rows] : [rows, this.yw]),
     };
     this.buffers.set(rows, nb);
     return nb;
   }
 
-  /** The plain-JS step: generated code for tiny networks (`fused`), per-layer loops otherwise. */
-  private jsStep(trainX: Tensor, trainY: Tensor, useFused: boolean): TrainStep {
-    const layers = this.layers;
-    const L = layers.length;
-    const xs = trainX.data, ys = trainY.data;
-    const xw = trainX.shape[1];
-    const classIndices = trainY.rank === 1;
-    const yw = classIndices ? 1 : trainY.shape[1];
-    const lossCode = this.lossCode;
-    const fused = useFused
-      ? fusedStep(layers.map((l) => ({ k: l.k, n: l.n, act: l.act, alpha: l.alpha, w: l.weight.data, b: l.bias ? l.bias.data : null, gw: l.gw, gb: l.gb })), lossCode, classIndices)
-      : null;
-    let buf: Buffers = this.buffersFor(Math.min(trainX.shape[0], 1), yw, classIndices);
-    // The last batch, for target(): the fused code reads targets in place, so gather them only when asked.
-    let lastOrder: ArrayLike<number> = [], lastStart = 0, rows = 0, targetReady = false;
-    const entries = this.entries, optimizer = this.optimizer, rule = this.rule;
-    // The update's operands in flat arrays: four loads per parameter per step, no more.
-    const n = entries.length;
-    const params = entries.map((e) => e.param.data), grads = entries.map((e) => e.grad), groups = entries.map((e) => e.group);
-    const states: (object | null)[] = entries.map(() => null);
-    const optimizerStates = optimizer.state as ReadonlyMap<Tensor, object>;
-    const refresh = (): boolean => {
-      const ok = rule !== null && refreshStates(optimizer, entries);
-      for (let i = 0; i < n; i++) states[i] = entries[i].state;
-      return ok;
-    };
-    let ready = refresh();
-    return {
-      forward: (order, start, end) => {
-        rows = end - start;
-        if (buf.rows !== rows) buf = this.buffersFor(rows, yw, classIndices);
-        lastOrder = order; lastStart = start;
-        if (fused !== null) {
-          targetReady = false;
-          return fused(xs, ys, order, start, end, buf.output.data);
-        }
-        const x = buf.x, y = buf.y;
-        for (let r = 0; r < rows; r++) {
-          const src = order[start + r];
-          for (let j = 0, from = src * xw, to = r * xw; j < xw; j++) x[to + j] = xs[from + j];
-          for (let j = 0, from = src * yw, to = r * yw; j < yw; j++) y[to + j] = ys[from + j];
-        }
-        targetReady = true;
-        const be = backend();
-        let input = x;
-        for (let i = 0; i < L; i++) {
-          const l = layers[i];
-          denseForward(be, input, l.weight.data, l.bias ? l.bias.data : null, buf.z[i], rows, l.k, l.n);
-          if (l.act !== LINEAR) activate(l.act, l.alpha, buf.z[i], buf.a[i], rows, l.n);
-          input = buf.a[i];
-        }
-        const value = lossGradient(lossCode, buf.a[L - 1], y, buf.d[L - 1], rows, layers[L - 1].n, classIndices);
-        // Backward now (it changes no parameter): update() then only steps the optimizer.
-        for (let i = L - 1; i >= 0; i--) {
-          const l = layers[i];
-          const d = buf.d[i];
-          if (l.act !== LINEAR) activationBackward(l.act, l.alpha, buf.z[i], buf.a[i], d, rows, l.n);
-          denseBackward(be, d, i === 0 ? x : buf.a[i - 1], l.weight.data, l.gw, l.gb, i === 0 ? null : buf.d[i - 1], rows, l.k, l.n);
-        }
-        return value;
-      },
-      update: () => {
-        if (ready) {
-          const r = rule!;
-          for (let i = 0; i < n; i++) r(params[i], grads[i], states[i] as never, groups[i] as never);
-          return;
-        }
-        // The first step creates the optimizer's state; optimizers without a known rule always step themselves.
-        stepThroughOptimizer(optimizer, entries);
-        ready = refresh();
-      },
-      reload: () => {
-        // A callback may have loaded another optimizer state (loadStateDict replaces every entry).
-        if (n > 0 && optimizerStates.get(entries[0].param) !== states[0]) ready = refresh();
-      },
-      output: () => buf.output,
-      target: () => {
-        if (!targetReady) {
-          const y = buf.y;
-          for (let r = 0; r < rows; r++) {
-            for (let j = 0, from = lastOrder[lastStart + r] * yw, to = r * yw; j < yw; j++) y[to + j] = ys[from + j];
-          }
-          targetReady = true;
-        }
-        return buf.target;
-      },
-      finish: () => {
-        // fit() leaves the last batch's gradients on the parameters; so does the compiled path.
-        if (rows === 0) return;
-        for (const l of layers) {
-          if (l.weight.requiresGrad) l.weight.grad = new Tensor(l.gw.slice(), l.weight.shape);
-          if (l.bias && l.bias.requiresGrad) l.bias.grad = new Tensor(l.gb!.slice(), l.bias.shape);
-        }
-      },
-    };
+  forward(order: ArrayLike<number>, start: number, end: number): number {
+    const rows = end - start;
+    this.rows = rows;
+    let buf = this.buf;
+    if (buf.rows !== rows) buf = this.buf = this.buffersFor(rows);
+    this.lastOrder = order;
+    this.lastStart = start;
+    const xs = this.xs, ys = this.ys;
+    if (this.kernel !== null) {
+      this.targetReady = false;
+      return this.kernel(this.kernelArrays, BCE_LO, xs, ys, order, start, end, buf.output.data);
+    }
+    const xw = this.xw, yw = this.yw;
+    const x = buf.x, y = buf.y;
+    for (let r = 0; r < rows; r++) {
+      const src = order[start + r];
+      for (let j = 0, from = src * xw, to = r * xw; j < xw; j++) x[to + j] = xs[from + j];
+      for (let j = 0, from = src * yw, to = r * yw; j < yw; j++) y[to + j] = ys[from + j];
+    }
+    this.targetReady = true;
+    const layers = this.layers, L = layers.length;
+    const be = backend();
+    let input = x;
+    for (let i = 0; i < L; i++) {
+      const l = layers[i];
+      denseForward(be, input, l.weight.data, l.bias ? l.bias.data : null, buf.z[i], rows, l.k, l.n);
+      if (l.act !== LINEAR) activate(l.act, l.alpha, buf.z[i], buf.a[i], rows, l.n);
+      input = buf.a[i];
+    }
+    const value = lossGradient(this.lossCode, buf.a[L - 1], y, buf.d[L - 1], rows, layers[L - 1].n, this.classIndices);
+    // Backward now (it changes no parameter): update() then only steps the optimizer.
+    for (let i = L - 1; i >= 0; i--) {
+      const l = layers[i];
+      const d = buf.d[i];
+      if (l.act !== LINEAR) activationBackward(l.act, l.alpha, buf.z[i], buf.a[i], d, rows, l.n);
+      denseBackward(be, d, i === 0 ? x : buf.a[i - 1], l.weight.data, l.gw, l.gb, i === 0 ? null : buf.d[i - 1], rows, l.k, l.n);
+    }
+    return value;
+  }
+
+  update(): void {
+    if (this.ready) {
+      const r = this.rule!, params = this.params, grads = this.grads, states = this.states, groups = this.groups;
+      for (let i = 0; i < params.length; i++) r(params[i], grads[i], states[i] as never, groups[i] as never);
+      return;
+    }
+    // The first step creates the optimizer's state; optimizers without a known rule always step themselves.
+    stepThroughOptimizer(this.optimizer, this.entries);
+    this.ready = this.refresh();
+  }
+
+  reload(): void {
+    // A callback may have loaded another optimizer state (loadStateDict replaces every entry).
+    const e = this.entries[0];
+    if (e !== undefined && (this.optimizer.state as ReadonlyMap<Tensor, object>).get(e.param) !== this.states[0]) this.ready = this.refresh();
+  }
+
+  output(): Tensor {
+    return this.buf.output;
+  }
+
+  target(): Tensor {
+    const buf = this.buf;
+    if (!this.targetReady) {
+      const y = buf.y, ys = this.ys, yw = this.yw;
+      for (let r = 0; r < this.rows; r++) {
+        for (let j = 0, from = this.lastOrder[this.lastStart + r] * yw, to = r * yw; j < yw; j++) y[to + j] = ys[from + j];
+      }
+      this.targetReady = true;
+    }
+    return buf.target;
+  }
+
+  finish(): void {
+    // fit() leaves the last batch's gradients on the parameters; so does the compiled path.
+    if (this.rows === 0) return;
+    for (const l of this.layers) {
+      if (l.weight.requiresGrad) l.weight.grad = new Tensor(l.gw.slice(), l.weight.shape);
+      if (l.bias && l.bias.requiresGrad) l.bias.grad = new Tensor(l.gb!.slice(), l.bias.shape);
+    }
   }
 }
