@@ -133,7 +133,8 @@ function emitActivation(emit: (s: string) => void, l: FusedLayer, i: number): vo
   for (let j = 0; j < n; j++) {
     const z = `z${i}_${j}`, a = `a${i}_${j}`;
     switch (l.act) {
-      case SIGMOID: emit(`const ${a} = ${z} >= 0 ? 1 / (1 + Math.exp(-${z})) : Math.exp(${z}) / (1 + Math.exp(${z}));`); break;
+      // One exp: e^−|z| is e^−z for z ≥ 0 and e^z below, the two branches of the sigmoid op.
+      case SIGMOID: emit(`const e${a} = Math.exp(-Math.abs(${z})); const ${a} = ${z} >= 0 ? 1 / (1 + e${a}) : e${a} / (1 + e${a});`); break;
       case TANH: emit(`const ${a} = Math.tanh(${z});`); break;
       case RELU: emit(`const ${a} = ${z} > 0 ? ${z} : 0;`); break;
       case LEAKY: emit(`const ${a} = ${z} > 0 ? ${z} : ${z} < 0 ? -${z} * ${num(-l.alpha)} : 0;`); break;
