@@ -17,6 +17,7 @@ import { loadForModel, loadTrainingData, networkSpec, report, targetTensor } fro
 
 type Flags = Omit<TrainFlags, 'out'>;
 interface Candidate { name: string; flags: Flags }
+const SEEDS = Number(process.env.SEEDS ?? 1);
 
 const root = process.argv[2] ?? '/tmp/cli-defaults';
 const candidates: Candidate[] = process.argv[3]
@@ -29,8 +30,15 @@ function run(dir: string, flags: Flags): { score: number; seconds: number; epoch
   const t0 = Date.now();
   const s = trainSettings(flags);
   const { pre, data, task } = loadTrainingData({ csv: join(dir, 'train.csv') }, { target: 'target', task: s.task });
-  const net = new Network(networkSpec(pre, data.width, { hidden: s.hidden, activation: s.activation, loss: s.loss, seed: s.seed }));
-  const h = net.learn(new Tensor(data.inputs, [data.n, data.width]), targetTensor(net, task, data.targets!), learnOptions(s));
+  let net = new Network(networkSpec(pre, data.width, { hidden: s.hidden, activation: s.activation, loss: s.loss, seed: s.seed }));
+  const x = new Tensor(data.inputs, [data.n, data.width]);
+  const trainRows = data.n - (s.validationSplit > 0 ? Math.max(1, Math.round(data.n * s.validationSplit)) : 0);
+  const h = net.learn(x, targetTensor(net, task, data.targets!), learnOptions(s, data.width, trainRows));
+  if (s.refit && s.validationSplit > 0 && (h.bestEpoch ?? 0) >= 1) {
+    // what the worker's second phase does
+    net = new Network(networkSpec(pre, data.width, { hidden: s.hidden, activation: s.activation, loss: s.loss, seed: s.seed }));
+    net.learn(x, targetTensor(net, task, data.targets!), { ...learnOptions(s, data.width, trainRows), validationSplit: 0, earlyStopping: false, epochs: h.bestEpoch ?? h.epochs.length });
+  }
   const test = loadForModel(pre, null, { csv: join(dir, 'test.csv') }, true);
   const r = report(net, pre, test);
   return { score: r.task === 'classify' ? r.accuracy : r.r2, seconds: (Date.now() - t0) / 1000, epochs: h.epochs.length };
@@ -48,7 +56,11 @@ for (const c of candidates) {
   const cells: number[] = [], secs: number[] = [];
   for (const d of datasets) {
     const splits = readdirSync(join(root, d)).filter((s) => s.startsWith('split')).sort();
-    const scores = splits.map((sp) => { const r = run(join(root, d, sp), c.flags); secs.push(r.seconds); return r.score; });
+    const scores = splits.flatMap((sp) => Array.from({ length: SEEDS }, (_, seed) => {
+      const r = run(join(root, d, sp), { ...c.flags, seed: String(seed + Number(c.flags.seed ?? 0)) });
+      secs.push(r.seconds);
+      return r.score;
+    }));
     cells.push(mean(scores));
   }
   console.log([c.name, ...cells.map((x) => x.toFixed(4)), mean(cells).toFixed(4), mean(secs).toFixed(2)].join('\t'));

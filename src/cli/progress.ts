@@ -14,9 +14,11 @@ export interface ProgressOptions {
   epochs: number;
   /** Show accuracy columns (classification). */
   classify: boolean;
-  /** Lines mode: print every this many epochs (default: so that about 25 lines cover the run). */
+  /** Lines mode: print every this many epochs (default: so that about 15 lines cover the run). */
   every?: number;
   stream?: NodeJS.WriteStream;
+  /** Put before each line and the bar, e.g. 'refit '. */
+  label?: string;
 }
 
 /** 'bar' on a terminal, 'lines' otherwise, 'quiet' when asked. @example progressMode(false, process.stderr) */
@@ -56,7 +58,7 @@ export class TrainingProgress {
 
   constructor(private readonly o: ProgressOptions) {
     this.stream = o.stream ?? process.stderr;
-    this.every = o.every ?? Math.max(1, Math.ceil(o.epochs / 25));
+    this.every = o.every ?? Math.max(1, Math.ceil(o.epochs / 15));
   }
 
   /** Call once the number of batches per epoch is known. */
@@ -66,7 +68,7 @@ export class TrainingProgress {
     const val = this.o.classify ? 'val_acc {val}' : 'val_loss {val}';
     this.bar = new cliProgress.SingleBar(
       {
-        format: `epoch {epoch}/${this.o.epochs} {bar} batch {batch}/{batches}  loss {loss}  ${val}  ETA {eta_formatted}`,
+        format: `${this.o.label ?? ''}epoch {epoch}/${this.o.epochs} {bar} batch {batch}/{batches}  loss {loss}  ${val}  ETA {eta_formatted}`,
         stream: this.stream,
         hideCursor: true,
         barsize: 24,
@@ -97,7 +99,7 @@ export class TrainingProgress {
   }
 
   private print(e: EpochLogs): void {
-    this.stream.write(`${epochLine(e, this.o.epochs, this.o.classify)}\n`);
+    this.stream.write(`${this.o.label ?? ''}${epochLine(e, this.o.epochs, this.o.classify)}\n`);
     this.lastPrinted = e.epoch;
     this.lastPrintTime = Date.now();
   }

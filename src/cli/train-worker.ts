@@ -3,6 +3,8 @@
  * progress bar and to catch Ctrl-C: fit is synchronous, and a signal handler on the busy thread
  * would only run after training ended. Ctrl-C sets a flag in shared memory that fit reads as its
  * AbortSignal between batches; the worker then returns the best weights so far like any other stop.
+ * With `refit`, a second phase trains a fresh network (same seed) on all rows, validation rows
+ * included, for the epoch count early stopping chose; stopping during it keeps the first model.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import '../index.js';
@@ -22,14 +24,26 @@ export interface WorkerInput {
   n: number;
   width: number;
   learn: Omit<LearnOptions, 'signal' | 'onEpochEnd' | 'onBatchEnd' | 'validationData'>;
+  /** After early stopping on the validation split, train a fresh network on all rows for the best epoch count. */
+  refit: boolean;
   /** Int32Array over a SharedArrayBuffer: [0] becomes 1 when the user asks to stop. */
   stopFlag: SharedArrayBuffer;
+}
+
+/** The second phase: how long it ran and whether it finished (if not, the first phase's model is kept). */
+export interface RefitResult {
+  epochs: number;
+  rows: number;
+  completed: boolean;
+  /** Training loss of its last epoch. */
+  loss?: number;
 }
 
 export type WorkerMessage =
   | { type: 'batch'; logs: BatchLogs }
   | { type: 'epoch'; logs: EpochLogs }
-  | { type: 'done'; history: History; network: NetworkSpec }
+  | { type: 'refit'; epochs: number; rows: number }
+  | { type: 'done'; history: History; network: NetworkSpec; refit?: RefitResult }
   | { type: 'error'; name: string; message: string; stack?: string; backprop: boolean };
 
 function run(input: WorkerInput): void {
@@ -37,22 +51,23 @@ function run(input: WorkerInput): void {
   const flag = new Int32Array(input.stopFlag);
   // A real AbortSignal cannot cross threads; fit only reads `aborted`.
   const signal = { get aborted() { return Atomics.load(flag, 0) === 1; } };
-  const network = new Network(input.spec);
   const x = new Tensor(input.inputs, [input.n, input.width]);
-  const y = targetTensor(network, input.task, input.targets);
+  let lastPost = 0;
+  const onBatchEnd = (logs: BatchLogs) => {
+    const now = Date.now();
+    if (now - lastPost >= 100 || logs.batch === logs.batches) { lastPost = now; post({ type: 'batch', logs }); }
+  };
 
+  const network = new Network(input.spec);
+  const y = targetTensor(network, input.task, input.targets);
   // Without early stopping fit keeps the last weights; an interrupted run should still keep the best.
   const es = input.learn.earlyStopping;
   const params = network.parameters();
   let best = Infinity, bestEpoch: number | null = null, bestWeights: Float32Array[] | null = null;
-  let lastPost = 0;
   const history = network.learn(x, y, {
     ...input.learn,
     signal,
-    onBatchEnd: (logs) => {
-      const now = Date.now();
-      if (now - lastPost >= 100 || logs.batch === logs.batches) { lastPost = now; post({ type: 'batch', logs }); }
-    },
+    onBatchEnd,
     onEpochEnd: (logs) => {
       if (!es) {
         const watched = logs.valLoss ?? logs.loss;
@@ -65,7 +80,22 @@ function run(input: WorkerInput): void {
     params.forEach((p, i) => p.data.set(bestWeights![i]));
     history.bestEpoch = bestEpoch;
   }
-  post({ type: 'done', history, network: network.toJSON() });
+  const epochs = history.bestEpoch ?? 0;
+  if (!input.refit || history.stopReason === 'aborted' || !(input.learn.validationSplit! > 0) || epochs < 1) {
+    post({ type: 'done', history, network: network.toJSON() });
+    return;
+  }
+
+  // The validation rows chose the epoch count; now they train too. Same seed, so the same start.
+  post({ type: 'refit', epochs, rows: input.n });
+  const full = new Network(input.spec);
+  const h2 = full.learn(x, y, {
+    ...input.learn, validationSplit: 0, earlyStopping: false, epochs, signal, onBatchEnd,
+    onEpochEnd: (logs) => post({ type: 'epoch', logs }),
+  });
+  const completed = h2.stopReason === 'completed';
+  const refit: RefitResult = { epochs: h2.epochs.length, rows: input.n, completed, loss: h2.epochs.at(-1)?.loss };
+  post({ type: 'done', history, network: (completed ? full : network).toJSON(), refit });
 }
 
 try {

@@ -1,0 +1,126 @@
+/**
+ * The CLI's building blocks in-process: metrics against hand-computed values, option parsing and
+ * defaults, the loss plot (SVG structure, PNG pixels), the raster and PNG encoder, progress lines.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PNG } from 'pngjs';
+import { checkSource, classificationReport, regressionReport, parseDelimiter } from '../../src/cli/tabular.js';
+import { defaultLearningRate, defaultWeightDecay, parseHidden, trainSettings, TRAIN_DEFAULTS } from '../../src/cli/commands/train.js';
+import { curvesRaster, curvesSvg, encodePng, lossCurves, niceTicks, Raster } from '../../src/cli/plot.js';
+import { epochLine } from '../../src/cli/progress.js';
+import { BackpropError } from '../../src/tensor/errors.js';
+import type { EpochLogs } from '../../src/train/fit.js';
+
+const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) < eps, `${a} vs ${b}`);
+
+test('classification report: accuracy, per-class precision/recall/F1, confusion matrix (rows actual)', () => {
+  // actual:    a a a b b c
+  // predicted: a a b b c c
+  const r = classificationReport(Float32Array.of(0, 0, 0, 1, 1, 2), Int32Array.of(0, 0, 1, 1, 2, 2), ['a', 'b', 'c']);
+  assert.deepEqual(r.confusionMatrix, [[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+  close(r.accuracy, 4 / 6);
+  const [a, b, c] = r.classes;
+  assert.deepEqual([a.precision, a.recall, a.support], [1, 2 / 3, 3]);
+  close(a.f1, 0.8);
+  assert.deepEqual([b.precision, b.recall, b.f1, b.support], [0.5, 0.5, 0.5, 2]);
+  assert.deepEqual([c.precision, c.recall, c.support], [0.5, 1, 1]);
+  close(c.f1, 2 / 3);
+  close(r.macroF1, (0.8 + 0.5 + 2 / 3) / 3);
+  // a class never predicted and never present: precision and recall 0, not NaN
+  const none = classificationReport(Float32Array.of(0, 1), Int32Array.of(0, 1), ['x', 'y', 'z']);
+  assert.deepEqual(none.classes[2], { label: 'z', precision: 0, recall: 0, f1: 0, support: 0 });
+});
+
+test('regression report: MSE, RMSE, MAE, R² (and a constant target)', () => {
+  const r = regressionReport(Float64Array.of(1, 2, 3, 4), Float64Array.of(1, 2, 4, 2));
+  close(r.mse, (0 + 0 + 1 + 4) / 4);
+  close(r.rmse, Math.sqrt(1.25));
+  close(r.mae, 3 / 4);
+  close(r.r2, 1 - 5 / 5); // SS_tot = 2.25 + 0.25 + 0.25 + 2.25 = 5
+  assert.equal(regressionReport(Float64Array.of(2, 2), Float64Array.of(2, 2)).r2, 1);
+  assert.equal(regressionReport(Float64Array.of(2, 2), Float64Array.of(1, 3)).r2, 0);
+});
+
+test('train options: defaults, parsing, and the learning rate scaled for wide inputs', () => {
+  const s = trainSettings({});
+  assert.deepEqual(
+    [s.hidden, s.activation, s.optimizer, s.learningRate, s.weightDecay, s.batchSize, s.epochs, s.validationSplit, s.earlyStopping, s.refit, s.seed],
+    [[64], 'relu', 'adam', 'auto', 'auto', 32, 300, 0.2, 20, true, 0],
+  );
+  assert.equal(defaultWeightDecay(300), 0.01);
+  close(defaultWeightDecay(48000), 0.2 / Math.sqrt(48000));
+  assert.equal(defaultLearningRate(20), TRAIN_DEFAULTS.learningRate);
+  close(defaultLearningRate(784), 0.01 * 64 / 784);
+  // another optimizer gets its own defaults, not Adam's tuned ones
+  const sgd = trainSettings({ optimizer: 'SGD' });
+  assert.deepEqual([sgd.optimizer, sgd.learningRate, sgd.weightDecay], ['sgd', undefined, undefined]);
+  assert.deepEqual(parseHidden('16, 8'), [16, 8]);
+  assert.deepEqual(parseHidden('none'), []);
+  assert.equal(trainSettings({ batchSize: 'full' }).batchSize, 'full');
+  assert.equal(trainSettings({ earlyStopping: '5' }).earlyStopping, 5);
+  assert.equal(trainSettings({ earlyStopping: false }).earlyStopping, false);
+  assert.equal(trainSettings({ validationSplit: '0' }).earlyStopping, false, 'nothing to watch without validation rows');
+  assert.equal(trainSettings({ loss: 'crossentropy' }).loss, 'crossEntropy');
+  assert.equal(parseDelimiter('tab'), '\t');
+  for (const bad of [{ hidden: '0.5' }, { epochs: '1.5' }, { seed: 'x' }, { validationSplit: '1' }, { weightDecay: '-1' }, { loss: 'hinge' }]) {
+    assert.throws(() => trainSettings(bad), BackpropError, JSON.stringify(bad));
+  }
+  assert.throws(() => parseDelimiter('::'), /--delimiter must be one character/);
+  assert.throws(() => trainSettings({ learningRate: '-1' }), /--learning-rate must be a positive number \(e\.g\. 0\.01\), got '-1'/);
+  assert.throws(() => checkSource('evaluate', {}, true), /evaluate: no data: give a CSV file \(or - for stdin\), or --images <file> --labels <file>/);
+  assert.throws(() => checkSource('train', { csv: 'a.csv', images: 'i.idx' }, true), /give either a CSV file or --images\/--labels, not both/);
+  assert.throws(() => checkSource('train', { images: 'i.idx' }, true), /--images needs --labels <file>/);
+});
+
+const EPOCHS: EpochLogs[] = [3, 1.5, 0.8, 0.5, 0.45].map((loss, i) => ({
+  epoch: i + 1, loss, valLoss: loss * 1.2, accuracy: 0.5 + i * 0.1, valAccuracy: 0.45 + i * 0.1, learningRate: 0.01, updates: (i + 1) * 10, seconds: i * 0.1,
+}));
+
+test('progress: one epoch line with validation metrics', () => {
+  assert.equal(epochLine(EPOCHS[1], 300, true), 'epoch 2/300  loss 1.5000  acc 0.6000  val_loss 1.8000  val_acc 0.5500  0.1s');
+  assert.equal(epochLine({ ...EPOCHS[0], valLoss: undefined, valAccuracy: undefined }, 10, false), 'epoch 1/10  loss 3.0000  0.0s');
+});
+
+test('loss plot: SVG with both curves, axes and legend; PNG of the same size', () => {
+  assert.deepEqual(niceTicks(0.13, 0.92, 5), [0.2, 0.4, 0.6, 0.8]);
+  assert.deepEqual(niceTicks(1, 5, 4), [1, 2, 3, 4, 5]);
+  const curves = lossCurves(EPOCHS);
+  assert.deepEqual(curves.map((c) => c.name), ['training loss', 'validation loss']);
+  const svg = curvesSvg(curves, 'loss per epoch');
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="640" height="400"/);
+  assert.match(svg, /<\/svg>\n$/);
+  const pts = [...svg.matchAll(/<polyline [^>]*points="([^"]+)"/g)].map((m) => m[1].split(' ').length);
+  assert.deepEqual(pts, [5, 5]);
+  assert.match(svg, />epoch</);
+  // no NaN coordinates, balanced tags
+  assert.doesNotMatch(svg, /NaN|undefined/);
+  assert.equal((svg.match(/<text/g) ?? []).length, (svg.match(/<\/text>/g) ?? []).length);
+  // training loss only, one epoch: a dot, not an empty line
+  assert.match(curvesSvg(lossCurves([{ ...EPOCHS[0], valLoss: undefined }]), 't'), /<circle/);
+
+  const png = PNG.sync.read(encodePng(curvesRaster(curves, 'loss per epoch')));
+  assert.equal(png.width, 640);
+  assert.equal(png.height, 400);
+  // the training curve's colour (#1f77b4) is drawn
+  let blue = 0;
+  for (let i = 0; i < png.data.length; i += 4) if (png.data[i] === 0x1f && png.data[i + 1] === 0x77 && png.data[i + 2] === 0xb4) blue++;
+  assert.ok(blue > 200, `${blue} training-curve pixels`);
+});
+
+test('raster: pixels, text and PNG round trip', () => {
+  const r = new Raster(20, 10, '#ffffff');
+  r.fillRect(0, 0, 2, 2, '#ff0000');
+  r.line(0, 9, 19, 9, [0, 0, 255]);
+  r.text(4, 1, '0.5', '#000000');
+  const back = PNG.sync.read(encodePng(r));
+  const px = (x: number, y: number) => Array.from(back.data.subarray((y * 20 + x) * 4, (y * 20 + x) * 4 + 4));
+  assert.deepEqual(px(1, 1), [255, 0, 0, 255]);
+  assert.deepEqual(px(10, 9), [0, 0, 255, 255]);
+  assert.deepEqual(px(19, 0), [255, 255, 255, 255]);
+  // '0' has its top row .###. : pixel (5, 1) is ink, (4, 1) is not
+  assert.deepEqual(px(5, 1), [0, 0, 0, 255]);
+  assert.deepEqual(px(4, 1), [255, 255, 255, 255]);
+  assert.equal(Raster.textWidth('0.5'), 17);
+  assert.throws(() => encodePng({ width: 2, height: 2, data: new Uint8Array(3) }), /needs 16 bytes, got 3/);
+});
