@@ -58,6 +58,11 @@ async function main(): Promise<void> {
         case 'matmul': report.results.matmul = await runner.matmul!(sizes); break;
         case 'elementwise': report.results.elementwise = await runner.elementwise!(sizes); break;
         case 'adam': report.results.adam = await runner.adam!(sizes); break;
+        case 'memory':
+          // Only the images it trains on, and the full set dropped, so that the bytes in use are the training's.
+          data = null;
+          report.results.memory = await runner.memory!(sizes, await loadFashion(config.build, config.fashionDir, sizes.memorySamples, 1, config.seed), config.seed);
+          break;
       }
     } catch (e) {
       report.errors[w] = oneLine(e);

@@ -8,7 +8,7 @@
 export const LIBS = ['backprop', 'tfjs-wasm', 'tfjs-cpu', 'brain', 'synaptic'] as const;
 export type LibName = (typeof LIBS)[number];
 
-export const WORKLOADS = ['xor', 'fashion', 'matmul', 'elementwise', 'adam'] as const;
+export const WORKLOADS = ['xor', 'fashion', 'matmul', 'elementwise', 'adam', 'memory'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export type Mode = 'full' | 'quick' | 'tiny';
@@ -25,12 +25,15 @@ export interface Sizes {
   elementwiseSize: number;
   /** Each throughput section repeats its op until this many seconds have passed. */
   minSeconds: number;
+  /** Memory workload: the Fashion MLP trained this many epochs on the first `memorySamples` images. */
+  memoryEpochs: number;
+  memorySamples: number;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
-  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulN: 256, elementwiseSize: 1_000_000, minSeconds: 1 },
-  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulN: 256, elementwiseSize: 1_000_000, minSeconds: 0.25 },
-  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulN: 32, elementwiseSize: 10_000, minSeconds: 0.01 },
+  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulN: 256, elementwiseSize: 1_000_000, minSeconds: 1, memoryEpochs: 20, memorySamples: 2048 },
+  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulN: 256, elementwiseSize: 1_000_000, minSeconds: 0.25, memoryEpochs: 20, memorySamples: 1024 },
+  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulN: 32, elementwiseSize: 10_000, minSeconds: 0.01, memoryEpochs: 3, memorySamples: 128 },
 };
 
 /** The fixed hyper-parameters of the issue's workloads (the same for every library). */
@@ -67,6 +70,11 @@ export interface FashionResult { samplesPerSec: number; seconds: number; accurac
 export interface MatmulResult { gflops: number; n: number }
 export interface ElementwiseResult { add: number; mul: number; exp: number; size: number }
 export interface AdamResult { paramsPerSec: number; params: number }
+/**
+ * Bytes in use (V8 heap + external, which holds typed arrays' buffers) after a full gc at the end of
+ * epoch 2 and of the last epoch, and the relative growth between them (the issue's target: ≤ 10%).
+ */
+export interface MemoryResult { epochs: number; samples: number; early: number; late: number; growth: number }
 
 export interface WorkloadResults {
   xor?: XorResult;
@@ -74,6 +82,7 @@ export interface WorkloadResults {
   matmul?: MatmulResult;
   elementwise?: ElementwiseResult;
   adam?: AdamResult;
+  memory?: MemoryResult;
 }
 
 /** One child's report for one round. */
@@ -97,6 +106,7 @@ export interface Runner {
   matmul?(sizes: Sizes): Promise<MatmulResult>;
   elementwise?(sizes: Sizes): Promise<ElementwiseResult>;
   adam?(sizes: Sizes): Promise<AdamResult>;
+  memory?(sizes: Sizes, data: FashionData, seed: number): Promise<MemoryResult>;
 }
 
 /** Fashion-MNIST (or its seeded random stand-in) as flat arrays: pixels scaled to [0, 1]. */
@@ -129,6 +139,21 @@ export function seededRandom(seed: number): () => number {
 export function collectGarbage(): void {
   const g = (globalThis as { gc?: () => void }).gc;
   if (g) g();
+}
+
+/** Bytes in use after a full gc: V8's heap plus external memory (typed arrays' buffers). */
+export function bytesInUse(): number {
+  collectGarbage();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+/** The memory result from bytesInUse() readings indexed by 1-based epoch. */
+export function memoryResult(byEpoch: readonly number[], epochs: number, samples: number): MemoryResult {
+  const early = byEpoch[Math.min(2, epochs)];
+  const late = byEpoch[epochs];
+  if (early === undefined || late === undefined) throw new Error(`memory: no reading after epoch ${early === undefined ? 2 : epochs}`);
+  return { epochs, samples, early, late, growth: late / early - 1 };
 }
 
 /** Seconds taken by an async function (after a gc). */

@@ -24,7 +24,9 @@ async function loadSplit(build: string, dir: string, prefix: string, limit: numb
   const { loadImageDataset } = (await import(pathToFileURL(join(build, 'dist', 'src', 'io', 'datasets.js')).href)) as Datasets;
   const d = loadImageDataset(join(dir, `${prefix}-images-idx3-ubyte.gz`), join(dir, `${prefix}-labels-idx1-ubyte.gz`));
   const count = Math.min(limit, d.n);
-  return { images: d.inputs.subarray(0, count * d.features), labels: d.labels.subarray(0, count), count, features: d.features };
+  // Copies, so that a small subset does not keep the whole file's arrays alive.
+  if (count === d.n) return { images: d.inputs, labels: d.labels, count, features: d.features };
+  return { images: d.inputs.slice(0, count * d.features), labels: d.labels.slice(0, count), count, features: d.features };
 }
 
 /** Seeded stand-in data with Fashion-MNIST's shape: each class a random prototype, each sample it plus noise. */

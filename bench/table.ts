@@ -11,8 +11,10 @@ interface Metric {
   id: string;
   label: (r: WorkloadResults) => string;
   unit: string;
-  /** The figure (higher is better), in `unit`. */
+  /** The figure (higher is better unless `noRatio`), in `unit`. */
   value: (r: WorkloadResults) => number | undefined;
+  /** Not a speed: no ratio is computed, and the figure is shown signed. */
+  noRatio?: boolean;
 }
 
 const METRICS: Metric[] = [
@@ -26,6 +28,10 @@ const METRICS: Metric[] = [
   { workload: 'elementwise', id: 'mul', unit: 'Melem/s', value: (r) => scale(r.elementwise?.mul), label: (r) => `mul, ${fmtInt(r.elementwise?.size)} float32` },
   { workload: 'elementwise', id: 'exp', unit: 'Melem/s', value: (r) => scale(r.elementwise?.exp), label: (r) => `exp, ${fmtInt(r.elementwise?.size)} float32` },
   { workload: 'adam', id: 'adam', unit: 'Mparams/s', value: (r) => scale(r.adam?.paramsPerSec), label: (r) => `Adam step, ${fmtInt(r.adam?.params)} params` },
+  {
+    workload: 'memory', id: 'memory', unit: '%', noRatio: true, value: (r) => (r.memory ? r.memory.growth * 100 : undefined),
+    label: (r) => `memory growth, epoch 2 → ${r.memory?.epochs ?? '?'} (Fashion MLP, ${fmtInt(r.memory?.samples)} samples)`,
+  },
 ];
 
 function scale(v: number | undefined): number | undefined {
@@ -46,7 +52,10 @@ export interface SummaryRow {
   mse?: number;
   learned?: boolean;
   accuracy?: number;
-  /** backprop's median ÷ this library's median; null on backprop's own row or when backprop has no figure. */
+  /** Memory workload: bytes in use after epoch 2 and after the last epoch (medians over rounds). */
+  early?: number;
+  late?: number;
+  /** backprop's median ÷ this library's median; null on backprop's own row, when backprop has no figure, or for memory. */
   ratio: number | null;
 }
 
@@ -108,10 +117,14 @@ export function summarize(rounds: ChildReport[][], libs: readonly string[]): Sum
         row.learned = withFigure.every((res) => res.xor!.learned);
       }
       if (metric.id === 'fashion') row.accuracy = median(withFigure.map((res) => res.fashion!.accuracy));
+      if (metric.id === 'memory') {
+        row.early = median(withFigure.map((res) => res.memory!.early));
+        row.late = median(withFigure.map((res) => res.memory!.late));
+      }
       perLib.push(row);
     }
     const own = perLib.find((row) => row.lib === 'backprop');
-    for (const row of perLib) if (own && row.lib !== 'backprop' && row.median > 0) row.ratio = own.median / row.median;
+    if (!metric.noRatio) for (const row of perLib) if (own && row.lib !== 'backprop' && row.median > 0) row.ratio = own.median / row.median;
     rows.push(...perLib);
   }
   return { rows, errors, details };
@@ -131,6 +144,7 @@ function fmtInt(v: number | undefined): string {
 function quality(row: SummaryRow): string {
   if (row.mse !== undefined) return `MSE ${row.mse.toExponential(2)}${row.learned ? ', learned' : ', NOT learned'}`;
   if (row.accuracy !== undefined) return `test acc ${row.accuracy.toFixed(4)}`;
+  if (row.early !== undefined && row.late !== undefined) return `${(row.early / 2 ** 20).toFixed(1)} MiB → ${(row.late / 2 ** 20).toFixed(1)} MiB in use`;
   return '';
 }
 
@@ -145,7 +159,12 @@ export function renderTable(summary: Summary): string {
     const name = row.metric === last ? '' : row.label;
     last = row.metric;
     const ratio = row.ratio === null ? (row.lib === 'backprop' ? '—' : 'n/a') : `**${row.ratio.toFixed(2)}×**`;
-    lines.push(`| ${name} | ${row.lib} | ${fmtNumber(row.median)} ${row.unit} | ±${(row.spread * 50).toFixed(0)}% | ${quality(row)} | ${ratio} |`);
+    const signed = row.unit === '%';
+    const rounded = Number(row.median.toFixed(1)); // so that -0.04 prints as +0.0, not -0.0
+    const figure = signed ? `${rounded >= 0 ? '+' : ''}${rounded.toFixed(1)}%` : `${fmtNumber(row.median)} ${row.unit}`;
+    // A relative spread means nothing for a figure near 0: a signed one shows half its range in points.
+    const spread = signed ? `±${((Math.max(...row.samples) - Math.min(...row.samples)) / 2).toFixed(1)} pt` : `±${(row.spread * 50).toFixed(0)}%`;
+    lines.push(`| ${name} | ${row.lib} | ${figure} | ${spread} | ${quality(row)} | ${ratio} |`);
   }
   return lines.join('\n');
 }

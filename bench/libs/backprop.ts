@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, rate, runXor, timeAsync,
+  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, bytesInUse, memoryResult, rate, runXor, timeAsync,
   type FashionData, type Runner, type Sizes,
 } from '../common.js';
 
@@ -19,6 +19,11 @@ export async function backpropRunner(build: string): Promise<Runner> {
   const pkg = JSON.parse(readFileSync(join(build, 'package.json'), 'utf8')) as { version: string };
   const bp = (await import(pathToFileURL(join(build, 'dist', 'src', 'index.js')).href)) as Backprop;
   if (typeof bp.Network !== 'function') throw new Error(`backprop: ${build}/dist/src/index.js exports no Network`);
+  const fashionNet = (features: number, seed: number) => new bp.Network({
+    inputs: features, layers: [{ units: FASHION.hidden, activation: 'relu' }, { units: FASHION.classes, activation: 'softmax' }],
+    loss: 'crossEntropy', init: 'xavier', seed,
+  });
+  const fashionOptions = (seed: number) => ({ epochs: 1, learningRate: FASHION.learningRate, optimizer: 'adam' as const, batchSize: FASHION.batchSize, shuffle: true, seed });
   return {
     detail: () => `backprop ${pkg.version}, backend ${bp.backend().name}`,
 
@@ -38,11 +43,8 @@ export async function backpropRunner(build: string): Promise<Runner> {
     async fashion(sizes: Sizes, data: FashionData, seed: number) {
       const x = bp.tensor(data.trainImages, { shape: [data.trainCount, data.features] });
       const y = Array.from(data.trainLabels);
-      const make = () => new bp.Network({
-        inputs: data.features, layers: [{ units: FASHION.hidden, activation: 'relu' }, { units: FASHION.classes, activation: 'softmax' }],
-        loss: 'crossEntropy', init: 'xavier', seed,
-      });
-      const options = { epochs: 1, learningRate: FASHION.learningRate, optimizer: 'adam' as const, batchSize: FASHION.batchSize, shuffle: true, seed };
+      const make = () => fashionNet(data.features, seed);
+      const options = fashionOptions(seed);
       const warmCount = Math.min(data.trainCount, sizes.fashionWarmupBatches * FASHION.batchSize);
       const warmX = bp.tensor(data.trainImages.subarray(0, warmCount * data.features), { shape: [warmCount, data.features] });
       make().learn(warmX, y.slice(0, warmCount), options);
@@ -81,6 +83,18 @@ export async function backpropRunner(build: string): Promise<Runner> {
       const perSec = await rate(() => optimizer.step(), sizes.minSeconds);
       const count = params.reduce((n, p) => n + p.size, 0);
       return { paramsPerSec: count * perSec, params: count };
+    },
+
+    async memory(sizes: Sizes, data: FashionData, seed: number) {
+      const n = Math.min(sizes.memorySamples, data.trainCount);
+      const x = bp.tensor(data.trainImages.slice(0, n * data.features), { shape: [n, data.features] });
+      const y = Array.from(data.trainLabels.subarray(0, n));
+      const byEpoch: number[] = [];
+      fashionNet(data.features, seed).learn(x, y, {
+        ...fashionOptions(seed), epochs: sizes.memoryEpochs,
+        onEpochEnd: (logs) => { byEpoch[logs.epoch] = bytesInUse(); },
+      });
+      return memoryResult(byEpoch, sizes.memoryEpochs, n);
     },
   };
 }

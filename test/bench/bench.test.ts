@@ -1,8 +1,9 @@
 /**
  * The bench must never rot: a smoke run of `bench/run.ts --tiny --json` (every library, every
  * workload, tiny sizes, one round) must give every library a finite positive figure and backprop a
- * ratio to each peer. Also checks the summary arithmetic on hand-made reports. No timing is asserted.
- * Skips, saying why, only when the bench's own dependencies (bench/node_modules) are not installed.
+ * ratio to each peer (the memory workload: a finite growth, no ratio). Also checks the summary
+ * arithmetic on hand-made reports. No timing is asserted. Skips, saying why, only when the bench's
+ * own dependencies (bench/node_modules) or the build (dist/) are missing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +32,7 @@ const depsMissing = existsSync(join(ROOT, 'bench', 'node_modules'))
   : 'bench/node_modules is absent: run `npm ci --prefix bench` to install the peers (.ci/run does)';
 const distMissing = existsSync(join(ROOT, 'dist', 'src', 'index.js')) ? false : 'dist/ is absent: run `npm run build` first (npm test does)';
 
-interface Row { metric: string; lib: string; median: number; samples: number[]; ratio: number | null; mse?: number; accuracy?: number }
+interface Row { metric: string; lib: string; median: number; samples: number[]; ratio: number | null; mse?: number; accuracy?: number; early?: number; late?: number }
 interface Output { rows: Row[]; errors: { lib: string; workload: string; message: string }[]; machine: { cpu: string; cores: number; node: string }; mode: string }
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -62,11 +63,17 @@ test('bench --tiny --json: every library reports, backprop has a finite positive
     mul: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
     exp: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
     adam: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
+    memory: ['backprop'],
   };
   for (const [metric, libs] of Object.entries(expected)) {
     assert.deepEqual(out.rows.filter((r) => r.metric === metric).map((r) => r.lib), libs, `libraries reporting ${metric}`);
   }
-  for (const row of out.rows) {
+  for (const row of out.rows.filter((r) => r.metric === 'memory')) {
+    // Growth between two epochs' bytes in use: any sign, no ratio (it is not a speed).
+    assert.ok(Number.isFinite(row.median) && row.early! > 0 && row.late! > 0, `memory: ${JSON.stringify(row)}`);
+    assert.equal(row.ratio, null);
+  }
+  for (const row of out.rows.filter((r) => r.metric !== 'memory')) {
     const what = `${row.metric} ${row.lib}`;
     assert.ok(Number.isFinite(row.median) && row.median > 0, `${what}: median ${row.median}`);
     assert.ok(row.samples.length === 1 && row.samples.every((s) => Number.isFinite(s) && s > 0), `${what}: samples ${row.samples}`);
