@@ -1,10 +1,12 @@
 /**
  * The compiled fast path: a whole training step of a stack of Dense layers (a Network, or any
- * Sequential of Dense and activation modules) run on preallocated typed arrays, with no autograd
- * graph and no allocation per step. It updates the parameters' own arrays in place with the
- * optimizer's own update rule and state, inside fit's loop (trainLoop), so history, callbacks,
- * early stopping and divergence behave exactly as in fit(). It computes the same numbers as the
- * autograd path: to rounding in float64 (~1e-12), closely in float32 (~1e-5).
+ * Sequential of Dense and activation modules) without an autograd graph, on buffers made once per
+ * batch size: generated straight-line code for tiny networks, wasm kernels on wasm-resident buffers
+ * for float32 networks of useful size, plain-JS loops otherwise. The optimizer's own update rule
+ * and state are used, inside fit's loop (trainLoop), so history, callbacks, early stopping and
+ * divergence behave exactly as in fit(), and the model's tensors hold every update whenever
+ * anything outside the step looks. It computes the autograd path's numbers: to rounding in
+ * float64 (~1e-12), closely in float32 (~1e-5).
  */
 import { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../tensor/errors.js';
@@ -114,7 +116,13 @@ export function fitCompiled(model: Module, inputs: Tensor, targets: Tensor, opti
   return trainer ? trainer.fit(inputs, targets, options, model) : fit(model, inputs, targets, options);
 }
 
+const COMPILE_OPTIONS = ['loss', 'optimizer', 'logits', 'engine'];
+
 function makePlan(model: Module | readonly Module[], options: CompileOptions): CompiledTrainer | string {
+  if (options === null || typeof options !== 'object') throw new ValueError('compileTrainer: options must be an object { loss, optimizer }');
+  for (const key of Object.keys(options)) {
+    if (!COMPILE_OPTIONS.includes(key)) throw new ValueError(`compileTrainer: unknown option '${key}' (known: ${COMPILE_OPTIONS.join(', ')})`);
+  }
   const modules = flatten(model);
   if (modules === null) return 'only Dense layers, activation modules and Sequentials of them are compiled';
   const lossCode = LOSS_CODES.get(options.loss);
@@ -289,7 +297,13 @@ export class CompiledTrainer {
     if (!(x instanceof Tensor) || !(y instanceof Tensor)) return false;
     if (x.dtype !== this.dtype || y.dtype !== this.dtype || x.rank !== 2 || x.shape[1] !== first.k) return false;
     if (y.rank === 2) return y.shape[1] === last.n;
-    return y.rank === 1 && this.lossCode === CE;
+    if (y.rank !== 1 || this.lossCode !== CE) return false;
+    // Class indices out of range: fit() reports them (crossEntropy's error), so let it run.
+    for (let i = 0; i < y.size; i++) {
+      const c = y.data[i];
+      if (!Number.isInteger(c) || c < 0 || c >= last.n) return false;
+    }
+    return true;
   }
 
   /** The TrainStep that trainLoop drives, on the engine chosen for this model. */

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Dense, DivergenceError, Module, Network, Random, Sequential, Tanh, backend, binaryCrossEntropyWithLogits, fit, mse, optim, tensor, wasmKernels,
+  Dense, DivergenceError, Module, Network, Random, Sequential, Tanh, backend, binaryCrossEntropyWithLogits, crossEntropy, fit, mse, optim, tensor, wasmKernels,
   type ActivationName, type EpochLogs, type History, type LearnOptions, type LossName, type NetworkSpec, type Tensor,
 } from '../../src/index.js';
 import { compileTrainer, fitCompiled, whyNotCompiled, type CompiledEngine } from '../../src/index.js';
@@ -329,6 +329,13 @@ test('unsupported configurations are not compiled, say why, and fall back to fit
 test('learn rejects a bad compiled option; binaryCrossEntropyWithLogits at exactly 0 is the documented exception', () => {
   const net = new Network(spec('relu', HEADS[0], 'float64'));
   assert.throws(() => net.learn(X, HEADS[0].targets, { compiled: 'gpu' as never }), /compiled must be true, false or an engine/);
+  const seq = new Sequential(new Dense(3, 3, { seed: 1 }));
+  const opt = new optim.SGD(seq.parameters());
+  assert.throws(() => compileTrainer(seq, { loss: mse, optimizer: opt, engin: 'wasm' } as never), /compileTrainer: unknown option 'engin'/);
+  assert.throws(() => compileTrainer(seq, { loss: mse, optimizer: opt, engine: 'gpu' as never }), /unknown engine 'gpu'/);
+  // Out-of-range class indices: the compiled path leaves them to fit(), whose crossEntropy names them.
+  const ce = compileTrainer(seq, { loss: crossEntropy, optimizer: opt })!;
+  assert.throws(() => ce.fit(tensor(X), tensor([0, 1, 2, 3, 0, 1, 2])), /crossEntropy: target \d+ is 3, expected a class index 0\.\.2/);
   // The fast path uses d/dz = σ(z) − t at z = 0 (the true derivative, 0.5 − t); the composed autograd
   // loss gives −t there. Pin the autograd value so a fix to the loss shows up here.
   const z = tensor([[0]], { dtype: 'float64', requiresGrad: true });
