@@ -1,14 +1,13 @@
 /**
  * Loss curves as SVG (hand-written, scalable, readable in any browser) or PNG (a small RGBA raster
- * with lines, rectangles and a built-in 5×7 font, encoded by pngjs). `Raster` and `encodePng` are
- * deliberately general so other commands (the loss landscape) can draw PNGs with them too.
- * Files are written atomically.
+ * with lines, rectangles and a built-in 5×7 font, encoded by the landscape command's pngjs encoder).
+ * `Raster` is general (pixels, rectangles, lines, text). Files are written atomically.
  */
-import { PNG } from 'pngjs';
 import { extname } from 'node:path';
 import type { EpochLogs } from '../train/fit.js';
 import { writeFileAtomic } from '../io/model-file.js';
 import { UsageError } from './run.js';
+import { encodePng } from './commands/landscape.js';
 
 /** An RGB colour as '#rrggbb' or [r, g, b]. */
 export type Color = string | readonly [number, number, number];
@@ -128,23 +127,8 @@ export class Raster {
   }
 }
 
-/** Any RGBA image: 4 bytes per pixel, row-major from the top-left (a Raster, or src/explain's RgbaImage). */
-export interface RgbaPixels {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
-
-/**
- * PNG bytes of an RGBA image (8 bits per channel).
- * @example writeFileSync('plot.png', encodePng(new Raster(10, 10, '#ff0000')))
- */
-export function encodePng(r: RgbaPixels): Buffer {
-  if (r.data.length !== r.width * r.height * 4) throw new UsageError(`encodePng: ${r.width}×${r.height} needs ${r.width * r.height * 4} bytes, got ${r.data.length}`);
-  const png = new PNG({ width: r.width, height: r.height });
-  png.data = Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-  return PNG.sync.write(png);
-}
+// One PNG encoder for the CLI: the landscape command's (pngjs), shared rather than written twice.
+export { encodePng };
 
 /**
  * About `count` round tick values covering [min, max] (1, 2 or 5 times a power of ten apart).

@@ -122,5 +122,4 @@ test('raster: pixels, text and PNG round trip', () => {
   assert.deepEqual(px(5, 1), [0, 0, 0, 255]);
   assert.deepEqual(px(4, 1), [255, 255, 255, 255]);
   assert.equal(Raster.textWidth('0.5'), 17);
-  assert.throws(() => encodePng({ width: 2, height: 2, data: new Uint8Array(3) }), /needs 16 bytes, got 3/);
 });
