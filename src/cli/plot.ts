@@ -216,7 +216,7 @@ function esc(s: string): string {
  * A line chart of the curves against epochs as an SVG document.
  * @example writeFileSync('loss.svg', curvesSvg(lossCurves(history.epochs), 'loss per epoch'))
  */
-export function curvesSvg(curves: readonly Curve[], title: string, width = 640, height = 400): string {
+export function curvesSvg(curves: readonly Curve[], title: string, width = 640, height = 400, marker?: { epoch: number; label: string }): string {
   const L = layout(curves, width, height);
   const px = (v: number) => v.toFixed(1);
   const out: string[] = [
@@ -242,6 +242,13 @@ export function curvesSvg(curves: readonly Curve[], title: string, width = 640, 
       else out.push(`<polyline fill="none" stroke="${c.color}" stroke-width="2" points="${seg.map(([e, v]) => `${px(L.x(e))},${px(L.y(v))}`).join(' ')}"/>`);
     }
   }
+  if (marker && marker.epoch >= 1 && marker.epoch <= L.n) {
+    const x = px(L.x(marker.epoch));
+    out.push(`<line x1="${x}" y1="${L.top}" x2="${x}" y2="${height - L.bottom}" stroke="#888888" stroke-dasharray="4 3"/>`);
+    out.push(`<text x="${x}" y="${L.top - 4}" text-anchor="middle" fill="#555555">${esc(marker.label)}</text>`);
+  }
+  // the legend on a white box, so a curve or the marker line never runs through its text
+  out.push(`<rect x="${width - L.right - 136}" y="${L.top}" width="134" height="${curves.length * 16 + 2}" fill="#ffffff" fill-opacity="0.9"/>`);
   curves.forEach((c, i) => {
     const y = L.top + 8 + i * 16;
     const x = width - L.right - 130;
@@ -256,7 +263,7 @@ export function curvesSvg(curves: readonly Curve[], title: string, width = 640, 
  * The same chart drawn into a raster.
  * @example writeFileSync('loss.png', encodePng(curvesRaster(lossCurves(history.epochs), 'loss per epoch')))
  */
-export function curvesRaster(curves: readonly Curve[], title: string, width = 640, height = 400): Raster {
+export function curvesRaster(curves: readonly Curve[], title: string, width = 640, height = 400, marker?: { epoch: number; label: string }): Raster {
   const L = layout(curves, width, height);
   const r = new Raster(width, height, '#ffffff');
   const ink = '#333333';
@@ -282,6 +289,12 @@ export function curvesRaster(curves: readonly Curve[], title: string, width = 64
       for (let i = 1; i < seg.length; i++) r.line(L.x(seg[i - 1][0]), L.y(seg[i - 1][1]), L.x(seg[i][0]), L.y(seg[i][1]), c.color, 2);
     }
   }
+  if (marker && marker.epoch >= 1 && marker.epoch <= L.n) {
+    const x = Math.round(L.x(marker.epoch));
+    for (let y = L.top; y < height - L.bottom; y += 7) r.line(x, y, x, Math.min(y + 3, height - L.bottom), '#888888');
+    r.text(x - Raster.textWidth(marker.label) / 2, L.top - 10, marker.label, '#555555');
+  }
+  r.fillRect(width - L.right - 136, L.top, 134, curves.length * 14 + 2, '#ffffff');
   curves.forEach((c, i) => {
     const y = L.top + 8 + i * 14;
     const x = width - L.right - 130;
@@ -301,10 +314,12 @@ export function plotFormat(path: string): 'svg' | 'png' {
 
 /**
  * Writes the loss curves of a training history to `path` (.svg or .png), atomically.
- * @example await saveLossPlot('loss.svg', history.epochs)
+ * `bestEpoch` (the one whose weights were kept) is marked with a dashed line.
+ * @example await saveLossPlot('loss.svg', history.epochs, history.bestEpoch)
  */
-export async function saveLossPlot(path: string, epochs: readonly EpochLogs[]): Promise<void> {
+export async function saveLossPlot(path: string, epochs: readonly EpochLogs[], bestEpoch?: number | null): Promise<void> {
   const curves = lossCurves(epochs);
   const title = 'loss per epoch';
-  await writeFileAtomic(path, plotFormat(path) === 'svg' ? curvesSvg(curves, title) : encodePng(curvesRaster(curves, title)));
+  const marker = bestEpoch ? { epoch: bestEpoch, label: `best epoch ${bestEpoch}` } : undefined;
+  await writeFileAtomic(path, plotFormat(path) === 'svg' ? curvesSvg(curves, title, 640, 400, marker) : encodePng(curvesRaster(curves, title, 640, 400, marker)));
 }

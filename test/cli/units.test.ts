@@ -93,6 +93,7 @@ test('loss plot: SVG with both curves, axes and legend; PNG of the same size', (
   const pts = [...svg.matchAll(/<polyline [^>]*points="([^"]+)"/g)].map((m) => m[1].split(' ').length);
   assert.deepEqual(pts, [5, 5]);
   assert.match(svg, />epoch</);
+  assert.match(curvesSvg(curves, 't', 640, 400, { epoch: 3, label: 'best epoch 3' }), /stroke-dasharray="4 3"\/>\n<text [^>]*>best epoch 3</);
   // no NaN coordinates, balanced tags
   assert.doesNotMatch(svg, /NaN|undefined/);
   assert.equal((svg.match(/<text/g) ?? []).length, (svg.match(/<\/text>/g) ?? []).length);

@@ -355,7 +355,7 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   };
   delete (metadata as { model?: string }).model;
   await saveModel(f.out, { network, preprocessing: pre, metadata });
-  if (f.plot) await saveLossPlot(f.plot, history.epochs);
+  if (f.plot) await saveLossPlot(f.plot, history.epochs, history.bestEpoch);
 
   if (f.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else if (!f.quiet) {
