@@ -16,6 +16,21 @@ export interface Backend {
    */
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
 
+  // Element-wise maps and reductions. Optional: ops use the plain-TS reference (src/tensor/kernels/js.ts)
+  // for any a backend leaves out, so a new backend can take over one kernel at a time.
+  /** out[i] = kind(x[i]) for i < x.length; out may be x. */
+  unary?(kind: UnaryKind, x: TypedArray, out: TypedArray): void;
+  /**
+   * One strided run: out[o + i] = a[ia + i·sa] ∘ b[ib + i·sb] for i < len, strides 0 (broadcast) or 1.
+   * Ops split any broadcast into such runs along the last axis.
+   */
+  binary?(kind: BinaryKind, out: TypedArray, o: number, a: TypedArray, ia: number, sa: number, b: TypedArray, ib: number, sb: number, len: number): void;
+  /**
+   * Reduces the middle axis of x viewed as [outer, len, inner] into out [outer, inner] (sum, or max
+   * with NaN propagating); out is overwritten.
+   */
+  reduce?(kind: ReduceKind, x: TypedArray, out: TypedArray, outer: number, len: number, inner: number): void;
+
   // Optional fused kernels for training loops. Feature-test before use (`backend().adamUpdate?.(…)`);
   // the plain-TS versions in wasm-reference.ts define what each must compute (to float32 rounding).
   /**
@@ -33,6 +48,17 @@ export interface Backend {
   /** One Adam/AdamW step over a flat parameter array in one pass, updating param, m and v in place. */
   adamUpdate?(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): void;
 }
+
+/** Unary maps with a kernel of their own. sign(0) is 0; step(x) is 1 for x > 0, else 0; zero gives 0. */
+export type UnaryKind = 'neg' | 'exp' | 'log' | 'abs' | 'sign' | 'sigmoid' | 'tanh' | 'relu' | 'step' | 'zero';
+
+/**
+ * Binary maps with a kernel of their own. The gradient kinds take (upstream gradient, saved tensor):
+ * reluGrad = g·[x > 0], sigmoidGrad = g·s(1 − s), tanhGrad = g·(1 − t²).
+ */
+export type BinaryKind = 'add' | 'mul' | 'div' | 'reluGrad' | 'sigmoidGrad' | 'tanhGrad';
+
+export type ReduceKind = 'sum' | 'max';
 
 /** The activations the fused kernels know ('linear' is none, the name Dense uses). */
 export type KernelActivation = 'linear' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh';
