@@ -5,7 +5,7 @@
  * A workload that throws is reported as an error, not fatal, so the other figures still count.
  */
 import {
-  RESULT_MARKER, SIZES, seededRandom,
+  RESULT_MARKER, SIZES, seededRandom, setClock,
   type ChildConfig, type ChildReport, type FashionData, type LibName, type Runner, type WorkloadName,
 } from './common.js';
 import { loadFashion } from './data.js';
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2]) as ChildConfig;
   // brain.js and synaptic initialise (and tfjs shuffles) with Math.random: seed it so runs repeat.
   Math.random = seededRandom(config.seed);
+  setClock(config.clock);
   const sizes = SIZES[config.mode];
   const report: ChildReport = { lib: config.label, detail: config.label, results: {}, unsupported: {}, errors: {} };
   const emit = () => process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(report)}\n`);

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   LIBS, RESULT_MARKER, SIZES, WORKLOADS,
-  type ChildConfig, type ChildReport, type LibName, type Mode, type WorkloadName,
+  type ChildConfig, type ChildReport, type Clock, type LibName, type Mode, type WorkloadName,
 } from './common.js';
 import { FASHION_INSTALL_HINT, findFashion } from './data.js';
 import { renderTable, summarize, type Summary } from './table.js';
@@ -30,6 +30,8 @@ const USAGE = `usage: npm run bench -- [options]     (or: node --import tsx benc
   --seed N            seed for every library's initialisation and shuffling (default 1)
   --compare REF       also run backprop as built at git commit REF, as library 'backprop@REF'
                       (before/after in one run; repeatable; builds are cached in bench/.snapshots)
+  --clock cpu         time with each process's CPU time instead of wall-clock time (steadier on a
+                      busy machine; counts the library's own worker threads too)
   --json              print the summary as JSON instead of the table
   --help`;
 
@@ -41,6 +43,7 @@ export interface Options {
   seed: number;
   json: boolean;
   compare: string[];
+  clock: Clock;
 }
 
 class UsageError extends Error {}
@@ -53,7 +56,7 @@ function parseList<T extends string>(flag: string, value: string | undefined, kn
 }
 
 function parseArgs(argv: string[]): Options | null {
-  const o: Options = { rounds: 0, mode: 'full', libs: [...LIBS], workloads: [...WORKLOADS], seed: 1, json: false, compare: [] };
+  const o: Options = { rounds: 0, mode: 'full', libs: [...LIBS], workloads: [...WORKLOADS], seed: 1, json: false, compare: [], clock: 'wall' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -77,6 +80,12 @@ function parseArgs(argv: string[]): Options | null {
         const v = value();
         if (!v) throw new UsageError('--compare needs a git commit, branch or tag, e.g. --compare HEAD~1');
         o.compare.push(v);
+        break;
+      }
+      case '--clock': {
+        const v = value();
+        if (v !== 'wall' && v !== 'cpu') throw new UsageError(`--clock must be 'wall' or 'cpu', got ${JSON.stringify(v)}`);
+        o.clock = v;
         break;
       }
       case '--quick': o.mode = 'quick'; break;
@@ -172,6 +181,7 @@ function runChild(config: ChildConfig): Promise<ChildReport> {
 export interface BenchOutput extends Summary {
   machine: Machine;
   mode: Mode;
+  clock: Clock;
   rounds: number;
   seed: number;
   date: string;
@@ -230,12 +240,12 @@ async function main(): Promise<number> {
   for (const lib of options.libs) if (lib !== 'backprop') runs.push({ lib, label: lib, build: current });
   const rounds: ChildReport[][] = [];
   try {
-    log(`bench: ${options.mode} mode, ${options.rounds} round(s) · ${m.cpu} × ${m.cores} · Node ${m.node} ${m.platform}`);
+    log(`bench: ${options.mode} mode, ${options.rounds} round(s), ${options.clock} clock · ${m.cpu} × ${m.cores} · Node ${m.node} ${m.platform}`);
     for (let r = 0; r < options.rounds; r++) {
       const reports: ChildReport[] = [];
       for (const run of runs) {
         const t0 = performance.now();
-        const report = await runChild({ ...run, mode: options.mode, workloads, seed: options.seed, fashionDir });
+        const report = await runChild({ ...run, mode: options.mode, workloads, seed: options.seed, clock: options.clock, fashionDir });
         reports.push(report);
         const errs = Object.entries(report.errors).map(([w, msg]) => `${w}: ${msg}`);
         log(`  round ${r + 1}/${options.rounds} ${run.label.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)} s${errs.length ? `  ERRORS: ${errs.join('; ')}` : ''}`);
@@ -249,12 +259,12 @@ async function main(): Promise<number> {
   const summary = summarize(rounds, labels);
   for (const c of compared) if (summary.details[c.label]) summary.details[c.label] = `commit ${c.sha.slice(0, 12)}: ${summary.details[c.label]}`;
   const output: BenchOutput = {
-    machine: m, mode: options.mode, rounds: options.rounds, seed: options.seed, date: new Date().toISOString(), notes, ...summary,
+    machine: m, mode: options.mode, clock: options.clock, rounds: options.rounds, seed: options.seed, date: new Date().toISOString(), notes, ...summary,
   };
   if (options.json) {
     console.log(JSON.stringify({ ...output, sizes: SIZES[options.mode] }, null, 2));
   } else {
-    console.log(`\nbackprop bench · ${options.mode} mode · ${options.rounds} round(s), medians · ${m.cpu} × ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · ${m.platform}`);
+    console.log(`\nbackprop bench · ${options.mode} mode · ${options.rounds} round(s), medians, ${options.clock === 'cpu' ? 'CPU time' : 'wall-clock time'} · ${m.cpu} × ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · ${m.platform}`);
     for (const lib of labels) if (summary.details[lib]) console.log(`  ${lib}: ${summary.details[lib]}`);
     for (const n of notes) console.log(`  note: ${n}`);
     console.log(`\n${renderTable(summary)}\n`);
