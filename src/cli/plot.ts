@@ -1,131 +1,17 @@
 /**
- * Loss curves as SVG (hand-written, scalable, readable in any browser) or PNG (a small RGBA raster
- * with lines, rectangles and a built-in 5×7 font, encoded by the landscape command's pngjs encoder).
- * `Raster` is general (pixels, rectangles, lines, text). Files are written atomically.
+ * Loss curves as SVG (hand-written, scalable, readable in any browser) or PNG (drawn on the explainer's
+ * Raster — lines, rectangles, a 5×7 font — and encoded by the landscape command's pngjs encoder).
+ * Files are written atomically.
  */
 import { extname } from 'node:path';
 import type { EpochLogs } from '../train/fit.js';
 import { writeFileAtomic } from '../io/model-file.js';
 import { UsageError } from './run.js';
 import { encodePng } from './commands/landscape.js';
+import { Raster, type Color } from '../explain/raster.js';
 
-/** An RGB colour as '#rrggbb' or [r, g, b]. */
-export type Color = string | readonly [number, number, number];
-
-function rgb(c: Color): [number, number, number] {
-  if (typeof c !== 'string') return [c[0], c[1], c[2]];
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(c);
-  if (!m) throw new UsageError(`colour must be '#rrggbb', got '${c}'`);
-  return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)];
-}
-
-// A 5×7 font: each glyph is 7 rows of 5 pixels ('#' on). Lower case only: text is lower-cased.
-const GLYPHS: Record<string, string> = {
-  '0': '.###.#...##..###.#.###..##...#.###.', '1': '..#...##....#....#....#....#...###.',
-  '2': '.###.#...#....#...#...#...#...#####', '3': '#####...#...#.....#.....##...#.###.',
-  '4': '...#...##..#.#.#..#.#####...#....#.', '5': '######....####.....#....##...#.###.',
-  '6': '..##..#...#....####.#...##...#.###.', '7': '#####....#...#...#...#....#....#...',
-  '8': '.###.#...##...#.###.#...##...#.###.', '9': '.###.#...##...#.####....#...#..##..',
-  '.': '..........................##...##..', '-': '...............#####...............',
-  '+': '.......#....#..#####..#....#.......', '(': '...#...#...#....#....#.....#.....#.',
-  ')': '.#.....#.....#....#....#...#...#...', ':': '......##...##........##...##.......',
-  '/': '.........#...#...#...#...#.........', ' ': '...................................',
-  ',': '.....................##....#...#...', '%': '##...##..#...#...#...#...#..##...##',
-  '=': '..........#####.....#####..........', '_': '..............................#####',
-  a: '...........###.....#.#####...#.####', b: '#....#....#.##.##..##...##...#####.',
-  c: '...........###.#....#....#...#.###.', d: '....#....#.##.##..###...##...#.####',
-  e: '...........###.#...#######.....###.', f: '..##..#..#.#...###...#....#....#...',
-  g: '......#####...##...#.####....#.###.', h: '#....#....#.##.##..##...##...##...#',
-  i: '..#........##....#....#....#...###.', j: '...#........##....#....#.#..#..##..',
-  k: '#....#....#..#.#.#..##...#.#..#..#.', l: '.##....#....#....#....#....#...###.',
-  m: '..........##.#.#.#.##.#.##...##...#', n: '..........#.##.##..##...##...##...#',
-  o: '...........###.#...##...##...#.###.', p: '..........####.#...#####.#....#....',
-  q: '...........##.##..##.####....#....#', r: '..........#.##.##..##....#....#....',
-  s: '...........###.#.....###.....#####.', t: '.#....#...###...#....#....#..#..##.',
-  u: '..........#...##...##...##..##.##.#', v: '..........#...##...##...#.#.#...#..',
-  w: '..........#...##...##.#.##.#.#.#.#.', x: '..........#...#.#.#...#...#.#.#...#',
-  y: '..........#...##...#.####....#.###.', z: '..........#####...#...#...#...#####',
-};
-
-/** Width of one character cell in pixels at scale 1 (5 pixels + 1 space). */
-export const FONT_ADVANCE = 6;
-export const FONT_HEIGHT = 7;
-
-/**
- * An RGBA image in memory with the few drawing operations plots need. Coordinates are pixels from
- * the top-left corner; anything outside the image is clipped.
- * @example
- * const r = new Raster(200, 100, '#ffffff');
- * r.line(0, 99, 199, 0, '#1f77b4', 2);
- * r.text(4, 4, 'loss 0.25', '#000000');
- * await writeFile('out.png', encodePng(r));
- */
-export class Raster {
-  readonly data: Uint8Array;
-
-  constructor(readonly width: number, readonly height: number, background: Color = '#ffffff') {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width * height > 1 << 26) {
-      throw new UsageError(`Raster: size must be whole numbers ≥ 1 (and at most 64 megapixels), got ${width}×${height}`);
-    }
-    this.data = new Uint8Array(width * height * 4);
-    this.fillRect(0, 0, width, height, background);
-  }
-
-  /** Sets one pixel, blending with `alpha` (0..1) over what is there. */
-  set(x: number, y: number, color: Color, alpha = 1): void {
-    x = Math.round(x); y = Math.round(y);
-    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
-    const [r, g, b] = rgb(color);
-    const o = (y * this.width + x) * 4;
-    const d = this.data;
-    d[o] = Math.round(d[o] + (r - d[o]) * alpha);
-    d[o + 1] = Math.round(d[o + 1] + (g - d[o + 1]) * alpha);
-    d[o + 2] = Math.round(d[o + 2] + (b - d[o + 2]) * alpha);
-    d[o + 3] = 255;
-  }
-
-  fillRect(x: number, y: number, w: number, h: number, color: Color): void {
-    const [r, g, b] = rgb(color);
-    const x0 = Math.max(0, Math.round(x)), y0 = Math.max(0, Math.round(y));
-    const x1 = Math.min(this.width, Math.round(x + w)), y1 = Math.min(this.height, Math.round(y + h));
-    for (let yy = y0; yy < y1; yy++) {
-      for (let xx = x0; xx < x1; xx++) {
-        const o = (yy * this.width + xx) * 4;
-        this.data[o] = r; this.data[o + 1] = g; this.data[o + 2] = b; this.data[o + 3] = 255;
-      }
-    }
-  }
-
-  /** A straight line `thickness` pixels wide (a square brush stepped along it). */
-  line(x0: number, y0: number, x1: number, y1: number, color: Color, thickness = 1): void {
-    const steps = Math.max(1, Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0)) * 2));
-    const half = (thickness - 1) / 2;
-    for (let s = 0; s <= steps; s++) {
-      const t = s / steps;
-      const x = x0 + (x1 - x0) * t, y = y0 + (y1 - y0) * t;
-      this.fillRect(Math.round(x - half), Math.round(y - half), thickness, thickness, color);
-    }
-  }
-
-  /** Text in the built-in 5×7 font (lower case, digits, . - + ( ) : / , % = _), top-left at (x, y). */
-  text(x: number, y: number, text: string, color: Color, scale = 1): void {
-    let cx = Math.round(x);
-    for (const ch of text.toLowerCase()) {
-      const g = GLYPHS[ch] ?? GLYPHS[' '];
-      for (let row = 0; row < FONT_HEIGHT; row++) {
-        for (let col = 0; col < 5; col++) {
-          if (g[row * 5 + col] === '#') this.fillRect(cx + col * scale, Math.round(y) + row * scale, scale, scale, color);
-        }
-      }
-      cx += FONT_ADVANCE * scale;
-    }
-  }
-
-  /** Width in pixels that `text` takes at `scale`. */
-  static textWidth(text: string, scale = 1): number {
-    return text.length * FONT_ADVANCE * scale - scale;
-  }
-}
+// The raster (shared with the landscape pictures) is re-exported for the plot's users and tests.
+export { Raster, type Color };
 
 // One PNG encoder for the CLI: the landscape command's (pngjs), shared rather than written twice.
 export { encodePng };

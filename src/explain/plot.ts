@@ -6,6 +6,9 @@
  */
 import { fmt } from './format.js';
 import type { Landscape } from './landscape.js';
+import { Raster, type RgbaImage } from './raster.js';
+
+export type { RgbaImage };
 
 // ---------------------------------------------------------------- colours
 
@@ -206,100 +209,6 @@ export function renderLandscapeSvg(land: Landscape, width = 660, height = 600): 
 
 // ---------------------------------------------------------------- raster
 
-/** An RGBA image: 4 bytes per pixel, row-major from the top-left. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
-
-// A 5×7 pixel font: 7 rows of 5 bits per glyph (enough for numbers, names and titles).
-const FONT: Record<string, number[]> = {};
-((): void => {
-  const g = (ch: string, rows: string): void => { FONT[ch] = rows.split(' ').map((r) => parseInt(r.replace(/#/g, '1').replace(/\./g, '0'), 2)); };
-  g('0', '.###. #...# #..## #.#.# ##..# #...# .###.'); g('1', '..#.. .##.. ..#.. ..#.. ..#.. ..#.. .###.');
-  g('2', '.###. #...# ....# ...#. ..#.. .#... #####'); g('3', '##### ...#. ..#.. ...#. ....# #...# .###.');
-  g('4', '...#. ..##. .#.#. #..#. ##### ...#. ...#.'); g('5', '##### #.... ####. ....# ....# #...# .###.');
-  g('6', '..##. .#... #.... ####. #...# #...# .###.'); g('7', '##### ....# ...#. ..#.. .#... .#... .#...');
-  g('8', '.###. #...# #...# .###. #...# #...# .###.'); g('9', '.###. #...# #...# .#### ....# ...#. .##..');
-  g('a', '..... ..... .###. ....# .#### #...# .####'); g('b', '#.... #.... #.##. ##..# #...# #...# ####.');
-  g('c', '..... ..... .###. #.... #.... #...# .###.'); g('d', '....# ....# .##.# #..## #...# #...# .####');
-  g('e', '..... ..... .###. #...# ##### #.... .###.'); g('f', '..##. .#..# .#... ###.. .#... .#... .#...');
-  g('g', '..... .#### #...# #...# .#### ....# .###.'); g('h', '#.... #.... #.##. ##..# #...# #...# #...#');
-  g('i', '..#.. ..... .##.. ..#.. ..#.. ..#.. .###.'); g('j', '...#. ..... ..##. ...#. ...#. #..#. .##..');
-  g('k', '#.... #.... #..#. #.#.. ##... #.#.. #..#.'); g('l', '.##.. ..#.. ..#.. ..#.. ..#.. ..#.. .###.');
-  g('m', '..... ..... ##.#. #.#.# #.#.# #...# #...#'); g('n', '..... ..... #.##. ##..# #...# #...# #...#');
-  g('o', '..... ..... .###. #...# #...# #...# .###.'); g('p', '..... ..... ####. #...# ####. #.... #....');
-  g('q', '..... ..... .##.# #..## .#### ....# ....#'); g('r', '..... ..... #.##. ##..# #.... #.... #....');
-  g('s', '..... ..... .###. #.... .###. ....# ####.'); g('t', '.#... .#... ###.. .#... .#... .#..# ..##.');
-  g('u', '..... ..... #...# #...# #...# #..## .##.#'); g('v', '..... ..... #...# #...# #...# .#.#. ..#..');
-  g('w', '..... ..... #...# #...# #.#.# #.#.# .#.#.'); g('x', '..... ..... #...# .#.#. ..#.. .#.#. #...#');
-  g('y', '..... ..... #...# #...# .#### ....# .###.'); g('z', '..... ..... ##### ...#. ..#.. .#... #####');
-  g('-', '..... ..... ..... .###. ..... ..... .....'); g('.', '..... ..... ..... ..... ..... .##.. .##..');
-  g(',', '..... ..... ..... ..... .##.. ..#.. .#...'); g(':', '..... .##.. .##.. ..... .##.. .##.. .....');
-  g('=', '..... ..... ##### ..... ##### ..... .....'); g('(', '...#. ..#.. .#... .#... .#... ..#.. ...#.');
-  g(')', '.#... ..#.. ...#. ...#. ...#. ..#.. .#...'); g('[', '.###. .#... .#... .#... .#... .#... .###.');
-  g(']', '.###. ...#. ...#. ...#. ...#. ...#. .###.'); g('_', '..... ..... ..... ..... ..... ..... #####');
-  g('+', '..... ..#.. ..#.. ##### ..#.. ..#.. .....'); g('/', '....# ...#. ...#. ..#.. .#... .#... #....');
-  g('>', '.#... ..#.. ...#. ....# ...#. ..#.. .#...'); g(' ', '..... ..... ..... ..... ..... ..... .....');
-  g('?', '.###. #...# ....# ...#. ..#.. ..... ..#..');
-})();
-
-class Canvas implements RgbaImage {
-  readonly data: Uint8Array;
-  constructor(readonly width: number, readonly height: number) {
-    this.data = new Uint8Array(width * height * 4).fill(255);
-  }
-  blend(x: number, y: number, c: readonly number[], alpha = 1): void {
-    x = Math.round(x); y = Math.round(y);
-    if (x < 0 || y < 0 || x >= this.width || y >= this.height || alpha <= 0) return;
-    const i = (y * this.width + x) * 4;
-    for (let k = 0; k < 3; k++) this.data[i + k] = Math.round(this.data[i + k] * (1 - alpha) + c[k] * alpha);
-    this.data[i + 3] = 255;
-  }
-  rect(x: number, y: number, w: number, h: number, c: readonly number[]): void {
-    for (let j = Math.floor(y); j < Math.ceil(y + h); j++) for (let i = Math.floor(x); i < Math.ceil(x + w); i++) this.blend(i, j, c);
-  }
-  /** A line `thick` pixels wide, by stepping along it and stamping small discs. */
-  line(x0: number, y0: number, x1: number, y1: number, c: readonly number[], thick = 1, alpha = 1): void {
-    const len = Math.hypot(x1 - x0, y1 - y0);
-    const steps = Math.max(1, Math.ceil(len * 2));
-    const r = thick / 2;
-    const seen = new Set<number>();
-    for (let s = 0; s <= steps; s++) {
-      const x = x0 + ((x1 - x0) * s) / steps, y = y0 + ((y1 - y0) * s) / steps;
-      for (let j = Math.floor(y - r); j <= Math.ceil(y + r); j++) {
-        for (let i = Math.floor(x - r); i <= Math.ceil(x + r); i++) {
-          if ((i - x) ** 2 + (j - y) ** 2 > r * r + 0.25) continue;
-          const key = j * this.width + i;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          this.blend(i, j, c, alpha);
-        }
-      }
-    }
-  }
-  circle(cx: number, cy: number, r: number, c: readonly number[], ring = 0): void {
-    for (let j = Math.floor(cy - r - 1); j <= Math.ceil(cy + r + 1); j++) {
-      for (let i = Math.floor(cx - r - 1); i <= Math.ceil(cx + r + 1); i++) {
-        const d = Math.hypot(i - cx, j - cy);
-        if (d <= r && (ring === 0 || d >= r - ring)) this.blend(i, j, c);
-      }
-    }
-  }
-  text(s: string, x: number, y: number, c: readonly number[], scale = 2, align: 'left' | 'center' | 'right' = 'left'): void {
-    const w = s.length * 6 * scale - scale;
-    let cx = align === 'left' ? x : align === 'center' ? x - w / 2 : x - w;
-    for (const raw of s) {
-      const rows = FONT[raw] ?? FONT[raw.toLowerCase()] ?? FONT['?'];
-      rows.forEach((bits, r) => {
-        for (let col = 0; col < 5; col++) if (bits & (1 << (4 - col))) this.rect(cx + col * scale, y + r * scale, scale, scale, c);
-      });
-      cx += 6 * scale;
-    }
-  }
-}
-
 /** ASCII for the raster font: Greek and typographic characters spelled out. */
 function ascii(s: string): string {
   return s.replace(/→/g, '->').replace(/−/g, '-').replace(/σ/g, 'sigma').replace(/[^\x20-\x7e]/g, '?');
@@ -310,7 +219,7 @@ function ascii(s: string): string {
  * @example const img = renderLandscapeRgba(land); // img.width × img.height × 4 bytes
  */
 export function renderLandscapeRgba(land: Landscape, width = 660, height = 600): RgbaImage {
-  const cv = new Canvas(width, height);
+  const cv = new Raster(width, height);
   const L = layout(land, width, height);
   const norm = normaliser(land);
   const n = land.xs.length, m = land.ys.length;
@@ -324,7 +233,7 @@ export function renderLandscapeRgba(land: Landscape, width = 660, height = 600):
       const fc = (i / (L.size - 1)) * (n - 1);
       const c = Math.min(n - 2, Math.floor(fc)), dc = fc - c;
       const val = (v[r * n + c] * (1 - dc) + v[r * n + c + 1] * dc) * (1 - dr) + (v[(r + 1) * n + c] * (1 - dc) + v[(r + 1) * n + c + 1] * dc) * dr;
-      cv.blend(L.x0 + i, L.y0 + j, viridis(norm(val)));
+      cv.set(L.x0 + i, L.y0 + j, viridis(norm(val)));
     }
   }
   const cw = L.size / (n - 1), ch = L.size / (m - 1);
@@ -338,20 +247,20 @@ export function renderLandscapeRgba(land: Landscape, width = 660, height = 600):
   for (const t of ticks(land.xs[0], land.xs[n - 1])) {
     const x = L.px(t);
     cv.line(x, L.y0 + L.size, x, L.y0 + L.size + 5, dark);
-    cv.text(ascii(fmt(t, 4)), x, L.y0 + L.size + 10, dark, 2, 'center');
+    cv.text(x, L.y0 + L.size + 10, ascii(fmt(t, 4)), dark, 2, 'center');
   }
   for (const t of ticks(land.ys[0], land.ys[m - 1])) {
     const y = L.py(t);
     cv.line(L.x0 - 5, y, L.x0, y, dark);
-    cv.text(ascii(fmt(t, 4)), L.x0 - 9, y - 7, dark, 2, 'right');
+    cv.text(L.x0 - 9, y - 7, ascii(fmt(t, 4)), dark, 2, 'right');
   }
-  cv.text(ascii(land.aliases[0]), L.x0 + L.size / 2, L.y0 + L.size + 32, black, 2, 'center');
-  cv.text(ascii(land.aliases[1]), 6, L.y0 + L.size / 2 - 7, black, 2, 'left');
-  cv.text(ascii(title(land)), L.x0, 12, black, 2);
+  cv.text(L.x0 + L.size / 2, L.y0 + L.size + 32, ascii(land.aliases[0]), black, 2, 'center');
+  cv.text(6, L.y0 + L.size / 2 - 7, ascii(land.aliases[1]), black, 2, 'left');
+  cv.text(L.x0, 12, ascii(title(land)), black, 2);
   // colour bar
-  for (let j = 0; j < L.size; j++) cv.rect(L.barX, L.y0 + L.size - 1 - j, 16, 1, viridis(j / (L.size - 1)));
-  cv.text(ascii(fmt(land.max.loss, 3)), L.barX + 20, L.y0, dark, 2);
-  cv.text(ascii(fmt(land.min.loss, 3)), L.barX + 20, L.y0 + L.size - 14, dark, 2);
+  for (let j = 0; j < L.size; j++) cv.fillRect(L.barX, L.y0 + L.size - 1 - j, 16, 1, viridis(j / (L.size - 1)));
+  cv.text(L.barX + 20, L.y0, ascii(fmt(land.max.loss, 3)), dark, 2);
+  cv.text(L.barX + 20, L.y0 + L.size - 14, ascii(fmt(land.min.loss, 3)), dark, 2);
   // route, then the start ring on top
   if (land.path) {
     const pts = land.path.points;
@@ -360,7 +269,7 @@ export function renderLandscapeRgba(land: Landscape, width = 660, height = 600):
     if (meanStepPixels(land, L) >= 6) for (const p of pts) cv.circle(L.px(p.x), L.py(p.y), 2, [120, 0, 0]);
     const last = pts[pts.length - 1];
     cv.circle(L.px(last.x), L.py(last.y), 5, red);
-    cv.text(ascii(pathLabel(land)), L.x0, height - 16, [176, 0, 0], 2);
+    cv.text(L.x0, height - 16, ascii(pathLabel(land)), [176, 0, 0], 2);
   }
   cv.circle(L.px(land.current.x), L.py(land.current.y), 8, white, 3);
   cv.circle(L.px(land.current.x), L.py(land.current.y), 9, black, 1.2);
