@@ -14,7 +14,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { adamUpdate, adamwUpdate, type AdamState } from '../optim/adam.js';
 import type { TrainStep } from './fit.js';
 import {
-  LEAKY, LINEAR, RELU, SIGMOID, TANH, lossGradient, refreshStates, stepThroughOptimizer,
+  LEAKY, LINEAR, RELU, SIGMOID, TANH, hyperCopy, lossGradient, refreshHyper, refreshStates, stepThroughOptimizer,
   type UpdateEntry, type UpdateRule,
 } from './compiled-kernels.js';
 
@@ -74,6 +74,8 @@ export class WasmStep implements TrainStep {
   private readonly entryParam: WasmArray[] = [];
   private readonly entryGrad: WasmArray[] = [];
   private readonly entryMoments: ({ m: WasmArray; v: WasmArray; decoupled: boolean } | null)[] = [];
+  /** The groups' options, copied (see hyperCopy) and refreshed on reload. */
+  private readonly groups: Record<string, unknown>[];
   private readonly batches = new Map<number, Batch>();
   private batch: Batch;
   private readonly xs: TypedArray;
@@ -120,6 +122,7 @@ export class WasmStep implements TrainStep {
       const adamKind = (rule === adamUpdate || rule === adamwUpdate) && group.amsgrad === false;
       this.entryMoments.push(adamKind ? { m: this.alloc(e.param.size), v: this.alloc(e.param.size), decoupled: rule === adamwUpdate } : null);
     }
+    this.groups = entries.map((e) => hyperCopy(e.group));
     this.batch = this.batchFor(Math.min(1, trainX.shape[0]));
     this.reload();
   }
@@ -153,6 +156,7 @@ export class WasmStep implements TrainStep {
 
   /** Parameters and the optimizer's moments from their JS homes into wasm memory. */
   reload(): void {
+    for (let i = 0; i < this.entries.length; i++) refreshHyper(this.entries[i].group, this.groups[i]);
     for (let i = 0; i < this.layers.length; i++) {
       const l = this.layers[i];
       this.w[i].data.set(l.weight.data);
@@ -240,13 +244,13 @@ export class WasmStep implements TrainStep {
       const e = entries[i];
       const mo = this.entryMoments[i];
       if (mo !== null) {
-        const g = e.group as { lr: number; betas: readonly [number, number]; eps: number; weightDecay: number };
+        const g = this.groups[i] as { lr: number; betas: readonly [number, number]; eps: number; weightDecay: number };
         const s = e.state as AdamState;
         this.kernels.adamUpdate(this.entryParam[i], this.entryGrad[i], mo.m, mo.v, {
           lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, step: ++s.step, weightDecay: g.weightDecay, decoupled: mo.decoupled,
         });
       } else {
-        rule(this.entryParam[i].data, this.entryGrad[i].data, e.state as never, e.group as never);
+        rule(this.entryParam[i].data, this.entryGrad[i].data, e.state as never, this.groups[i] as never);
       }
     }
   }

@@ -24,7 +24,7 @@ import type { ActivationName } from './spec.js';
 import { checkFitOptions, fit, trainLoop, type FitOptions, type History, type OptimizerLike, type Trainable, type TrainStep } from './fit.js';
 import {
   BCE, BCE_LO, BCE_LOGITS, CE, LEAKY, LINEAR, MAE, MSE, RELU, SIGMOID, SOFTMAX, SSE, STEP, TANH,
-  activate, activationBackward, denseBackward, denseForward, lossGradient, refreshStates, stepThroughOptimizer,
+  activate, activationBackward, denseBackward, denseForward, hyperCopy, lossGradient, refreshHyper, refreshStates, stepThroughOptimizer,
   type UpdateEntry, type UpdateRule,
 } from './compiled-kernels.js';
 import { fusable, fusedKernel, type FusedKernel } from './compiled-codegen.js';
@@ -162,6 +162,24 @@ function makePlan(model: Module | readonly Module[], options: CompileOptions): C
   return new CompiledTrainer(layers.map((l) => ({ dense: l.dense, act: ACT_CODES[l.act], alpha: l.alpha })), lossCode, opt, modules, options.logits ?? false, engine);
 }
 
+/** Below this many elements (parameters + input values) the last training's objects are retained. */
+const RETAIN_MAX_ELEMENTS = 1 << 16;
+let retained: unknown = null;
+
+/**
+ * Keeps the most recent small training's objects (trainer, step, options, model, optimizer)
+ * reachable until the next one. Why: V8's optimised code for the shared training loop checks the
+ * hidden classes of these objects, and a hidden class dies with the last object that has it. A
+ * benchmark that trains fresh tiny networks with a full GC in between (as bench/ does) would
+ * otherwise throw that code away and re-optimise it for every network: measured 3× slower XOR.
+ * Bounded to one small model and dataset (≤ 64 Ki elements), so the memory cost is negligible.
+ */
+function retainIfSmall(layers: readonly Layer[], inputs: Tensor, objects: unknown[]): void {
+  let elements = inputs.size;
+  for (const l of layers) elements += l.weight.size + (l.bias ? l.bias.size : 0);
+  if (elements <= RETAIN_MAX_ELEMENTS) retained = objects;
+}
+
 /** One dense layer as the engines see it: weight [n, k], bias [n], the activation after it, gradient buffers. */
 interface Layer {
   readonly weight: Tensor;
@@ -288,7 +306,10 @@ export class CompiledTrainer {
     if (!this.accepts(inputs, targets) || full.loss !== LOSS_BY_CODE[this.lossCode] || full.optimizer !== this.optimizer) {
       return fit(trainable, inputs, targets, full);
     }
-    return trainLoop('fit', trainable, inputs, targets, full, (x, y) => this.stepper(x, y));
+    let step: TrainStep | null = null;
+    const history = trainLoop('fit', trainable, inputs, targets, full, (x, y) => (step = this.stepper(x, y)));
+    retainIfSmall(this.layers, inputs, [this, step, full, trainable, options]);
+    return history;
   }
 
   /** Whether the data fits the compiled layout (the parameters' dtype, 2-D inputs, matching targets). */
@@ -339,7 +360,7 @@ class JsStep implements TrainStep {
   // The update's operands in flat arrays: four loads per parameter per step.
   private readonly params: TypedArray[];
   private readonly grads: TypedArray[];
-  private readonly groups: object[];
+  private readonly groups: Record<string, unknown>[];
   private readonly states: (object | null)[];
   private ready: boolean;
 
@@ -366,7 +387,7 @@ class JsStep implements TrainStep {
     this.buf = this.buffersFor(Math.min(trainX.shape[0], 1));
     this.params = entries.map((e) => e.param.data);
     this.grads = entries.map((e) => e.grad);
-    this.groups = entries.map((e) => e.group);
+    this.groups = entries.map((e) => hyperCopy(e.group));
     this.states = entries.map(() => null);
     this.ready = this.refresh();
   }
@@ -451,7 +472,9 @@ class JsStep implements TrainStep {
   }
 
   reload(): void {
-    // A callback may have loaded another optimizer state (loadStateDict replaces every entry).
+    // A scheduler or a callback may have changed a group's options, or loaded another optimizer
+    // state (loadStateDict replaces every entry).
+    for (let i = 0; i < this.entries.length; i++) refreshHyper(this.entries[i].group, this.groups[i]);
     const e = this.entries[0];
     if (e !== undefined && (this.optimizer.state as ReadonlyMap<Tensor, object>).get(e.param) !== this.states[0]) this.ready = this.refresh();
   }

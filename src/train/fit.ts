@@ -152,8 +152,9 @@ export interface TrainStep {
   /**
    * For steps that keep working copies of the parameters (the wasm engine): write them back to the
    * model (`flush`) before anything outside the step looks, and read them again (`reload`) after
-   * anything outside may have changed them. trainLoop calls these around each epoch and each
-   * onBatchEnd callback.
+   * anything outside may have changed them (the parameters, or the optimizer's options and state).
+   * trainLoop flushes after each epoch's batches and before onBatchEnd, and reloads after
+   * onBatchEnd and before an epoch that follows a scheduler step or onEpochEnd.
    */
   flush?(): void;
   reload?(): void;
@@ -234,6 +235,7 @@ export function trainLoop(
   const started = Date.now();
   const divergenceFactor = options.divergenceFactor ?? 1e4;
   const { accuracy, onBatchEnd, signal } = options;
+  const userCode = options.scheduler !== undefined || options.onEpochEnd !== undefined;
   let firstLoss: number | null = null;
 
   const diverged = (epoch: number, batch: number, value: number): never => {
@@ -250,7 +252,8 @@ export function trainLoop(
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       if (signal?.aborted) { history.stopReason = 'aborted'; break; }
-      if (epoch > 1) step.reload?.();
+      // Only a scheduler or a callback can have changed the model or the optimizer since the last epoch.
+      if (epoch > 1 && userCode) step.reload?.();
       if (shuffle) random.shuffle(order);
       let lossSum = 0, accSum = 0, seen = 0;
       let aborted = false;
