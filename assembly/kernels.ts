@@ -275,9 +275,13 @@ const ACT_SIGMOID = 2;
 const ACT_TANH = 3;
 const ACT_LEAKY = 4;
 
-/** e^x per lane, Cephes-style: range reduction by ln 2, degree-5 polynomial, exponent by bits; ≈2 ulp. */
+/**
+ * e^x per lane, Cephes-style: range reduction by ln 2, degree-5 polynomial, ≈1 ulp. The power of two
+ * is applied as two factors 2^(n/2)·2^(n−n/2), each a normal float, so results overflow to +∞ and
+ * underflow through the subnormals exactly where float32 does; NaN stays NaN.
+ */
 @inline function expV(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.33654)), f32x4.splat(88.37626));
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-110)), f32x4.splat(89));
   const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
@@ -288,9 +292,46 @@ const ACT_LEAKY = 4;
   y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
   y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
   y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1));
-  // 2^fx built in the exponent field; fx ∈ [-126, 127] after the clamp, so it stays normal.
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
-  return f32x4.mul(y, pow2);
+  // n ∈ [−159, 128] after the clamp; halves in [−80, 64] keep both factors' exponents normal.
+  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const n1 = i32x4.shr_s(n, 1);
+  const n2 = i32x4.sub(n, n1);
+  const bias = i32x4.splat(127);
+  return f32x4.mul(f32x4.mul(y, i32x4.shl(i32x4.add(n1, bias), 23)), i32x4.shl(i32x4.add(n2, bias), 23));
+}
+
+/**
+ * ln x per lane (Cephes logf: mantissa in [√½, √2), degree-8 polynomial), ≈1 ulp; subnormals are
+ * scaled up first; ln 0 = −∞, ln ∞ = ∞, ln of a negative number or NaN is NaN.
+ */
+@inline function logV(x: v128): v128 {
+  const zero = f32x4.splat(0);
+  const tiny = f32x4.lt(x, f32x4.splat(1.17549435e-38)); // subnormal (or ≤ 0, fixed up at the end)
+  const xs = v128.bitselect(f32x4.mul(x, f32x4.splat(8388608)), x, tiny); // ×2^23
+  let e = i32x4.sub(i32x4.shr_u(xs, 23), i32x4.splat(126));
+  e = i32x4.sub(e, v128.and(tiny, i32x4.splat(23)));
+  let m = v128.or(v128.and(xs, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000)); // [0.5, 1)
+  const low = f32x4.lt(m, f32x4.splat(0.707106781186547524));
+  e = i32x4.add(e, low); // a true lane is −1
+  m = f32x4.add(f32x4.sub(m, f32x4.splat(1)), v128.and(m, low));
+  const z = f32x4.mul(m, m);
+  let y = f32x4.splat(7.0376836292e-2);
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(-1.1514610310e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(1.1676998740e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(-1.2420140846e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(1.4249322787e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(-1.6668057665e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(2.0000714765e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(-2.4999993993e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(3.3333331174e-1));
+  y = f32x4.mul(f32x4.mul(y, m), z);
+  const ef = f32x4.convert_i32x4_s(e);
+  y = f32x4.add(y, f32x4.mul(ef, f32x4.splat(-2.12194440e-4)));
+  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
+  let r = f32x4.add(f32x4.add(m, y), f32x4.mul(ef, f32x4.splat(0.693359375)));
+  r = v128.bitselect(f32x4.splat(-Infinity), r, f32x4.eq(x, zero));
+  r = v128.bitselect(x, r, f32x4.eq(x, f32x4.splat(Infinity)));
+  return v128.bitselect(f32x4.splat(NaN), r, v128.or(f32x4.lt(x, zero), f32x4.ne(x, x)));
 }
 
 @inline function sigmoidV(x: v128): v128 {
@@ -377,6 +418,31 @@ export function activationBackward(y: usize, gy: usize, gx: usize, n: i32, act: 
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(gx + o, load<f32>(gy + o) * f32x4.extract_lane(derivV(f32x4.splat(load<f32>(y + o)), act, alphaV), 0));
+  }
+}
+
+const UNARY_EXP = 1;
+const UNARY_LOG = 2;
+const UNARY_TANH = 3;
+const UNARY_SIGMOID = 4;
+
+@inline function unaryV(x: v128, kind: i32): v128 {
+  if (kind == UNARY_EXP) return expV(x);
+  if (kind == UNARY_LOG) return logV(x);
+  if (kind == UNARY_TANH) return tanhV(x);
+  return sigmoidV(x);
+}
+
+/** out[i] = f(x[i]) for n elements, f = exp (1), log (2), tanh (3) or sigmoid (4); out may be x. */
+export function unary(kind: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, unaryV(v128.load(x + o), kind));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, f32x4.extract_lane(unaryV(f32x4.splat(load<f32>(x + o)), kind), 0));
   }
 }
 

@@ -175,6 +175,11 @@ if (!quick) {
     cases.push({ name: `biasAct ${act} wasm arrays`, fn: () => k.biasActivation(wx, wb, wy, rows, cols, act) });
     cases.push({ name: `biasAct ${act} Backend`, fn: () => be.biasActivation(x, bias, y, rows, cols, act) });
   }
+  for (const kind of ['exp', 'log', 'tanh', 'sigmoid']) {
+    const pos = kind === 'log' ? x.map(Math.abs) : x;
+    cases.push({ name: `unary ${kind} js`, fn: () => jsBackend.unary(kind, pos, y) });
+    cases.push({ name: `unary ${kind} Backend`, fn: () => be.unary(kind, pos, y) });
+  }
   cases.push({ name: 'sumRows js', fn: () => ref.referenceSumRows(x, bias, rows, cols, false) });
   cases.push({ name: 'sumRows wasm arrays', fn: () => k.sumRows(wx, wb, rows, cols) });
   const t = measure(cases);

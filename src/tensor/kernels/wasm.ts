@@ -29,6 +29,7 @@ interface KernelExports {
   biasActivation(x: number, bias: number, out: number, rows: number, cols: number, act: number, alpha: number): void;
   activationBackward(y: number, gy: number, gx: number, n: number, act: number, alpha: number): void;
   sumRows(x: number, out: number, rows: number, cols: number, accumulate: number): void;
+  unary(kind: number, x: number, out: number, n: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, l2: number, shrink: number): void;
 }
 type WasmModule = object;
@@ -103,6 +104,10 @@ const PAGE = 65536;
 const ALIGN = 64; // a cache line: keeps every array's start SIMD- and line-aligned
 
 const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
+
+/** The element-wise maps the wasm kernels compute (the cheap ones stay in JS: a copy costs more). */
+export type WasmUnaryKind = 'exp' | 'log' | 'tanh' | 'sigmoid';
+const UNARY: Record<WasmUnaryKind, number> = { exp: 1, log: 2, tanh: 3, sigmoid: 4 };
 
 const ACTIVATIONS: Record<KernelActivation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
 
@@ -440,6 +445,28 @@ export class WasmKernels {
     gx.set(heap.subarray((base + bytes) >> 2, ((base + bytes) >> 2) + n));
   }
 
+  /**
+   * out = f(x) elementwise over wasm arrays, for the transcendental maps (≈1 ulp, IEEE special values).
+   * @example kernels.unary('exp', logits, logits)
+   */
+  unary(kind: WasmUnaryKind, x: WasmArray, out: WasmArray): void {
+    const code = UNARY[kind];
+    if (code === undefined) throw new ValueError(`unary: unknown kind '${String(kind)}' (known: ${Object.keys(UNARY).join(', ')})`);
+    this.check('unary', 'out', out, x.length);
+    this.check('unary', 'x', x, x.length);
+    this.x.unary(code, x.byteOffset, out.byteOffset, x.length);
+  }
+
+  /** @internal */
+  unaryArrays(code: number, x: Float32Array, out: Float32Array): void {
+    const n = x.length;
+    const base = this.scratch(n * 4);
+    const heap = this.heap();
+    heap.set(x, base >> 2);
+    this.x.unary(code, base, base, n);
+    out.set(heap.subarray(base >> 2, (base >> 2) + n));
+  }
+
   /** @internal */
   adamArrays(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
     const n = param.length, bytes = align(n * 4);
@@ -560,6 +587,15 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
       }
       need('matmul', [['a', a, m * k], ['b', b, k * n], ['out', out, m * n]]);
       outsideWasm(kernels, [a, b, out], [2], ([a2, b2, o2]) => kernels.matmulArrays(a2!, b2!, o2!, m, k, n, transA, transB));
+    },
+    unary(kind, x, out) {
+      const code = UNARY[kind as WasmUnaryKind];
+      if (code === undefined || x.length < minElems || !isF32(x) || !isF32(out)) {
+        jsBackend.unary(kind, x, out);
+        return;
+      }
+      need('unary', [['out', out, x.length]]);
+      outsideWasm(kernels, [x as Float32Array, out as Float32Array], [1], ([x2, o2]) => kernels.unaryArrays(code, x2!, o2!));
     },
     biasActivation(x, bias, out, rows, cols, activation, alpha = 0.01) {
       const act = activationCode('biasActivation', activation);

@@ -198,6 +198,42 @@ for (const [variant, kernels] of builds) {
     x.free();
   });
 
+  test(`${variant}: unary exp, log, tanh and sigmoid are within 2 ulp of the JS maps, special values exact`, () => {
+    const be = createWasmBackend(kernels, { name: 'x', elementwiseMin: 0 });
+    const specials = [NaN, Infinity, -Infinity, 0, -0, -1, 1e-45, 1e-40, 1e-30, 3.4e38, 88.7, 88.73, -87.5, -103.9, -120, 1, 0.5];
+    const ranges = { exp: [-110, 90], log: [0, 1e6], tanh: [-12, 12], sigmoid: [-40, 40] } as const;
+    for (const kind of ['exp', 'log', 'tanh', 'sigmoid'] as const) {
+      const n = 4099; // a scalar tail too
+      const xs = new Float32Array(n);
+      const [lo, hi] = ranges[kind];
+      for (let i = 0; i < n; i++) xs[i] = kind === 'log' ? 2 ** (-149 + 277 * (i / n)) : lo + ((hi - lo) * i) / n;
+      xs.set(specials);
+      const want = new Float32Array(n);
+      jsBackend.unary(kind, xs, want);
+      const wx = kernels.alloc(n), wy = kernels.alloc(n);
+      wx.data.set(xs);
+      kernels.unary(kind, wx, wy);
+      const got = new Float32Array(n);
+      be.unary!(kind, xs, got);
+      for (const [what, out] of [['WasmKernels.unary', wy.data], ['Backend.unary', got]] as const) {
+        for (let i = 0; i < n; i++) {
+          const w = want[i], g = out[i];
+          if (Number.isNaN(w)) { assert.ok(Number.isNaN(g), `${what} ${kind}(${xs[i]}) = ${g}, want NaN`); continue; }
+          if (g === w) continue; // ±∞ and exact values
+          // 2 ulp of a normal result, or 2 steps of the smallest subnormal.
+          const tol = Math.max(2 ** -22 * Math.abs(w), 3e-45);
+          if (!(Math.abs(g - w) <= tol)) assert.fail(`${variant} ${what} ${kind}(${xs[i]}) = ${g}, want ${w}`);
+        }
+      }
+      wx.free(); wy.free();
+    }
+    // Cheap maps and float64 stay on the JS loops, bit for bit.
+    const x64 = Float64Array.from([0.5, -2, 3]), o64 = new Float64Array(3);
+    be.unary!('exp', x64, o64);
+    assert.deepEqual([...o64], [0.5, -2, 3].map(Math.exp));
+    assert.throws(() => kernels.unary('cbrt' as never, kernels.alloc(1), kernels.alloc(1)), /unary: unknown kind 'cbrt'/);
+  });
+
   test(`${variant}: sumRows and Adam match the reference`, () => {
     const rng = new Random(13);
     const be = createWasmBackend(kernels, { name: 'x', elementwiseMin: 0 });
