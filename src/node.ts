@@ -7,6 +7,7 @@ import { loadModel, saveModel } from './io/model-file.js';
 
 export * from './index.js';
 export { loadCsvFile, loadIdxFile, loadImageDataset, type ImageDataset } from './io/datasets.js';
+export { enableWasmThreads, shutdownWasmThreads, wasmThreadStats, type WasmThreadsOptions } from './tensor/kernels/wasm-threads.js';
 export { saveModel, loadModel, saveModelSync, loadModelSync, writeFileAtomic, writeFileAtomicSync } from './io/model-file.js';
 export { saveTfjsModel, loadTfjsModel } from './io/tfjs-file.js';
 export { saveOnnx } from './io/onnx/file.js';
