@@ -173,15 +173,15 @@ export class WasmStep implements TrainStep {
     }
   }
 
-  /** Parameters and moments back to the tensors and the optimizer's state. */
-  flush(): void {
+  /** Parameters (and with `withState` the moments) back to the tensors and the optimizer's state. */
+  flush(withState = true): void {
     if (this.finished) return;
     for (let i = 0; i < this.layers.length; i++) {
       const l = this.layers[i];
       l.weight.data.set(this.w[i].data);
       if (l.bias) l.bias.data.set(this.b[i]!.data);
     }
-    if (!this.ready) return;
+    if (!this.ready || !withState) return;
     for (let i = 0; i < this.entries.length; i++) {
       const mo = this.entryMoments[i];
       if (mo === null) continue;

@@ -24,7 +24,7 @@ import type { ActivationName } from './spec.js';
 import { checkFitOptions, fit, trainLoop, type FitOptions, type History, type OptimizerLike, type Trainable, type TrainStep } from './fit.js';
 import {
   BCE, BCE_LO, BCE_LOGITS, CE, LEAKY, LINEAR, MAE, MSE, RELU, SIGMOID, SOFTMAX, SSE, STEP, TANH,
-  activate, activationBackward, denseBackward, denseForward, hyperCopy, lossGradient, refreshHyper, refreshStates, stepThroughOptimizer,
+  FlatUpdate, activate, activationBackward, denseBackward, denseForward, hyperCopy, lossGradient, refreshHyper, refreshStates, stepThroughOptimizer,
   type UpdateEntry, type UpdateRule,
 } from './compiled-kernels.js';
 import { fusable, fusedKernel, type FusedKernel } from './compiled-codegen.js';
@@ -363,6 +363,8 @@ class JsStep implements TrainStep {
   private readonly groups: Record<string, unknown>[];
   private readonly states: (object | null)[];
   private ready: boolean;
+  private readonly flat: FlatUpdate | null;
+  private flatReady: boolean;
 
   constructor(
     private readonly layers: readonly Layer[],
@@ -379,9 +381,18 @@ class JsStep implements TrainStep {
     this.xw = trainX.shape[1];
     this.classIndices = trainY.rank === 1;
     this.yw = this.classIndices ? 1 : trainY.shape[1];
+    // Tiny networks whose every parameter one optimizer group updates: one flat update per step.
+    const covered = layers.every((l) => entries.some((e) => e.param === l.weight) && (!l.bias || entries.some((e) => e.param === l.bias)));
+    const flat = useFused && covered && FlatUpdate.fits(entries, rule) ? new FlatUpdate(entries, optimizer, rule!) : null;
     const fused = useFused
-      ? fusedKernel(layers.map((l) => ({ k: l.k, n: l.n, act: l.act, alpha: l.alpha, w: l.weight.data, b: l.bias ? l.bias.data : null, gw: l.gw, gb: l.gb })), lossCode, this.classIndices)
+      ? fusedKernel(layers.map((l) => ({
+        k: l.k, n: l.n, act: l.act, alpha: l.alpha,
+        w: flat ? flat.view(l.weight)! : l.weight.data, b: l.bias ? (flat ? flat.view(l.bias)! : l.bias.data) : null,
+        gw: flat ? flat.view(l.weight, true)! : l.gw, gb: l.bias ? (flat ? flat.view(l.bias, true)! : l.gb) : null,
+      })), lossCode, this.classIndices)
       : null;
+    this.flat = fused ? flat : null;
+    this.flatReady = this.flat !== null && this.flat.load();
     this.kernel = fused ? fused.kernel : null;
     this.kernelArrays = fused ? fused.arrays : [];
     this.buf = this.buffersFor(Math.min(trainX.shape[0], 1));
@@ -461,6 +472,27 @@ class JsStep implements TrainStep {
   }
 
   update(): void {
+    const flat = this.flat;
+    if (flat !== null) {
+      if (this.flatReady) {
+        flat.step();
+        return;
+      }
+      // First step (the optimizer creates its state) or a state we cannot flatten: per tensor.
+      flat.store();
+      for (const e of this.entries) e.grad.set(flat.view(e.param, true)!);
+      if (flat.usable) {
+        stepThroughOptimizer(this.optimizer, this.entries);
+      } else {
+        this.stepPerTensor();
+      }
+      this.flatReady = flat.load();
+      return;
+    }
+    this.stepPerTensor();
+  }
+
+  private stepPerTensor(): void {
     if (this.ready) {
       const r = this.rule!, params = this.params, grads = this.grads, states = this.states, groups = this.groups;
       for (let i = 0; i < params.length; i++) r(params[i], grads[i], states[i] as never, groups[i] as never);
@@ -471,7 +503,12 @@ class JsStep implements TrainStep {
     this.ready = this.refresh();
   }
 
+  flush(withState = true): void {
+    this.flat?.store(withState);
+  }
+
   reload(): void {
+    if (this.flat !== null) this.flatReady = this.flat.load();
     // A scheduler or a callback may have changed a group's options, or loaded another optimizer
     // state (loadStateDict replaces every entry).
     for (let i = 0; i < this.entries.length; i++) refreshHyper(this.entries[i].group, this.groups[i]);
@@ -496,11 +533,14 @@ class JsStep implements TrainStep {
   }
 
   finish(): void {
+    this.flush();
     // fit() leaves the last batch's gradients on the parameters; so does the compiled path.
     if (this.rows === 0) return;
+    const flat = this.flat;
     for (const l of this.layers) {
-      if (l.weight.requiresGrad) l.weight.grad = new Tensor(l.gw.slice(), l.weight.shape);
-      if (l.bias && l.bias.requiresGrad) l.bias.grad = new Tensor(l.gb!.slice(), l.bias.shape);
+      const gw = flat ? flat.view(l.weight, true)! : l.gw;
+      if (l.weight.requiresGrad) l.weight.grad = new Tensor(gw.slice(), l.weight.shape);
+      if (l.bias && l.bias.requiresGrad) l.bias.grad = new Tensor((flat ? flat.view(l.bias, true)! : l.gb!).slice(), l.bias.shape);
     }
   }
 }

@@ -154,9 +154,11 @@ export interface TrainStep {
    * model (`flush`) before anything outside the step looks, and read them again (`reload`) after
    * anything outside may have changed them (the parameters, or the optimizer's options and state).
    * trainLoop flushes after each epoch's batches and before onBatchEnd, and reloads after
-   * onBatchEnd and before an epoch that follows a scheduler step or onEpochEnd.
+   * onBatchEnd and before an epoch that follows a scheduler step or onEpochEnd. `withState` false:
+   * only the parameters are needed (no user code will see the optimizer's state before the next
+   * flush); finish() flushes everything.
    */
-  flush?(): void;
+  flush?(withState?: boolean): void;
   reload?(): void;
   /** Called once after the last step, however the loop ends (flush, leave the last gradients on the parameters). */
   finish?(): void;
@@ -270,12 +272,12 @@ export function trainLoop(
         if (accuracy) accSum += accuracy(step.output(), step.target()) * size;
         seen += size;
         if (onBatchEnd) {
-          step.flush?.();
+          step.flush?.(true);
           onBatchEnd({ epoch, batch: b + 1, batches, loss: value, size });
           step.reload?.();
         }
       }
-      step.flush?.();
+      step.flush?.(userCode);
       if (seen === 0) { history.stopReason = 'aborted'; break; }
       options.scheduler?.step();
       const logs: EpochLogs = { epoch, loss: lossSum / seen, learningRate: optimizer.learningRate, updates: history.updates, seconds: (Date.now() - started) / 1000 };

@@ -218,8 +218,9 @@ test('validation, early stopping with restoreBest, tolerance, onEpochEnd and sch
 });
 
 test('onBatchEnd sees the current weights on every engine, and an AbortSignal stops both paths at the same batch', () => {
-  for (const engine of ['fused', 'layers', 'wasm'] as const) {
-    const s = { ...spec('relu', HEADS[0], 'float32'), layers: [{ units: 40, activation: 'relu' as const }, { units: 70, activation: 'tanh' as const }, { units: 2 }] };
+  const tiny = spec('relu', HEADS[0], 'float32');
+  const wide = { ...tiny, layers: [{ units: 40, activation: 'relu' as const }, { units: 70, activation: 'tanh' as const }, { units: 2 }] };
+  for (const [engine, s] of [['fused', tiny], ['layers', wide], ['wasm', wide]] as const) {
     const run = (compiled: boolean | CompiledEngine) => {
       const net = new Network(s);
       const controller = new AbortController();
@@ -241,6 +242,39 @@ test('onBatchEnd sees the current weights on every engine, and an AbortSignal st
     assert.ok(maxDiff(a.seen, b.seen) <= 1e-5, `${engine}: weights seen in onBatchEnd`);
     assert.ok(maxDiff(a.batches, b.batches) <= 1e-5, `${engine}: batch losses`);
     assert.ok(maxDiff(weights(a.net), weights(b.net)) <= 1e-5, engine);
+  }
+});
+
+test('callbacks that change the optimizer mid-training (learning rate, momentum, a loaded state) are seen on every engine', () => {
+  for (const [engine, units] of [['fused', 4], ['layers', 40], ['wasm', 40]] as const) {
+    const s: NetworkSpec = { ...spec('tanh', HEADS[0], 'float32'), layers: [{ units, activation: 'tanh' }, { units: 2 }] };
+    const run = (compiled: boolean | CompiledEngine) => {
+      const net = new Network(s);
+      const opt = optim.optimizerByName(engine === 'fused' ? 'momentum' : 'adam', net.parameters(), { lr: 0.05 });
+      let saved: ReturnType<typeof opt.stateDict> | null = null;
+      const h = net.learn(X, HEADS[0].targets, {
+        epochs: 6, batchSize: 3, optimizer: opt, compiled,
+        onBatchEnd: (b) => {
+          if (b.epoch === 2 && b.batch === 1) opt.learningRate = 0.02;
+          if (b.epoch === 3 && b.batch === 2) saved = opt.stateDict();
+        },
+        onEpochEnd: (l) => {
+          if (l.epoch === 4) opt.paramGroups[0].lr = 0.08;
+          if (l.epoch === 5) opt.loadStateDict(saved!);
+        },
+      });
+      return { h, net, state: opt.stateDict() };
+    };
+    const a = run(engine), b = run(false);
+    assertSameHistory(a.h, b.h, 1e-5, engine);
+    assert.ok(maxDiff(weights(a.net), weights(b.net)) <= 1e-5, `${engine}: weights`);
+    a.state.state.forEach((st, i) => {
+      for (const [key, v] of Object.entries(st!)) {
+        const w = (b.state.state[i] as Record<string, unknown>)[key];
+        if (Array.isArray(v)) assert.ok(maxDiff(v, w as number[]) <= 1e-5, `${engine} state[${i}].${key}`);
+        else assert.equal(v, w, `${engine} state[${i}].${key}`);
+      }
+    });
   }
 });
 
