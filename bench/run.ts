@@ -160,7 +160,10 @@ function buildRef(ref: string, log: (msg: string) => void): { dir: string; sha: 
 
 function runChild(config: ChildConfig): Promise<ChildReport> {
   const tsx = import.meta.resolve('tsx');
-  const args = ['--expose-gc', '--import', tsx, join(BENCH_DIR, 'child.ts'), JSON.stringify(config)];
+  // Node 20 ships relaxed SIMD (fused multiply-add) behind a flag; later versions have it on. Every
+  // child gets the same runtime features, so no library is measured on a handicapped engine.
+  const relaxed = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+  const args = ['--expose-gc', ...relaxed, '--import', tsx, join(BENCH_DIR, 'child.ts'), JSON.stringify(config)];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
