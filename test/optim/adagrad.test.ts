@@ -4,26 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, type DType } from '../../src/index.js';
+import { tensor } from '../../src/index.js';
 import { Adagrad, type AdagradOptions } from '../../src/optim/index.js';
+import { close, trajectory } from './trajectory.js';
 
 const G = [[0.5, -1], [0.25, 0.5]];
-
-function trajectory(options: AdagradOptions, dtype: DType): number[][] {
-  const p = tensor([1, -2], { dtype, requiresGrad: true });
-  const opt = new Adagrad([p], { lr: 0.1, ...options });
-  return G.map((g) => {
-    p.grad = tensor(g, { dtype });
-    opt.step();
-    return Array.from(p.data);
-  });
-}
-
-function close(actual: number[][], expected: number[][], tol: number): void {
-  actual.forEach((row, s) =>
-    row.forEach((v, i) => assert.ok(Math.abs(v - expected[s][i]) <= tol, `step ${s + 1}, element ${i}: ${v}, expected ${expected[s][i]}`)),
-  );
-}
 
 const cases: Array<{ name: string; options: AdagradOptions; expected: number[][] }> = [
   // t=1: S = g1² = [0.25, 1]; step 0.1·g/(√S + 1e-10) = [0.09999999998, −0.09999999999]
@@ -36,8 +21,8 @@ const cases: Array<{ name: string; options: AdagradOptions; expected: number[][]
 ];
 
 for (const { name, options, expected } of cases) {
-  test(`Adagrad ${name}: first two steps, float64`, () => close(trajectory(options, 'float64'), expected, 1e-12));
-  test(`Adagrad ${name}: first two steps, float32`, () => close(trajectory(options, 'float32'), expected, 2e-6));
+  test(`Adagrad ${name}: first two steps, float64`, () => close(trajectory((ps) => new Adagrad(ps, { lr: 0.1, ...options }), [1, -2], G, 'float64'), expected, 1e-12));
+  test(`Adagrad ${name}: first two steps, float32`, () => close(trajectory((ps) => new Adagrad(ps, { lr: 0.1, ...options }), [1, -2], G, 'float32'), expected, 2e-6));
 }
 
 test('Adagrad defaults follow PyTorch: lr 1e-2, eps 1e-10', () => {

@@ -4,27 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, type DType, type Tensor } from '../../src/index.js';
+import { tensor } from '../../src/index.js';
 import { Adam, AdamW, adamInit, adamUpdate, ADAM_DEFAULTS, type AdamOptions } from '../../src/optim/index.js';
+import { close, trajectory } from './trajectory.js';
 
 /** Three steps on p = [1, −2, 0.5] with these gradients (one row per step). */
 const G = [[0.5, 1, 0], [0.5, -1, 0], [0.5, 2, 0]];
-
-function trajectory(make: (ps: Tensor[]) => { step(): void }, start: number[], grads: number[][], dtype: DType): number[][] {
-  const p = tensor(start, { dtype, requiresGrad: true });
-  const opt = make([p]);
-  return grads.map((g) => {
-    p.grad = tensor(g, { dtype });
-    opt.step();
-    return Array.from(p.data);
-  });
-}
-
-function close(actual: number[][], expected: number[][], tol: number): void {
-  actual.forEach((row, s) =>
-    row.forEach((v, i) => assert.ok(Math.abs(v - expected[s][i]) <= tol, `step ${s + 1}, element ${i}: ${v}, expected ${expected[s][i]}`)),
-  );
-}
 
 // With lr 0.1, β1 0.9, β2 0.999, eps 1e-8; m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t), p −= lr·m̂/(√v̂ + eps).
 // Element 0, constant g = 0.5: m̂ = 0.5 and v̂ = 0.25 at every t (bias correction undoes the zero start),

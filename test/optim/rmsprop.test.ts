@@ -4,26 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, type DType } from '../../src/index.js';
+import { tensor } from '../../src/index.js';
 import { RMSProp, type RMSPropOptions } from '../../src/optim/index.js';
+import { close, trajectory } from './trajectory.js';
 
 const G = [[0.5, -1], [0.25, 0.5]];
-
-function trajectory(options: RMSPropOptions, dtype: DType): number[][] {
-  const p = tensor([1, -2], { dtype, requiresGrad: true });
-  const opt = new RMSProp([p], options);
-  return G.map((g) => {
-    p.grad = tensor(g, { dtype });
-    opt.step();
-    return Array.from(p.data);
-  });
-}
-
-function close(actual: number[][], expected: number[][], tol: number): void {
-  actual.forEach((row, s) =>
-    row.forEach((v, i) => assert.ok(Math.abs(v - expected[s][i]) <= tol, `step ${s + 1}, element ${i}: ${v}, expected ${expected[s][i]}`)),
-  );
-}
 
 const cases: Array<{ name: string; options: RMSPropOptions; expected: number[][] }> = [
   // t=1: s = 0.01·g1² = [0.0025, 0.01], √s = [0.05, 0.1]; step 0.01·g/(√s + 1e-8) = [0.09999998, −0.09999999]
@@ -40,8 +25,8 @@ const cases: Array<{ name: string; options: RMSPropOptions; expected: number[][]
 ];
 
 for (const { name, options, expected } of cases) {
-  test(`RMSProp ${name}: first two steps, float64`, () => close(trajectory(options, 'float64'), expected, 1e-12));
-  test(`RMSProp ${name}: first two steps, float32`, () => close(trajectory(options, 'float32'), expected, 2e-6));
+  test(`RMSProp ${name}: first two steps, float64`, () => close(trajectory((ps) => new RMSProp(ps, options), [1, -2], G, 'float64'), expected, 1e-12));
+  test(`RMSProp ${name}: first two steps, float32`, () => close(trajectory((ps) => new RMSProp(ps, options), [1, -2], G, 'float32'), expected, 2e-6));
 }
 
 test('RMSProp defaults follow PyTorch: lr 1e-2, alpha 0.99, eps 1e-8', () => {

@@ -4,27 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, type DType } from '../../src/index.js';
+import { tensor } from '../../src/index.js';
 import { SGD, sgdUpdate, SGD_DEFAULTS, type SGDOptions } from '../../src/optim/index.js';
+import { close, trajectory } from './trajectory.js';
 
 const G = [[0.5, -1], [0.25, 0.5]];
-
-/** The parameter after each step of SGD given the gradients G. */
-function trajectory(options: SGDOptions, dtype: DType): number[][] {
-  const p = tensor([1, -2], { dtype, requiresGrad: true });
-  const opt = new SGD([p], options);
-  return G.map((g) => {
-    p.grad = tensor(g, { dtype });
-    opt.step();
-    return Array.from(p.data);
-  });
-}
-
-function close(actual: number[][], expected: number[][], tol: number): void {
-  actual.forEach((row, s) =>
-    row.forEach((v, i) => assert.ok(Math.abs(v - expected[s][i]) <= tol, `step ${s + 1}, element ${i}: ${v}, expected ${expected[s][i]}`)),
-  );
-}
 
 const cases: Array<{ name: string; options: SGDOptions; expected: number[][] }> = [
   // p1 = p − 0.1·g1 = [0.95, −1.9]; p2 = p1 − 0.1·g2 = [0.925, −1.95]
@@ -46,8 +30,8 @@ const cases: Array<{ name: string; options: SGDOptions; expected: number[][] }> 
 ];
 
 for (const { name, options, expected } of cases) {
-  test(`SGD ${name}: first two steps, float64`, () => close(trajectory(options, 'float64'), expected, 1e-14));
-  test(`SGD ${name}: first two steps, float32`, () => close(trajectory(options, 'float32'), expected, 1e-6));
+  test(`SGD ${name}: first two steps, float64`, () => close(trajectory((ps) => new SGD(ps, options), [1, -2], G, 'float64'), expected, 1e-14));
+  test(`SGD ${name}: first two steps, float32`, () => close(trajectory((ps) => new SGD(ps, options), [1, -2], G, 'float32'), expected, 1e-6));
 }
 
 test('SGD: lr defaults to 0.01', () => {
