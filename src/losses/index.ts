@@ -54,13 +54,16 @@ export function binaryCrossEntropy(prob: Tensor, target: Tensor): Tensor {
 
 /**
  * Binary cross-entropy from logits z (before the sigmoid), stable for any z:
- * max(z, 0) − z·t + log(1 + e^−|z|).
+ * (1 − t)·z + m + log(e^−m + e^(−z−m)) with m = max(−z, 0), PyTorch's form. The shorter
+ * max(z, 0) − z·t + log(1 + e^−|z|) has the same value but, through the kinks of max and |z|, the
+ * wrong gradient at exactly z = 0 (−t instead of σ(0) − t = ½ − t); this form has none there.
  * @example binaryCrossEntropyWithLogits(tensor([0]), tensor([1])) // 0.693…
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor): Tensor {
   sameShapes('bceWithLogits', logits, target);
-  const softplusTail = log(add(exp(neg(abs(logits))), 1));
-  return mean(add(sub(relu(logits), mul(logits, target)), softplusTail));
+  const m = relu(neg(logits));
+  const logSum = log(add(exp(neg(m)), exp(sub(neg(logits), m))));
+  return mean(add(add(mul(sub(1, target), logits), m), logSum));
 }
 
 /**

@@ -41,6 +41,15 @@ test('bce from logits equals bce of the sigmoid, and stays finite at logits of �
   close(extreme, 1000, 1e-9);
 });
 
+test('bce from logits has the true gradient σ(z) − t at exactly z = 0 (regression: the |z| form gave −t)', () => {
+  const z = tensor([0, 0, 2], { dtype: 'float64', requiresGrad: true });
+  binaryCrossEntropyWithLogits(z, f64([1, 0, 1])).backward();
+  const g = Array.from(z.grad!.data);
+  close(g[0], (0.5 - 1) / 3, 1e-12);
+  close(g[1], (0.5 - 0) / 3, 1e-12);
+  close(g[2], (1 / (1 + Math.exp(-2)) - 1) / 3, 1e-12);
+});
+
 test('crossEntropy takes class indices or one-hot rows and agrees with −log softmax', () => {
   const logits = f64([[2, 0, -1], [0, 1, 0]]);
   const p0 = Math.exp(2) / (Math.exp(2) + 1 + Math.exp(-1));
