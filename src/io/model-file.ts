@@ -44,25 +44,36 @@ export function saveModelSync(path: string, model: Model): void {
   writeFileAtomicSync(path, serializeModel(model));
 }
 
+/** The one-line error for a file that cannot be read: names it, says why, and what it should be. */
+function cannotRead(path: string, err: unknown, what: string, hint = ''): DataError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code ?? (err as Error).message;
+  return new DataError(`${path}: cannot read ${what} (${why})${hint}`);
+}
+
+/**
+ * Reads a UTF-8 text file; a failure is a DataError naming the file (`what` says what it should be).
+ * @example const text = readTextFileSync('net.json', 'the network file');
+ */
+export function readTextFileSync(path: string, what = 'the file', hint = ''): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw cannotRead(path, err, what, hint);
+  }
+}
+
 /** Loads and validates a model file (or a bare network spec JSON). @example const { network } = await loadModel('model.json') */
 export async function loadModel(path: string): Promise<Model> {
   let text: string;
   try {
     text = await fs.readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(`${path}: cannot read the model file (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`);
+    throw cannotRead(path, err, 'the model file');
   }
   return parseModel(text, path);
 }
 
 export function loadModelSync(path: string): Model {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(`${path}: cannot read the model file (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`);
-  }
-  return parseModel(text, path);
+  return parseModel(readTextFileSync(path, 'the model file'), path);
 }

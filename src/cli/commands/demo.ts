@@ -3,7 +3,8 @@
  * terminal it pauses between chapters (Enter goes on, q stops); piped or with --no-pause it runs
  * straight through. Its pictures go to a folder it names (default ./backprop-demo).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../io/model-file.js';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -50,7 +51,7 @@ async function runDemo(o: DemoCliOptions): Promise<void> {
     process.stdout.write(`${text}\n`);
     for (const f of files) {
       const path = join(dir, f.name);
-      writeFileSync(path, typeof f.content === 'string' ? f.content : encodePng(f.content));
+      writeFileAtomicSync(path, typeof f.content === 'string' ? f.content : encodePng(f.content));
       written.push(path);
       process.stdout.write(`  → ${path}: ${f.what}\n`);
     }

@@ -5,13 +5,12 @@
  * weights are used exactly as written, missing ones initialised by Network), a built-in dataset name
  * or a CSV file with a target column.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, parseNumber, parseNumberList, UsageError } from '../run.js';
 import { parseModel } from '../../io/model.js';
+import { readTextFileSync, writeFileAtomicSync } from '../../io/model-file.js';
 import { loadCsvFile } from '../../io/datasets.js';
 import { builtinDataset, isBuiltinDataset, numericDataset, BUILTIN_DATASETS, type Dataset } from '../../data/index.js';
-import { DataError } from '../../tensor/errors.js';
 import { LOSSES, type LossName, type NetworkSpec } from '../../train/spec.js';
 import { explain } from '../../explain/trace.js';
 import { renderMarkdown, renderText } from '../../explain/render.js';
@@ -27,13 +26,7 @@ export type Format = (typeof FORMATS)[number];
  * explainer works in float64); a spec without weights gets Network's seeded initialisation.
  */
 export function loadNetworkSpec(path: string): NetworkSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(`${path}: cannot read the network file (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code ?? (err as Error).message}); give a network spec or model JSON file`);
-  }
+  const text = readTextFileSync(path, 'the network file', '; give a network spec or model JSON file');
   const model = parseModel(text, path); // validates everything, and initialises missing weights
   const raw = JSON.parse(text) as { format?: string; network?: NetworkSpec } & NetworkSpec;
   const spec = raw.format === undefined ? raw : (raw.network as NetworkSpec);
@@ -94,8 +87,8 @@ function runExplain(file: string | undefined, o: ExplainCliOptions): void {
     const at = o.at === undefined ? {} : parseAssignments(o.at);
     const trace = traceExpression(o.expr, at, { learningRate, digits });
     if (o.graph !== undefined) {
-      if (/\.dot$/i.test(o.graph)) writeFileSync(o.graph, renderDot(trace));
-      else if (/\.svg$/i.test(o.graph)) writeFileSync(o.graph, renderGraphSvg(trace));
+      if (/\.dot$/i.test(o.graph)) writeFileAtomicSync(o.graph, renderDot(trace));
+      else if (/\.svg$/i.test(o.graph)) writeFileAtomicSync(o.graph, renderGraphSvg(trace));
       else throw new UsageError(`--graph must name a .dot or .svg file, got '${o.graph}'`);
     }
     const out = format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderExpressionMarkdown(trace) : renderExpressionText(trace);

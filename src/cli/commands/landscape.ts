@@ -3,7 +3,7 @@
  * with contours, the network's current point ringed and, with --path, the route an optimizer takes
  * from it. PNG (pngjs) or SVG with --out; JSON with --out x.json; in a terminal, a coloured text map.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../io/model-file.js';
 import type { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { action, parseNumber, UsageError } from '../run.js';
@@ -88,9 +88,9 @@ function runLandscape(file: string, o: LandscapeCliOptions): void {
     process.stdout.write(`${renderLandscapeText(land, { color })}${summary.join('\n')}\n`);
     return;
   }
-  if (/\.png$/i.test(o.out)) writeFileSync(o.out, encodePng(renderLandscapeRgba(land, width, height)));
-  else if (/\.svg$/i.test(o.out)) writeFileSync(o.out, renderLandscapeSvg(land, width, height));
-  else if (/\.json$/i.test(o.out)) writeFileSync(o.out, `${JSON.stringify(land)}\n`);
+  if (/\.png$/i.test(o.out)) writeFileAtomicSync(o.out, encodePng(renderLandscapeRgba(land, width, height)));
+  else if (/\.svg$/i.test(o.out)) writeFileAtomicSync(o.out, renderLandscapeSvg(land, width, height));
+  else if (/\.json$/i.test(o.out)) writeFileAtomicSync(o.out, `${JSON.stringify(land)}\n`);
   else throw new UsageError(`--out must end in .png, .svg or .json, got '${o.out}'`);
   process.stdout.write(`${summary.join('\n')}\nwrote ${o.out}\n`);
 }
