@@ -6,7 +6,6 @@
  */
 import { Tensor, tensor } from '../tensor/tensor.js';
 import { Network } from '../train/network.js';
-import { binaryCrossEntropyWithLogits, crossEntropy, lossByName } from '../losses/index.js';
 import { normalizeTarget, resolveSpec, toNetworkSpec, type FullSpec, type NetworkLike, type Samples } from './netmath.js';
 import type { LossName } from '../train/spec.js';
 
@@ -27,11 +26,7 @@ export function sampleTensors(s: FullSpec, data: Samples): { x: Tensor; y: Tenso
  * @example const L = engineLoss(net, x, y); L.backward();
  */
 export function engineLoss(net: Network, x: Tensor, y: Tensor): Tensor {
-  if (net.usesFusedLoss) {
-    const z = net.logits(x);
-    return net.loss === 'bce' ? binaryCrossEntropyWithLogits(z, y) : crossEntropy(z, y);
-  }
-  return lossByName(net.loss)(net.forward(x), y);
+  return net.trainingLoss(x, y);
 }
 
 /**

@@ -163,6 +163,16 @@ export class Network {
     return { forward: (x) => this.forward(x), loss: lossByName(this.loss), outputsAreLogits: false };
   }
 
+  /**
+   * The batch loss exactly as `learn` computes it (fused on the logits where it can), with its graph:
+   * what gradient checks and the explainer compare against.
+   * @example net.trainingLoss(x, y).backward(); net.layers[0].weight.grad
+   */
+  trainingLoss(x: Tensor, y: Tensor): Tensor {
+    const { forward, loss } = this.lossForTraining();
+    return loss(forward(x), y);
+  }
+
   /** Predictions: number[][] for nested arrays, a Tensor for a Tensor. No graph is recorded. */
   predict(inputs: number[][]): number[][];
   predict(inputs: Tensor): Tensor;

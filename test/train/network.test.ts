@@ -100,3 +100,15 @@ test('namedParameters follow PyTorch dotted names', () => {
   const net = new Network({ inputs: 2, layers: [{ units: 2 }, { units: 1 }] });
   assert.deepEqual(net.namedParameters().map(([n]) => n), ['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias']);
 });
+
+test('trainingLoss is the loss learn minimises: fused on the logits, with a graph', () => {
+  const net = new Network({ inputs: 1, layers: [{ units: 1, activation: 'sigmoid', weights: [[60]], bias: [0] }], loss: 'bce', dtype: 'float64' });
+  const x = tensor([[1], [-1]], { dtype: 'float64' });
+  const y = tensor([[0], [1]], { dtype: 'float64' });
+  const loss = net.trainingLoss(x, y);
+  assert.ok(Math.abs(loss.item() - net.evaluate([[1], [-1]], [[0], [1]]).loss) < 1e-12);
+  assert.ok(Math.abs(loss.item() - 60) < 1e-9); // the fused form; clamped probabilities would give 16.1
+  loss.backward();
+  // ∂L/∂w = mean((σ(z) − t)·x) = ((1 − 0)·1 + (0 − 1)·(−1)) / 2 = 1, to within σ(60)'s distance from 1
+  assert.ok(Math.abs(net.layers[0].weight.grad!.item() - 1) < 1e-12);
+});
