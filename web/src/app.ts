@@ -113,6 +113,11 @@ export class App {
         return;
       }
     }
+    this.adopt(next);
+  }
+
+  /** Makes `next` the experiment: a fresh network (an imported one is dropped) and a cleared data error. */
+  private adopt(next: PlaygroundState): void {
     this.imported = null;
     this.state = next;
     this.dataError('');
@@ -131,11 +136,7 @@ export class App {
       this.controls.show(this.state);
       return;
     }
-    this.imported = null;
-    this.state = next;
-    this.dataError('');
-    this.afterChange();
-    this.reset();
+    this.adopt(next);
   }
 
   private afterChange(): void {

@@ -37,6 +37,15 @@ export class NetworkView {
       const total = columns[c] * box + (columns[c] - 1) * gapY;
       return (height - 16 - total) / 2 + r * (box + gapY);
     };
+    // A connection: a curve whose colour is the weight's sign and whose thickness is its size.
+    const connect = (x0: number, y0: number, x1: number, y1: number, weight: number): void => {
+      ctx.beginPath();
+      ctx.moveTo(x0, y0);
+      ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1, y1);
+      ctx.strokeStyle = rgb(weight >= 0 ? BLUE : ORANGE, Math.min(1, 0.25 + Math.abs(weight) / 2));
+      ctx.lineWidth = Math.min(8, 0.5 + 1.6 * Math.abs(weight));
+      ctx.stroke();
+    };
     // connections first, under the boxes
     let biggest = 0;
     v.spec.layers.forEach((layer, k) => {
@@ -46,27 +55,13 @@ export class NetworkView {
         for (let i = 0; i < w[j].length; i++) {
           const weight = w[j][i];
           biggest = Math.max(biggest, Math.abs(weight));
-          const x0 = colX(k) + box, y0 = rowY(k, i) + box / 2;
-          const x1 = colX(k + 1), y1 = rowY(k + 1, j) + box / 2;
-          ctx.beginPath();
-          ctx.moveTo(x0, y0);
-          ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1, y1);
-          ctx.strokeStyle = rgb(weight >= 0 ? BLUE : ORANGE, Math.min(1, 0.25 + Math.abs(weight) / 2));
-          ctx.lineWidth = Math.min(8, 0.5 + 1.6 * Math.abs(weight));
-          ctx.stroke();
+          connect(colX(k) + box, rowY(k, i) + box / 2, colX(k + 1), rowY(k + 1, j) + box / 2, weight);
         }
       }
       if (layer.activation === 'softmax' && w.length === 2) {
         // Two softmax units act as one score: draw the difference of their weights (what decides the class).
         for (let i = 0; i < w[0].length; i++) {
-          const weight = w[1][i] - w[0][i];
-          const x0 = colX(k) + box, y0 = rowY(k, i) + box / 2, x1 = colX(k + 1), y1 = rowY(k + 1, 0) + box / 2;
-          ctx.beginPath();
-          ctx.moveTo(x0, y0);
-          ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1, y1);
-          ctx.strokeStyle = rgb(weight >= 0 ? BLUE : ORANGE, Math.min(1, 0.25 + Math.abs(weight) / 2));
-          ctx.lineWidth = Math.min(8, 0.5 + 1.6 * Math.abs(weight));
-          ctx.stroke();
+          connect(colX(k) + box, rowY(k, i) + box / 2, colX(k + 1), rowY(k + 1, 0) + box / 2, w[1][i] - w[0][i]);
         }
       }
     });
