@@ -6,8 +6,11 @@
  * shape differs from its input's is summed down to the input's shape.
  */
 import { Tensor, type GradFn } from '../tensor/tensor.js';
-import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
+import { ShapeError, TraceError, ValueError, fmtShape } from '../tensor/errors.js';
 import { sameShape } from '../tensor/shape.js';
+import { allocate, type DType } from '../tensor/dtype.js';
+import { traceGuard } from '../tensor/tensor.js';
+import { activeTracer } from './trace.js';
 
 let gradEnabled = true;
 
@@ -22,9 +25,12 @@ export function isGradEnabled(): boolean {
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = false;
+  const tracer = activeTracer();
+  traceGuard.depth++;
   try {
     return fn();
   } finally {
+    traceGuard.depth--;
     gradEnabled = prev;
   }
 }
@@ -67,9 +73,11 @@ function topologicalOrder(root: Tensor): Tensor[] {
 /** Hook the ops module installs: sums a gradient down to a (broadcast-from) shape. */
 let sumToShapeImpl: ((g: Tensor, shape: readonly number[]) => Tensor) | null = null;
 let addImpl: ((a: Tensor, b: Tensor) => Tensor) | null = null;
-export function installGradientHelpers(sumToShape: typeof sumToShapeImpl, add: typeof addImpl): void {
+let castImpl: ((x: Tensor, dtype: DType) => Tensor) | null = null;
+export function installGradientHelpers(sumToShape: typeof sumToShapeImpl, add: typeof addImpl, cast: typeof castImpl): void {
   sumToShapeImpl = sumToShape;
   addImpl = add;
+  castImpl = cast;
 }
 
 /**
@@ -86,19 +94,20 @@ export function backward(root: Tensor, gradient?: Tensor): void {
     if (root.size !== 1) {
       throw new ShapeError(`backward: a tensor of shape ${fmtShape(root.shape)} is not a scalar; pass the upstream gradient explicitly: t.backward(grad)`);
     }
-    const data = root.data.slice(0, 1).fill(1);
-    seed = new Tensor(data, root.shape);
+    seed = new Tensor(allocate(root.dtype, 1).fill(1), root.shape);
   } else {
     if (!sameShape(gradient.shape, root.shape)) {
       throw new ShapeError(`backward: gradient of shape ${fmtShape(gradient.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`);
     }
-    seed = gradient.to(root.dtype);
+    seed = castImpl!(gradient, root.dtype);
   }
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>();
   grads.set(root, seed);
   const prev = gradEnabled;
   gradEnabled = false;
+  const tracer = activeTracer();
+  traceGuard.depth++;
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
@@ -106,7 +115,17 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       if (g === undefined) continue;
       grads.delete(t); // free intermediate gradients as soon as they have been used
       if (t.gradFn === null || t.retainsGrad) {
-        t.grad = t.grad === null ? g.detach().clone() : addImpl!(t.grad, g);
+        if (tracer !== null) {
+          // Traced: the gradient is a value of the plan (no copy), and one from before the traced
+          // call cannot be replayed (it would be baked in as a constant).
+          if (t.grad !== null && !t.grad.traced) {
+            throw new TraceError(`backward inside jit: '${t.name ?? 'a leaf tensor'}' already holds a gradient from before the traced call, which a replay cannot add to; call zeroGrad() (optimizer.zeroGrad()) inside the traced function before backward()`);
+          }
+          t.grad = t.grad === null ? g : addImpl!(t.grad, g);
+          tracer.grad(t);
+        } else {
+          t.grad = t.grad === null ? g.detach().clone() : addImpl!(t.grad, g);
+        }
       }
       if (t.gradFn === null) continue;
       const inputGrads = t.gradFn.backward(g);
@@ -116,12 +135,13 @@ export function backward(root: Tensor, gradient?: Tensor): void {
         let ig = inputGrads[j];
         if (!input.requiresGrad || ig === null || ig === undefined) continue;
         if (!sameShape(ig.shape, input.shape)) ig = sumToShapeImpl!(ig, input.shape);
-        if (ig.dtype !== input.dtype) ig = ig.to(input.dtype);
+        if (ig.dtype !== input.dtype) ig = castImpl!(ig, input.dtype);
         const acc = grads.get(input);
         grads.set(input, acc === undefined ? ig : addImpl!(acc, ig));
       }
     }
   } finally {
+    traceGuard.depth--;
     gradEnabled = prev;
   }
 }

@@ -8,7 +8,7 @@
 import { Tensor, tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
 import { sameShape } from '../tensor/shape.js';
-import { abs, add, clamp, exp, log, logSoftmax, mean, mul, neg, relu, sub, sum } from '../ops/index.js';
+import { abs, add, clamp, exp, log, logSoftmax, mean, mul, neg, oneHot, relu, sub, sum } from '../ops/index.js';
 import type { LossName } from '../train/spec.js';
 
 /** Probabilities are clamped to [EPS, 1 − EPS] before the log, as seed 001's notebook does. */
@@ -79,7 +79,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | readonly number[])
   return neg(mul(sum(mul(oneHot, logp)), 1 / batch));
 }
 
-/** Class indices (or already one-hot rows) as a one-hot tensor, validated. */
+/** Class indices (or already one-hot rows) as a one-hot tensor, validated (the oneHot prim, so it traces). */
 export function toOneHot(target: Tensor | readonly number[], batch: number, classes: number, dtype: 'float32' | 'float64' = 'float32'): Tensor {
   if (target instanceof Tensor && target.rank === 2) {
     if (target.shape[0] !== batch || target.shape[1] !== classes) {
@@ -87,20 +87,12 @@ export function toOneHot(target: Tensor | readonly number[], batch: number, clas
     }
     return target;
   }
-  const idx = target instanceof Tensor ? target.data : target;
   if (target instanceof Tensor && target.rank !== 1) {
     throw new ShapeError(`crossEntropy: class-index targets must be 1-D [batch], got ${fmtShape(target.shape)}`);
   }
-  if (idx.length !== batch) throw new ShapeError(`crossEntropy: ${idx.length} targets for a batch of ${batch}`);
-  const out = tensor(dtype === 'float64' ? new Float64Array(batch * classes) : new Float32Array(batch * classes), { shape: [batch, classes] });
-  for (let i = 0; i < batch; i++) {
-    const c = idx[i];
-    if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new ValueError(`crossEntropy: target ${i} is ${c}, expected a class index 0..${classes - 1}`);
-    }
-    out.data[i * classes + c] = 1;
-  }
-  return out;
+  const idx = target instanceof Tensor ? target : tensor(Float64Array.from(target as readonly number[]), { dtype: 'float64' });
+  if (idx.size !== batch) throw new ShapeError(`crossEntropy: ${idx.size} targets for a batch of ${batch}`);
+  return oneHot(idx, classes, { dtype, what: 'crossEntropy' });
 }
 
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;

@@ -1,21 +1,34 @@
-/** All ops as functions, and the list of their names (the gradient-check table must cover each). */
+/**
+ * All ops as functions, and the tables the tests and the compiler read: OPS (the public op names,
+ * each with a row in the gradient table) and PRIMS (every primitive, helpers of backward included,
+ * each of which some gradient row must exercise).
+ */
 import { installGradientHelpers } from '../autograd/graph.js';
 import { add } from './elementwise.js';
 import { sumToShape } from './reduce.js';
+import { cast } from './select.js';
+import * as elementwiseOps from './elementwise.js';
+import * as reduceOps from './reduce.js';
+import * as shapeOps from './shape.js';
+import * as matmulOps from './matmul.js';
+import * as softmaxOps from './softmax.js';
+import * as selectOps from './select.js';
+import type { Prim } from './prim.js';
 
 export { add, mul, div, pow, neg, exp, log, abs, sigmoid, tanh, relu, step, clamp } from './elementwise.js';
 export { sum, max, broadcastTo, sumToShape, type ReduceOptions } from './reduce.js';
 export { reshape, transpose } from './shape.js';
 export { matmul, linear } from './matmul.js';
 export { logSoftmax, softmax } from './softmax.js';
+export { oneHot, cast } from './select.js';
 export { sub, sqrt, mean, leakyRelu } from './compose.js';
 
-installGradientHelpers(sumToShape, add);
+installGradientHelpers(sumToShape, add, cast);
 
 /** Primitives: they carry their own derivative. */
 export const PRIMITIVE_OPS = [
   'add', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'abs', 'sigmoid', 'tanh', 'relu', 'step', 'clamp',
-  'sum', 'max', 'broadcastTo', 'reshape', 'transpose', 'matmul', 'linear', 'logSoftmax',
+  'sum', 'max', 'broadcastTo', 'reshape', 'transpose', 'matmul', 'linear', 'logSoftmax', 'oneHot', 'cast',
 ] as const;
 
 /** Compositions of primitives: no calculus of their own. */
@@ -23,3 +36,19 @@ export const COMPOSED_OPS = ['sub', 'sqrt', 'mean', 'leakyRelu', 'softmax'] as c
 
 export const OPS = [...PRIMITIVE_OPS, ...COMPOSED_OPS] as const;
 export type OpName = (typeof OPS)[number];
+
+function isPrim(v: unknown): v is Prim<never> {
+  return typeof v === 'object' && v !== null && typeof (v as Prim).prepare === 'function' && typeof (v as Prim).name === 'string';
+}
+
+/**
+ * Every primitive the engine has, by name (derivative helpers such as 'sigmoid′' included), found
+ * from the op modules' exports so the list cannot drift: the gradient and replay tables must
+ * exercise each.
+ */
+export const PRIMS: ReadonlyMap<string, Prim<never>> = new Map(
+  [elementwiseOps, reduceOps, shapeOps, matmulOps, softmaxOps, selectOps]
+    .flatMap((m) => Object.values(m))
+    .filter(isPrim)
+    .map((p) => [p.name, p]),
+);

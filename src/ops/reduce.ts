@@ -1,14 +1,14 @@
 /**
- * Reductions and broadcasting as ops: sum, max (with `axis`/`keepDims`) and broadcastTo, plus
+ * Reductions and broadcasting as prims: sum, max (with `axis`/`keepDims`) and broadcastTo, plus
  * sumToShape, which the engine uses to undo broadcasting in gradients.
  */
-import { record } from '../autograd/graph.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
-import { broadcastShapes, normalizeAxes, reducedShape, sameShape } from '../tensor/shape.js';
+import { broadcastShapes, normalizeAxes, reducedShape, sameShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { binaryMap, broadcastCopy, checkTensor, reduceKeepDims } from './kernels.js';
-import { div, mul } from './elementwise.js';
-import { reshape } from './shape.js';
+import { broadcastIndex, broadcastInto, checkTensor, reduceInto, reductionGroups } from './kernels.js';
+import { DIV, EQUAL, MUL } from './elementwise.js';
+import { apply, type Prim } from './prim.js';
+import { reshape, view } from './shape.js';
 
 export interface ReduceOptions {
   /** Keep reduced axes as size 1, so the result broadcasts against the input. */
@@ -24,6 +24,48 @@ export function checkReduceOptions(op: string, options: ReduceOptions): void {
   if (unknown.length) throw new ValueError(`${op}: unknown option '${unknown[0]}' (known: keepDims)`);
 }
 
+interface ReduceAttrs {
+  readonly axes: readonly number[];
+  readonly keepDims: boolean;
+}
+
+const kept = (shape: Shape, axes: readonly number[]): number[] => shape.map((d, i) => (axes.includes(i) ? 1 : d));
+
+export const SUM: Prim<ReduceAttrs> = {
+  name: 'sum',
+  prepare([x], { axes, keepDims }) {
+    const shape = x.shape;
+    return { shape: reducedShape(shape, axes, keepDims), dtype: x.dtype, run: (out, a) => reduceInto(out, a, shape, axes, 'sum') };
+  },
+  // d(Σx)/dx = 1 for every summed element: broadcast the gradient back
+  backward: (g, [x], _, { axes }) => [broadcastTo(view(g, kept(x.shape, axes)), x.shape)],
+  unroll: ([a], [shape], _, { axes }, cx) => reductionGroups(shape, axes).map((group) => cx.let(group.length ? group.map((i) => a[i]).join(' + ') : '0')),
+};
+
+export const MAX: Prim<ReduceAttrs> = {
+  name: 'max',
+  prepare([x], { axes, keepDims }) {
+    const shape = x.shape;
+    return { shape: reducedShape(shape, axes, keepDims), dtype: x.dtype, run: (out, a) => reduceInto(out, a, shape, axes, 'max') };
+  },
+  // d max/dx = 1/(number of ties) where x equals the maximum, else 0
+  backward: (g, [x], out, { axes }) => {
+    const m = view(out, kept(x.shape, axes));
+    const mask = apply(EQUAL, [x, m], undefined);
+    const ties = apply(SUM, [mask], { axes, keepDims: true });
+    return [apply(MUL, [mask, apply(DIV, [view(g, kept(x.shape, axes)), ties], undefined)], undefined)];
+  },
+  unroll: ([a], [shape], _, { axes }, cx) => {
+    const f = cx.fn(maxOf);
+    return reductionGroups(shape, axes).map((group) => group.slice(1).reduce((acc, i) => cx.let(`${f}(${acc}, ${a[i]})`), a[group[0]]));
+  },
+};
+
+/** The reduce kernel's max: NaN propagates, as in the backend's reduce. */
+function maxOf(acc: number, v: number): number {
+  return v > acc || v !== v ? v : acc;
+}
+
 /**
  * Sum over `axis` (a number, several, or all when omitted).
  * @example sum(tensor([[1, 2], [3, 4]]), 0) // [4, 6]
@@ -31,11 +73,7 @@ export function checkReduceOptions(op: string, options: ReduceOptions): void {
 export function sum(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
   checkTensor('sum', 'x', x);
   checkReduceOptions('sum', options);
-  const axes = normalizeAxes('sum', axis, x.rank);
-  const kept = reduceKeepDims(x, axes, 'sum');
-  const out = reshapeData(kept, reducedShape(x.shape, axes, options.keepDims ?? false));
-  // d(Σx)/dx = 1 for every summed element: broadcast the gradient back
-  return record(out, 'sum', [x], (g) => [broadcastTo(reshapeData(g, kept.shape), x.shape)]);
+  return apply(SUM, [x], { axes: normalizeAxes('sum', axis, x.rank), keepDims: options.keepDims ?? false });
 }
 
 /**
@@ -47,16 +85,19 @@ export function max(x: Tensor, axis?: number | readonly number[], options: Reduc
   checkTensor('max', 'x', x);
   checkReduceOptions('max', options);
   if (x.size === 0) throw new ShapeError('max: cannot take the maximum of an empty tensor');
-  const axes = normalizeAxes('max', axis, x.rank);
-  const kept = reduceKeepDims(x, axes, 'max');
-  const out = reshapeData(kept, reducedShape(x.shape, axes, options.keepDims ?? false));
-  // d max/dx = 1/(number of ties) where x equals the maximum, else 0
-  return record(out, 'max', [x], (g) => {
-    const mask = binaryMap('max', x, kept, (v, m) => (v === m ? 1 : 0));
-    const ties = reduceKeepDims(mask, axes, 'sum');
-    return [mul(mask, div(reshapeData(g, kept.shape), ties))];
-  });
+  return apply(MAX, [x], { axes: normalizeAxes('max', axis, x.rank), keepDims: options.keepDims ?? false });
 }
+
+export const BROADCAST: Prim<{ readonly shape: Shape }> = {
+  name: 'broadcastTo',
+  prepare([x], { shape }) {
+    const from = x.shape;
+    return { shape, dtype: x.dtype, run: (out, a) => broadcastInto(out, a, from, shape) };
+  },
+  // d broadcast/dx: each source element was copied, so its gradient is the sum of the copies'
+  backward: (g, [x]) => [sumToShape(g, x.shape)],
+  unroll: ([a], [from], out) => broadcastIndex(from, out).map((i) => a[i]),
+};
 
 /**
  * Repeats x along its size-1 (or missing leading) axes to `shape`.
@@ -69,9 +110,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`broadcastTo: shape ${fmtShape(x.shape)} cannot be broadcast to ${fmtShape(shape)}`);
   }
   if (sameShape(x.shape, shape)) return x;
-  const out = broadcastCopy(x, shape);
-  // d broadcast/dx: each source element was copied, so its gradient is the sum of the copies'
-  return record(out, 'broadcastTo', [x], (g) => [sumToShape(g, x.shape)]);
+  return apply(BROADCAST, [x], { shape: [...shape] });
 }
 
 /**
@@ -90,13 +129,5 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
       throw new ShapeError(`sumToShape: ${fmtShape(g.shape)} was not broadcast from ${fmtShape(shape)}`);
     }
   }
-  const summed = sum(g, axes, { keepDims: true });
-  // The reshape op, not reshapeData: called outside backward, the result must stay on the graph.
-  return reshape(summed, shape);
-}
-
-/** A new Tensor over the same data with another shape of the same size (no autograd). */
-function reshapeData(x: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(x.shape, shape)) return x;
-  return new Tensor(x.data, shape);
+  return reshape(apply(SUM, [g], { axes, keepDims: true }), shape);
 }

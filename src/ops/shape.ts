@@ -1,9 +1,20 @@
 /** Shape-changing primitives: reshape (shares storage) and transpose (any permutation). */
-import { record } from '../autograd/graph.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
-import { normalizeAxis, sizeOf } from '../tensor/shape.js';
+import { normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkTensor, permuteCopy } from './kernels.js';
+import { checkTensor, permuteInto } from './kernels.js';
+import { apply, type Prim } from './prim.js';
+
+const noKernel = (): void => {};
+
+export const RESHAPE: Prim<{ readonly shape: Shape }> = {
+  name: 'reshape',
+  alias: true,
+  prepare: ([x], { shape }) => ({ shape, dtype: x.dtype, run: noKernel }),
+  // reshape only relabels elements: the gradient is reshaped back
+  backward: (g, [x]) => [view(g, x.shape)],
+  unroll: ([a]) => [...a],
+};
 
 /**
  * The same elements in another shape; one size may be -1 (inferred). Shares storage with x.
@@ -27,10 +38,36 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(target) !== x.size) {
     throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) to ${fmtShape(target)} (${sizeOf(target)} elements)`);
   }
-  const out = new Tensor(x.data, target);
-  // reshape only relabels elements: the gradient is reshaped back
-  return record(out, 'reshape', [x], (g) => [new Tensor(g.data, x.shape)]);
+  return apply(RESHAPE, [x], { shape: target });
 }
+
+/** x itself when it already has `shape`, else its reshape (the engine's own relabelling). */
+export function view(x: Tensor, shape: Shape): Tensor {
+  return sameShape(x.shape, shape) ? x : apply(RESHAPE, [x], { shape: [...shape] });
+}
+
+export const TRANSPOSE: Prim<{ readonly perm: readonly number[] }> = {
+  name: 'transpose',
+  prepare([x], { perm }) {
+    const from = x.shape;
+    return { shape: perm.map((p) => from[p]), dtype: x.dtype, run: (out, a) => permuteInto(out, a, from, perm) };
+  },
+  // a permutation's adjoint is the inverse permutation
+  backward: (g, _, __, { perm }) => {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return [apply(TRANSPOSE, [g], { perm: inverse })];
+  },
+  unroll: ([a], [from], out, { perm }) => {
+    const xs = stridesOf(from);
+    const os = stridesOf(out);
+    return Array.from({ length: sizeOf(out) }, (_, i) => {
+      let src = 0;
+      for (let ax = 0; ax < out.length; ax++) src += Math.floor(i / os[ax]) % out[ax] * xs[perm[ax]];
+      return a[src];
+    });
+  },
+};
 
 /**
  * Permutes axes; without `axes` reverses them (the matrix transpose for 2-D).
@@ -43,9 +80,5 @@ export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
   if (perm.length !== rank || new Set(perm).size !== rank) {
     throw new ValueError(`transpose: axes ${fmtShape(axes ?? [])} are not a permutation of the ${rank} axes of a tensor of shape ${fmtShape(x.shape)}`);
   }
-  const out = permuteCopy(x, perm);
-  const inverse = new Array<number>(rank);
-  perm.forEach((p, i) => (inverse[p] = i));
-  // a permutation's adjoint is the inverse permutation
-  return record(out, 'transpose', [x], (g) => [permuteCopy(g, inverse)]);
+  return apply(TRANSPOSE, [x], { perm });
 }

@@ -19,6 +19,13 @@ export class ValueError extends BackpropError {}
 /** Input data that cannot be used: a malformed CSV, a NaN, a truncated model file. */
 export class DataError extends BackpropError {}
 
+/**
+ * A function traced by `jit` did something a replay cannot repeat: read a traced tensor's values
+ * (`.data`, `.item()`, `.toArray()`), or relied on state from before the call. Like jax.jit's
+ * concretization error, the message names the op and says what to do instead.
+ */
+export class TraceError extends BackpropError {}
+
 /** Training that blew up: NaN or exploding loss. */
 export class DivergenceError extends BackpropError {}
 

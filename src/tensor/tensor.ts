@@ -27,9 +27,23 @@ export interface TensorOptions {
   shape?: readonly number[];
 }
 
+/**
+ * While `jit` traces a function, tensors computed inside it have no values the replay could keep:
+ * reading them from user code is an error (jax's concretization error). The tracer turns the guard
+ * on around the user's function; the engine's own code (ops, backward, optimizer steps) runs with
+ * `depth` > 0, where reads are allowed.
+ */
+export const traceGuard = {
+  active: false,
+  depth: 0,
+  /** Builds the error for a read of tensor t (installed by src/compile). */
+  error: null as ((t: Tensor) => Error) | null,
+};
+
 export class Tensor {
-  /** The elements in row-major order. */
-  readonly data: TypedArray;
+  private readonly storage: TypedArray;
+  /** Set on tensors computed while a function is being traced by `jit`. */
+  traced = false;
   readonly shape: readonly number[];
   readonly dtype: DType;
   /** ∂L/∂this, filled by backward() on leaves (and on tensors that called retainGrad()). */
@@ -46,14 +60,20 @@ export class Tensor {
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(`Tensor: ${data.length} elements cannot have shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
     }
-    this.data = data;
+    this.storage = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtypeOf(data);
     this.requiresGrad = requiresGrad;
   }
 
+  /** The elements in row-major order. Inside a function being traced by `jit`, a TraceError for traced tensors. */
+  get data(): TypedArray {
+    if (this.traced && traceGuard.active && traceGuard.depth === 0) throw traceGuard.error!(this);
+    return this.storage;
+  }
+
   get size(): number {
-    return this.data.length;
+    return this.storage.length;
   }
 
   get rank(): number {

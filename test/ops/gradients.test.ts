@@ -27,6 +27,8 @@ interface Row {
   shapes: number[][];
   domain?: Domain | Domain[];
   fn: (...xs: Tensor[]) => Tensor;
+  /** gradcheck options where the defaults do not fit (cast rounds through float32). */
+  options?: { eps?: number; atol?: number; rtol?: number };
 }
 
 const rows: Row[] = [
@@ -112,6 +114,11 @@ const rows: Row[] = [
   { op: 'matmul', note: 'a·a fan-out into both operands', shapes: [[3, 3]], fn: (a) => ops.matmul(a, a) },
   { op: 'linear', note: 'x·Wᵀ + b', shapes: [[3, 4], [5, 4], [5]], fn: (x, w, b) => ops.linear(x, w, b) },
   { op: 'linear', note: 'no bias', shapes: [[2, 3], [4, 3]], fn: (x, w) => ops.linear(x, w) },
+
+  // Conversions: one-hot rows from class indices (no gradient into the indices), and dtype casts
+  // (a float32 round trip: a wide finite-difference step, since float32 rounds every 1e-7).
+  { op: 'oneHot', note: 'class indices as rows, times a matrix', shapes: [[3, 3]], fn: (a) => ops.mul(ops.oneHot(new Tensor(new Float64Array([2, 0, 1]), [3]), 3), a) },
+  { op: 'cast', note: 'float64 → float32 → float64', shapes: [[2, 3]], options: { eps: 1e-2, atol: 1e-4, rtol: 1e-3 }, fn: (a) => ops.mul(a, ops.cast(ops.cast(a, 'float32'), 'float64')) },
 ];
 
 function sample(shape: number[], domain: Domain, rng: Random): Tensor {
@@ -134,7 +141,7 @@ for (const [i, row] of rows.entries()) {
   test(`gradient of ${row.op}: ${row.note} ${row.shapes.map((s) => `[${s.join(',')}]`).join(' ')}`, () => {
     const rng = new Random(1000 + i);
     const inputs = row.shapes.map((s, k) => sample(s, Array.isArray(row.domain) ? row.domain[k] : (row.domain ?? 'any'), rng));
-    const result = gradcheck(row.fn, inputs, { seed: i });
+    const result = gradcheck(row.fn, inputs, { seed: i, ...row.options });
     assert.ok(result.ok, `${row.op} (${row.note}): worst ${JSON.stringify(result.worst)}, maxAbsError ${result.maxAbsError}`);
     // A row whose function ignores its inputs would pass vacuously: every input must get a gradient.
     // (step's gradient is zero by definition, so it is the one exception.)

@@ -16,18 +16,15 @@ export interface Backend {
    */
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
 
-  // Element-wise maps and reductions. Optional: ops use the plain-TS reference (src/tensor/kernels/js.ts)
-  // for any a backend leaves out, so a new backend can take over one kernel at a time.
-  /** out[i] = kind(x[i]) for i < x.length; out may be x. */
-  unary?(kind: UnaryKind, x: TypedArray, out: TypedArray): void;
+  // Element-wise formulas live with their ops (src/ops); a backend only offers faster kernels for some.
   /**
-   * One strided run: out[o + i] = a[ia + i·sa] ∘ b[ib + i·sb] for i < len, strides 0 (broadcast) or 1.
-   * Ops split any broadcast into such runs along the last axis.
+   * out[i] = kind(x[i]) for i < x.length on the backend's own kernel; returns false (having done
+   * nothing) when it has none for this kind, dtype or size, and the op's own loop runs instead.
    */
-  binary?(kind: BinaryKind, out: TypedArray, o: number, a: TypedArray, ia: number, sa: number, b: TypedArray, ib: number, sb: number, len: number): void;
+  unary?(kind: WasmUnaryName, x: TypedArray, out: TypedArray): boolean;
   /**
    * Reduces the middle axis of x viewed as [outer, len, inner] into out [outer, inner] (sum, or max
-   * with NaN propagating); out is overwritten.
+   * with NaN propagating); out is overwritten. Optional: the plain-TS reference runs where absent.
    */
   reduce?(kind: ReduceKind, x: TypedArray, out: TypedArray, outer: number, len: number, inner: number): void;
 
@@ -49,14 +46,8 @@ export interface Backend {
   adamUpdate?(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): void;
 }
 
-/** Unary maps with a kernel of their own. sign(0) is 0; step(x) is 1 for x > 0, else 0; zero gives 0. */
-export type UnaryKind = 'neg' | 'exp' | 'log' | 'abs' | 'sign' | 'sigmoid' | 'tanh' | 'relu' | 'step' | 'zero';
-
-/**
- * Binary maps with a kernel of their own. The gradient kinds take (upstream gradient, saved tensor):
- * reluGrad = g·[x > 0], sigmoidGrad = g·s(1 − s), tanhGrad = g·(1 − t²).
- */
-export type BinaryKind = 'add' | 'mul' | 'div' | 'reluGrad' | 'sigmoidGrad' | 'tanhGrad';
+/** The element-wise maps a SIMD backend may have kernels for (the op names them in its table entry). */
+export type WasmUnaryName = 'exp' | 'log' | 'tanh' | 'sigmoid';
 
 export type ReduceKind = 'sum' | 'max';
 

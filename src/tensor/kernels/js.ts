@@ -5,7 +5,7 @@
  * (bench/engine.ts). Every product is computed, zeros included, so NaN and ∞ propagate as in IEEE.
  */
 import type { TypedArray } from '../dtype.js';
-import { registerBackend, type Backend, type BinaryKind, type ReduceKind, type UnaryKind } from './backend.js';
+import { registerBackend, type Backend, type ReduceKind } from './backend.js';
 
 /**
  * out += rows i0, i0+1 of op(A) · B, where op(A)[i][p] = a[i·ia + p·pa]: shared by A·B (ia = k,
@@ -114,46 +114,6 @@ function matmulTT(a: TypedArray, b: TypedArray, out: TypedArray, m: number, k: n
   }
 }
 
-/*
- * Element-wise loops: one dedicated loop per kind. A callback per element would be cheap only while
- * one function flows through the loop; shared by every op, the call cannot be inlined and costs ~7×
- * the arithmetic (bench/engine.ts).
- */
-function unary(kind: UnaryKind, x: TypedArray, out: TypedArray): void {
-  const n = x.length;
-  switch (kind) {
-    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; return;
-    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
-    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
-    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
-    case 'sign': for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]); return;
-    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
-    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v > 0 ? v : 0; } return;
-    case 'step': for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : 0; return;
-    case 'zero': out.fill(0, 0, n); return;
-    case 'sigmoid':
-      // Two branches so neither exponential overflows: e^(−v) for v ≥ 0, e^v otherwise.
-      for (let i = 0; i < n; i++) {
-        const v = x[i];
-        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
-        else { const e = Math.exp(v); out[i] = e / (1 + e); }
-      }
-      return;
-  }
-}
-
-function binary(kind: BinaryKind, out: TypedArray, o: number, a: TypedArray, ia: number, sa: number, b: TypedArray, ib: number, sb: number, len: number): void {
-  const end = o + len;
-  switch (kind) {
-    case 'add': for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] + b[ib]; return;
-    case 'mul': for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] * b[ib]; return;
-    case 'div': for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] / b[ib]; return;
-    case 'reluGrad': for (; o < end; o++, ia += sa, ib += sb) out[o] = b[ib] > 0 ? a[ia] : 0; return;
-    case 'sigmoidGrad': for (; o < end; o++, ia += sa, ib += sb) { const s = b[ib]; out[o] = a[ia] * s * (1 - s); } return;
-    case 'tanhGrad': for (; o < end; o++, ia += sa, ib += sb) { const t = b[ib]; out[o] = a[ia] * (1 - t * t); } return;
-  }
-}
-
 function reduce(kind: ReduceKind, x: TypedArray, out: TypedArray, outer: number, len: number, inner: number): void {
   if (inner === 1) {
     // Reducing contiguous runs (the last axis): one accumulator per run.
@@ -178,15 +138,13 @@ function reduce(kind: ReduceKind, x: TypedArray, out: TypedArray, outer: number,
   }
 }
 
-export const jsBackend: Required<Pick<Backend, 'name' | 'matmul' | 'unary' | 'binary' | 'reduce'>> = {
+export const jsBackend: Required<Pick<Backend, 'name' | 'matmul' | 'reduce'>> = {
   name: 'js',
   matmul(a, b, out, m, k, n, transA, transB) {
     if (!transB) matmulXN(a, b, out, m, k, n, transA);
     else if (!transA) matmulNT(a, b, out, m, k, n);
     else matmulTT(a, b, out, m, k, n);
   },
-  unary,
-  binary,
   reduce,
 };
 

@@ -7,7 +7,7 @@
  */
 import type { TypedArray } from '../dtype.js';
 import { BackpropError, ShapeError, ValueError } from '../errors.js';
-import { registerBackend, type AdamStep, type Backend, type KernelActivation } from './backend.js';
+import { registerBackend, type AdamStep, type Backend, type KernelActivation, type WasmUnaryName } from './backend.js';
 import { jsBackend } from './js.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-binary.js';
 import {
@@ -106,7 +106,7 @@ const ALIGN = 64; // a cache line: keeps every array's start SIMD- and line-alig
 const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
 /** The element-wise maps the wasm kernels compute (the cheap ones stay in JS: a copy costs more). */
-export type WasmUnaryKind = 'exp' | 'log' | 'tanh' | 'sigmoid';
+export type WasmUnaryKind = WasmUnaryName;
 const UNARY: Record<WasmUnaryKind, number> = { exp: 1, log: 2, tanh: 3, sigmoid: 4 };
 
 const ACTIVATIONS: Record<KernelActivation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
@@ -590,12 +590,10 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
     },
     unary(kind, x, out) {
       const code = UNARY[kind as WasmUnaryKind];
-      if (code === undefined || x.length < minElems || !isF32(x) || !isF32(out)) {
-        jsBackend.unary(kind, x, out);
-        return;
-      }
+      if (code === undefined || x.length < minElems || !isF32(x) || !isF32(out)) return false;
       need('unary', [['out', out, x.length]]);
       outsideWasm(kernels, [x as Float32Array, out as Float32Array], [1], ([x2, o2]) => kernels.unaryArrays(code, x2!, o2!));
+      return true;
     },
     biasActivation(x, bias, out, rows, cols, activation, alpha = 0.01) {
       const act = activationCode('biasActivation', activation);
