@@ -118,7 +118,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
         if (tracer !== null) {
           // Traced: the gradient is a value of the plan (no copy), and one from before the traced
           // call cannot be replayed (it would be baked in as a constant).
-          if (t.grad !== null && !t.grad.traced) {
+          if (t.grad !== null && t.grad.traced === null) {
             throw new TraceError(`backward inside jit: '${t.name ?? 'a leaf tensor'}' already holds a gradient from before the traced call, which a replay cannot add to; call zeroGrad() (optimizer.zeroGrad()) inside the traced function before backward()`);
           }
           t.grad = t.grad === null ? g : addImpl!(t.grad, g);

@@ -84,7 +84,7 @@ export function apply<A>(prim: Prim<A>, inputs: readonly Tensor[], attrs: A): Te
     }
     record(out, prim.name, inputs, (g) => prim.backward(g, inputs, out, attrs));
     if (t !== null) {
-      out.traced = true;
+      out.traced = prim.name;
       t.node({ prim: prim as Prim<never>, inputs, attrs, prepared: p, out });
     }
     return out;

@@ -7,6 +7,8 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { engine } from '../autograd/trace.js';
+import { isTracing, traceUpdate } from '../compile/jit.js';
 
 /** Every optimizer's hyper-parameters include a learning rate. */
 export type Hyper = { lr: number };
@@ -119,6 +121,10 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
    * @example loss.backward(); opt.step(); opt.zeroGrad();
    */
   step(): void {
+    if (isTracing()) {
+      engine(() => this.tracedStep());
+      return;
+    }
     for (let g = 0; g < this.paramGroups.length; g++) {
       const group = this.paramGroups[g];
       const ps = group.params;
@@ -135,6 +141,46 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
           this.states.set(p, state);
         }
         this.update(p.data, grad.data, state, group);
+      }
+    }
+  }
+
+  /** Bumped whenever per-parameter state objects are replaced (loadStateDict), so replays re-read them. */
+  private stateVersion = 0;
+
+  /**
+   * step() while `jit` traces: the same update now, and each parameter's update recorded for the
+   * replay, which runs this optimizer's own rule on its own state (re-read after loadStateDict) and
+   * its live group options (a scheduler's changes are seen).
+   */
+  private tracedStep(): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const grad = p.grad;
+        if (grad === null) continue;
+        if (grad.data.length !== p.data.length) {
+          throw new ShapeError(`${this.name}.step: a parameter has ${p.data.length} elements but its grad has ${grad.data.length}; a gradient must match its parameter's shape`);
+        }
+        let state = this.states.get(p);
+        if (state === undefined) {
+          state = this.init(p.data, group);
+          this.states.set(p, state);
+        }
+        this.update(p.data, grad.data, state, group);
+        let version = this.stateVersion;
+        const param = p.data;
+        traceUpdate({
+          grad,
+          apply: (g) => {
+            if (version !== this.stateVersion) {
+              version = this.stateVersion;
+              const fresh = this.states.get(p);
+              if (fresh === undefined) this.states.set(p, (state = this.init(param, group)));
+              else state = fresh;
+            }
+            this.update(param, g, state!, group);
+          },
+        });
       }
     }
   }
@@ -227,6 +273,7 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
     this.paramGroups.forEach((g, gi) => Object.assign(g, hypers[gi]));
     this.states.clear();
     for (const [p, s] of states) if (s !== null) this.states.set(p, s);
+    this.stateVersion++;
   }
 
   /** Rebuilds one parameter's state from JSON, shaped like a fresh init(): same keys, same sizes. */

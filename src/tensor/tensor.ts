@@ -42,8 +42,8 @@ export const traceGuard = {
 
 export class Tensor {
   private readonly storage: TypedArray;
-  /** Set on tensors computed while a function is being traced by `jit`. */
-  traced = false;
+  /** While `jit` traces: the op that computed this tensor, or '' for an input of the traced function; else null. */
+  traced: string | null = null;
   readonly shape: readonly number[];
   readonly dtype: DType;
   /** ∂L/∂this, filled by backward() on leaves (and on tensors that called retainGrad()). */
@@ -68,7 +68,7 @@ export class Tensor {
 
   /** The elements in row-major order. Inside a function being traced by `jit`, a TraceError for traced tensors. */
   get data(): TypedArray {
-    if (this.traced && traceGuard.active && traceGuard.depth === 0) throw traceGuard.error!(this);
+    if (this.traced !== null && traceGuard.active && traceGuard.depth === 0) throw traceGuard.error!(this);
     return this.storage;
   }
 

@@ -82,6 +82,7 @@ function checkFinite(what: string, d: TypedArray, width: number): void {
 /** Copies rows `indices[start..end)` of a [n, width] (or [n]) tensor into a batch tensor, reusing `cache`. */
 export class BatchGatherer {
   private buffer: TypedArray | null = null;
+  private batch: Tensor | null = null;
   constructor(private readonly source: Tensor) {}
 
   gather(indices: ArrayLike<number>, start: number, end: number): Tensor {
@@ -89,14 +90,18 @@ export class BatchGatherer {
     const width = src.rank === 2 ? src.shape[1] : 1;
     const rows = end - start;
     if (start === 0 && end === src.shape[0] && isIdentity(indices, rows)) return src;
-    if (this.buffer === null || this.buffer.length !== rows * width) this.buffer = allocate(src.dtype, rows * width);
+    if (this.buffer === null || this.buffer.length !== rows * width) {
+      this.buffer = allocate(src.dtype, rows * width);
+      this.batch = new Tensor(this.buffer, src.rank === 2 ? [rows, width] : [rows]);
+    }
     const out = this.buffer;
     const sd = src.data;
     for (let r = 0; r < rows; r++) {
       const from = indices[start + r] * width;
       for (let j = 0; j < width; j++) out[r * width + j] = sd[from + j];
     }
-    return new Tensor(out, src.rank === 2 ? [rows, width] : [rows]);
+    // The same tensor each call (its storage refilled): the step that reads it is done with it by then.
+    return this.batch!;
   }
 }
 

@@ -6,7 +6,9 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
-import { DivergenceError, ValueError } from '../tensor/errors.js';
+import { DivergenceError, TraceError, ValueError } from '../tensor/errors.js';
+import { jit } from '../compile/jit.js';
+import { Optimizer } from '../optim/optimizer.js';
 import { noGrad } from '../autograd/graph.js';
 import { BatchGatherer, selectRows } from './data.js';
 
@@ -104,10 +106,12 @@ export interface FitOptions {
   divergenceFactor?: number;
   /** Called once per epoch after its updates (e.g. a learning-rate schedule's step). */
   scheduler?: { step(): void };
+  /** Compile each step with `jit` (default true); false runs the eager autograd path. */
+  compiled?: boolean;
 }
 
 const FIT_OPTIONS = ['loss', 'optimizer', 'epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'accuracy',
-  'onEpochEnd', 'onBatchEnd', 'signal', 'earlyStopping', 'tolerance', 'divergenceFactor', 'scheduler'];
+  'onEpochEnd', 'onBatchEnd', 'signal', 'earlyStopping', 'tolerance', 'divergenceFactor', 'scheduler', 'compiled'];
 
 export function checkFitOptions(where: string, options: object, extra: readonly string[] = []): void {
   const known = [...FIT_OPTIONS, ...extra];
@@ -124,65 +128,149 @@ export function checkFitOptions(where: string, options: object, extra: readonly 
   }
   if (o.tolerance !== undefined && !(o.tolerance >= 0)) throw new ValueError(`${where}: tolerance must be ≥ 0, got ${o.tolerance}`);
   if (o.divergenceFactor !== undefined && !(o.divergenceFactor > 1)) throw new ValueError(`${where}: divergenceFactor must be > 1, got ${o.divergenceFactor}`);
+  if (o.compiled !== undefined && typeof o.compiled !== 'boolean') throw new ValueError(`${where}: compiled must be true or false, got ${String(o.compiled)}`);
 }
 
 /**
  * Trains `model` on inputs [rows, features] and targets ([rows, outputs] or class indices [rows]).
+ * Each step is compiled (`jit`: traced once per batch shape, then replayed) unless `compiled` is
+ * false or the model cannot be traced (see whyNotCompiled); the numbers are the eager path's.
  * @example
  * const model = new Sequential(new Dense(2, 4, { activation: 'tanh' }), new Dense(4, 1));
  * const history = fit(model, x, y, { loss: mse, optimizer: new optim.Adam(model.parameters()), epochs: 100 });
  */
 export function fit(model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions): History {
   checkFitOptions('fit', options);
-  return trainLoop('fit', model, inputs, targets, options, (x, y) => autogradStep(model, x, y, options.loss, options.optimizer));
+  const compiled = options.compiled ?? true;
+  return trainLoop('fit', model, inputs, targets, options, (x, y) =>
+    compiled ? compiledStep(model, x, y, options.loss, options.optimizer) : autogradStep(model, x, y, options.loss, options.optimizer));
 }
 
 /**
- * One training step's work, the part that differs between the autograd path (autogradStep) and
- * the compiled fast path (src/train/compiled.ts); trainLoop does everything around it.
+ * One training step's work, the part that differs between the eager path (autogradStep) and the
+ * compiled one (compiledStep); trainLoop does everything around it.
  */
 export interface TrainStep {
-  /** Forward pass and loss on training rows order[start, end); returns the batch's loss. */
+  /** Forward pass, loss and backward pass on training rows order[start, end); returns the batch's loss. */
   forward(order: ArrayLike<number>, start: number, end: number): number;
-  /** Backward pass and optimizer update for the batch forward() just ran. */
+  /** The optimizer's update for the batch forward() just ran. */
   update(): void;
   /** The last batch's model outputs and targets (for `accuracy`), valid until the next forward(). */
   output(): Tensor;
   target(): Tensor;
-  /**
-   * For steps that keep working copies of the parameters (the wasm engine): write them back to the
-   * model (`flush`) before anything outside the step looks, and read them again (`reload`) after
-   * anything outside may have changed them (the parameters, or the optimizer's options and state).
-   * trainLoop flushes after each epoch's batches and before onBatchEnd, and reloads after
-   * onBatchEnd and before an epoch that follows a scheduler step or onEpochEnd. `withState` false:
-   * only the parameters are needed (no user code will see the optimizer's state before the next
-   * flush); finish() flushes everything.
-   */
-  flush?(withState?: boolean): void;
-  reload?(): void;
-  /** Called once after the last step, however the loop ends (flush, leave the last gradients on the parameters). */
-  finish?(): void;
 }
 
-/** The general step: gather the batch, record the graph, backward(), optimizer.step(). */
+/** The eager step: gather the batch, record the graph, backward(), optimizer.step(). */
 export function autogradStep(model: Trainable, trainX: Tensor, trainY: Tensor, lossFn: FitOptions['loss'], optimizer: OptimizerLike): TrainStep {
   const xGather = new BatchGatherer(trainX), yGather = new BatchGatherer(trainY);
-  let out: Tensor | null = null, yb: Tensor | null = null, loss: Tensor | null = null;
+  let out: Tensor | null = null, yb: Tensor | null = null;
   return {
     forward(order, start, end) {
       const xb = xGather.gather(order, start, end);
       yb = yGather.gather(order, start, end);
       optimizer.zeroGrad();
       out = model.forward(xb);
-      loss = lossFn(out, yb);
-      return loss.item();
+      const loss = lossFn(out, yb);
+      const value = loss.item();
+      loss.backward();
+      return value;
     },
     update() {
-      loss!.backward();
       optimizer.step();
     },
     output: () => out!,
     target: () => yb!,
+  };
+}
+
+/** Why the last fit of a model ran eagerly (a trace that failed), by model. */
+const eagerReasons = new WeakMap<object, string>();
+
+/**
+ * Why fit() would not compile this model's steps (null when it does): a one-line reason. Static
+ * checks (an optimizer that is not one of the library's Optimizer classes cannot be traced), then
+ * what the model's last fit found when it tried (a forward that reads values, for example).
+ * @example whyNotCompiled(model, { loss: mse, optimizer }) // null
+ */
+export function whyNotCompiled(model: Trainable, options: { loss: FitOptions['loss']; optimizer: OptimizerLike; compiled?: boolean }): string | null {
+  if (options.compiled === false) return 'compiled: false was asked for';
+  if (typeof options.loss !== 'function') return 'the loss is not a function of (predictions, targets)';
+  if (!(options.optimizer instanceof Optimizer)) return "the optimizer is not one of the library's Optimizer classes (its step cannot be traced)";
+  return eagerReasons.get(model) ?? null;
+}
+
+/**
+ * The compiled step: two jitted functions, forward + loss + backward (returning the loss, so
+ * divergence is caught before any update, as on the eager path) and the optimizer's update (the
+ * gradients passed in). A trace that fails with a TraceError (a forward that reads values, an
+ * optimizer that is not the library's) falls back to the eager step for the rest of the fit, with
+ * the reason kept for whyNotCompiled.
+ */
+export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, lossFn: FitOptions['loss'], optimizer: OptimizerLike): TrainStep {
+  if (!(optimizer instanceof Optimizer)) {
+    eagerReasons.set(model, "the optimizer is not one of the library's Optimizer classes (its step cannot be traced)");
+    return autogradStep(model, trainX, trainY, lossFn, optimizer);
+  }
+  eagerReasons.delete(model);
+  const xGather = new BatchGatherer(trainX), yGather = new BatchGatherer(trainY);
+  const params = model.parameters();
+  const forward = jit((x: Tensor, y: Tensor) => {
+    optimizer.zeroGrad();
+    for (const p of params) p.grad = null;
+    const out = model.forward(x);
+    const loss = lossFn(out, y);
+    loss.backward();
+    return [loss, out];
+  });
+  let stepped: Tensor[] = [];
+  const grads: Tensor[] = [];
+  const update = jit((...gs: Tensor[]) => {
+    for (let i = 0; i < gs.length; i++) stepped[i].grad = gs[i];
+    try {
+      optimizer.step();
+    } finally {
+      for (let i = 0; i < gs.length; i++) stepped[i].grad = grads[i];
+    }
+  });
+  let eager: TrainStep | null = null;
+  let out: Tensor | null = null, yb: Tensor | null = null;
+  return {
+    forward(order, start, end) {
+      if (eager !== null) return eager.forward(order, start, end);
+      const xb = xGather.gather(order, start, end);
+      yb = yGather.gather(order, start, end);
+      let result: Tensor[];
+      try {
+        result = forward(xb, yb) as Tensor[];
+      } catch (e) {
+        if (!(e instanceof TraceError)) throw e;
+        eagerReasons.set(model, e.message);
+        eager = autogradStep(model, trainX, trainY, lossFn, optimizer);
+        return eager.forward(order, start, end);
+      }
+      out = result[1];
+      return result[0].item();
+    },
+    update() {
+      if (eager !== null) return eager.update();
+      // The parameters that got a gradient this step (a frozen one gets none, and is not stepped);
+      // a replayed step hands out the same gradient tensors each time, so the lists are reused.
+      let same = true, k = 0;
+      for (let i = 0; i < params.length; i++) {
+        const g = params[i].grad;
+        if (g === null) continue;
+        if (k >= grads.length || grads[k] !== g || stepped[k] !== params[i]) same = false;
+        k++;
+      }
+      if (!same || k !== grads.length) {
+        stepped = [];
+        grads.length = 0;
+        for (const p of params) if (p.grad !== null) { stepped.push(p); grads.push(p.grad); }
+      }
+      update(...grads);
+    },
+    output: () => (eager !== null ? eager.output() : out!),
+    target: () => (eager !== null ? eager.target() : yb!),
   };
 }
 
@@ -237,7 +325,6 @@ export function trainLoop(
   const started = Date.now();
   const divergenceFactor = options.divergenceFactor ?? 1e4;
   const { accuracy, onBatchEnd, signal } = options;
-  const userCode = options.scheduler !== undefined || options.onEpochEnd !== undefined;
   let firstLoss: number | null = null;
 
   const diverged = (epoch: number, batch: number, value: number): never => {
@@ -251,11 +338,9 @@ export function trainLoop(
   };
 
   model.train?.(true);
-  try {
+  {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       if (signal?.aborted) { history.stopReason = 'aborted'; break; }
-      // Only a scheduler or a callback can have changed the model or the optimizer since the last epoch.
-      if (epoch > 1 && userCode) step.reload?.();
       if (shuffle) random.shuffle(order);
       let lossSum = 0, accSum = 0, seen = 0;
       let aborted = false;
@@ -271,13 +356,8 @@ export function trainLoop(
         lossSum += value * size;
         if (accuracy) accSum += accuracy(step.output(), step.target()) * size;
         seen += size;
-        if (onBatchEnd) {
-          step.flush?.(true);
-          onBatchEnd({ epoch, batch: b + 1, batches, loss: value, size });
-          step.reload?.();
-        }
+        onBatchEnd?.({ epoch, batch: b + 1, batches, loss: value, size });
       }
-      step.flush?.(userCode);
       if (seen === 0) { history.stopReason = 'aborted'; break; }
       options.scheduler?.step();
       const logs: EpochLogs = { epoch, loss: lossSum / seen, learningRate: optimizer.learningRate, updates: history.updates, seconds: (Date.now() - started) / 1000 };
@@ -303,8 +383,6 @@ export function trainLoop(
       if (options.tolerance !== undefined && logs.loss < options.tolerance) { history.stopReason = 'tolerance'; break; }
       if (es && sinceBest >= patience) { history.stopReason = 'earlyStopping'; break; }
     }
-  } finally {
-    step.finish?.();
   }
   if (es && restoreBest && bestWeights && bestEpoch !== history.epochs.length) {
     params.forEach((p, i) => p.data.set(bestWeights![i]));

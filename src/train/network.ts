@@ -14,7 +14,6 @@ import { optimizerByName, OPTIMIZER_NAMES, type OptimizerName } from '../optim/i
 import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from './spec.js';
 import { checkFitOptions, classificationAccuracy, fit, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
 import { toInputTensor, toTargetTensor, type InputData, type TargetData } from './data.js';
-import { compileTrainer, type CompiledEngine } from './compiled.js';
 
 
 export interface LearnOptions extends Omit<FitOptions, 'loss' | 'optimizer' | 'validationData' | 'accuracy'> {
@@ -25,12 +24,6 @@ export interface LearnOptions extends Omit<FitOptions, 'loss' | 'optimizer' | 'v
   /** Further options for a named optimizer, e.g. { momentum: 0.9 } or { betas: [0.9, 0.99] }. */
   optimizerOptions?: Record<string, unknown>;
   validationData?: [InputData, TargetData];
-  /**
-   * Use the compiled fast path (no autograd graph, same numbers) when every layer, the loss and the
-   * optimizer allow it (default true); false forces the general autograd path. An engine name
-   * ('fused', 'wasm', 'layers') picks the compiled engine, for benchmarks and tests.
-   */
-  compiled?: boolean | CompiledEngine;
 }
 
 const SPEC_KEYS = ['inputs', 'layers', 'loss', 'init', 'initValue', 'seed', 'dtype'];
@@ -200,10 +193,7 @@ export class Network {
    * Returns the per-epoch history. Throws DivergenceError if the loss becomes NaN or explodes.
    */
   learn(inputs: InputData, targets: TargetData, options: LearnOptions = {}): History {
-    checkFitOptions('learn', options, ['learningRate', 'optimizerOptions', 'compiled']);
-    if (options.compiled !== undefined && typeof options.compiled !== 'boolean' && !['auto', 'fused', 'wasm', 'layers'].includes(options.compiled)) {
-      throw new ValueError(`learn: compiled must be true, false or an engine ('fused', 'wasm', 'layers'), got ${String(options.compiled)}`);
-    }
+    checkFitOptions('learn', options, ['learningRate', 'optimizerOptions']);
     const x = toInputTensor('learn inputs', inputs, this.inputs, this.dtype);
     const y = toTargetTensor('learn targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const optimizer = this.makeOptimizer(options);
@@ -214,7 +204,7 @@ export class Network {
       const vx = toInputTensor('learn validationData inputs', options.validationData[0], this.inputs, this.dtype);
       validationData = [vx, toTargetTensor('learn validationData targets', options.validationData[1], vx.shape[0], this.outputs, this.classIndexTargets(), this.dtype)];
     }
-    const { optimizer: _o, learningRate: _l, optimizerOptions: _oo, validationData: _v, compiled, ...rest } = options;
+    const { optimizer: _o, learningRate: _l, optimizerOptions: _oo, validationData: _v, ...rest } = options;
     const fitOptions = {
       ...rest,
       validationData,
@@ -222,10 +212,7 @@ export class Network {
       optimizer,
       accuracy: this.isClassifier() ? (out: Tensor, t: Tensor) => classificationAccuracy(out, t, outputsAreLogits ? 0 : 0.5) : undefined,
     };
-    // The compiled fast path (src/train/compiled.ts) when supported: the same loop, no graph.
-    const engine = typeof compiled === 'string' ? compiled : 'auto';
-    const trainer = compiled === false ? null : compileTrainer(this.model, { loss, optimizer, logits: outputsAreLogits, engine });
-    if (trainer) return trainer.fit(x, y, fitOptions, trainable);
+    // fit() compiles the step from the tape (jit) unless options.compiled is false.
     return fit(trainable, x, y, fitOptions);
   }
 

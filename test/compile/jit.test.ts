@@ -1,0 +1,158 @@
+/**
+ * jit: every row of the gradient table replayed (both plan kinds) gives the eager forward and
+ * gradients; every prim is exercised by some row; values cannot be read while tracing; new shapes
+ * re-trace; plans hold their buffers; optimizer updates replay on live state.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PRIMS } from '../../src/ops/index.js';
+import { setTracer } from '../../src/autograd/trace.js';
+import { Random, Tensor, TraceError, backward, jit, mse, optim, tensor, Dense, Sequential } from '../../src/index.js';
+import { rows, sample } from '../ops/gradient-rows.js';
+
+type Mode = 'kernels' | 'unrolled';
+
+/** Forward values and gradients of Σ w·fn(inputs), eager or through a jitted function (called `calls` times). */
+function run(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], dtype: 'float32' | 'float64', mode: Mode | null, calls = 3): { out: number[]; grads: number[][] } {
+  const xs = inputs.map((t) => new Tensor(dtype === 'float32' ? Float32Array.from(t.data) : Float64Array.from(t.data), t.shape, true));
+  const probe = fn(...xs.map((x) => new Tensor(x.data.slice(), x.shape)));
+  const r = new Random(7);
+  const w = new Tensor(dtype === 'float32' ? new Float32Array(probe.size) : new Float64Array(probe.size), probe.shape);
+  for (let i = 0; i < w.size; i++) w.data[i] = r.range(-1, 1);
+  const step = (...args: Tensor[]) => {
+    for (const a of args) a.grad = null;
+    const out = fn(...args);
+    backward(out, w);
+    return out;
+  };
+  if (mode === null) {
+    const out = step(...xs);
+    return { out: Array.from(out.data), grads: xs.map((x) => Array.from(x.grad?.data ?? new Float64Array(x.size))) };
+  }
+  const jitted = jit(step, { mode });
+  let out: Tensor | null = null;
+  for (let c = 0; c < calls; c++) out = jitted(...xs) as Tensor;
+  assert.equal(jitted.traces, 1, 'traced once');
+  // 'unrolled' falls back to kernels where a prim has no unrolled form or the graph is too big.
+  if (calls > 1) assert.ok(mode === 'kernels' ? jitted.lastMode === 'kernels' : jitted.lastMode !== 'eager', `ran ${jitted.lastMode}`);
+  return { out: Array.from(out!.data), grads: xs.map((x) => Array.from(x.grad?.data ?? new Float64Array(x.size))) };
+}
+
+function close(a: number[], b: number[], tol: number, what: string): void {
+  assert.equal(a.length, b.length, `${what}: lengths`);
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(b[i])) { assert.ok(Number.isNaN(a[i]), `${what}[${i}]: ${a[i]} vs NaN`); continue; }
+    assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+for (const [i, row] of rows.entries()) {
+  test(`replay of ${row.op}: ${row.note} matches eager (float64 to 1e-12, float32 to 2e-5; kernels and unrolled)`, () => {
+    const rng = new Random(1000 + i);
+    const inputs = row.shapes.map((s, k) => sample(s, Array.isArray(row.domain) ? row.domain[k] : (row.domain ?? 'any'), rng));
+    for (const [dtype, tol] of [['float64', 1e-12], ['float32', 2e-5]] as const) {
+      const eager = run(row.fn, inputs, dtype, null);
+      for (const mode of ['kernels', 'unrolled'] as const) {
+        const replay = run(row.fn, inputs, dtype, mode);
+        close(replay.out, eager.out, tol, `${dtype} ${mode} ${row.op} forward`);
+        replay.grads.forEach((g, k) => close(g, eager.grads[k], tol, `${dtype} ${mode} ${row.op} gradient of input ${k}`));
+      }
+    }
+  });
+}
+
+test('every prim (derivative helpers included) is exercised by a row of the gradient table, forward or backward', () => {
+  const seen = new Set<string>();
+  setTracer({ node: (n) => { seen.add((n as { prim: { name: string } }).prim.name); }, grad: () => {} });
+  try {
+    for (const [i, row] of rows.entries()) {
+      const rng = new Random(1000 + i);
+      const xs = row.shapes.map((s, k) => sample(s, Array.isArray(row.domain) ? row.domain[k] : (row.domain ?? 'any'), rng));
+      for (const x of xs) x.requiresGrad = true;
+      const out = row.fn(...xs);
+      backward(out, new Tensor(new Float64Array(out.size).fill(1), out.shape));
+    }
+  } finally {
+    setTracer(null);
+  }
+  const missing = [...PRIMS.keys()].filter((name) => !seen.has(name));
+  assert.deepEqual(missing, [], `prims no gradient row runs: ${missing.join(', ')}`);
+});
+
+test('reading a traced value inside a jitted function is a TraceError naming the op, for .data, .item() and .toArray()', () => {
+  const x = tensor([[1, 2]]);
+  const reads: [string, (t: Tensor) => unknown][] = [['data', (t) => t.data[0]], ['item', (t) => t.sum().item()], ['toArray', (t) => t.toArray()]];
+  for (const [what, read] of reads) {
+    const f = jit((a: Tensor) => { const y = a.sigmoid(); read(y); return y; });
+    assert.throws(() => f(x), (e: unknown) => e instanceof TraceError && /computed by '(sigmoid|sum)'/.test((e as Error).message) && /outside/.test((e as Error).message), what);
+  }
+  const g = jit((a: Tensor) => { a.data[0]; return a; });
+  assert.throws(() => g(x), /an input of the traced function/);
+  // Outside the trace, the values are there as usual.
+  assert.equal(x.data[0], 1);
+});
+
+test('a new input shape re-traces; the last shapes replay; the cache keeps cacheSize plans', () => {
+  const f = jit((a: Tensor) => a.mul(a).sum(), { cacheSize: 2 });
+  assert.equal(f(tensor([1, 2])).item(), 5);
+  assert.equal(f(tensor([3, 4])).item(), 25);
+  assert.equal(f.traces, 1);
+  assert.equal(f(tensor([1, 2, 3])).item(), 14);
+  assert.equal(f.traces, 2);
+  assert.equal(f(tensor([2, 2])).item(), 8);
+  assert.equal(f.traces, 2);
+  f(tensor([[1]]));
+  assert.equal(f.traces, 3);
+  f(tensor([1, 2, 3])); // still cached
+  f(tensor([5, 5]));
+  assert.equal(f.traces, 4, 'the oldest plan ([2]) was dropped when the third arrived');
+  assert.throws(() => jit((a: Tensor) => a, { cacheSize: 0 }), /cacheSize must be a whole number/);
+  assert.throws(() => jit((a: Tensor) => a, { mod: 1 } as never), /unknown option 'mod'/);
+});
+
+test('returned tensors are the plan\'s buffers: the next call overwrites them', () => {
+  const f = jit((a: Tensor) => a.mul(2), { mode: 'kernels' });
+  f(tensor([1]));
+  const first = f(tensor([2]));
+  assert.equal(first.item(), 4);
+  const second = f(tensor([3]));
+  assert.equal(second, first, 'the same tensor object');
+  assert.equal(first.item(), 6);
+});
+
+test('a training step under jit: optimizer updates replay on live state, gradients land on parameters, requiresGrad changes re-trace', () => {
+  const make = () => new Sequential(new Dense(3, 4, { activation: 'tanh', seed: 1, dtype: 'float64' }), new Dense(4, 2, { seed: 2, dtype: 'float64' }));
+  const a = make(), b = make();
+  const oa = new optim.Adam(a.parameters(), { lr: 0.01 }), ob = new optim.Adam(b.parameters(), { lr: 0.01 });
+  const r = new Random(3);
+  const x = tensor(Array.from({ length: 5 }, () => [r.uniform(), r.uniform(), r.uniform()]), { dtype: 'float64' });
+  const y = tensor(Array.from({ length: 5 }, () => [r.uniform(), r.uniform()]), { dtype: 'float64' });
+  const step = jit((xb: Tensor, yb: Tensor) => { oa.zeroGrad(); const l = mse(a.forward(xb), yb); l.backward(); oa.step(); return l; });
+  for (let i = 0; i < 20; i++) {
+    if (i === 10) oa.learningRate = 0.05;
+    if (i === 10) ob.learningRate = 0.05;
+    const la = step(x, y).item();
+    ob.zeroGrad(); const lb = mse(b.forward(x), y); lb.backward(); ob.step();
+    assert.ok(Math.abs(la - lb.item()) <= 1e-12, `step ${i}: ${la} vs ${lb.item()}`);
+  }
+  assert.equal(step.traces, 1);
+  a.parameters().forEach((p, i) => close(Array.from(p.grad!.data), Array.from(b.parameters()[i].grad!.data), 1e-12, `grad ${i}`));
+  // A loaded optimizer state is picked up by the replay.
+  const saved = ob.stateDict();
+  oa.loadStateDict(saved);
+  step(x, y);
+  ob.loadStateDict(saved);
+  ob.zeroGrad(); mse(b.forward(x), y).backward(); ob.step();
+  a.parameters().forEach((p, i) => close(Array.from(p.data), Array.from(b.parameters()[i].data), 1e-12, `param ${i} after loadStateDict`));
+  // Freezing a parameter changes the graph: the next call traces again.
+  a.parameters()[0].requiresGrad = false;
+  step(x, y);
+  assert.equal(step.traces, 2);
+});
+
+test('a gradient left from before the call is a TraceError that says to zero it', () => {
+  const w = tensor([1, 2], { requiresGrad: true });
+  w.mul(3).sum().backward();
+  const f = jit((a: Tensor) => { const l = a.mul(w).sum(); l.backward(); return l; });
+  assert.throws(() => f(tensor([1, 1])), /already holds a gradient.*zeroGrad/);
+});
