@@ -13,6 +13,7 @@ import { loadFashion } from './data.js';
 async function makeRunner(lib: LibName, build: string): Promise<Runner> {
   switch (lib) {
     case 'backprop': return (await import('./libs/backprop.js')).backpropRunner(build);
+    case 'backprop-module': return (await import('./libs/backprop-module.js')).backpropModuleRunner(build);
     case 'tfjs-wasm': return (await import('./libs/tfjs.js')).tfjsRunner('wasm');
     case 'tfjs-cpu': return (await import('./libs/tfjs.js')).tfjsRunner('cpu');
     case 'brain': return (await import('./libs/brain.js')).brainRunner();

@@ -5,7 +5,7 @@
  * Nothing here imports a library under test.
  */
 
-export const LIBS = ['backprop', 'tfjs-wasm', 'tfjs-cpu', 'brain', 'synaptic'] as const;
+export const LIBS = ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu', 'brain', 'synaptic'] as const;
 export type LibName = (typeof LIBS)[number];
 
 export const WORKLOADS = ['xor', 'fashion', 'matmul', 'elementwise', 'adam', 'memory'] as const;

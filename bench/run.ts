@@ -206,7 +206,7 @@ async function main(): Promise<number> {
   }
   const log = (msg: string) => process.stderr.write(`${msg}\n`);
   const notes: string[] = [];
-  if (options.libs.some((l) => l !== 'backprop') && !existsSync(join(BENCH_DIR, 'node_modules'))) {
+  if (options.libs.some((l) => l !== 'backprop' && l !== 'backprop-module') && !existsSync(join(BENCH_DIR, 'node_modules'))) {
     console.error('bench: the peers are not installed: run `npm ci --prefix bench` (or `npm install --prefix bench`), then retry.');
     return 1;
   }

@@ -9,7 +9,7 @@ import { DataError, ValueError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/graph.js';
 import type { Network } from '../train/network.js';
-import type { ActivationName, InitName, LossName, NetworkSpec } from '../train/spec.js';
+import type { ActivationName, InitName, LossName, NetworkSpec } from '../spec/index.js';
 import type { CsvTable } from '../data/csv.js';
 import {
   applyPreprocessor, checkFeatureCount, featureWidth, fitPreprocessor, parsePreprocessor, type Preprocessor, type Task,

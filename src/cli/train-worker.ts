@@ -12,7 +12,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { BackpropError } from '../tensor/errors.js';
 import { Network, type LearnOptions } from '../train/network.js';
 import type { BatchLogs, EpochLogs, History } from '../train/fit.js';
-import type { NetworkSpec } from '../train/spec.js';
+import type { NetworkSpec } from '../spec/index.js';
 import type { Task } from '../data/tabular.js';
 import { targetTensor } from './tabular.js';
 

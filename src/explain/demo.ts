@@ -7,7 +7,7 @@
  */
 import { Network } from '../train/network.js';
 import { SGD } from '../optim/index.js';
-import type { NetworkSpec } from '../train/spec.js';
+import type { NetworkSpec } from '../spec/index.js';
 import { fmt, fmtFactor } from './format.js';
 import { explain } from './trace.js';
 import { renderText } from './render.js';

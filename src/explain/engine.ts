@@ -7,7 +7,7 @@
 import { Tensor, tensor } from '../tensor/tensor.js';
 import { Network } from '../train/network.js';
 import { normalizeTarget, resolveSpec, toNetworkSpec, type FullSpec, type NetworkLike, type Samples } from './netmath.js';
-import type { LossName } from '../train/spec.js';
+import type { LossName } from '../spec/index.js';
 
 /** A float64 Network with exactly the spec's weights. @example engineNetwork(spec).forward(x) */
 export function engineNetwork(s: FullSpec): Network {

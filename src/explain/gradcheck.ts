@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../tensor/errors.js';
 import { backward, noGrad } from '../autograd/graph.js';
-import type { LossName } from '../train/spec.js';
+import type { LossName } from '../spec/index.js';
 import { fmt, textTable, markdownTable } from './format.js';
 import {
   cloneSpec, findParam, forward, getParam, listParams, lossAndGradient, lossDivisor, lossTerms, normalizeTarget, resolveSpec, setParam,

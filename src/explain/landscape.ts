@@ -8,7 +8,7 @@
 import { tensor } from '../tensor/tensor.js';
 import { ValueError } from '../tensor/errors.js';
 import { optimizerByName, OPTIMIZER_NAMES } from '../optim/index.js';
-import type { LossName, NetworkSpec } from '../train/spec.js';
+import type { LossName, NetworkSpec } from '../spec/index.js';
 import {
   cloneSpec, findParam, getParam, listParams, lossAndGradient, resolveSpec, setParam, toNetworkSpec,
   type NetworkLike, type ParamRef, type Samples,

@@ -11,8 +11,8 @@
  *   bce = −mean[t·ln p + (1 − t)·ln(1 − p)], p = y clamped to [1e-7, 1 − 1e-7],
  *   crossEntropy = −(1/N) Σ t·ln p over classes (softmax outputs; class-index or one-hot targets).
  */
-import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../train/spec.js';
-import { ACTIVATIONS, LOSSES } from '../train/spec.js';
+import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../spec/index.js';
+import { ACTIVATIONS, LOSSES } from '../spec/index.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { Network } from '../train/network.js';
 

@@ -5,7 +5,7 @@
  * gradient as the product of its chain-rule factors, and old → new for a learning rate.
  * The trace is plain data (JSON-able); src/explain/render.ts turns it into text or Markdown.
  */
-import type { ActivationName, LossName, NetworkSpec } from '../train/spec.js';
+import type { ActivationName, LossName, NetworkSpec } from '../spec/index.js';
 import { ValueError } from '../tensor/errors.js';
 import { checkDigits, fmt, fmtFactor } from './format.js';
 import {

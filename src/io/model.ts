@@ -7,7 +7,7 @@
  */
 import { DataError, ValueError } from '../tensor/errors.js';
 import { Network, validateSpec } from '../train/network.js';
-import type { NetworkSpec } from '../train/spec.js';
+import type { NetworkSpec } from '../spec/index.js';
 import { parsePreprocessor, type Preprocessor } from '../data/tabular.js';
 
 export const MODEL_FORMAT = 'backprop-model';

@@ -7,7 +7,7 @@
  */
 import { DataError, ValueError } from '../tensor/errors.js';
 import { Network } from '../train/network.js';
-import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../train/spec.js';
+import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../spec/index.js';
 import { checkFeatureCount, parsePreprocessor, type Preprocessor } from '../data/tabular.js';
 
 export interface TfjsWeightSpec {

@@ -9,7 +9,7 @@ import { Tensor, tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { abs, add, clamp, exp, log, logSoftmax, mean, mul, neg, oneHot, relu, sub, sum } from '../ops/index.js';
-import type { LossName } from '../train/spec.js';
+import type { LossName } from '../spec/index.js';
 
 /** Probabilities are clamped to [EPS, 1 − EPS] before the log, as seed 001's notebook does. */
 export const BCE_EPSILON = 1e-7;

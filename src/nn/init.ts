@@ -5,7 +5,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import { ValueError } from '../tensor/errors.js';
-import type { InitName } from '../train/spec.js';
+import type { InitName } from '../spec/index.js';
 
 function fans(t: Tensor): [number, number] {
   if (t.rank < 2) return [t.size, t.size];

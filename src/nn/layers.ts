@@ -6,7 +6,7 @@ import { Tensor, zeros } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
 import { leakyRelu, linear, relu, sigmoid, softmax, step, tanh } from '../ops/index.js';
-import type { ActivationName, InitName } from '../train/spec.js';
+import type { ActivationName, InitName } from '../spec/index.js';
 import { Module } from './module.js';
 import { initWeight } from './init.js';
 

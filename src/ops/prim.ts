@@ -106,12 +106,22 @@ type TernaryRun = (out: TypedArray, o: number, a: TypedArray, ia: number, sa: nu
  * loops as closures, slower but identical in result.
  */
 export function generate<T>(params: string[], body: string, args: unknown[], fallback: () => T): T {
-  try {
-    return (new Function(...params, body) as (...a: unknown[]) => T)(...args);
-  } catch {
-    return fallback();
+  // One factory per distinct source: every plan of the same shape (each fresh network of a
+  // benchmark, each epoch's last batch) gets a closure of the same function, so V8 optimises it
+  // once and shares the optimised code instead of warming up a new script each time.
+  const key = `${params.join(',')}\n${body}`;
+  let factory = factories.get(key);
+  if (factory === undefined) {
+    try {
+      factory = new Function(...params, body) as (...a: unknown[]) => unknown;
+    } catch {
+      factory = null; // code generation refused (Content-Security-Policy)
+    }
+    factories.set(key, factory);
   }
+  return factory === null ? fallback() : (factory(...args) as T);
 }
+const factories = new Map<string, ((...a: unknown[]) => unknown) | null>();
 
 const loopCache = new WeakMap<(...xs: number[]) => number, { unary?: UnaryLoop; binary?: BinaryRun; ternary?: TernaryRun }>();
 

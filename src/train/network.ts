@@ -11,7 +11,7 @@ import { noGrad } from '../autograd/graph.js';
 import { Dense, Sequential } from '../nn/layers.js';
 import { binaryCrossEntropyWithLogits, crossEntropy, lossByName, type LossFn } from '../losses/index.js';
 import { optimizerByName, OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.js';
-import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from './spec.js';
+import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from '../spec/index.js';
 import { checkFitOptions, classificationAccuracy, fit, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
 import { toInputTensor, toTargetTensor, type InputData, type TargetData } from './data.js';
 

@@ -1,5 +1,5 @@
 /** Networks from the articles, shared by the explainer's tests. */
-import type { NetworkSpec } from '../../src/train/spec.js';
+import type { NetworkSpec } from '../../src/spec/index.js';
 
 /**
  * Seed 004's 2-2-2 network. Its input is (0.5, −0.5): the article's sums print "-0.05" for x₂

@@ -6,7 +6,7 @@ import { landscape } from '../../src/explain/landscape.js';
 import { contourSegments, renderLandscapeRgba, renderLandscapeSvg, renderLandscapeText, ticks, viridis } from '../../src/explain/plot.js';
 import { engineGradient } from '../../src/explain/engine.js';
 import { builtinDataset } from '../../src/data/index.js';
-import type { NetworkSpec } from '../../src/train/spec.js';
+import type { NetworkSpec } from '../../src/spec/index.js';
 import { SEED000, OR_DATA, SEED004 } from './fixtures.js';
 
 const setWeights = (spec: NetworkSpec, w: number[][]): NetworkSpec => ({ ...spec, layers: [{ ...spec.layers[0], weights: w, bias: [0] }] });

@@ -7,7 +7,7 @@ import { engineGradient } from '../../src/explain/engine.js';
 import { lossAndGradient, resolveSpec } from '../../src/explain/netmath.js';
 import { roundSig } from '../../src/explain/format.js';
 import { Network } from '../../src/train/network.js';
-import type { NetworkSpec } from '../../src/train/spec.js';
+import type { NetworkSpec } from '../../src/spec/index.js';
 import { SEED004, SEED004_INPUT, SEED004_TARGET } from './fixtures.js';
 
 const r4 = (x: number): number => roundSig(x, 4);

@@ -11,7 +11,7 @@ import { parseModel } from '../../io/model.js';
 import { readTextFileSync, writeFileAtomicSync } from '../../io/model-file.js';
 import { loadCsvFile } from '../../io/datasets.js';
 import { builtinDataset, isBuiltinDataset, numericDataset, BUILTIN_DATASETS, type Dataset } from '../../data/index.js';
-import { LOSSES, type LossName, type NetworkSpec } from '../../train/spec.js';
+import { LOSSES, type LossName, type NetworkSpec } from '../../spec/index.js';
 import { explain } from '../../explain/trace.js';
 import { renderMarkdown, renderText } from '../../explain/render.js';
 import { parseAssignments, traceExpression } from '../../explain/expr.js';

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { action, parseNumber, parseNumberList, UsageError } from '../run.js';
 import { BackpropError } from '../../tensor/errors.js';
-import type { NetworkSpec } from '../../train/spec.js';
+import type { NetworkSpec } from '../../spec/index.js';
 import {
   gradcheckNetwork, perturbationTable, renderGradcheckMarkdown, renderGradcheckText, renderPerturbationMarkdown, renderPerturbationText,
 } from '../../explain/gradcheck.js';

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { Worker } from 'node:worker_threads';
 import { DataError, DivergenceError, ShapeError, ValueError, BackpropError } from '../../tensor/errors.js';
-import { ACTIVATIONS, LOSSES, type ActivationName, type LossName, type NetworkSpec } from '../../train/spec.js';
+import { ACTIVATIONS, LOSSES, type ActivationName, type LossName, type NetworkSpec } from '../../spec/index.js';
 import { Network, validateSpec } from '../../train/network.js';
 import type { History } from '../../train/fit.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../../optim/index.js';

@@ -8,7 +8,7 @@
 import protobuf from 'protobufjs/light.js';
 import { ValueError } from '../../tensor/errors.js';
 import { Network } from '../../train/network.js';
-import type { ActivationName } from '../../train/spec.js';
+import type { ActivationName } from '../../spec/index.js';
 import type { FeatureSpec, Preprocessor } from '../../data/tabular.js';
 import { ONNX_ATTRIBUTE, ONNX_DESCRIPTOR, ONNX_TYPE } from './schema.js';
 
