@@ -9,7 +9,7 @@ import { Tensor, tensor } from '../tensor/tensor.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { abs, add, clamp, exp, log, logSoftmax, mean, mul, neg, oneHot, relu, sub, sum } from '../ops/index.js';
-import type { LossName } from '../spec/index.js';
+import { LOSSES, type ActivationName, type LossName } from '../spec/index.js';
 
 /** Probabilities are clamped to [EPS, 1 − EPS] before the log, as seed 001's notebook does. */
 export const BCE_EPSILON = 1e-7;
@@ -97,15 +97,52 @@ export function toOneHot(target: Tensor | readonly number[], batch: number, clas
 
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 
+/** One row of the loss table. */
+export interface LossEntry {
+  readonly name: LossName;
+  /** (predictions, targets) → scalar, built from ops (autograd and jit derive its gradient). */
+  readonly fn: LossFn;
+  /** The loss over a batch of N samples with m outputs, in the explainer's notation. */
+  readonly formula: string;
+  /** ∂L/∂y for one output, in the same notation. */
+  readonly derivative: string;
+  /**
+   * The numerically stable form a Network trains with when its output activation is `activation`:
+   * the loss then receives logits (pre-activations) instead of outputs.
+   */
+  readonly fused: { readonly activation: ActivationName; readonly fn: LossFn; readonly derivative: string } | null;
+  /** Targets are class indices [rows] (one-hot rows are accepted too). */
+  readonly classIndexTargets: boolean;
+  /** A classification loss: accuracy is reported. */
+  readonly classifier: boolean;
+  /** The TensorFlow.js/Keras loss name exporters write. */
+  readonly tfjs: string;
+}
+
+/**
+ * The loss table: every loss the library names (src/spec's LOSSES), read by Network (which loss,
+ * which fused form, which targets), the explainer (formulas) and the exporters (names).
+ */
+export const LOSS_TABLE: { readonly [K in LossName]: LossEntry & { readonly name: K } } = {
+  mse: { name: 'mse', fn: mse, formula: '(1/(N·m)) Σ (y − t)²', derivative: '2(y − t)/(N·m)', fused: null, classIndexTargets: false, classifier: false, tfjs: 'meanSquaredError' },
+  sse: { name: 'sse', fn: sse, formula: 'Σ (y − t)²', derivative: '2(y − t)', fused: null, classIndexTargets: false, classifier: false, tfjs: 'meanSquaredError' },
+  mae: { name: 'mae', fn: mae, formula: '(1/(N·m)) Σ |y − t|', derivative: 'sign(y − t)/(N·m)', fused: null, classIndexTargets: false, classifier: false, tfjs: 'meanAbsoluteError' },
+  bce: {
+    name: 'bce', fn: binaryCrossEntropy, formula: '−(1/(N·m)) Σ [t·ln p + (1 − t)·ln(1 − p)], p = clamp(y, 1e-7, 1 − 1e-7)',
+    derivative: '(p − t)/(p(1 − p)·N·m)', fused: { activation: 'sigmoid', fn: binaryCrossEntropyWithLogits, derivative: '(σ(z) − t)/(N·m)' },
+    classIndexTargets: false, classifier: true, tfjs: 'binaryCrossentropy',
+  },
+  crossEntropy: {
+    name: 'crossEntropy', fn: crossEntropy, formula: '−(1/N) Σ t·ln softmax(y)', derivative: '(softmax(y) − t)/N',
+    fused: { activation: 'softmax', fn: crossEntropy, derivative: '(softmax(z) − t)/N' }, classIndexTargets: true, classifier: true, tfjs: 'categoricalCrossentropy',
+  },
+};
+
 /** The loss for a name in the network format. @example lossByName('mse')(y, t) */
 export function lossByName(name: LossName): LossFn {
-  switch (name) {
-    case 'mse': return mse;
-    case 'sse': return sse;
-    case 'mae': return mae;
-    case 'bce': return binaryCrossEntropy;
-    case 'crossEntropy': return crossEntropy;
-    default:
-      throw new ValueError(`unknown loss '${String(name)}' (known: mse, sse, mae, bce, crossEntropy)`);
+  const entry = (LOSS_TABLE as Record<string, LossEntry | undefined>)[name];
+  if (entry === undefined || !Object.prototype.hasOwnProperty.call(LOSS_TABLE, name)) {
+    throw new ValueError(`unknown loss '${String(name)}' (known: ${LOSSES.join(', ')})`);
   }
+  return entry.fn;
 }

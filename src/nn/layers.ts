@@ -5,7 +5,8 @@
 import { Tensor, zeros } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
-import { leakyRelu, linear, relu, sigmoid, softmax, step, tanh } from '../ops/index.js';
+import { linear } from '../ops/index.js';
+import { activationEntry, applyActivation } from './activations.js';
 import type { ActivationName, InitName } from '../spec/index.js';
 import { Module } from './module.js';
 import { initWeight } from './init.js';
@@ -48,7 +49,7 @@ export class Dense extends Module {
     this.bias = options.bias === false ? null : this.registerParameter('bias', zeros([outFeatures], { dtype }));
     this.activation = options.activation ?? 'linear';
     this.alpha = options.alpha ?? 0.01;
-    applyActivation(this.activation, zeros([1, 1]), this.alpha); // rejects an unknown name now, not mid-training
+    activationEntry(this.activation, 'Dense'); // rejects an unknown name now, not mid-training
   }
 
   forward(x: Tensor): Tensor {
@@ -68,6 +69,7 @@ export class Dense extends Module {
 export class Activation extends Module {
   constructor(readonly kind: ActivationName, readonly alpha = 0.01) {
     super();
+    activationEntry(kind, 'Activation');
   }
 
   forward(x: Tensor): Tensor {
@@ -87,20 +89,6 @@ export class Step extends Activation { constructor() { super('step'); } }
 /** The identity ('linear' activation). */
 export class Identity extends Activation { constructor() { super('linear'); } }
 
-export function applyActivation(kind: ActivationName, x: Tensor, alpha = 0.01): Tensor {
-  switch (kind) {
-    case 'linear': return x;
-    case 'sigmoid': return sigmoid(x);
-    case 'tanh': return tanh(x);
-    case 'relu': return relu(x);
-    case 'leakyRelu': return leakyRelu(x, alpha);
-    case 'softmax': return softmax(x, -1);
-    case 'step': return step(x);
-    default:
-      throw new ValueError(`unknown activation '${String(kind)}' (known: linear, sigmoid, tanh, relu, leakyRelu, softmax, step)`);
-  }
-}
-
 /**
  * Runs modules one after another. Children are named '0', '1', … so parameters are '0.weight', ….
  * @example const model = new Sequential(new Dense(2, 4), new Tanh(), new Dense(4, 1));
@@ -119,3 +107,5 @@ export class Sequential extends Module {
     return x;
   }
 }
+
+export { applyActivation };

@@ -9,7 +9,7 @@ import { Random } from '../tensor/random.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { noGrad } from '../autograd/graph.js';
 import { Dense, Sequential } from '../nn/layers.js';
-import { binaryCrossEntropyWithLogits, crossEntropy, lossByName, type LossFn } from '../losses/index.js';
+import { LOSS_TABLE, lossByName, type LossFn } from '../losses/index.js';
 import { optimizerByName, OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.js';
 import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from '../spec/index.js';
 import { checkFitOptions, classificationAccuracy, fit, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
@@ -140,18 +140,14 @@ export class Network {
 
   /** True when training runs the fused, numerically stable loss on logits. */
   get usesFusedLoss(): boolean {
-    const act = this.outputActivation;
-    return (act === 'sigmoid' && this.loss === 'bce') || (act === 'softmax' && this.loss === 'crossEntropy');
+    return LOSS_TABLE[this.loss].fused?.activation === this.outputActivation;
   }
 
   /** The loss as training computes it, from (model outputs or logits, targets). */
   private lossForTraining(): { forward: (x: Tensor) => Tensor; loss: LossFn; outputsAreLogits: boolean } {
-    if (this.usesFusedLoss) {
-      return {
-        forward: (x) => this.logits(x),
-        loss: this.loss === 'bce' ? binaryCrossEntropyWithLogits : crossEntropy,
-        outputsAreLogits: true,
-      };
+    const fused = LOSS_TABLE[this.loss].fused;
+    if (fused !== null && fused.activation === this.outputActivation) {
+      return { forward: (x) => this.logits(x), loss: fused.fn, outputsAreLogits: true };
     }
     return { forward: (x) => this.forward(x), loss: lossByName(this.loss), outputsAreLogits: false };
   }
@@ -181,11 +177,11 @@ export class Network {
   }
 
   private classIndexTargets(): boolean {
-    return this.loss === 'crossEntropy';
+    return LOSS_TABLE[this.loss].classIndexTargets;
   }
 
   private isClassifier(): boolean {
-    return this.loss === 'bce' || this.loss === 'crossEntropy';
+    return LOSS_TABLE[this.loss].classifier;
   }
 
   /**
