@@ -5,6 +5,7 @@
  * files: src/io/tfjs-file.ts reads and writes them). Anything without an exact counterpart is an
  * error naming the layer or activation and the format, never a silent approximation.
  */
+import { ACTIVATION_TABLE } from '../nn/activations.js';
 import { DataError, ValueError } from '../tensor/errors.js';
 import { Network } from '../train/network.js';
 import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../spec/index.js';
@@ -48,10 +49,10 @@ export interface TfjsExportOptions {
 }
 
 const FORMAT = 'TensorFlow.js Layers';
-/** Activations a Dense layer carries in both libraries. */
-const DENSE_ACTIVATIONS: readonly ActivationName[] = ['linear', 'sigmoid', 'tanh', 'relu', 'softmax'];
+/** Activations a Dense layer carries in both libraries (the activation table's tfjs names). */
+const DENSE_ACTIVATIONS: readonly ActivationName[] = Object.values(ACTIVATION_TABLE).filter((e) => e.tfjs !== null).map((e) => e.name);
 /** Keras/TF.js spellings of the same activations. */
-const TFJS_ACTIVATION: Record<string, ActivationName> = { linear: 'linear', sigmoid: 'sigmoid', tanh: 'tanh', relu: 'relu', softmax: 'softmax' };
+const TFJS_ACTIVATION: Record<string, ActivationName> = Object.fromEntries(Object.values(ACTIVATION_TABLE).filter((e) => e.tfjs !== null).map((e) => [e.tfjs!, e.name]));
 
 function denseConfig(name: string, units: number, activation: string, inputs: number | null): Record<string, unknown> {
   const config: Record<string, unknown> = {
@@ -103,7 +104,7 @@ export function exportTfjs(network: Network, options: TfjsExportOptions = {}): T
       throw new ValueError(`${FORMAT} export: layers[${li}] has activation '${act}', which TensorFlow.js Layers does not have (supported: ${DENSE_ACTIVATIONS.join(', ')}, leakyRelu)`);
     }
     const name = `dense_${li + 1}`;
-    layers.push({ class_name: 'Dense', config: denseConfig(name, layer.outFeatures, act === 'leakyRelu' ? 'linear' : act, li === 0 ? network.inputs : null) });
+    layers.push({ class_name: 'Dense', config: denseConfig(name, layer.outFeatures, act === 'leakyRelu' ? 'linear' : ACTIVATION_TABLE[act].tfjs!, li === 0 ? network.inputs : null) });
     if (act === 'leakyRelu') layers.push({ class_name: 'LeakyReLU', config: { alpha: layer.alpha, name: `leaky_re_lu_${li + 1}`, trainable: true } });
     specs.push({ name: `${name}/kernel`, shape: [layer.inFeatures, layer.outFeatures], dtype: 'float32' }, { name: `${name}/bias`, shape: [layer.outFeatures], dtype: 'float32' });
     bytes += (layer.inFeatures + 1) * layer.outFeatures * 4;

@@ -28,17 +28,22 @@ export interface ActivationEntry {
   readonly onnx: string | null;
   /** The Keras/TensorFlow.js Dense activation name (null: a separate layer, as LeakyReLU, or none). */
   readonly tfjs: string | null;
+  /** Useful in hidden layers (a gradient that trains, not an output-only map): what the CLI and playground offer. */
+  readonly hidden: boolean;
 }
 
 export const ACTIVATION_TABLE: { readonly [K in ActivationName]: ActivationEntry & { readonly name: K } } = {
-  linear: { name: 'linear', label: 'linear', apply: (z) => z, formula: 'z', derivative: '1', elementwise: true, onnx: null, tfjs: 'linear' },
-  sigmoid: { name: 'sigmoid', label: 'sigmoid', apply: (z) => sigmoid(z), formula: '1 / (1 + e^−z)', derivative: 'a(1 − a)', elementwise: true, onnx: 'Sigmoid', tfjs: 'sigmoid' },
-  tanh: { name: 'tanh', label: 'tanh', apply: (z) => tanh(z), formula: 'tanh(z)', derivative: '1 − a²', elementwise: true, onnx: 'Tanh', tfjs: 'tanh' },
-  relu: { name: 'relu', label: 'ReLU', apply: (z) => relu(z), formula: 'max(0, z)', derivative: 'z > 0 ? 1 : 0', elementwise: true, onnx: 'Relu', tfjs: 'relu' },
-  leakyRelu: { name: 'leakyRelu', label: 'leaky ReLU', apply: (z, alpha) => leakyRelu(z, alpha), formula: 'z > 0 ? z : α·z', derivative: 'z > 0 ? 1 : α', elementwise: true, onnx: 'LeakyRelu', tfjs: null },
-  softmax: { name: 'softmax', label: 'softmax', apply: (z) => softmax(z, -1), formula: 'e^zᵢ / Σⱼ e^zⱼ', derivative: 'aᵢ(δᵢⱼ − aⱼ)', elementwise: false, onnx: 'Softmax', tfjs: 'softmax' },
-  step: { name: 'step', label: 'step', apply: (z) => step(z), formula: 'z > 0 ? 1 : 0', derivative: '0', elementwise: true, onnx: null, tfjs: null },
+  linear: { name: 'linear', label: 'linear', apply: (z) => z, formula: 'z', derivative: '1', elementwise: true, onnx: null, tfjs: 'linear', hidden: true },
+  sigmoid: { name: 'sigmoid', label: 'sigmoid', apply: (z) => sigmoid(z), formula: '1 / (1 + e^−z)', derivative: 'a(1 − a)', elementwise: true, onnx: 'Sigmoid', tfjs: 'sigmoid', hidden: true },
+  tanh: { name: 'tanh', label: 'tanh', apply: (z) => tanh(z), formula: 'tanh(z)', derivative: '1 − a²', elementwise: true, onnx: 'Tanh', tfjs: 'tanh', hidden: true },
+  relu: { name: 'relu', label: 'ReLU', apply: (z) => relu(z), formula: 'max(0, z)', derivative: 'z > 0 ? 1 : 0', elementwise: true, onnx: 'Relu', tfjs: 'relu', hidden: true },
+  leakyRelu: { name: 'leakyRelu', label: 'leaky ReLU', apply: (z, alpha) => leakyRelu(z, alpha), formula: 'z > 0 ? z : α·z', derivative: 'z > 0 ? 1 : α', elementwise: true, onnx: 'LeakyRelu', tfjs: null, hidden: true },
+  softmax: { name: 'softmax', label: 'softmax', apply: (z) => softmax(z, -1), formula: 'e^zᵢ / Σⱼ e^zⱼ', derivative: 'aᵢ(δᵢⱼ − aⱼ)', elementwise: false, onnx: 'Softmax', tfjs: 'softmax', hidden: false },
+  step: { name: 'step', label: 'step', apply: (z) => step(z), formula: 'z > 0 ? 1 : 0', derivative: '0', elementwise: true, onnx: null, tfjs: null, hidden: false },
 };
+
+/** The activations that train hidden layers, in table order. */
+export const HIDDEN_ACTIVATIONS: readonly ActivationName[] = Object.values(ACTIVATION_TABLE).filter((e) => e.hidden).map((e) => e.name);
 
 /**
  * The table row for a name, or a ValueError listing the known ones.

@@ -5,6 +5,7 @@
  * update because its "gradient" comes from error = target − output, i.e. it is −∂L/∂p: the same step.
  */
 import type { TypedArray } from '../tensor/dtype.js';
+import { backend } from '../tensor/kernels/backend.js';
 import { ValueError } from '../tensor/errors.js';
 import { checkBoolean, checkLr, checkRange, describe, Optimizer, zerosLike, type Params } from './optimizer.js';
 
@@ -66,6 +67,11 @@ function adamStep(param: TypedArray, grad: ArrayLike<number>, state: AdamState, 
   const m = state.expAvg;
   const v = state.expAvgSq;
   const vMax = h.amsgrad ? (state.maxExpAvgSq ??= zerosLike(param)) : null;
+  // The same step as the loop below on the backend's SIMD kernel, where it has one for these
+  // arrays (float32, large enough; it declines otherwise and the loop runs).
+  const be = backend();
+  if (vMax === null && be.adamUpdate !== undefined && grad instanceof Float32Array
+    && be.adamUpdate(param, grad, m, v, { lr, beta1, beta2, eps, step: t, weightDecay, decoupled })) return;
   const n = param.length;
   for (let i = 0; i < n; i++) {
     const p = param[i] * shrink;

@@ -4,6 +4,7 @@
  * atomically. Training runs in a worker thread so the progress bar stays live and Ctrl-C stops
  * cleanly, saving the best model so far (exit code 130). Every option is checked before data is read.
  */
+import { HIDDEN_ACTIVATIONS } from '../../nn/activations.js';
 import type { Command } from 'commander';
 import { Worker } from 'node:worker_threads';
 import { DataError, DivergenceError, ShapeError, ValueError, BackpropError } from '../../tensor/errors.js';
@@ -45,7 +46,7 @@ export const TRAIN_DEFAULTS = {
   seed: 0,
 };
 
-const HIDDEN_ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'leakyRelu', 'linear'];
+
 
 export interface TrainFlags {
   target?: string;

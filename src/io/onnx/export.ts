@@ -5,6 +5,7 @@
  * as ops, so the model takes the same raw values and gives the same numbers (to float32 rounding).
  * Browser-safe: protobufjs/light with a JSON schema, no file access.
  */
+import { ACTIVATION_TABLE } from '../../nn/activations.js';
 import protobuf from 'protobufjs/light.js';
 import { ValueError } from '../../tensor/errors.js';
 import { Network } from '../../train/network.js';
@@ -119,25 +120,23 @@ function valueInfo(t: OnnxTensorInfo): ValueInfo {
   };
 }
 
-/** Emits the activation after a layer's Gemm. */
+/** Emits the activation after a layer's Gemm: the activation table's ONNX operator, or its composition. */
 function activation(g: GraphBuilder, act: ActivationName, alpha: number, x: string, li: number): string {
   const at = `layers${li}`;
-  switch (act) {
-    case 'linear': return x;
-    case 'sigmoid': return g.op('Sigmoid', [x], `${at}_sigmoid`);
-    case 'tanh': return g.op('Tanh', [x], `${at}_tanh`);
-    case 'relu': return g.op('Relu', [x], `${at}_relu`);
-    case 'leakyRelu': return g.op('LeakyRelu', [x], `${at}_leaky_relu`, [float('alpha', alpha)]);
-    case 'softmax': return g.op('Softmax', [x], `${at}_softmax`, [int('axis', -1)]);
-    case 'step': {
-      // step(x) = 1 where x > 0, else 0 (0 at 0), as backprop's step op.
-      const zero = g.floats(`${at}_zero`, [], [0]);
-      const above = g.op('Greater', [x, zero], `${at}_above`);
-      return g.op('Cast', [above], `${at}_step`, [int('to', ONNX_TYPE.FLOAT)]);
-    }
-    default:
-      throw new ValueError(`exportOnnx: layers[${li}] has activation '${String(act)}', which has no ONNX form here (supported: linear, sigmoid, tanh, relu, leakyRelu, softmax, step)`);
+  const entry = ACTIVATION_TABLE[act];
+  if (act === 'linear') return x;
+  if (act === 'step') {
+    // step(x) = 1 where x > 0, else 0 (0 at 0), as backprop's step op.
+    const zero = g.floats(`${at}_zero`, [], [0]);
+    const above = g.op('Greater', [x, zero], `${at}_above`);
+    return g.op('Cast', [above], `${at}_step`, [int('to', ONNX_TYPE.FLOAT)]);
   }
+  if (entry === undefined || entry.onnx === null) {
+    const known = Object.values(ACTIVATION_TABLE).filter((e) => e.onnx !== null || e.name === 'linear' || e.name === 'step').map((e) => e.name);
+    throw new ValueError(`exportOnnx: layers[${li}] has activation '${String(act)}', which has no ONNX form here (supported: ${known.join(', ')})`);
+  }
+  const attrs = act === 'leakyRelu' ? [float('alpha', alpha)] : act === 'softmax' ? [int('axis', -1)] : [];
+  return g.op(entry.onnx, [x], `${at}_${act.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, attrs);
 }
 
 /** The dense layers: Gemm (weights kept [out, in], transB = 1) then the activation. */

@@ -43,7 +43,8 @@ export interface Backend {
   /** out[j] = Σ_i x[i, j] over a rows×cols matrix (out[j] += … when accumulate): a bias gradient. */
   sumRows?(x: TypedArray, out: TypedArray, rows: number, cols: number, accumulate: boolean): void;
   /** One Adam/AdamW step over a flat parameter array in one pass, updating param, m and v in place. */
-  adamUpdate?(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): void;
+  /** Returns false (having done nothing) where it has no kernel for these arrays; the optimizer's own rule runs instead. */
+  adamUpdate?(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): boolean;
 }
 
 /** The element-wise maps a SIMD backend may have kernels for (the op names them in its table entry). */

@@ -65,24 +65,3 @@ export function referenceSumRows(x: TypedArray, out: TypedArray, rows: number, c
   }
 }
 
-/**
- * One Adam/AdamW step in place, the same arithmetic as src/optim/adam.ts (without AMSGrad).
- * @example referenceAdamUpdate(w, gw, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 1 })
- */
-export function referenceAdamUpdate(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): void {
-  const { lr, beta1, beta2, eps, step: t } = step;
-  const wd = step.weightDecay ?? 0;
-  const stepSize = lr / (1 - beta1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-  const shrink = step.decoupled ? 1 - lr * wd : 1;
-  const l2 = step.decoupled ? 0 : wd;
-  for (let i = 0; i < param.length; i++) {
-    const p = param[i] * shrink;
-    const g = grad[i] + l2 * p;
-    const mi = m[i] + (1 - beta1) * (g - m[i]);
-    const vi = beta2 * v[i] + (1 - beta2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    param[i] = p - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
-  }
-}

@@ -11,7 +11,7 @@ import { registerBackend, type AdamStep, type Backend, type KernelActivation, ty
 import { jsBackend } from './js.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-binary.js';
 import {
-  referenceActivationBackward, referenceAdamUpdate, referenceBiasActivation, referenceSumRows,
+  referenceActivationBackward, referenceBiasActivation, referenceSumRows,
 } from './wasm-reference.js';
 
 // ---- the little of the WebAssembly API used here ------------------------------------------------
@@ -626,14 +626,14 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
     adamUpdate(param, grad, m, v, step) {
       checkAdam(step);
       if (param.length < minElems || !isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v)) {
-        referenceAdamUpdate(param, grad, m, v, step);
-        return;
+        return false;
       }
       need('adamUpdate', [['grad', grad, param.length], ['m', m, param.length], ['v', v, param.length]]);
       // Seven copies still beat JS's float64 sqrt and division several times over (see
       // scripts/bench-matmul.mjs); parameters kept in wasm memory skip them (WasmKernels.adamUpdate).
       outsideWasm(kernels, [param, grad, m, v] as Float32Array[], [0, 2, 3],
         ([p2, g2, m2, v2]) => kernels.adamArrays(p2!, g2!, m2!, v2!, step));
+      return true;
     },
   };
 }

@@ -4,6 +4,7 @@
  * and Adam, wasm memory management (growth, views, free), float64 delegation, and the engine's
  * matmul/linear ops, their gradients and a training step giving the same numbers as on 'js'.
  */
+import { ADAM_DEFAULTS, adamInit, adamUpdate, adamwUpdate } from '../../../src/optim/adam.js';
 import { EXP, LOG, SIGMOID, TANH } from '../../../src/ops/elementwise.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,7 @@ import {
 import { jsBackend } from '../../../src/tensor/kernels/js.js';
 import { createWasmBackend, type WasmKernels } from '../../../src/tensor/kernels/wasm.js';
 import {
-  referenceActivationBackward, referenceAdamUpdate, referenceBiasActivation, referenceSumRows,
+  referenceActivationBackward, referenceBiasActivation, referenceSumRows,
 } from '../../../src/tensor/kernels/wasm-reference.js';
 import type { KernelActivation } from '../../../src/tensor/kernels/backend.js';
 
@@ -259,13 +260,18 @@ for (const [variant, kernels] of builds) {
       for (const opts of [{}, { weightDecay: 0.1 }, { weightDecay: 0.1, decoupled: true }]) {
         const p = kernels.alloc(n), g = kernels.alloc(n), m = kernels.alloc(n), v = kernels.alloc(n);
         p.data.set(randomArray(n, rng));
-        const rp = Float64Array.from(p.data), rm = new Float64Array(n), rv = new Float64Array(n);
+        const rp = Float64Array.from(p.data);
+        const rs = adamInit(rp);
+        const rm = rs.expAvg, rv = rs.expAvgSq;
         const bp = Float32Array.from(p.data), bm = new Float32Array(n), bv = new Float32Array(n);
         for (let t = 1; t <= 5; t++) {
           g.data.set(randomArray(n, rng));
           const step = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: t, ...opts };
           kernels.adamUpdate(p, g, m, v, step);
-          referenceAdamUpdate(rp, Float64Array.from(g.data), rm, rv, step);
+          // The reference is the optimizer's own rule (float64 arrays: the JS loop).
+          const { weightDecay = 0, decoupled = false } = opts as { weightDecay?: number; decoupled?: boolean };
+          (decoupled ? adamwUpdate : adamUpdate)(rp, Float64Array.from(g.data), rs, { ...ADAM_DEFAULTS, lr: 0.01, weightDecay });
+          rs.step = t;
           be.adamUpdate!(bp, Float32Array.from(g.data), bm, bv, step);
           assertClose(bp, p.data, 0, `${variant} Backend.adamUpdate = WasmKernels.adamUpdate`);
           // Adam's step is ≈ lr per element whatever the gradient scale: compare at 1e-5 of lr.
