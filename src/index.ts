@@ -17,7 +17,8 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autogr
 export * from './ops/index.js';
 export * from './nn/index.js';
 export * from './losses/index.js';
-export { fit, whyNotCompiled, classificationAccuracy, type FitOptions, type History, type EpochLogs, type BatchLogs, type StopReason, type EarlyStoppingOptions, type Trainable, type OptimizerLike } from './train/fit.js';
+export { fit, training, whyNotCompiled, classificationAccuracy, type FitOptions, type History, type EpochLogs, type BatchLogs, type StopReason, type EarlyStoppingOptions, type Trainable, type OptimizerLike } from './train/fit.js';
+export { Training, type BestEpoch } from './train/training.js';
 export { jit, isTracing, TraceError, type Jitted, type JitOptions, type JitResult } from './compile/index.js';
 export { Network, validateSpec, type LearnOptions } from './train/network.js';
 export { ACTIVATIONS, LOSSES, INITS, type NetworkSpec, type LayerSpec, type ActivationName, type LossName, type InitName } from './spec/index.js';

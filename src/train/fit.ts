@@ -10,7 +10,8 @@ import { DivergenceError, TraceError, ValueError } from '../tensor/errors.js';
 import { jit } from '../compile/jit.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { noGrad } from '../autograd/graph.js';
-import { BatchGatherer, selectRows } from './data.js';
+import { BatchGatherer } from './data.js';
+import { Training } from './training.js';
 
 /** What fit needs of a model: a forward pass and its parameters (Module and Network both fit). */
 export interface Trainable {
@@ -140,10 +141,19 @@ export function checkFitOptions(where: string, options: object, extra: readonly 
  * const history = fit(model, x, y, { loss: mse, optimizer: new optim.Adam(model.parameters()), epochs: 100 });
  */
 export function fit(model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions): History {
-  checkFitOptions('fit', options);
+  return training(model, inputs, targets, options).run();
+}
+
+/**
+ * The resumable Training behind fit(), with fit()'s options (checked here): step it, run it an
+ * epoch at a time, stop it, restore its best weights.
+ * @example const t = training(model, x, y, { loss: mse, optimizer, epochs: 5 }); t.step(); t.run();
+ */
+export function training(model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions, where = 'fit'): Training {
+  checkFitOptions(where, options);
   const compiled = options.compiled ?? true;
-  return trainLoop('fit', model, inputs, targets, options, (x, y) =>
-    compiled ? compiledStep(model, x, y, options.loss, options.optimizer) : autogradStep(model, x, y, options.loss, options.optimizer));
+  return new Training(model, inputs, targets, options, (x, y) =>
+    compiled ? compiledStep(model, x, y, options.loss, options.optimizer) : autogradStep(model, x, y, options.loss, options.optimizer), where);
 }
 
 /**
@@ -291,124 +301,6 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
     output: () => (eager !== null ? eager.output() : out!),
     target: () => (eager !== null ? eager.target() : yb!),
   };
-}
-
-/**
- * The training loop shared by every path: the validation split, seeded shuffling, batching,
- * divergence detection, logs, validation, callbacks, AbortSignal, tolerance and early stopping.
- * `makeStep` gets the training rows (after any validation split) and returns the step to run.
- * `where` names the caller in errors. Options must already be checked (checkFitOptions).
- */
-export function trainLoop(
-  where: string, model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions,
-  makeStep: (trainX: Tensor, trainY: Tensor) => TrainStep,
-): History {
-  const epochs = options.epochs ?? 1;
-  const seed = options.seed ?? 0;
-  const random = new Random(seed);
-  const { loss: lossFn, optimizer } = options;
-  if (inputs.shape[0] !== targets.shape[0]) {
-    throw new ValueError(`${where}: ${inputs.shape[0]} input rows but ${targets.shape[0]} target rows`);
-  }
-
-  let trainX = inputs, trainY = targets, valX: Tensor | null = null, valY: Tensor | null = null;
-  if (options.validationData) {
-    [valX, valY] = options.validationData;
-  } else if (options.validationSplit && options.validationSplit > 0) {
-    const order = random.shuffle(Array.from({ length: inputs.shape[0] }, (_, i) => i));
-    const nVal = Math.max(1, Math.round(order.length * options.validationSplit));
-    if (nVal >= order.length) throw new ValueError(`${where}: validationSplit ${options.validationSplit} leaves no rows to train on (${order.length} rows)`);
-    const trainIdx = order.slice(0, order.length - nVal).sort((a, b) => a - b);
-    const valIdx = order.slice(order.length - nVal).sort((a, b) => a - b);
-    trainX = selectRows(inputs, trainIdx); trainY = selectRows(targets, trainIdx);
-    valX = selectRows(inputs, valIdx); valY = selectRows(targets, valIdx);
-  }
-  const rows = trainX.shape[0];
-  if (rows === 0) throw new ValueError(`${where}: no training rows`);
-  const batchSize = options.batchSize === 'full' ? rows : Math.min(options.batchSize ?? 32, rows);
-  const batches = Math.ceil(rows / batchSize);
-  const shuffle = options.shuffle ?? true;
-
-  const es = options.earlyStopping === true ? {} : options.earlyStopping || null;
-  const monitor = es ? (es.monitor ?? (valX ? 'valLoss' : 'loss')) : 'loss';
-  if (es && monitor === 'valLoss' && !valX) throw new ValueError(`${where}: earlyStopping monitors 'valLoss' but there is no validation data (set validationSplit or validationData)`);
-  const patience = es?.patience ?? 10;
-  const minDelta = es?.minDelta ?? 0;
-  const restoreBest = es?.restoreBest ?? true;
-  const params = model.parameters();
-  let best = Infinity, bestEpoch: number | null = null, bestWeights: Float64Array[] | null = null, sinceBest = 0;
-
-  const order = Array.from({ length: rows }, (_, i) => i);
-  const step = makeStep(trainX, trainY);
-  const history: History = { epochs: [], stopReason: 'completed', updates: 0, bestEpoch: null };
-  const started = Date.now();
-  const divergenceFactor = options.divergenceFactor ?? 1e4;
-  const { accuracy, onBatchEnd, signal } = options;
-  let firstLoss: number | null = null;
-
-  const diverged = (epoch: number, batch: number, value: number): never => {
-    const why = Number.isNaN(value) ? 'the loss is NaN' : !Number.isFinite(value) ? 'the loss is infinite' : `the loss (${value.toPrecision(4)}) grew over ${divergenceFactor}× its first value (${firstLoss!.toPrecision(4)})`;
-    const err = new DivergenceError(
-      `training diverged at epoch ${epoch}, batch ${batch}: ${why}. Try a lower learning rate (now ${optimizer.learningRate}), ` +
-        'standardised (scaled) inputs, or a smaller batch-to-learning-rate ratio.',
-    );
-    (err as DivergenceError & { history?: History }).history = history;
-    throw err;
-  };
-
-  model.train?.(true);
-  {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (signal?.aborted) { history.stopReason = 'aborted'; break; }
-      if (shuffle) random.shuffle(order);
-      let lossSum = 0, accSum = 0, seen = 0;
-      let aborted = false;
-      for (let b = 0; b < batches; b++) {
-        if (signal?.aborted) { aborted = true; break; }
-        const start = b * batchSize, end = Math.min(rows, start + batchSize);
-        const value = step.forward(order, start, end);
-        if (firstLoss === null) firstLoss = Math.max(Math.abs(value), 1e-12);
-        if (!Number.isFinite(value) || Math.abs(value) > divergenceFactor * Math.max(firstLoss, 1e-3)) diverged(epoch, b + 1, value);
-        step.update();
-        history.updates++;
-        const size = end - start;
-        lossSum += value * size;
-        if (accuracy) accSum += accuracy(step.output(), step.target()) * size;
-        seen += size;
-        onBatchEnd?.({ epoch, batch: b + 1, batches, loss: value, size });
-      }
-      if (seen === 0) { history.stopReason = 'aborted'; break; }
-      options.scheduler?.step();
-      const logs: EpochLogs = { epoch, loss: lossSum / seen, learningRate: optimizer.learningRate, updates: history.updates, seconds: (Date.now() - started) / 1000 };
-      if (accuracy) logs.accuracy = accSum / seen;
-      if (valX && valY) {
-        model.eval?.();
-        noGrad(() => {
-          const out = model.forward(valX!);
-          logs.valLoss = lossFn(out, valY!).item();
-          if (accuracy) logs.valAccuracy = accuracy(out, valY!);
-        });
-        model.train?.(true);
-      }
-      history.epochs.push(logs);
-      if (aborted) { history.stopReason = 'aborted'; break; }
-
-      const watched = monitor === 'valLoss' ? logs.valLoss! : logs.loss;
-      if (watched < best - minDelta) {
-        best = watched; bestEpoch = epoch; sinceBest = 0;
-        if (es && restoreBest) bestWeights = params.map((p) => Float64Array.from(p.data));
-      } else sinceBest++;
-      if (options.onEpochEnd?.(logs) === false) { history.stopReason = 'callback'; break; }
-      if (options.tolerance !== undefined && logs.loss < options.tolerance) { history.stopReason = 'tolerance'; break; }
-      if (es && sinceBest >= patience) { history.stopReason = 'earlyStopping'; break; }
-    }
-  }
-  if (es && restoreBest && bestWeights && bestEpoch !== history.epochs.length) {
-    params.forEach((p, i) => p.data.set(bestWeights![i]));
-  }
-  history.bestEpoch = es ? bestEpoch : history.epochs.length || null;
-  model.eval?.();
-  return history;
 }
 
 /** Accuracy of probabilities/scores: argmax per row for several outputs, > threshold for one. */

@@ -12,7 +12,8 @@ import { Dense, Sequential } from '../nn/layers.js';
 import { LOSS_TABLE, lossByName, type LossFn } from '../losses/index.js';
 import { optimizerByName, OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.js';
 import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from '../spec/index.js';
-import { checkFitOptions, classificationAccuracy, fit, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
+import { checkFitOptions, classificationAccuracy, training as makeTraining, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
+import type { Training } from './training.js';
 import { toInputTensor, toTargetTensor, type InputData, type TargetData } from './data.js';
 
 
@@ -189,6 +190,15 @@ export class Network {
    * Returns the per-epoch history. Throws DivergenceError if the loss becomes NaN or explodes.
    */
   learn(inputs: InputData, targets: TargetData, options: LearnOptions = {}): History {
+    return this.training(inputs, targets, options).run();
+  }
+
+  /**
+   * The resumable Training that learn() runs, with learn()'s options: step() makes one update,
+   * epoch() one epoch, run() trains to the end; stop(), history, best and restoreBest() as in Training.
+   * @example const t = net.training(x, y, { epochs: 100, batchSize: 4 }); t.step(); t.epoch(); t.run();
+   */
+  training(inputs: InputData, targets: TargetData, options: LearnOptions = {}): Training {
     checkFitOptions('learn', options, ['learningRate', 'optimizerOptions']);
     const x = toInputTensor('learn inputs', inputs, this.inputs, this.dtype);
     const y = toTargetTensor('learn targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
@@ -208,8 +218,8 @@ export class Network {
       optimizer,
       accuracy: this.isClassifier() ? (out: Tensor, t: Tensor) => classificationAccuracy(out, t, outputsAreLogits ? 0 : 0.5) : undefined,
     };
-    // fit() compiles the step from the tape (jit) unless options.compiled is false.
-    return fit(trainable, x, y, fitOptions);
+    // Each step is compiled from the tape (jit) unless options.compiled is false.
+    return makeTraining(trainable, x, y, fitOptions, 'learn');
   }
 
   private makeOptimizer(options: LearnOptions): OptimizerLike {

@@ -1,0 +1,238 @@
+/**
+ * Training: the one training loop, as a resumable object. fit(), Network.learn(), the CLI's training
+ * worker and the playground's Train/Step buttons all drive it, so the validation split, the seeded
+ * shuffle order, batching, divergence detection, logs, validation, callbacks, the AbortSignal,
+ * tolerance, early stopping and best-weights tracking are decided here and nowhere else.
+ * `step()` makes one update, `epoch()` finishes the current epoch, `run()` goes to the end.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { Random } from '../tensor/random.js';
+import { DivergenceError, ValueError } from '../tensor/errors.js';
+import { noGrad } from '../autograd/graph.js';
+import { selectRows } from './data.js';
+import type { BatchLogs, EpochLogs, FitOptions, History, Trainable, TrainStep } from './fit.js';
+
+/** The best epoch so far by the monitored value (validation loss when there is validation data, else loss). */
+export interface BestEpoch {
+  epoch: number;
+  value: number;
+}
+
+export class Training {
+  /** Per-epoch logs so far, the stop reason once done, updates made, the epoch whose weights the model holds. */
+  readonly history: History;
+  private readonly model: Trainable;
+  private readonly options: FitOptions;
+  private readonly stepper: TrainStep;
+  private readonly random: Random;
+  private readonly order: number[];
+  private readonly rows: number;
+  private readonly batchSize: number;
+  private readonly batches: number;
+  private readonly epochs: number;
+  private readonly valX: Tensor | null;
+  private readonly valY: Tensor | null;
+  private readonly monitor: 'loss' | 'valLoss';
+  private readonly es: { patience: number; minDelta: number; restoreBest: boolean } | null;
+  private readonly params: Tensor[];
+  private readonly started = Date.now();
+  private readonly where: string;
+  /** 1-based epoch in progress (or next to start), and the next batch in it. */
+  private epochNo = 1;
+  private batch = 0;
+  private lossSum = 0;
+  private accSum = 0;
+  private seen = 0;
+  private firstLoss: number | null = null;
+  private bestValue = Infinity;
+  private bestEpoch: number | null = null;
+  private bestWeights: Float64Array[] | null = null;
+  private sinceBest = 0;
+  private finished = false;
+
+  /**
+   * Sets up training of `model` on inputs [rows, features] and targets ([rows, outputs] or class
+   * indices [rows]) with fit()'s options; nothing is trained until step(), epoch() or run().
+   * `makeStep` builds the step (fit passes the compiled or the eager one). Options must be checked.
+   * @example const t = new Training(model, x, y, { loss: mse, optimizer, epochs: 10 }, makeStep); t.step(); t.run();
+   */
+  constructor(model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions, makeStep: (trainX: Tensor, trainY: Tensor) => TrainStep, where = 'fit') {
+    this.model = model;
+    this.options = options;
+    this.where = where;
+    this.epochs = options.epochs ?? 1;
+    this.random = new Random(options.seed ?? 0);
+    if (inputs.shape[0] !== targets.shape[0]) {
+      throw new ValueError(`${where}: ${inputs.shape[0]} input rows but ${targets.shape[0]} target rows`);
+    }
+    let trainX = inputs, trainY = targets, valX: Tensor | null = null, valY: Tensor | null = null;
+    if (options.validationData) {
+      [valX, valY] = options.validationData;
+    } else if (options.validationSplit && options.validationSplit > 0) {
+      const order = this.random.shuffle(Array.from({ length: inputs.shape[0] }, (_, i) => i));
+      const nVal = Math.max(1, Math.round(order.length * options.validationSplit));
+      if (nVal >= order.length) throw new ValueError(`${where}: validationSplit ${options.validationSplit} leaves no rows to train on (${order.length} rows)`);
+      const trainIdx = order.slice(0, order.length - nVal).sort((a, b) => a - b);
+      const valIdx = order.slice(order.length - nVal).sort((a, b) => a - b);
+      trainX = selectRows(inputs, trainIdx); trainY = selectRows(targets, trainIdx);
+      valX = selectRows(inputs, valIdx); valY = selectRows(targets, valIdx);
+    }
+    this.valX = valX;
+    this.valY = valY;
+    this.rows = trainX.shape[0];
+    if (this.rows === 0) throw new ValueError(`${where}: no training rows`);
+    this.batchSize = options.batchSize === 'full' ? this.rows : Math.min(options.batchSize ?? 32, this.rows);
+    this.batches = Math.ceil(this.rows / this.batchSize);
+    const es = options.earlyStopping === true ? {} : options.earlyStopping || null;
+    this.monitor = es?.monitor ?? (valX ? 'valLoss' : 'loss');
+    if (es && this.monitor === 'valLoss' && !valX) throw new ValueError(`${where}: earlyStopping monitors 'valLoss' but there is no validation data (set validationSplit or validationData)`);
+    this.es = es ? { patience: es.patience ?? 10, minDelta: es.minDelta ?? 0, restoreBest: es.restoreBest ?? true } : null;
+    this.params = model.parameters();
+    this.order = Array.from({ length: this.rows }, (_, i) => i);
+    this.stepper = makeStep(trainX, trainY);
+    this.history = { epochs: [], stopReason: 'completed', updates: 0, bestEpoch: null };
+    if (this.epochs === 0) this.finish('completed');
+  }
+
+  /** True once training has ended (all epochs, a stop condition, stop(), or the AbortSignal). */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The best epoch so far by the monitored value, or null before the first epoch ends. */
+  get best(): BestEpoch | null {
+    return this.bestEpoch === null ? null : { epoch: this.bestEpoch, value: this.bestValue };
+  }
+
+  /** The epoch in progress (1-based) and how many of its batches are done. */
+  get position(): { epoch: number; batch: number; batches: number } {
+    return { epoch: this.epochNo, batch: this.batch, batches: this.batches };
+  }
+
+  /**
+   * One update: the next batch of the current epoch (shuffled at the epoch's start); after the
+   * epoch's last batch the epoch is finished too (validation, logs, callbacks, stop conditions).
+   * Returns the batch's logs, or null when training is already done (or stops before the batch).
+   * @example while (!t.done) t.step();
+   */
+  step(): BatchLogs | null {
+    if (this.finished) return null;
+    const { signal } = this.options;
+    if (this.batch === 0) {
+      if (signal?.aborted) { this.finish('aborted'); return null; }
+      this.model.train?.(true);
+      if (this.options.shuffle ?? true) this.random.shuffle(this.order);
+      this.lossSum = 0; this.accSum = 0; this.seen = 0;
+    } else if (signal?.aborted) {
+      this.endEpoch(true);
+      return null;
+    }
+    const b = this.batch;
+    const start = b * this.batchSize, end = Math.min(this.rows, start + this.batchSize);
+    const value = this.stepper.forward(this.order, start, end);
+    if (this.firstLoss === null) this.firstLoss = Math.max(Math.abs(value), 1e-12);
+    const factor = this.options.divergenceFactor ?? 1e4;
+    if (!Number.isFinite(value) || Math.abs(value) > factor * Math.max(this.firstLoss, 1e-3)) this.diverged(b + 1, value, factor);
+    this.stepper.update();
+    this.history.updates++;
+    const size = end - start;
+    this.lossSum += value * size;
+    if (this.options.accuracy) this.accSum += this.options.accuracy(this.stepper.output(), this.stepper.target()) * size;
+    this.seen += size;
+    this.batch++;
+    const logs: BatchLogs = { epoch: this.epochNo, batch: b + 1, batches: this.batches, loss: value, size };
+    this.options.onBatchEnd?.(logs);
+    if (this.batch === this.batches) this.endEpoch(false);
+    return logs;
+  }
+
+  /**
+   * Runs the current epoch to its end; returns its logs (null when training was already done, or
+   * stopped before any batch of it).
+   * @example const logs = t.epoch(); console.log(logs?.loss);
+   */
+  epoch(): EpochLogs | null {
+    if (this.finished) return null;
+    const before = this.history.epochs.length;
+    const epoch = this.epochNo;
+    while (!this.finished && this.epochNo === epoch) this.step();
+    return this.history.epochs.length > before ? this.history.epochs[this.history.epochs.length - 1] : null;
+  }
+
+  /** Trains to the end and returns the history. @example const history = t.run(); */
+  run(): History {
+    while (!this.finished) this.epoch();
+    return this.history;
+  }
+
+  /** Ends training now (between batches): the stop reason is 'aborted', as for the AbortSignal. */
+  stop(): void {
+    if (this.finished) return;
+    if (this.batch > 0) this.endEpoch(true);
+    else this.finish('aborted');
+  }
+
+  /** Puts back the weights of the best epoch so far (no-op before the first epoch ends). */
+  restoreBest(): void {
+    if (this.bestWeights === null) return;
+    this.params.forEach((p, i) => p.data.set(this.bestWeights![i]));
+    this.history.bestEpoch = this.bestEpoch;
+  }
+
+  private endEpoch(aborted: boolean): void {
+    const epoch = this.epochNo;
+    this.batch = 0;
+    this.epochNo++;
+    if (this.seen === 0) { this.finish('aborted'); return; }
+    const { options, model } = this;
+    options.scheduler?.step();
+    const logs: EpochLogs = { epoch, loss: this.lossSum / this.seen, learningRate: options.optimizer.learningRate, updates: this.history.updates, seconds: (Date.now() - this.started) / 1000 };
+    if (options.accuracy) logs.accuracy = this.accSum / this.seen;
+    if (this.valX && this.valY) {
+      const valX = this.valX, valY = this.valY;
+      model.eval?.();
+      noGrad(() => {
+        const out = model.forward(valX);
+        logs.valLoss = options.loss(out, valY).item();
+        if (options.accuracy) logs.valAccuracy = options.accuracy(out, valY);
+      });
+      model.train?.(true);
+    }
+    this.history.epochs.push(logs);
+    if (aborted) { this.finish('aborted'); return; }
+    const watched = this.monitor === 'valLoss' ? logs.valLoss! : logs.loss;
+    const minDelta = this.es?.minDelta ?? 0;
+    if (watched < this.bestValue - minDelta) {
+      this.bestValue = watched; this.bestEpoch = epoch; this.sinceBest = 0;
+      this.bestWeights = this.params.map((p) => Float64Array.from(p.data));
+    } else this.sinceBest++;
+    if (options.onEpochEnd?.(logs) === false) return this.finish('callback');
+    if (options.tolerance !== undefined && logs.loss < options.tolerance) return this.finish('tolerance');
+    if (this.es && this.sinceBest >= this.es.patience) return this.finish('earlyStopping');
+    if (epoch >= this.epochs) this.finish('completed');
+  }
+
+  private finish(reason: History['stopReason']): void {
+    if (this.finished) return;
+    this.finished = true;
+    const h = this.history;
+    h.stopReason = reason;
+    const es = this.es;
+    if (es && es.restoreBest && this.bestWeights && this.bestEpoch !== h.epochs.length) {
+      this.params.forEach((p, i) => p.data.set(this.bestWeights![i]));
+    }
+    h.bestEpoch = es ? this.bestEpoch : h.epochs.length || null;
+    this.model.eval?.();
+  }
+
+  private diverged(batch: number, value: number, factor: number): never {
+    const why = Number.isNaN(value) ? 'the loss is NaN' : !Number.isFinite(value) ? 'the loss is infinite' : `the loss (${value.toPrecision(4)}) grew over ${factor}× its first value (${this.firstLoss!.toPrecision(4)})`;
+    const err = new DivergenceError(
+      `training diverged at epoch ${this.epochNo}, batch ${batch}: ${why}. Try a lower learning rate (now ${this.options.optimizer.learningRate}), ` +
+        'standardised (scaled) inputs, or a smaller batch-to-learning-rate ratio.',
+    );
+    (err as DivergenceError & { history?: History }).history = this.history;
+    this.finished = true;
+    throw err;
+  }
+}
