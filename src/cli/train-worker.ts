@@ -60,26 +60,12 @@ function run(input: WorkerInput): void {
 
   const network = new Network(input.spec);
   const y = targetTensor(network, input.task, input.targets);
-  // Without early stopping fit keeps the last weights; an interrupted run should still keep the best.
+  // Without early stopping training keeps the last weights; an interrupted run should still keep
+  // the best, which the Training tracks (the monitored validation loss, else the training loss).
   const es = input.learn.earlyStopping;
-  const params = network.parameters();
-  let best = Infinity, bestEpoch: number | null = null, bestWeights: Float32Array[] | null = null;
-  const history = network.learn(x, y, {
-    ...input.learn,
-    signal,
-    onBatchEnd,
-    onEpochEnd: (logs) => {
-      if (!es) {
-        const watched = logs.valLoss ?? logs.loss;
-        if (watched < best) { best = watched; bestEpoch = logs.epoch; bestWeights = params.map((p) => Float32Array.from(p.data)); }
-      }
-      post({ type: 'epoch', logs });
-    },
-  });
-  if (!es && history.stopReason === 'aborted' && bestWeights && bestEpoch !== null) {
-    params.forEach((p, i) => p.data.set(bestWeights![i]));
-    history.bestEpoch = bestEpoch;
-  }
+  const training = network.training(x, y, { ...input.learn, signal, onBatchEnd, onEpochEnd: (logs) => post({ type: 'epoch', logs }) });
+  const history = training.run();
+  if (!es && history.stopReason === 'aborted') training.restoreBest();
   const epochs = history.bestEpoch ?? 0;
   if (!input.refit || history.stopReason === 'aborted' || !(input.learn.validationSplit! > 0) || epochs < 1) {
     post({ type: 'done', history, network: network.toJSON() });

@@ -1,26 +1,16 @@
 /**
- * The trainer the worker runs: one Network with its optimizer, trained with the library's
- * Network.learn (whole epochs while training, single batches for Step), plus everything a snapshot
- * needs (losses, accuracies, heat-map grids, the parameters' path, the loss landscape). The epoch's
- * batch order is the library's own seeded shuffle, so Step after Step makes exactly the updates
- * Train would. No DOM and no worker API here, so Node tests can run it.
+ * The trainer the worker runs: one Network with its optimizer and the library's resumable Training
+ * (whole epochs while training, single updates for Step), plus everything a snapshot needs (losses,
+ * accuracies, heat-map grids, the parameters' path, the loss landscape). Batch order, epochs and
+ * updates are the Training's own, so Step after Step makes exactly the updates Train would. No DOM
+ * and no worker API here, so Node tests can run it.
  */
-import { backend, landscape, Network, noGrad, optim, Random, tensor, ValueError, type Tensor } from '../../src/index.js';
+import { backend, landscape, Network, noGrad, optim, tensor, ValueError, type Tensor, type Training } from '../../src/index.js';
 import { classScore, targetsFor } from './experiment.js';
 import type { HistoryPoint, LandscapeResult, Snapshot, TrainConfig } from './protocol.js';
 
 /** Most trajectory points kept per run (older ones are thinned 2:1 when it fills). */
 const MAX_PATH = 4000;
-
-/** The epoch's row order: what Network.learn's shuffle does with this seed and one epoch. */
-function epochSeed(seed: number, epoch: number): number {
-  return (seed * 1_000_003 + epoch * 7919) % 2_147_483_647;
-}
-
-interface Batch {
-  x: Tensor;
-  y: number[] | number[][];
-}
 
 export class Trainer {
   readonly net: Network;
@@ -35,9 +25,8 @@ export class Trainer {
   readonly batchesPerEpoch: number;
   epoch = 0;
   updates = 0;
-  /** Batches of the current epoch already done (0 = at an epoch boundary). */
-  private cursor = 0;
-  private order: number[] | null = null;
+  /** The run: one Training for the trainer's life (its epochs end only when the trainer is replaced). */
+  private readonly training: Training;
   private pending: HistoryPoint[] = [];
   private trajectory: Float32Array[] = [];
   private stride = 1;
@@ -54,6 +43,10 @@ export class Trainer {
     this.batch = config.batchSize === 'full' ? this.rows : Math.min(config.batchSize, this.rows);
     this.batchesPerEpoch = Math.ceil(this.rows / this.batch);
     this.gridX = tensor(gridPoints(config));
+    this.training = this.net.training(this.trainX, this.trainY, {
+      epochs: Number.MAX_SAFE_INTEGER, optimizer: this.opt, batchSize: this.batch, seed: config.seed,
+      onBatchEnd: () => { this.updates++; this.record(); },
+    });
     this.track(config.landscape);
     this.record();
     this.pending.push(this.historyPoint());
@@ -81,42 +74,25 @@ export class Trainer {
     }
   }
 
-  private learnOptions() {
-    return { epochs: 1, optimizer: this.opt, onBatchEnd: () => { this.updates++; this.record(); } };
-  }
-
-  /** One whole epoch through Network.learn (its seeded shuffle makes the batch order). */
+  /** One whole epoch (the rest of the current one, if Step left it part-done). */
   epochStep(): void {
-    this.net.learn(this.trainX, this.trainY, { ...this.learnOptions(), batchSize: this.batch, seed: epochSeed(this.config.seed, this.epoch + 1) });
-    this.epoch++;
+    this.training.epoch();
+    this.epoch = this.training.history.epochs.length;
     this.pending.push(this.historyPoint());
   }
 
-  /** One update: the next batch of the current epoch, in the order learn would take it. */
+  /** One update: the next batch of the current epoch. */
   batchStep(): void {
-    if (this.cursor === 0) {
-      this.order = new Random(epochSeed(this.config.seed, this.epoch + 1)).shuffle(Array.from({ length: this.rows }, (_, i) => i));
-    }
-    const start = this.cursor * this.batch;
-    const idx = this.order!.slice(start, Math.min(this.rows, start + this.batch));
-    const b = this.batchOf(idx);
-    this.net.learn(b.x, b.y, { ...this.learnOptions(), batchSize: 'full', shuffle: false });
-    this.cursor++;
-    if (this.cursor === this.batchesPerEpoch) { this.cursor = 0; this.epoch++; }
+    this.training.step();
+    this.epoch = this.training.history.epochs.length;
     this.pending.push(this.historyPoint());
-  }
-
-  private batchOf(idx: number[]): Batch {
-    const x = tensor(idx.map((i) => this.config.train.x[i]));
-    const labels = idx.map((i) => this.config.train.label[i]);
-    return { x, y: targetsFor(this.config.spec, labels) };
   }
 
   /** Trains for about `ms` milliseconds: finishes a partial epoch batch by batch, then whole epochs. */
   trainFor(ms: number): void {
     const t0 = performance.now();
     do {
-      if (this.cursor !== 0) this.batchStep();
+      if (this.training.position.batch !== 0) this.batchStep();
       else this.epochStep();
     } while (performance.now() - t0 < ms);
   }
