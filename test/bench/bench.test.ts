@@ -54,10 +54,11 @@ test('bench --tiny --json: every library reports, backprop has a finite positive
   assert.equal(out.mode, 'tiny');
   assert.ok(out.machine.cpu.length > 0 && out.machine.cores >= 1 && out.machine.node.startsWith('v'));
 
-  // Which library reports which metric: brain.js and synaptic only do XOR.
+  // Which library reports which metric: brain.js and synaptic only do XOR; backprop-module (the
+  // same networks as a user's own Module, trained with fit) does XOR and Fashion-MNIST.
   const expected: Record<string, string[]> = {
-    xor: ['backprop', ...PEERS],
-    fashion: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
+    xor: ['backprop', 'backprop-module', ...PEERS],
+    fashion: ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu'],
     matmul: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
     add: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
     mul: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
