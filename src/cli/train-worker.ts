@@ -64,7 +64,7 @@ function run(input: WorkerInput): void {
   // the best, which the Training tracks (the monitored validation loss, else the training loss).
   const es = input.learn.earlyStopping;
   const training = network.training(x, y, { ...input.learn, signal, onBatchEnd, onEpochEnd: (logs) => post({ type: 'epoch', logs }) });
-  const history = training.run();
+  const history = training.keepBest().run();
   if (!es && history.stopReason === 'aborted') training.restoreBest();
   const epochs = history.bestEpoch ?? 0;
   if (!input.refit || history.stopReason === 'aborted' || !(input.learn.validationSplit! > 0) || epochs < 1) {

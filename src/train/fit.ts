@@ -152,8 +152,10 @@ export function fit(model: Trainable, inputs: Tensor, targets: Tensor, options: 
 export function training(model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions, where = 'fit'): Training {
   checkFitOptions(where, options);
   const compiled = options.compiled ?? true;
-  return new Training(model, inputs, targets, options, (x, y) =>
+  const t = new Training(model, inputs, targets, options, (x, y) =>
     compiled ? compiledStep(model, x, y, options.loss, options.optimizer) : autogradStep(model, x, y, options.loss, options.optimizer), where);
+  retainIfSmall(model.parameters(), inputs, [t, options, model]);
+  return t;
 }
 
 /**
@@ -262,7 +264,6 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
   });
   let eager: TrainStep | null = null;
   let out: Tensor | null = null, yb: Tensor | null = null;
-  retainIfSmall(params, trainX, [forward, update, optimizer, model, xGather, yGather]);
   return {
     forward(order, start, end) {
       if (eager !== null) return eager.forward(order, start, end);

@@ -87,6 +87,7 @@ export class Training {
     this.monitor = es?.monitor ?? (valX ? 'valLoss' : 'loss');
     if (es && this.monitor === 'valLoss' && !valX) throw new ValueError(`${where}: earlyStopping monitors 'valLoss' but there is no validation data (set validationSplit or validationData)`);
     this.es = es ? { patience: es.patience ?? 10, minDelta: es.minDelta ?? 0, restoreBest: es.restoreBest ?? true } : null;
+    this.keepBestWeights = this.es?.restoreBest ?? false;
     this.params = model.parameters();
     this.order = Array.from({ length: this.rows }, (_, i) => i);
     this.stepper = makeStep(trainX, trainY);
@@ -116,16 +117,40 @@ export class Training {
    * @example while (!t.done) t.step();
    */
   step(): BatchLogs | null {
-    if (this.finished) return null;
+    const size = this.advance();
+    if (size === 0) return null;
+    const epoch = this.batch === 0 ? this.epochNo - 1 : this.epochNo;
+    const batch = this.batch === 0 ? this.batches : this.batch;
+    return { epoch, batch, batches: this.batches, loss: this.lastLoss, size };
+  }
+
+  /** The last batch's loss (what step() reports). */
+  private lastLoss = NaN;
+  /** Weights are copied at each new best only when something will put them back. */
+  private keepBestWeights: boolean;
+
+  /**
+   * Keep a copy of the best epoch's weights from now on, so restoreBest() can put them back even
+   * without early stopping (the CLI does this, to keep the best model when training is interrupted).
+   * @example t.keepBest(); t.run(); if (t.history.stopReason === 'aborted') t.restoreBest();
+   */
+  keepBest(): this {
+    this.keepBestWeights = true;
+    return this;
+  }
+
+  /** One batch (the work of step() without its logs object); returns the batch size, 0 when nothing ran. */
+  private advance(): number {
+    if (this.finished) return 0;
     const { signal } = this.options;
     if (this.batch === 0) {
-      if (signal?.aborted) { this.finish('aborted'); return null; }
-      this.model.train?.(true);
+      if (signal?.aborted) { this.finish('aborted'); return 0; }
+      if (this.epochNo === 1) this.model.train?.(true);
       if (this.options.shuffle ?? true) this.random.shuffle(this.order);
       this.lossSum = 0; this.accSum = 0; this.seen = 0;
     } else if (signal?.aborted) {
       this.endEpoch(true);
-      return null;
+      return 0;
     }
     const b = this.batch;
     const start = b * this.batchSize, end = Math.min(this.rows, start + this.batchSize);
@@ -140,10 +165,11 @@ export class Training {
     if (this.options.accuracy) this.accSum += this.options.accuracy(this.stepper.output(), this.stepper.target()) * size;
     this.seen += size;
     this.batch++;
-    const logs: BatchLogs = { epoch: this.epochNo, batch: b + 1, batches: this.batches, loss: value, size };
-    this.options.onBatchEnd?.(logs);
+    this.lastLoss = value;
+    const onBatchEnd = this.options.onBatchEnd;
+    if (onBatchEnd !== undefined) onBatchEnd({ epoch: this.epochNo, batch: b + 1, batches: this.batches, loss: value, size });
     if (this.batch === this.batches) this.endEpoch(false);
-    return logs;
+    return size;
   }
 
   /**
@@ -155,7 +181,7 @@ export class Training {
     if (this.finished) return null;
     const before = this.history.epochs.length;
     const epoch = this.epochNo;
-    while (!this.finished && this.epochNo === epoch) this.step();
+    while (!this.finished && this.epochNo === epoch) this.advance();
     return this.history.epochs.length > before ? this.history.epochs[this.history.epochs.length - 1] : null;
   }
 
@@ -172,7 +198,7 @@ export class Training {
     else this.finish('aborted');
   }
 
-  /** Puts back the weights of the best epoch so far (no-op before the first epoch ends). */
+  /** Puts back the weights of the best epoch so far (kept with early stopping's restoreBest or after keepBest(); a no-op otherwise). */
   restoreBest(): void {
     if (this.bestWeights === null) return;
     this.params.forEach((p, i) => p.data.set(this.bestWeights![i]));
@@ -204,7 +230,7 @@ export class Training {
     const minDelta = this.es?.minDelta ?? 0;
     if (watched < this.bestValue - minDelta) {
       this.bestValue = watched; this.bestEpoch = epoch; this.sinceBest = 0;
-      this.bestWeights = this.params.map((p) => Float64Array.from(p.data));
+      if (this.keepBestWeights) this.bestWeights = this.params.map((p) => Float64Array.from(p.data));
     } else this.sinceBest++;
     if (options.onEpochEnd?.(logs) === false) return this.finish('callback');
     if (options.tolerance !== undefined && logs.loss < options.tolerance) return this.finish('tolerance');

@@ -43,6 +43,7 @@ test('stop() ends training like an abort, keeping the partial epoch; best and re
   const m = make();
   const t = training(m, X, Y, { loss: mse, optimizer: new optim.SGD(m.parameters(), { lr: 0.5 }), epochs: 50, batchSize: 3, seed: 1 });
   assert.equal(t.best, null);
+  t.keepBest();
   t.epoch(); t.epoch(); t.step();
   t.stop();
   assert.ok(t.done);
