@@ -118,10 +118,13 @@ export function generate<T>(params: string[], body: string, args: unknown[], fal
       factory = null; // code generation refused (Content-Security-Policy)
     }
     factories.set(key, factory);
+    // Bounded: a long session tracing many different graphs forgets the oldest sources.
+    if (factories.size > MAX_FACTORIES) factories.delete(factories.keys().next().value as string);
   }
   return factory === null ? fallback() : (factory(...args) as T);
 }
 const factories = new Map<string, ((...a: unknown[]) => unknown) | null>();
+const MAX_FACTORIES = 512;
 
 const loopCache = new WeakMap<(...xs: number[]) => number, { unary?: UnaryLoop; binary?: BinaryRun; ternary?: TernaryRun }>();
 
