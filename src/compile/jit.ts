@@ -374,7 +374,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
   };
   const output: OutputSpec = { kind: outputs.kind, keys: outputs.keys, values: outputs.values.map(wrap) };
   const leafGrads = leafGradTensors.map(({ leaf, grad, arg }) => ({ leaf, arg, grad: wrap(grad) }));
-  const replay = kind === 'unrolled' ? unrolledReplay(steps, slots, updates, pinned) : kernelReplay(steps, slots, updates, lastUse);
+  const replay = kind === 'unrolled' ? unrolledReplay(steps, slots, updates, pinned, lastUse) : kernelReplay(steps, slots, updates, lastUse);
   const nonTensor = args.map((a) => (a instanceof Tensor ? undefined : a));
   return new Plan(key, args, nonTensor, replay, kind, output, leafGrads, [...guards]);
 }
@@ -584,7 +584,7 @@ function canUnroll(steps: readonly Step[], slots: readonly Slot[], updates: read
   return true;
 }
 
-function unrolledReplay(steps: readonly Step[], slots: readonly Slot[], updates: readonly Update[], pinned: ReadonlySet<number>): (args: TypedArray[]) => void {
+function unrolledReplay(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, lastUse: readonly number[]): (args: TypedArray[]) => void {
   const consts: unknown[] = [];
   const ref = (v: unknown): string => {
     let i = consts.indexOf(v);
@@ -650,5 +650,9 @@ function unrolledReplay(steps: readonly Step[], slots: readonly Slot[], updates:
     lines.push(`${ref(u.apply)}(${sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data)});`);
   }
   const body = `return function replay(A) {\n${lines.join('\n')}\n};`;
-  return generate<(args: TypedArray[]) => void>(consts.map((_, i) => `K${i}`), body, consts, () => interpretedReplay(steps, slots, updates));
+  // Without code generation the steps run one by one, so every value needs storage after all.
+  return generate<(args: TypedArray[]) => void>(consts.map((_, i) => `K${i}`), body, consts, () => {
+    planBuffers(steps, slots, lastUse);
+    return interpretedReplay(steps, slots, updates);
+  });
 }

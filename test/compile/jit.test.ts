@@ -156,3 +156,28 @@ test('a gradient left from before the call is a TraceError that says to zero it'
   const f = jit((a: Tensor) => { const l = a.mul(w).sum(); l.backward(); return l; });
   assert.throws(() => f(tensor([1, 1])), /already holds a gradient.*zeroGrad/);
 });
+
+test('where code generation is refused (a strict Content-Security-Policy), plans run through closures with the same numbers', () => {
+  const original = globalThis.Function;
+  const refused = function () { throw new EvalError('Refused to evaluate a string as JavaScript (CSP)'); } as unknown as FunctionConstructor;
+  const x = tensor([[0.3, -1.7, 2.2], [0.9, 0.1, -0.4]], { dtype: 'float64' });
+  const w = tensor([[0.5, -0.25], [1.5, 0.75], [-1, 0.125]], { dtype: 'float64', requiresGrad: true });
+  // A shape no other test traces, so no generated source is cached for it.
+  const f = (a: Tensor) => { w.grad = null; const l = a.matmul(w).tanh().mul(a.sum(1, { keepDims: true })).sum(); l.backward(); return l; };
+  const eager = f(x).item();
+  const eagerGrad = Array.from(w.grad!.data);
+  for (const mode of ['kernels', 'unrolled'] as const) {
+    globalThis.Function = refused;
+    let got: number, grad: number[];
+    try {
+      const j = jit(f, { mode });
+      j(x);
+      got = j(x).item();
+      grad = Array.from(w.grad!.data);
+    } finally {
+      globalThis.Function = original;
+    }
+    assert.ok(Math.abs(got - eager) <= 1e-12, `${mode}: ${got} vs ${eager}`);
+    close(grad, eagerGrad, 1e-12, `${mode}: gradient`);
+  }
+});
