@@ -28,21 +28,7 @@ export interface Backend {
    */
   reduce?(kind: ReduceKind, x: TypedArray, out: TypedArray, outer: number, len: number, inner: number): void;
 
-  // Optional fused kernels for training loops. Feature-test before use (`backend().adamUpdate?.(…)`);
-  // the plain-TS versions in wasm-reference.ts define what each must compute (to float32 rounding).
-  /**
-   * out[i, j] = act(x[i, j] + bias[j]) for a rows×cols matrix (bias null: no bias); out may be x.
-   * alpha is leakyRelu's slope for x < 0.
-   */
-  biasActivation?(x: TypedArray, bias: TypedArray | null, out: TypedArray, rows: number, cols: number, activation: KernelActivation, alpha?: number): void;
-  /**
-   * gx = gy · act′ for n = gy.length elements, act′ taken from the activation's output y (relu and
-   * leakyRelu: y > 0, sigmoid: y(1 − y), tanh: 1 − y²); gx may be gy.
-   */
-  activationBackward?(y: TypedArray, gy: TypedArray, gx: TypedArray, activation: KernelActivation, alpha?: number): void;
-  /** out[j] = Σ_i x[i, j] over a rows×cols matrix (out[j] += … when accumulate): a bias gradient. */
-  sumRows?(x: TypedArray, out: TypedArray, rows: number, cols: number, accumulate: boolean): void;
-  /** One Adam/AdamW step over a flat parameter array in one pass, updating param, m and v in place. */
+  /** One Adam/AdamW step over a flat parameter array in one pass, updating param, m and v in place (the optimizer's rule, on a SIMD kernel). */
   /** Returns false (having done nothing) where it has no kernel for these arrays; the optimizer's own rule runs instead. */
   adamUpdate?(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): boolean;
 }

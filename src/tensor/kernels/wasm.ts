@@ -10,9 +10,6 @@ import { BackpropError, ShapeError, ValueError } from '../errors.js';
 import { registerBackend, type AdamStep, type Backend, type KernelActivation, type WasmUnaryName } from './backend.js';
 import { jsBackend } from './js.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-binary.js';
-import {
-  referenceActivationBackward, referenceBiasActivation, referenceSumRows,
-} from './wasm-reference.js';
 
 // ---- the little of the WebAssembly API used here ------------------------------------------------
 // Declared locally: the standard declarations live in the DOM and Node type libraries, and the
@@ -423,27 +420,9 @@ export class WasmKernels {
     out.set(heap.subarray(co >> 2, (co >> 2) + m * n));
   }
 
-  /** @internal */
-  biasActivationArrays(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: number, alpha: number): void {
-    const size = rows * cols, xBytes = align(size * 4);
-    const base = this.scratch(xBytes + cols * 4);
-    const heap = this.heap();
-    heap.set(x.subarray(0, size), base >> 2);
-    if (bias) heap.set(bias.subarray(0, cols), (base + xBytes) >> 2);
-    this.x.biasActivation(base, bias ? base + xBytes : 0, base, rows, cols, act, alpha);
-    out.set(heap.subarray(base >> 2, (base >> 2) + size));
-  }
 
-  /** @internal */
-  activationBackwardArrays(y: Float32Array, gy: Float32Array, gx: Float32Array, act: number, alpha: number): void {
-    const n = gy.length, bytes = align(n * 4);
-    const base = this.scratch(2 * bytes);
-    const heap = this.heap();
-    heap.set(y.subarray(0, n), base >> 2);
-    heap.set(gy, (base + bytes) >> 2);
-    this.x.activationBackward(base, base + bytes, base + bytes, n, act, alpha);
-    gx.set(heap.subarray((base + bytes) >> 2, ((base + bytes) >> 2) + n));
-  }
+
+
 
   /**
    * out = f(x) elementwise over wasm arrays, for the transcendental maps (≈1 ulp, IEEE special values).
@@ -483,16 +462,7 @@ export class WasmKernels {
     v.set(heap.subarray(vo, vo + n));
   }
 
-  /** @internal */
-  sumRowsArrays(x: Float32Array, out: Float32Array, rows: number, cols: number, accumulate: boolean): void {
-    const size = rows * cols, xBytes = align(size * 4);
-    const base = this.scratch(xBytes + cols * 4);
-    const heap = this.heap();
-    heap.set(x.subarray(0, size), base >> 2);
-    if (accumulate) heap.set(out.subarray(0, cols), (base + xBytes) >> 2);
-    this.x.sumRows(base, base + xBytes, rows, cols, accumulate ? 1 : 0);
-    out.set(heap.subarray((base + xBytes) >> 2, ((base + xBytes) >> 2) + cols));
-  }
+
 }
 
 /** @internal What wasm-threads.ts plugs into WasmKernels: returns false to leave a call to the caller. */
@@ -594,34 +564,6 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
       need('unary', [['out', out, x.length]]);
       outsideWasm(kernels, [x as Float32Array, out as Float32Array], [1], ([x2, o2]) => kernels.unaryArrays(code, x2!, o2!));
       return true;
-    },
-    biasActivation(x, bias, out, rows, cols, activation, alpha = 0.01) {
-      const act = activationCode('biasActivation', activation);
-      if (rows * cols < minElems || !isF32(x) || !isF32(bias) || !isF32(out)) {
-        referenceBiasActivation(x, bias, out, rows, cols, activation, alpha);
-        return;
-      }
-      need('biasActivation', [['x', x, rows * cols], ['out', out, rows * cols], ['bias', bias, cols]]);
-      outsideWasm(kernels, [x as Float32Array, bias as Float32Array | null, out as Float32Array], [2],
-        ([x2, b2, o2]) => kernels.biasActivationArrays(x2!, b2, o2!, rows, cols, act, alpha));
-    },
-    activationBackward(y, gy, gx, activation, alpha = 0.01) {
-      const act = activationCode('activationBackward', activation);
-      if (gy.length < minElems || !isF32(y) || !isF32(gy) || !isF32(gx)) {
-        referenceActivationBackward(y, gy, gx, activation, alpha);
-        return;
-      }
-      need('activationBackward', [['y', y, gy.length], ['gx', gx, gy.length]]);
-      outsideWasm(kernels, [y as Float32Array, gy as Float32Array, gx as Float32Array], [2],
-        ([y2, g2, x2]) => kernels.activationBackwardArrays(y2!, g2!, x2!, act, alpha));
-    },
-    sumRows(x, out, rows, cols, accumulate) {
-      if (rows * cols < minElems || !isF32(x) || !isF32(out)) {
-        referenceSumRows(x, out, rows, cols, accumulate);
-        return;
-      }
-      need('sumRows', [['x', x, rows * cols], ['out', out, cols]]);
-      outsideWasm(kernels, [x as Float32Array, out as Float32Array], [1], ([x2, o2]) => kernels.sumRowsArrays(x2!, o2!, rows, cols, accumulate));
     },
     adamUpdate(param, grad, m, v, step) {
       checkAdam(step);
