@@ -19,7 +19,7 @@ export * from './nn/index.js';
 export * from './losses/index.js';
 export { fit, training, whyNotCompiled, classificationAccuracy, type FitOptions, type History, type EpochLogs, type BatchLogs, type StopReason, type EarlyStoppingOptions, type Trainable, type OptimizerLike } from './train/fit.js';
 export { Training, type BestEpoch } from './train/training.js';
-export { jit, isTracing, TraceError, type Jitted, type JitOptions, type JitResult } from './compile/index.js';
+export { jit, hostCall, isTracing, TraceError, type Jitted, type JitOptions, type JitResult } from './compile/index.js';
 export { Network, validateSpec, type LearnOptions } from './train/network.js';
 export { ACTIVATIONS, LOSSES, INITS, type NetworkSpec, type LayerSpec, type ActivationName, type LossName, type InitName } from './spec/index.js';
 export { serializeModel, parseModel, MODEL_FORMAT, MODEL_VERSION, type Model, type ModelFile } from './io/model.js';

@@ -15,10 +15,11 @@ import { sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor, traceGuard } from '../tensor/tensor.js';
 import { generate, type Prim, type Runner, type TraceNode, type UnrollContext } from '../ops/prim.js';
 
-/** An optimizer update as the tracer sees it (recorded by Optimizer.step while tracing). */
+/** A host call the replay makes with a value's storage: an optimizer update (recorded by Optimizer.step while tracing) or a hostCall. */
 export interface TraceUpdate {
-  /** Runs the update of `param` from gradient storage `grad` (the optimizer's own rule and state). */
+  /** Runs the update (the optimizer's own rule and state) or the host function on `grad`'s storage. */
   readonly apply: (grad: TypedArray) => void;
+  /** The tensor whose storage is passed: the gradient, or the value handed to the host. */
   readonly grad: Tensor;
 }
 
@@ -36,6 +37,27 @@ export function traceUpdate(update: TraceUpdate): boolean {
   if (recording === null) return false;
   recording.updates.push({ at: recording.nodes.length, update });
   return true;
+}
+
+/**
+ * Calls fn with t's values — now, and at this point of every replay when traced: how a jitted
+ * function hands a value to the host without reading it (a training step's divergence check sees
+ * the loss before the optimizer's update). fn may throw to stop the replay there.
+ * @example hostCall(loss, (v) => { if (!Number.isFinite(v[0])) throw new Error('diverged'); });
+ */
+export function hostCall(t: Tensor, fn: (values: TypedArray) => void): void {
+  if (recording === null) {
+    fn(t.data);
+    return;
+  }
+  const rec = recording;
+  traceGuard.depth++;
+  try {
+    fn(t.data);
+  } finally {
+    traceGuard.depth--;
+  }
+  rec.updates.push({ at: rec.nodes.length, update: { grad: t, apply: fn } });
 }
 
 /** Whether a jit trace is in progress (for code that must behave differently while traced). */
@@ -258,6 +280,21 @@ class Plan {
   matches(args: readonly unknown[]): boolean {
     const shapes = this.shapes;
     if (args.length !== shapes.length || this.gradEnabled !== isGradEnabled()) return false;
+    // The same objects as last time (a training loop's batch tensors): a tensor's shape and dtype never change.
+    const prev = this.prevArgs;
+    let same = prev.length === args.length;
+    for (let i = 0; same && i < args.length; i++) if (args[i] !== prev[i]) same = false;
+    if (same) return true;
+    if (!this.sameSignature(args)) return false;
+    prev.length = 0;
+    for (let i = 0; i < args.length; i++) prev.push(args[i]);
+    return true;
+  }
+
+  private readonly prevArgs: unknown[] = [];
+
+  private sameSignature(args: readonly unknown[]): boolean {
+    const shapes = this.shapes;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
       const s = shapes[i];

@@ -7,7 +7,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import { DivergenceError, TraceError, ValueError } from '../tensor/errors.js';
-import { jit } from '../compile/jit.js';
+import { hostCall, jit } from '../compile/jit.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { noGrad } from '../autograd/graph.js';
 import { BatchGatherer } from './data.js';
@@ -160,14 +161,16 @@ export function training(model: Trainable, inputs: Tensor, targets: Tensor, opti
 
 /**
  * One training step's work, the part that differs between the eager path (autogradStep) and the
- * compiled one (compiledStep); trainLoop does everything around it.
+ * compiled one (compiledStep); Training does everything around it.
  */
 export interface TrainStep {
-  /** Forward pass, loss and backward pass on training rows order[start, end); returns the batch's loss. */
-  forward(order: ArrayLike<number>, start: number, end: number): number;
-  /** The optimizer's update for the batch forward() just ran. */
-  update(): void;
-  /** The last batch's model outputs and targets (for `accuracy`), valid until the next forward(). */
+  /**
+   * Forward pass, loss, backward pass and the optimizer's update on training rows
+   * order[start, end); returns the batch's loss. `check` sees the loss before any update and throws
+   * to stop the step (divergence), leaving the parameters as they were.
+   */
+  run(order: ArrayLike<number>, start: number, end: number, check: (loss: number) => void): number;
+  /** The last batch's model outputs and targets (for `accuracy`), valid until the next run(). */
   output(): Tensor;
   target(): Tensor;
 }
@@ -177,18 +180,17 @@ export function autogradStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
   const xGather = new BatchGatherer(trainX), yGather = new BatchGatherer(trainY);
   let out: Tensor | null = null, yb: Tensor | null = null;
   return {
-    forward(order, start, end) {
+    run(order, start, end, check) {
       const xb = xGather.gather(order, start, end);
       yb = yGather.gather(order, start, end);
       optimizer.zeroGrad();
       out = model.forward(xb);
       const loss = lossFn(out, yb);
       const value = loss.item();
+      check(value);
       loss.backward();
-      return value;
-    },
-    update() {
       optimizer.step();
+      return value;
     },
     output: () => out!,
     target: () => yb!,
@@ -200,9 +202,9 @@ const RETAIN_MAX_ELEMENTS = 1 << 16;
 let retained: unknown = null;
 
 /**
- * Keeps the most recent small training's objects (its jitted functions, optimizer, model) reachable
- * until the next one. Why: V8's optimised code for the replay and the update rules checks the
- * hidden classes of these objects, and a hidden class dies with the last object that has it; a
+ * Keeps the most recent small training's objects (the Training, its jitted step, optimizer, model)
+ * reachable until the next one. Why: V8's optimised code for the replay and the update rules checks
+ * the hidden classes of these objects, and a hidden class dies with the last object that has it; a
  * benchmark that trains fresh tiny networks with a full GC between them would otherwise throw that
  * code away and re-optimise it for every network (measured: 2.5× slower XOR). Bounded to one small
  * model and dataset, so the memory cost is negligible.
@@ -230,11 +232,11 @@ export function whyNotCompiled(model: Trainable, options: { loss: FitOptions['lo
 }
 
 /**
- * The compiled step: two jitted functions, forward + loss + backward (returning the loss, so
- * divergence is caught before any update, as on the eager path) and the optimizer's update (the
- * gradients passed in). A trace that fails with a TraceError (a forward that reads values, an
- * optimizer that is not the library's) falls back to the eager step for the rest of the fit, with
- * the reason kept for whyNotCompiled.
+ * The compiled step: one jitted function doing what the eager step does — forward, loss,
+ * backward, the loss handed to `check` (a host call the replay makes before any update, so a
+ * diverging batch changes nothing, as on the eager path), then the optimizer's update. A trace
+ * that fails with a TraceError (a forward that reads values, say) falls back to the eager step for
+ * the rest of the fit, with the reason kept for whyNotCompiled.
  */
 export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, lossFn: FitOptions['loss'], optimizer: OptimizerLike): TrainStep {
   if (!(optimizer instanceof Optimizer)) {
@@ -244,60 +246,38 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
   eagerReasons.delete(model);
   const xGather = new BatchGatherer(trainX), yGather = new BatchGatherer(trainY);
   const params = model.parameters();
-  const forward = jit((x: Tensor, y: Tensor) => {
+  // The check of the step being run (the Training passes the same one each time; kept current anyway).
+  let check: (loss: number) => void = () => {};
+  const checkLoss = (values: TypedArray): void => check(values[0]);
+  const step = jit((x: Tensor, y: Tensor) => {
     optimizer.zeroGrad();
     for (const p of params) p.grad = null;
     const out = model.forward(x);
     const loss = lossFn(out, y);
     loss.backward();
+    hostCall(loss, checkLoss);
+    optimizer.step();
     return [loss, out];
-  });
-  let stepped: Tensor[] = [];
-  const grads: Tensor[] = [];
-  const update = jit((...gs: Tensor[]) => {
-    for (let i = 0; i < gs.length; i++) stepped[i].grad = gs[i];
-    try {
-      optimizer.step();
-    } finally {
-      for (let i = 0; i < gs.length; i++) stepped[i].grad = grads[i];
-    }
   });
   let eager: TrainStep | null = null;
   let out: Tensor | null = null, yb: Tensor | null = null;
   return {
-    forward(order, start, end) {
-      if (eager !== null) return eager.forward(order, start, end);
+    run(order, start, end, checkNow) {
+      if (eager !== null) return eager.run(order, start, end, checkNow);
+      check = checkNow;
       const xb = xGather.gather(order, start, end);
       yb = yGather.gather(order, start, end);
       let result: Tensor[];
       try {
-        result = forward(xb, yb) as Tensor[];
+        result = step(xb, yb) as Tensor[];
       } catch (e) {
         if (!(e instanceof TraceError)) throw e;
         eagerReasons.set(model, e.message);
         eager = autogradStep(model, trainX, trainY, lossFn, optimizer);
-        return eager.forward(order, start, end);
+        return eager.run(order, start, end, checkNow);
       }
       out = result[1];
       return result[0].item();
-    },
-    update() {
-      if (eager !== null) return eager.update();
-      // The parameters that got a gradient this step (a frozen one gets none, and is not stepped);
-      // a replayed step hands out the same gradient tensors each time, so the lists are reused.
-      let same = true, k = 0;
-      for (let i = 0; i < params.length; i++) {
-        const g = params[i].grad;
-        if (g === null) continue;
-        if (k >= grads.length || grads[k] !== g || stepped[k] !== params[i]) same = false;
-        k++;
-      }
-      if (!same || k !== grads.length) {
-        stepped = [];
-        grads.length = 0;
-        for (const p of params) if (p.grad !== null) { stepped.push(p); grads.push(p.grad); }
-      }
-      update(...grads);
     },
     output: () => (eager !== null ? eager.output() : out!),
     target: () => (eager !== null ? eager.target() : yb!),

@@ -154,11 +154,7 @@ export class Training {
     }
     const b = this.batch;
     const start = b * this.batchSize, end = Math.min(this.rows, start + this.batchSize);
-    const value = this.stepper.forward(this.order, start, end);
-    if (this.firstLoss === null) this.firstLoss = Math.max(Math.abs(value), 1e-12);
-    const factor = this.options.divergenceFactor ?? 1e4;
-    if (!Number.isFinite(value) || Math.abs(value) > factor * Math.max(this.firstLoss, 1e-3)) this.diverged(b + 1, value, factor);
-    this.stepper.update();
+    const value = this.stepper.run(this.order, start, end, this.check);
     this.history.updates++;
     const size = end - start;
     this.lossSum += value * size;
@@ -250,6 +246,13 @@ export class Training {
     h.bestEpoch = es ? this.bestEpoch : h.epochs.length || null;
     this.model.eval?.();
   }
+
+  /** Sees each batch's loss before its update: the first loss sets the scale, a NaN, ∞ or explosion stops training. */
+  private readonly check = (value: number): void => {
+    if (this.firstLoss === null) this.firstLoss = Math.max(Math.abs(value), 1e-12);
+    const factor = this.options.divergenceFactor ?? 1e4;
+    if (!Number.isFinite(value) || Math.abs(value) > factor * Math.max(this.firstLoss, 1e-3)) this.diverged(this.batch + 1, value, factor);
+  };
 
   private diverged(batch: number, value: number, factor: number): never {
     const why = Number.isNaN(value) ? 'the loss is NaN' : !Number.isFinite(value) ? 'the loss is infinite' : `the loss (${value.toPrecision(4)}) grew over ${factor}× its first value (${this.firstLoss!.toPrecision(4)})`;

@@ -162,6 +162,9 @@ export class App {
 
   // ---------------------------------------------------------------- the worker
 
+  /** Numbers the Train/Pause/Step commands (see Snapshot.seq). */
+  private commandSeq = 0;
+
   private post(msg: ToWorker): void {
     this.worker.postMessage(msg);
   }
@@ -209,8 +212,12 @@ export class App {
         this.history.push(...s.history);
         // Long runs: keep the chart's history bounded by thinning it 2:1 (the last point stays).
         if (this.history.length > 4000) this.history = this.history.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
-        this.trainButton.textContent = s.running ? 'Pause' : 'Train';
-        this.trainButton.setAttribute('aria-pressed', String(s.running));
+        // A snapshot sent before the worker saw the latest Train/Pause/Step says nothing about the
+        // button: it would flip it back (Pause clicked, then a snapshot of the still-running loop).
+        if (s.seq >= this.commandSeq) {
+          this.trainButton.textContent = s.running ? 'Pause' : 'Train';
+          this.trainButton.setAttribute('aria-pressed', String(s.running));
+        }
         this.schedule();
         if (first || !s.running) this.requestLandscape(first ? 300 : 150, false);
         else if (performance.now() - this.landscapeAt > LANDSCAPE_EVERY_MS) this.requestLandscape(0, true);
@@ -321,11 +328,11 @@ export class App {
   private bind(): void {
     this.trainButton.addEventListener('click', () => {
       const running = this.trainButton.textContent === 'Pause';
-      this.post({ type: running ? 'pause' : 'train' });
+      this.post({ type: running ? 'pause' : 'train', seq: ++this.commandSeq });
       this.trainButton.textContent = running ? 'Train' : 'Pause';
     });
     byId('step').addEventListener('click', () => {
-      this.post({ type: 'step' });
+      this.post({ type: 'step', seq: ++this.commandSeq });
       this.trainButton.textContent = 'Train';
     });
     byId('reset').addEventListener('click', () => {

@@ -26,9 +26,10 @@ export interface TrainConfig {
 
 export type ToWorker =
   | { type: 'reset'; generation: number; config: TrainConfig }
-  | { type: 'train' }
-  | { type: 'pause' }
-  | { type: 'step' }
+  // seq numbers the Train/Pause/Step commands, so the page can tell snapshots sent before the latest one.
+  | { type: 'train'; seq: number }
+  | { type: 'pause'; seq: number }
+  | { type: 'step'; seq: number }
   | { type: 'learningRate'; value: number }
   | { type: 'landscape'; params: [string, string]; size: number }
   | { type: 'probe'; id: number; points: number[][] };
@@ -43,6 +44,8 @@ export interface HistoryPoint {
 export interface Snapshot {
   generation: number;
   running: boolean;
+  /** The last Train/Pause/Step command the worker had handled when it sent this (0: none yet). */
+  seq: number;
   /** Whole epochs finished. */
   epoch: number;
   /** Updates (optimizer steps) made. */

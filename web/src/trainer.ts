@@ -134,7 +134,7 @@ export class Trainer {
     return starts;
   }
 
-  snapshot(running: boolean): { snapshot: Snapshot; transfer: ArrayBufferLike[] } {
+  snapshot(running: boolean, seq = 0): { snapshot: Snapshot; transfer: ArrayBufferLike[] } {
     const tr = this.evaluate(this.trainX, this.trainY);
     const te = this.evaluate(this.testX, this.testY);
     const { boundary, neurons } = this.grids();
@@ -142,7 +142,7 @@ export class Trainer {
     const history = this.pending;
     this.pending = [];
     const snapshot: Snapshot = {
-      generation: this.generation, running, epoch: this.epoch, updates: this.updates, batchesPerEpoch: this.batchesPerEpoch,
+      generation: this.generation, running, seq, epoch: this.epoch, updates: this.updates, batchesPerEpoch: this.batchesPerEpoch,
       trainLoss: tr.loss, testLoss: te.loss, trainAccuracy: tr.accuracy, testAccuracy: te.accuracy, history,
       spec: this.net.toJSON(), gridSize: this.config.gridSize, boundary, neurons, path, backend: backend().name,
     };

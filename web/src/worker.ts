@@ -21,6 +21,7 @@ const SLICE_MS = 40;
 class Session {
   private trainer: Trainer | null = null;
   private running = false;
+  private seq = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   handle(msg: ToWorker): void {
@@ -33,15 +34,19 @@ class Session {
           this.send(false);
           return;
         case 'train':
-          if (!t || this.running) return;
+          this.seq = msg.seq;
+          if (!t) return;
+          if (this.running) { this.send(true); return; }
           this.running = true;
           this.loop();
           return;
         case 'pause':
+          this.seq = msg.seq;
           this.stop();
           if (t) this.send(false);
           return;
         case 'step':
+          this.seq = msg.seq;
           if (!t) return;
           this.stop();
           t.batchStep();
@@ -79,7 +84,7 @@ class Session {
   }
 
   private send(running: boolean): void {
-    const { snapshot, transfer } = this.trainer!.snapshot(running);
+    const { snapshot, transfer } = this.trainer!.snapshot(running, this.seq);
     scope.postMessage({ type: 'snapshot', snapshot }, transfer as Transferable[]);
   }
 
