@@ -17,7 +17,8 @@ import { renderDot, renderGraphSvg } from './graph.js';
 import { perturbationTable, renderPerturbationText } from './gradcheck.js';
 import { landscape } from './landscape.js';
 import { renderLandscapeRgba, renderLandscapeSvg, renderLandscapeText, type RgbaImage } from './plot.js';
-import { lossAndGradient, resolveSpec } from './netmath.js';
+import { resolveSpec } from './spec.js';
+import { lossAndGradient } from './engine.js';
 
 /** A file a chapter draws: text (SVG, DOT, Markdown) or an RGBA image for the caller to encode as PNG. */
 export interface DemoFile {

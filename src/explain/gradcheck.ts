@@ -9,11 +9,8 @@ import { ValueError } from '../tensor/errors.js';
 import { backward, noGrad } from '../autograd/graph.js';
 import type { LossName } from '../spec/index.js';
 import { fmt, textTable, markdownTable } from './format.js';
-import {
-  cloneSpec, findParam, forward, getParam, listParams, lossAndGradient, lossDivisor, lossTerms, normalizeTarget, resolveSpec, setParam,
-  type NetworkLike, type Samples,
-} from './netmath.js';
-import { engineLoss, engineNetwork, sampleTensors } from './engine.js';
+import { findParam, getParam, listParams, normalizeTarget, resolveSpec, type NetworkLike, type Samples } from './spec.js';
+import { checkSamples, engineLoss, engineNetwork, sampleTensors, SpecEngine } from './engine.js';
 
 export interface GradientCheckOptions {
   /** Finite-difference step (default 1e-6). */
@@ -158,31 +155,28 @@ export function perturbationTable(network: NetworkLike, data: Samples, param = '
   const s = resolveSpec('perturbationTable', network, loss);
   const ref = findParam(s, param);
   const w = getParam(s, ref);
-  const at = (v: number) => {
-    const c = cloneSpec(s);
-    setParam(c, ref, v);
-    return c;
+  checkSamples(s, data);
+  // The same network three times, the parameter at W, W + δW and W − δW, each run by the engine.
+  const at = (v: number): SpecEngine => {
+    const e = new SpecEngine(s);
+    e.set(ref, v);
+    return e;
   };
-  const nudged = at(w + delta), back = at(w - delta);
-  const m = s.layers[s.layers.length - 1].units;
-  const div = lossDivisor(s.loss, data.inputs.length, m);
-  const L = s.layers.length;
+  const here = new SpecEngine(s), nudged = at(w + delta), back = at(w - delta);
+  const batch = sampleTensors(s, data);
+  const sum = (v: number[]) => v.reduce((p, q) => p + q, 0);
   const rows = data.inputs.map((x, r): PerturbationRow => {
     const t = normalizeTarget(s, data.targets[r], `target of row ${r + 1}`);
-    const f0 = forward(s, x), f1 = forward(nudged, x);
-    const sum = (v: number[]) => v.reduce((p, q) => p + q, 0);
-    return {
-      input: [...x], target: t, output: f0.a[L], term: sum(lossTerms(s, f0.z[L - 1], f0.a[L], t)),
-      outputNudged: f1.a[L], termNudged: sum(lossTerms(nudged, f1.z[L - 1], f1.a[L], t)),
-    };
+    const f0 = here.outputTerms(x, t), f1 = nudged.outputTerms(x, t);
+    return { input: [...x], target: t, output: f0.y, term: sum(f0.terms), outputNudged: f1.y, termNudged: sum(f1.terms) };
   });
-  const lossAt = rows.reduce((p, r) => p + r.term, 0) / div;
-  const lossNudged = rows.reduce((p, r) => p + r.termNudged, 0) / div;
-  const lossBack = lossAndGradient(back, data, false).loss;
+  const lossAt = here.loss(batch.x, batch.y);
+  const lossNudged = nudged.loss(batch.x, batch.y);
+  const lossBack = back.loss(batch.x, batch.y);
   const index = listParams(s).findIndex((p) => p.name === ref.name);
   return {
     kind: 'backprop-perturbation', param: ref.name, alias: ref.alias, loss: s.loss, value: w, delta, rows,
-    lossAt, lossNudged, lossBack, rate: (lossNudged - lossAt) / delta, derivative: lossAndGradient(s, data).gradient[index],
+    lossAt, lossNudged, lossBack, rate: (lossNudged - lossAt) / delta, derivative: here.lossAndGradient(batch.x, batch.y).gradient[index],
   };
 }
 

@@ -5,8 +5,8 @@
  */
 export { explain, neuronNames, type ExplainOptions, type Trace, type StepTrace, type LayerTrace, type NeuronTrace, type ParamTrace, type Factor, type SumTerm, type FeedTerm, type OutputLossTrace } from './trace.js';
 export { renderText, renderMarkdown } from './render.js';
-export { resolveSpec, listParams, findParam, lossAndGradient, type FullSpec, type NetworkLike, type ParamRef, type Samples } from './netmath.js';
-export { engineGradient, engineLoss } from './engine.js';
+export { resolveSpec, listParams, findParam, type FullSpec, type NetworkLike, type ParamRef, type Samples } from './spec.js';
+export { engineGradient, engineLoss, lossAndGradient } from './engine.js';
 export {
   checkGradients, gradcheckNetwork, perturbationTable, renderGradcheckText, renderGradcheckMarkdown, renderPerturbationText, renderPerturbationMarkdown,
   type GradientCheckOptions, type GradientCheckReport, type GradientCheckRow, type PerturbationTable, type PerturbationRow,

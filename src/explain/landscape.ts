@@ -2,17 +2,15 @@
  * Loss landscapes (seed 000's picture): the loss over a grid of two parameters with every other one
  * held fixed, the current point, and optionally the route an optimizer takes from it (moving only
  * those two parameters, so the route lies on the drawn surface). Losses and gradients are the
- * explainer's float64 hand calculation, which the tests check against the engine; the route's update
- * rule is src/optim's own (SGD, Adam, …), fed those gradients.
+ * engine's: a float64 Network's training loss and its backward; the route's update rule is
+ * src/optim's own (SGD, Adam, …), fed those gradients.
  */
 import { tensor } from '../tensor/tensor.js';
 import { ValueError } from '../tensor/errors.js';
 import { optimizerByName, OPTIMIZER_NAMES } from '../optim/index.js';
 import type { LossName, NetworkSpec } from '../spec/index.js';
-import {
-  cloneSpec, findParam, getParam, listParams, lossAndGradient, resolveSpec, setParam, toNetworkSpec,
-  type NetworkLike, type ParamRef, type Samples,
-} from './netmath.js';
+import { findParam, getParam, listParams, resolveSpec, toNetworkSpec, type NetworkLike, type ParamRef, type Samples } from './spec.js';
+import { checkSamples, sampleTensors, SpecEngine } from './engine.js';
 
 export interface LandscapePathOptions {
   /** 'sgd', 'momentum', 'adam', 'adamw', 'rmsprop' or 'adagrad'. */
@@ -110,11 +108,13 @@ export function landscape(network: NetworkLike, data: Samples, options: Landscap
   const rr = options.range ?? [-10, 10];
   const [xr, yr] = Array.isArray(rr) ? [checkRange('range', rr), checkRange('range', rr)] : [checkRange('range.x', (rr as { x: unknown }).x), checkRange('range.y', (rr as { y: unknown }).y)];
   const xs = linspace(xr[0], xr[1], n), ys = linspace(yr[0], yr[1], n);
-  const work = cloneSpec(s);
+  checkSamples(s, data);
+  const work = new SpecEngine(s);
+  const batch = sampleTensors(s, data);
   const lossAt = (x: number, y: number): number => {
-    setParam(work, refs[0], x);
-    setParam(work, refs[1], y);
-    return lossAndGradient(work, data, false).loss;
+    work.set(refs[0], x);
+    work.set(refs[1], y);
+    return work.loss(batch.x, batch.y);
   };
   const values: number[] = new Array(n * n);
   let min: LandscapePoint = { x: NaN, y: NaN, loss: Infinity }, max: LandscapePoint = { x: NaN, y: NaN, loss: -Infinity };
@@ -144,7 +144,8 @@ function descentPath(s: ReturnType<typeof resolveSpec>, data: Samples, refs: [Pa
   const lr = o.learningRate ?? (name === 'sgd' || name === 'momentum' ? 1 : 0.1);
   const steps = o.steps ?? 100;
   if (!Number.isInteger(steps) || steps < 1 || steps > 100000) throw new ValueError(`landscape: path steps must be a whole number from 1 to 100000, got ${steps}`);
-  const work = cloneSpec(s);
+  const work = new SpecEngine(s);
+  const batch = sampleTensors(s, data);
   const all = listParams(s);
   const idx = refs.map((r) => all.findIndex((p) => p.name === r.name));
   const px = tensor([getParam(s, refs[0])], { dtype: 'float64', requiresGrad: true });
@@ -152,9 +153,9 @@ function descentPath(s: ReturnType<typeof resolveSpec>, data: Samples, refs: [Pa
   const opt = optimizerByName(name, [px, py], { lr });
   const points: LandscapePoint[] = [];
   for (let k = 0; k <= steps; k++) {
-    setParam(work, refs[0], px.data[0]);
-    setParam(work, refs[1], py.data[0]);
-    const { loss, gradient } = lossAndGradient(work, data);
+    work.set(refs[0], px.data[0]);
+    work.set(refs[1], py.data[0]);
+    const { loss, gradient } = work.lossAndGradient(batch.x, batch.y);
     points.push({ x: px.data[0], y: py.data[0], loss });
     if (k === steps || !Number.isFinite(loss)) break;
     px.grad = tensor([gradient[idx[0]]], { dtype: 'float64' });

@@ -8,10 +8,10 @@
 import type { ActivationName, LossName, NetworkSpec } from '../spec/index.js';
 import { ValueError } from '../tensor/errors.js';
 import { checkDigits, fmt, fmtFactor } from './format.js';
-import {
-  activationDerivative, backward, cloneSpec, derivativeFormula, forward, fusedOutput, lossDerivativeFormula, lossDivisor,
-  lossFormula, lossTerms, normalizeTarget, resolveSpec, sampleLoss, toNetworkSpec, type FullSpec, type NetworkLike,
-} from './netmath.js';
+import { ACTIVATION_TABLE } from '../nn/activations.js';
+import { LOSS_TABLE } from '../losses/index.js';
+import { cloneSpec, fusedOutput, normalizeTarget, resolveSpec, toNetworkSpec, type FullSpec, type NetworkLike } from './spec.js';
+import { SpecEngine } from './engine.js';
 
 export interface ExplainOptions {
   /** η in w ← w − η·∂L/∂w (default 0.1). */
@@ -142,34 +142,30 @@ export function neuronNames(s: FullSpec): string[][] {
 
 function traceStep(s: FullSpec, x: readonly number[], t: readonly number[], eta: number, digits: number, step: number, names: string[][]): { trace: StepTrace; next: FullSpec } {
   const L = s.layers.length;
-  const fp = forward(s, x);
-  const m = s.layers[L - 1].units;
-  const div = lossDivisor(s.loss, 1, m);
-  const bp = backward(s, fp, t, div);
-  const y = fp.a[L];
+  // Every number below is read off the engine's tape (src/explain/engine.ts).
+  const tp = new SpecEngine(s).tape(x, t);
+  const y = tp.a[L];
   const fused = fusedOutput(s);
 
   const layers: LayerTrace[] = s.layers.map((l, k) => ({
     index: k,
     role: k === L - 1 ? 'output' : 'hidden',
     activation: l.activation,
-    derivative: derivativeFormula(l.activation),
+    derivative: ACTIVATION_TABLE[l.activation].derivative,
     neurons: l.weights.map((row, j): NeuronTrace => {
-      const terms = row.map((w, i): SumTerm => ({ param: `layers.${k}.weight[${j}][${i}]`, weight: w, from: names[k][i], input: fp.a[k][i], product: w * fp.a[k][i] }));
+      const terms = row.map((w, i): SumTerm => ({ param: `layers.${k}.weight[${j}][${i}]`, weight: w, from: names[k][i], input: tp.a[k][i], product: w * tp.a[k][i] }));
       const sum = [...terms.map((tm) => `${fmtFactor(tm.weight, digits)}·${fmtFactor(tm.input, digits)}`), fmtFactor(l.bias[j], digits)].join(' + ');
-      const a = fp.a[k + 1][j];
-      const dadz = l.activation === 'softmax' || (k === L - 1 && fused) ? null : activationDerivative(l.activation, fp.z[k][j], a, l.alpha);
-      const dLdaTerms = k === L - 1 ? null : s.layers[k + 1].weights.map((nrow, n): FeedTerm => ({ to: names[k + 2][n], delta: bp.delta[k + 1][n], weight: nrow[j], product: bp.delta[k + 1][n] * nrow[j] }));
+      const slope = tp.dadz[k];
+      const dadz = slope === null || (k === L - 1 && fused) ? null : slope[j];
+      const dLdaTerms = k === L - 1 ? null : s.layers[k + 1].weights.map((nrow, n): FeedTerm => ({ to: names[k + 2][n], delta: tp.delta[k + 1][n], weight: nrow[j], product: tp.delta[k + 1][n] * nrow[j] }));
       return {
         name: names[k + 1][j], layer: k, index: j, terms, bias: l.bias[j], biasParam: `layers.${k}.bias[${j}]`, sum,
-        z: fp.z[k][j], a, dLda: bp.dLda[k][j], dLdaTerms, dadz, delta: bp.delta[k][j],
+        z: tp.z[k][j], a: tp.a[k + 1][j], dLda: tp.dLda[k][j], dLdaTerms, dadz, delta: tp.delta[k][j],
       };
     }),
   }));
 
-  const terms = lossTerms(s, fp.z[L - 1], y, t);
-  const outputs = y.map((v, k): OutputLossTrace => ({ name: names[L][k], y: v, t: t[k], term: terms[k], dLdy: bp.dLda[L - 1][k] }));
-  const loss = sampleLoss(s, fp, t);
+  const outputs = y.map((v, k): OutputLossTrace => ({ name: names[L][k], y: v, t: t[k], term: tp.terms[k], dLdy: tp.dLda[L - 1][k] }));
 
   const next = cloneSpec(s);
   const params: ParamTrace[] = [];
@@ -182,16 +178,16 @@ function traceStep(s: FullSpec, x: readonly number[], t: readonly number[], eta:
     };
     l.weights.forEach((row, j) => {
       row.forEach((w, i) => {
-        const g = bp.gradW[k][j][i];
+        const g = tp.gradW[k][j][i];
         next.layers[k].weights[j][i] = w - eta * g;
         params.push({
           param: `layers.${k}.weight[${j}][${i}]`, label: `w(${names[k][i]}→${names[k + 1][j]})`,
-          factors: [...chain(j), { symbol: `∂z/∂w = ${names[k][i]}`, value: fp.a[k][i] }], gradient: g, before: w, after: w - eta * g,
+          factors: [...chain(j), { symbol: `∂z/∂w = ${names[k][i]}`, value: tp.a[k][i] }], gradient: g, before: w, after: w - eta * g,
         });
       });
     });
     l.bias.forEach((b, j) => {
-      const g = bp.gradB[k][j];
+      const g = tp.gradB[k][j];
       next.layers[k].bias[j] = b - eta * g;
       params.push({
         param: `layers.${k}.bias[${j}]`, label: `b(${names[k + 1][j]})`,
@@ -199,8 +195,14 @@ function traceStep(s: FullSpec, x: readonly number[], t: readonly number[], eta:
       });
     });
   });
-  const fpAfter = forward(next, x);
-  return { trace: { step, layers, outputs, loss, params, outputsAfter: fpAfter.a[L], lossAfter: sampleLoss(next, fpAfter, t) }, next };
+  const after = new SpecEngine(next).tape(x, t);
+  return { trace: { step, layers, outputs, loss: tp.loss, params, outputsAfter: after.a[L], lossAfter: after.loss }, next };
+}
+
+/** The loss's formula and its ∂L/∂y as the trace prints them: LOSS_TABLE's text (the fused row's for a fused output pair). */
+function lossText(s: FullSpec): { formula: string; derivative: string } {
+  const entry = LOSS_TABLE[s.loss];
+  return { formula: `L = ${entry.formula}`, derivative: fusedOutput(s) ? entry.fused!.derivative : entry.derivative };
 }
 
 /**
@@ -235,7 +237,7 @@ export function explain(network: NetworkLike, input: readonly number[], target: 
   }
   return {
     kind: 'backprop-trace', version: 1, network: initial, inputNames: names[0], input: [...input], target: t,
-    loss: s.loss, lossFormula: lossFormula(s), lossDerivative: lossDerivativeFormula(s), fused: fusedOutput(s),
+    loss: s.loss, lossFormula: lossText(s).formula, lossDerivative: lossText(s).derivative, fused: fusedOutput(s),
     learningRate: eta, digits, steps: traces, updated: toNetworkSpec(s),
   };
 }

@@ -129,12 +129,12 @@ export const LOSS_TABLE: { readonly [K in LossName]: LossEntry & { readonly name
   mae: { name: 'mae', fn: mae, formula: '(1/(N·m)) Σ |y − t|', derivative: 'sign(y − t)/(N·m)', fused: null, classIndexTargets: false, classifier: false, tfjs: 'meanAbsoluteError' },
   bce: {
     name: 'bce', fn: binaryCrossEntropy, formula: '−(1/(N·m)) Σ [t·ln p + (1 − t)·ln(1 − p)], p = clamp(y, 1e-7, 1 − 1e-7)',
-    derivative: '(p − t)/(p(1 − p)·N·m)', fused: { activation: 'sigmoid', fn: binaryCrossEntropyWithLogits, derivative: '(σ(z) − t)/(N·m)' },
+    derivative: '(p − t)/(p(1 − p)·N·m)', fused: { activation: 'sigmoid', fn: binaryCrossEntropyWithLogits, derivative: '(y − t)/(y(1 − y)·N·m), so δ = (σ(z) − t)/(N·m)' },
     classIndexTargets: false, classifier: true, tfjs: 'binaryCrossentropy',
   },
   crossEntropy: {
-    name: 'crossEntropy', fn: crossEntropy, formula: '−(1/N) Σ t·ln softmax(y)', derivative: '(softmax(y) − t)/N',
-    fused: { activation: 'softmax', fn: crossEntropy, derivative: '(softmax(z) − t)/N' }, classIndexTargets: true, classifier: true, tfjs: 'categoricalCrossentropy',
+    name: 'crossEntropy', fn: crossEntropy, formula: '−(1/N) Σ t·ln p, p = softmax(logits)', derivative: '(softmax(y) − t)/N',
+    fused: { activation: 'softmax', fn: crossEntropy, derivative: '−t/(N·y), so δ = (softmax(z) − t)/N' }, classIndexTargets: true, classifier: true, tfjs: 'categoricalCrossentropy',
   },
 };
 

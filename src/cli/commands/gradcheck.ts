@@ -11,7 +11,7 @@ import type { NetworkSpec } from '../../spec/index.js';
 import {
   gradcheckNetwork, perturbationTable, renderGradcheckMarkdown, renderGradcheckText, renderPerturbationMarkdown, renderPerturbationText,
 } from '../../explain/gradcheck.js';
-import type { Samples } from '../../explain/netmath.js';
+import type { Samples } from '../../explain/spec.js';
 import { loadDataset, loadNetworkSpec, parseDigits, parseFormat, parseLoss } from './explain.js';
 
 /** Seed 003's model: y = W·x with W = 3 (no bias), judged by the sum of squared errors. */
