@@ -1,7 +1,8 @@
 /**
  * The explainer, browser-safe: traces of one forward/backward pass with every number, their text and
  * Markdown renderings, gradient checks, expression graphs and loss landscapes. The CLI and the
- * playground render the same plain-data traces.
+ * playground render the same plain-data traces. The picture renderers only the CLI needs (DOT/SVG
+ * graphs, landscape SVG/RGBA/terminal maps) are exported from `backprop/node`, off the core's path.
  */
 export { explain, neuronNames, type ExplainOptions, type Trace, type StepTrace, type LayerTrace, type NeuronTrace, type ParamTrace, type Factor, type SumTerm, type FeedTerm, type OutputLossTrace } from './trace.js';
 export { renderText, renderMarkdown } from './render.js';
@@ -16,6 +17,4 @@ export {
   type ExprTrace, type ExprNodeTrace, type ExprEdgeTrace, type ExprStep, type ExprAst, type ExprOptions,
 } from './expr.js';
 export { renderExpressionText, renderExpressionMarkdown } from './render-expr.js';
-export { renderDot, renderGraphSvg } from './graph.js';
 export { landscape, type Landscape, type LandscapeOptions, type LandscapePathOptions, type LandscapePoint } from './landscape.js';
-export { renderLandscapeSvg, renderLandscapeRgba, renderLandscapeText, type RgbaImage, type TextMapOptions } from './plot.js';

@@ -8,7 +8,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../spec/index.js';
-import { leakyRelu, relu, sigmoid, softmax, step, tanh } from '../ops/index.js';
+import { add, exp, leakyRelu, log, neg, relu, sigmoid, softmax, step, sub, tanh } from '../ops/index.js';
 import { ValueError } from '../tensor/errors.js';
 import { ACTIVATIONS } from '../spec/index.js';
 
@@ -40,6 +40,14 @@ export const ACTIVATION_TABLE: { readonly [K in ActivationName]: ActivationEntry
   leakyRelu: { name: 'leakyRelu', label: 'leaky ReLU', apply: (z, alpha) => leakyRelu(z, alpha), formula: 'z > 0 ? z : α·z', derivative: 'z > 0 ? 1 : α', elementwise: true, onnx: 'LeakyRelu', tfjs: null, hidden: true },
   softmax: { name: 'softmax', label: 'softmax', apply: (z) => softmax(z, -1), formula: 'e^zᵢ / Σⱼ e^zⱼ', derivative: 'aᵢ(δᵢⱼ − aⱼ)', elementwise: false, onnx: 'Softmax', tfjs: 'softmax', hidden: false },
   step: { name: 'step', label: 'step', apply: (z) => step(z), formula: 'z > 0 ? 1 : 0', derivative: '0', elementwise: true, onnx: null, tfjs: null, hidden: false },
+  // ln(1 + eᶻ) = z + m + ln(e^−m + e^(−z−m)) for any m; m = max(−z, 0) keeps both exponents ≤ 0, so
+  // nothing overflows, and since the value does not depend on m its gradient is σ(z) everywhere
+  // (max(z, 0) + ln(1 + e^−|z|) has the same value but, through the kinks, gradient 0 at z = 0).
+  softplus: {
+    name: 'softplus', label: 'softplus',
+    apply: (z) => { const m = relu(neg(z)); return add(add(z, m), log(add(exp(neg(m)), exp(sub(neg(z), m))))); },
+    formula: 'ln(1 + e^z)', derivative: '1 / (1 + e^−z)', elementwise: true, onnx: 'Softplus', tfjs: 'softplus', hidden: true,
+  },
 };
 
 /** The activations that train hidden layers, in table order. */

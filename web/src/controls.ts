@@ -3,6 +3,7 @@
  * turns user input into typed changes for the app. It never holds the state itself: `show(state)`
  * is called after every accepted change, so the controls always display what is running.
  */
+import { ACTIVATION_TABLE } from '../../src/index.js';
 import {
   DATASET_LABELS, DATASETS, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, OUTPUT_ACTIVATIONS, PLAYGROUND_LOSSES,
   isGate, type BatchMode, type LayerState, type PlaygroundState,
@@ -17,7 +18,8 @@ export interface ControlEvents {
   csv(text: string, labelColumn: string, source: string): void;
 }
 
-const ACTIVATION_LABELS: Record<string, string> = { tanh: 'tanh', relu: 'ReLU', leakyRelu: 'leaky ReLU', sigmoid: 'sigmoid', linear: 'linear' };
+/** The activation table's labels (one source for every name the library knows). */
+const ACTIVATION_LABELS: Record<string, string> = Object.fromEntries(Object.values(ACTIVATION_TABLE).map((e) => [e.name, e.label]));
 const LOSS_LABELS: Record<string, string> = {
   bce: 'binary cross-entropy', mse: 'mean squared error', mae: 'mean absolute error', sse: 'sum of squared errors', crossEntropy: 'cross-entropy (2 softmax outputs)',
 };

@@ -13,7 +13,7 @@ export const DATASET_LABELS: Record<DatasetName, string> = {
   gaussian: 'Gaussian clusters', xor: 'XOR quadrants', csv: 'CSV (paste or upload)',
 };
 
-export const HIDDEN_ACTIVATIONS = ['tanh', 'relu', 'leakyRelu', 'sigmoid', 'linear'] as const;
+export const HIDDEN_ACTIVATIONS = ['tanh', 'relu', 'leakyRelu', 'sigmoid', 'softplus', 'linear'] as const;
 export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
 /** The output layer has one unit with one of these, except with crossEntropy: two softmax units. */
 export const OUTPUT_ACTIVATIONS = ['sigmoid', 'tanh', 'linear'] as const;
