@@ -420,10 +420,6 @@ export class WasmKernels {
     out.set(heap.subarray(co >> 2, (co >> 2) + m * n));
   }
 
-
-
-
-
   /**
    * out = f(x) elementwise over wasm arrays, for the transcendental maps (≈1 ulp, IEEE special values).
    * @example kernels.unary('exp', logits, logits)
