@@ -21,6 +21,8 @@ export interface TraceUpdate {
   readonly apply: (grad: TypedArray) => void;
   /** The tensor whose storage is passed: the gradient, or the value handed to the host. */
   readonly grad: Tensor;
+  /** False once the plan no longer matches what was traced (an optimizer given new parameters): the next call re-traces. */
+  readonly valid?: () => boolean;
 }
 
 interface Recorder extends Tracer {
@@ -266,6 +268,7 @@ class Plan {
     /** Leaves whose gradient the trace set; arg ≥ 0: the argument at that position (a new tensor each call). */
     private readonly leafGrads: readonly { leaf: Tensor; arg: number; grad: Tensor | null }[],
     guards: Tensor[],
+    private readonly checks: readonly (() => boolean)[] = [],
   ) {
     this.shapes = args.map((a) => (a instanceof Tensor ? a.shape : null));
     this.dtypes = args.map((a) => (a instanceof Tensor ? a.dtype : null));
@@ -309,6 +312,8 @@ class Plan {
   valid(): boolean {
     const g = this.guards;
     for (let i = 0; i < g.length; i++) if (g[i].t.requiresGrad !== g[i].requiresGrad) return false;
+    const c = this.checks;
+    for (let i = 0; i < c.length; i++) if (!c[i]()) return false;
     return true;
   }
 
@@ -413,7 +418,8 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
   const leafGrads = leafGradTensors.map(({ leaf, grad, arg }) => ({ leaf, arg, grad: wrap(grad) }));
   const replay = kind === 'unrolled' ? unrolledReplay(steps, slots, updates, pinned, lastUse) : kernelReplay(steps, slots, updates, lastUse);
   const nonTensor = args.map((a) => (a instanceof Tensor ? undefined : a));
-  return new Plan(key, args, nonTensor, replay, kind, output, leafGrads, [...guards]);
+  const checks = [...new Set(rec.updates.map((u) => u.update.valid).filter((v): v is () => boolean => v !== undefined))];
+  return new Plan(key, args, nonTensor, replay, kind, output, leafGrads, [...guards], checks);
 }
 
 function flattenResult(result: JitResult): { kind: OutputSpec['kind']; keys: string[]; values: (Tensor | null)[] } {

@@ -154,6 +154,9 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
    * its live group options (a scheduler's changes are seen).
    */
   private tracedStep(): void {
+    // One check per trace: a group added later (addParamGroup) makes the next call trace again.
+    const groups = this.paramGroups.length;
+    const sameGroups = (): boolean => this.paramGroups.length === groups;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const grad = p.grad;
@@ -171,6 +174,7 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
         const param = p.data;
         traceUpdate({
           grad,
+          valid: sameGroups,
           apply: (g) => {
             if (version !== this.stateVersion) {
               version = this.stateVersion;

@@ -181,3 +181,16 @@ test('where code generation is refused (a strict Content-Security-Policy), plans
     close(grad, eagerGrad, 1e-12, `${mode}: gradient`);
   }
 });
+
+test('an optimizer given a new parameter group after the trace makes the next call trace again (the new group is stepped)', () => {
+  const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3], { requiresGrad: true });
+  const opt = new optim.SGD([a], { lr: 0.1 });
+  const step = jit((x: Tensor) => { opt.zeroGrad(); b.grad = null; const l = x.mul(a).sum().add(b.mul(2).sum()); l.backward(); opt.step(); return l; });
+  step(tensor([1, 1]));
+  step(tensor([1, 1]));
+  assert.equal(step.traces, 1);
+  opt.addParamGroup({ params: [b], lr: 0.5 });
+  step(tensor([1, 1]));
+  assert.equal(step.traces, 2);
+  assert.equal(b.data[0], 3 - 0.5 * 2);
+});
