@@ -25,12 +25,9 @@ export function isGradEnabled(): boolean {
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = false;
-  const tracer = activeTracer();
-  traceGuard.depth++;
   try {
     return fn();
   } finally {
-    traceGuard.depth--;
     gradEnabled = prev;
   }
 }

@@ -5,12 +5,10 @@
  * convergence tolerance and divergence detection. Returns the per-epoch history.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { Random } from '../tensor/random.js';
-import { DivergenceError, TraceError, ValueError } from '../tensor/errors.js';
+import { TraceError, ValueError } from '../tensor/errors.js';
 import { hostCall, jit } from '../compile/jit.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { noGrad } from '../autograd/graph.js';
 import { BatchGatherer } from './data.js';
 import { Training } from './training.js';
 
@@ -199,6 +197,7 @@ export function autogradStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
 
 /** Below this many elements (parameters + training inputs) the last compiled training's objects are kept. */
 const RETAIN_MAX_ELEMENTS = 1 << 16;
+/** Written, never read: holding the reference is the point. */
 let retained: unknown = null;
 
 /**

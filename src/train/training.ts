@@ -36,7 +36,6 @@ export class Training {
   private readonly es: { patience: number; minDelta: number; restoreBest: boolean } | null;
   private readonly params: Tensor[];
   private readonly started = Date.now();
-  private readonly where: string;
   /** 1-based epoch in progress (or next to start), and the next batch in it. */
   private epochNo = 1;
   private batch = 0;
@@ -59,7 +58,6 @@ export class Training {
   constructor(model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions, makeStep: (trainX: Tensor, trainY: Tensor) => TrainStep, where = 'fit') {
     this.model = model;
     this.options = options;
-    this.where = where;
     this.epochs = options.epochs ?? 1;
     this.random = new Random(options.seed ?? 0);
     if (inputs.shape[0] !== targets.shape[0]) {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRIMS } from '../../src/ops/index.js';
 import { setTracer } from '../../src/autograd/trace.js';
-import { Random, Tensor, TraceError, backward, jit, mse, optim, tensor, Dense, Sequential } from '../../src/index.js';
+import { Random, Tensor, TraceError, backward, jit, mse, noGrad, optim, tensor, Dense, Sequential } from '../../src/index.js';
 import { rows, sample } from '../ops/gradient-rows.js';
 
 type Mode = 'kernels' | 'unrolled';
@@ -193,4 +193,9 @@ test('an optimizer given a new parameter group after the trace makes the next ca
   step(tensor([1, 1]));
   assert.equal(step.traces, 2);
   assert.equal(b.data[0], 3 - 0.5 * 2);
+});
+
+test('noGrad inside a traced function does not open a way to read traced values', () => {
+  const f = jit((a: Tensor) => { const y = a.exp(); noGrad(() => y.data[0]); return y; });
+  assert.throws(() => f(tensor([1, 2])), /computed by 'exp'/);
 });
