@@ -121,10 +121,22 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
    * @example loss.backward(); opt.step(); opt.zeroGrad();
    */
   step(): void {
-    if (isTracing()) {
-      engine(() => this.tracedStep());
-      return;
-    }
+    if (isTracing()) engine(() => this.stepAll(true));
+    else this.stepAll(false);
+  }
+
+  /** Bumped whenever per-parameter state objects are replaced (loadStateDict), so replays re-read them. */
+  private stateVersion = 0;
+
+  /**
+   * The update of every parameter with a gradient. While `jit` traces (`traced`), each update is
+   * also recorded for the replay, which runs this optimizer's own rule on its own state (re-read
+   * after loadStateDict) and its live group options (a scheduler's changes are seen); a group added
+   * later (addParamGroup) makes the next call trace again.
+   */
+  private stepAll(traced: boolean): void {
+    const groups = this.paramGroups.length;
+    const sameGroups = traced ? (): boolean => this.paramGroups.length === groups : null;
     for (let g = 0; g < this.paramGroups.length; g++) {
       const group = this.paramGroups[g];
       const ps = group.params;
@@ -141,52 +153,28 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
           this.states.set(p, state);
         }
         this.update(p.data, grad.data, state, group);
+        if (sameGroups !== null) this.recordUpdate(p, grad, group, state, sameGroups);
       }
     }
   }
 
-  /** Bumped whenever per-parameter state objects are replaced (loadStateDict), so replays re-read them. */
-  private stateVersion = 0;
-
-  /**
-   * step() while `jit` traces: the same update now, and each parameter's update recorded for the
-   * replay, which runs this optimizer's own rule on its own state (re-read after loadStateDict) and
-   * its live group options (a scheduler's changes are seen).
-   */
-  private tracedStep(): void {
-    // One check per trace: a group added later (addParamGroup) makes the next call trace again.
-    const groups = this.paramGroups.length;
-    const sameGroups = (): boolean => this.paramGroups.length === groups;
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        const grad = p.grad;
-        if (grad === null) continue;
-        if (grad.data.length !== p.data.length) {
-          throw new ShapeError(`${this.name}.step: a parameter has ${p.data.length} elements but its grad has ${grad.data.length}; a gradient must match its parameter's shape`);
+  private recordUpdate(p: Tensor, grad: Tensor, group: ParamGroup<H>, first: S, valid: () => boolean): void {
+    let version = this.stateVersion;
+    let state = first;
+    const param = p.data;
+    traceUpdate({
+      grad,
+      valid,
+      apply: (g) => {
+        if (version !== this.stateVersion) {
+          version = this.stateVersion;
+          const fresh = this.states.get(p);
+          if (fresh === undefined) this.states.set(p, (state = this.init(param, group)));
+          else state = fresh;
         }
-        let state = this.states.get(p);
-        if (state === undefined) {
-          state = this.init(p.data, group);
-          this.states.set(p, state);
-        }
-        this.update(p.data, grad.data, state, group);
-        let version = this.stateVersion;
-        const param = p.data;
-        traceUpdate({
-          grad,
-          valid: sameGroups,
-          apply: (g) => {
-            if (version !== this.stateVersion) {
-              version = this.stateVersion;
-              const fresh = this.states.get(p);
-              if (fresh === undefined) this.states.set(p, (state = this.init(param, group)));
-              else state = fresh;
-            }
-            this.update(param, g, state!, group);
-          },
-        });
-      }
-    }
+        this.update(param, g, state, group);
+      },
+    });
   }
 
   /** The first group's learning rate. @example opt.learningRate // 0.001 */
