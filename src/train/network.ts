@@ -146,10 +146,7 @@ export class Network {
 
   /** The loss as training computes it, from (model outputs or logits, targets). */
   private lossForTraining(): { forward: (x: Tensor) => Tensor; loss: LossFn; outputsAreLogits: boolean } {
-    const fused = LOSS_TABLE[this.loss].fused;
-    if (fused !== null && fused.activation === this.outputActivation) {
-      return { forward: (x) => this.logits(x), loss: fused.fn, outputsAreLogits: true };
-    }
+    if (this.usesFusedLoss) return { forward: (x) => this.logits(x), loss: LOSS_TABLE[this.loss].fused!.fn, outputsAreLogits: true };
     return { forward: (x) => this.forward(x), loss: lossByName(this.loss), outputsAreLogits: false };
   }
 
