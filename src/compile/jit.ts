@@ -13,7 +13,7 @@ import { allocate, type DType, type TypedArray } from '../tensor/dtype.js';
 import { TraceError, ValueError, fmtShape } from '../tensor/errors.js';
 import { sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor, traceGuard } from '../tensor/tensor.js';
-import { generate, type Prim, type Runner, type TraceNode, type UnrollContext } from '../ops/prim.js';
+import { generate, perTraceFunction, type Prim, type Runner, type TraceNode, type UnrollContext } from '../ops/prim.js';
 
 /** A host call the replay makes with a value's storage: an optimizer update (recorded by Optimizer.step while tracing) or a hostCall. */
 export interface TraceUpdate {
@@ -373,6 +373,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
       slot = slots.length - 1;
     }
     values.set(node.out, { tensor: node.out, slot, lastUse: -1 });
+    perTraceFunction(node.prepared.run);
     steps.push({ node, out: slot, ins });
   }
   // Liveness per slot (aliases share their root's slot): the last step that reads it.
@@ -385,7 +386,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
     pinned.add(v.slot);
     return v.slot;
   };
-  const updates = rec.updates.map(({ at, update }) => ({ at, apply: update.apply, grad: pin(update.grad) }));
+  const updates = rec.updates.map(({ at, update }) => ({ at, apply: perTraceFunction(update.apply), grad: pin(update.grad) }));
   const leafGradTensors = [...rec.leaves].map((leaf) => ({ leaf, grad: leaf.grad, arg: inputs.indexOf(leaf) }));
   for (const lg of leafGradTensors) if (lg.grad !== null && values.has(lg.grad)) pin(lg.grad);
   const outputs = flattenResult(result);

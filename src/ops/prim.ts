@@ -106,10 +106,12 @@ type TernaryRun = (out: TypedArray, o: number, a: TypedArray, ia: number, sa: nu
  * loops as closures, slower but identical in result.
  */
 export function generate<T>(params: string[], body: string, args: unknown[], fallback: () => T): T {
-  // One factory per distinct source: every plan of the same shape (each fresh network of a
-  // benchmark, each epoch's last batch) gets a closure of the same function, so V8 optimises it
-  // once and shares the optimised code instead of warming up a new script each time.
-  const key = `${params.join(',')}\n${body}`;
+  // One factory per distinct source and distinct functions passed in: every plan of the same shape
+  // (each fresh network of a benchmark, each epoch's last batch) gets a closure of the same code, so
+  // V8 optimises it once and shares the optimised code; the functions it calls (formulas, kernels of
+  // one kind) are part of the key, so each formula's loop keeps call sites of its own to inline.
+  let key = `${params.join(',')}\n${body}`;
+  for (const a of args) if (typeof a === 'function') key += `|${functionId(a)}`;
   let factory = factories.get(key);
   if (factory === undefined) {
     try {
@@ -125,6 +127,28 @@ export function generate<T>(params: string[], body: string, args: unknown[], fal
 }
 const factories = new Map<string, ((...a: unknown[]) => unknown) | null>();
 const MAX_FACTORIES = 512;
+
+/**
+ * A stable id for a function: formulas and other module-level functions keep theirs for the
+ * session; a closure made per trace (a prepared kernel, an optimizer update) is keyed by its source
+ * instead, so closures of one literal share code.
+ */
+function functionId(f: unknown): string {
+  const fn = f as object;
+  let id = ids.get(fn);
+  if (id === undefined) ids.set(fn, (id = perTrace.has(fn) ? 'c' : `f${nextId++}`));
+  return id;
+}
+const ids = new WeakMap<object, string>();
+let nextId = 0;
+/** Functions made per trace (see functionId); the compiler marks the ones it creates. */
+const perTrace = new WeakSet<object>();
+
+/** Marks a closure as made per trace, so generated code that calls it is shared across traces. */
+export function perTraceFunction<F extends object>(f: F): F {
+  perTrace.add(f);
+  return f;
+}
 
 const loopCache = new WeakMap<(...xs: number[]) => number, { unary?: UnaryLoop; binary?: BinaryRun; ternary?: TernaryRun }>();
 

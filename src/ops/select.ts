@@ -6,7 +6,7 @@ import { allocate, type DType } from '../tensor/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkTensor } from './kernels.js';
-import { apply, type Prim } from './prim.js';
+import { apply, perTraceFunction, type Prim } from './prim.js';
 
 /** Throws unless c is a class index below `classes`; `what` names the caller in the message. */
 function checkClass(what: string, i: number, c: number, classes: number): number {
@@ -29,7 +29,7 @@ export const ONE_HOT: Prim<{ readonly classes: number; readonly dtype: DType; re
   // Class indices are labels, not quantities: no gradient flows into them.
   backward: () => [null],
   unroll([idx], _, [batch, classes], { what }, cx) {
-    const check = cx.fn((i: number, c: number) => checkClass(what, i, c, classes));
+    const check = cx.fn(perTraceFunction((i: number, c: number) => checkClass(what, i, c, classes)));
     const out: string[] = [];
     for (let i = 0; i < batch; i++) {
       const c = cx.let(`${check}(${i}, ${idx[i]})`);
