@@ -393,7 +393,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
   for (const t of outputs.values) if (t !== null && values.has(t)) pin(t);
   for (const s of pinned) lastUse[s] = Infinity;
 
-  const unrollable = mode !== 'kernels' && canUnroll(steps, slots, updates);
+  const unrollable = mode !== 'kernels' && canUnroll(steps, updates);
   const kind: 'kernels' | 'unrolled' = unrollable ? 'unrolled' : 'kernels';
   // Buffers: unrolled code keeps intermediates in locals, so only pinned values get storage; the
   // kernel plan reuses a dead buffer of the same dtype and size for each new value.
@@ -482,7 +482,7 @@ function kernelReplay(steps: readonly Step[], slots: readonly Slot[], updates: r
     const sl = slots[s];
     return sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data);
   };
-  const groups = fuseGroups(steps, slots, lastUse);
+  const groups = fuseGroups(steps);
   const lines: string[] = [];
   const byStart = new Map(groups.map((g) => [g.start, g]));
   let u = 0;
@@ -553,8 +553,7 @@ function accessOf(strides: readonly number[], inShape: Shape, out: Shape): Acces
 }
 
 /** Maximal runs of consecutive element-wise steps over the same output shape whose inputs all have a simple access. */
-function fuseGroups(steps: readonly Step[], slots: readonly Slot[], lastUse: readonly number[]): Group[] {
-  void lastUse; void slots;
+function fuseGroups(steps: readonly Step[]): Group[] {
   const groups: Group[] = [];
   let cur: Group | null = null;
   let shape: Shape | null = null;
@@ -615,7 +614,7 @@ function fusedLoop(steps: readonly Step[], slots: readonly Slot[], g: Group, ref
 
 // ---- replay: straight-line code for tiny graphs --------------------------------------------------
 
-function canUnroll(steps: readonly Step[], slots: readonly Slot[], updates: readonly Update[]): boolean {
+function canUnroll(steps: readonly Step[], updates: readonly Update[]): boolean {
   let elements = 0;
   for (const s of steps) {
     if (s.node.prim.scalar === undefined && s.node.prim.unroll === undefined) return false;
@@ -624,7 +623,6 @@ function canUnroll(steps: readonly Step[], slots: readonly Slot[], updates: read
   if (elements > UNROLL_MAX_ELEMENTS) return false;
   // Every update after every step: the code reads each parameter once, into locals, before any update.
   for (const u of updates) if (u.at < steps.length) return false;
-  void slots;
   return true;
 }
 

@@ -12,6 +12,14 @@ import { ACTIVATION_TABLE } from '../nn/activations.js';
 import { LOSS_TABLE } from '../losses/index.js';
 import { cloneSpec, fusedOutput, normalizeTarget, resolveSpec, toNetworkSpec, type FullSpec, type NetworkLike } from './spec.js';
 import { SpecEngine } from './engine.js';
+import { SGD_DEFAULTS, sgdUpdate } from '../optim/sgd.js';
+
+/** One plain gradient-descent step on one number, by the SGD optimizer's own rule (w − η·g). */
+function descend(w: number, g: number, eta: number): number {
+  const p = new Float64Array([w]);
+  sgdUpdate(p, [g], { step: 0, momentumBuffer: null }, { ...SGD_DEFAULTS, lr: eta });
+  return p[0];
+}
 
 export interface ExplainOptions {
   /** η in w ← w − η·∂L/∂w (default 0.1). */
@@ -179,19 +187,21 @@ function traceStep(s: FullSpec, x: readonly number[], t: readonly number[], eta:
     l.weights.forEach((row, j) => {
       row.forEach((w, i) => {
         const g = tp.gradW[k][j][i];
-        next.layers[k].weights[j][i] = w - eta * g;
+        const after = descend(w, g, eta);
+        next.layers[k].weights[j][i] = after;
         params.push({
           param: `layers.${k}.weight[${j}][${i}]`, label: `w(${names[k][i]}→${names[k + 1][j]})`,
-          factors: [...chain(j), { symbol: `∂z/∂w = ${names[k][i]}`, value: tp.a[k][i] }], gradient: g, before: w, after: w - eta * g,
+          factors: [...chain(j), { symbol: `∂z/∂w = ${names[k][i]}`, value: tp.a[k][i] }], gradient: g, before: w, after,
         });
       });
     });
     l.bias.forEach((b, j) => {
       const g = tp.gradB[k][j];
-      next.layers[k].bias[j] = b - eta * g;
+      const after = descend(b, g, eta);
+      next.layers[k].bias[j] = after;
       params.push({
         param: `layers.${k}.bias[${j}]`, label: `b(${names[k + 1][j]})`,
-        factors: [...chain(j), { symbol: '∂z/∂b', value: 1 }], gradient: g, before: b, after: b - eta * g,
+        factors: [...chain(j), { symbol: '∂z/∂b', value: 1 }], gradient: g, before: b, after,
       });
     });
   });

@@ -216,7 +216,7 @@ function odometer(shape: Shape, strides: readonly (readonly number[])[], row: (o
  */
 export function elementwiseKernel(op: string, f: (...xs: number[]) => number, shapes: readonly Shape[], dtype: DType, wasm?: WasmUnaryName): Prepared {
   const shape = broadcastAll(op, shapes);
-  const strides = shapes.map((s) => (sameShape(s, shape) ? contiguous(shape) : broadcastStrides(s, shape)));
+  const strides = shapes.map((s) => broadcastStrides(s, shape));
   const n = sizeOf(shape);
   let run: Runner;
   if (shapes.length === 1) {
@@ -238,14 +238,6 @@ export function elementwiseKernel(op: string, f: (...xs: number[]) => number, sh
     run = (out, a, b, c) => odometer(shape, strides, (o, offs, inner, len) => r(out, o, a, offs[0], inner[0], b, offs[1], inner[1], c, offs[2], inner[2], len));
   }
   return { shape, dtype, run, strides };
-}
-
-function contiguous(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = shape[i] === 1 ? 0 : acc; acc *= shape[i]; }
-  // A size-1 axis is never stepped along, so its stride does not matter; 0 keeps broadcasts uniform.
-  return s;
 }
 
 /** The dtype of an op over these inputs: float64 wins. */

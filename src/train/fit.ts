@@ -214,6 +214,8 @@ function retainIfSmall(params: readonly Tensor[], inputs: Tensor, objects: unkno
   if (elements <= RETAIN_MAX_ELEMENTS) retained = objects;
 }
 
+const NOT_AN_OPTIMIZER = "the optimizer is not one of the library's Optimizer classes (its step cannot be traced)";
+
 /** Why the last fit of a model ran eagerly (a trace that failed), by model. */
 const eagerReasons = new WeakMap<object, string>();
 
@@ -226,7 +228,7 @@ const eagerReasons = new WeakMap<object, string>();
 export function whyNotCompiled(model: Trainable, options: { loss: FitOptions['loss']; optimizer: OptimizerLike; compiled?: boolean }): string | null {
   if (options.compiled === false) return 'compiled: false was asked for';
   if (typeof options.loss !== 'function') return 'the loss is not a function of (predictions, targets)';
-  if (!(options.optimizer instanceof Optimizer)) return "the optimizer is not one of the library's Optimizer classes (its step cannot be traced)";
+  if (!(options.optimizer instanceof Optimizer)) return NOT_AN_OPTIMIZER;
   return eagerReasons.get(model) ?? null;
 }
 
@@ -239,7 +241,7 @@ export function whyNotCompiled(model: Trainable, options: { loss: FitOptions['lo
  */
 export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, lossFn: FitOptions['loss'], optimizer: OptimizerLike): TrainStep {
   if (!(optimizer instanceof Optimizer)) {
-    eagerReasons.set(model, "the optimizer is not one of the library's Optimizer classes (its step cannot be traced)");
+    eagerReasons.set(model, NOT_AN_OPTIMIZER);
     return autogradStep(model, trainX, trainY, lossFn, optimizer);
   }
   eagerReasons.delete(model);
