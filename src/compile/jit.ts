@@ -13,7 +13,7 @@ import { allocate, type DType, type TypedArray } from '../tensor/dtype.js';
 import { TraceError, ValueError, fmtShape } from '../tensor/errors.js';
 import { sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor, traceGuard } from '../tensor/tensor.js';
-import { generate, perTraceFunction, type Prim, type Runner, type TraceNode, type UnrollContext } from '../ops/prim.js';
+import { generateShared, isPerTrace, perTraceFunction, type Prim, type Runner, type TraceNode, type UnrollContext } from '../ops/prim.js';
 
 /** A host call the replay makes with a value's storage: an optimizer update (recorded by Optimizer.step while tracing) or a hostCall. */
 export interface TraceUpdate {
@@ -94,6 +94,16 @@ export interface Jitted<A extends unknown[], R extends JitResult> {
   readonly lastMode: 'eager' | 'kernels' | 'unrolled';
   /** Drops every plan (the next call traces again). */
   clear(): void;
+  /**
+   * Calls the function once per batch of `size` rows, as if each batch were gathered and passed:
+   * call k gets, as argument i, rows order[start + k·size], …, order[start + (k+1)·size − 1] of
+   * `sources[i]` (every argument a tensor of rows). `each(results, k)` runs after each call (the
+   * same result tensors each time, refilled); returning false stops. A replay loop with no
+   * gathering and no per-call dispatch: how a training epoch runs many tiny steps fast.
+   * Returns how many calls ran.
+   * @example step.rows([x, y], order, 0, order.length / 4, 4, (loss) => { sum += loss.item(); });
+   */
+  rows(sources: readonly Tensor[], order: ArrayLike<number>, start: number, count: number, size: number, each: (results: R, k: number) => boolean | void): number;
 }
 
 /**
@@ -145,10 +155,64 @@ export function jit<A extends unknown[], R extends JitResult>(fn: (...args: A) =
     lastMode = plan.mode;
     return plan.run(args) as R;
   };
+  // rows(): the batch tensors of the last sources (their signature is the plan's key), and a
+  // gatherer for calls that cannot run as a loop (the first, which traces; plans the loop cannot serve).
+  let rowsOf: { sources: readonly Tensor[]; size: number; batches: Tensor[]; key: string; plan: Plan | null; grad: boolean } | null = null;
+  const rows = (sources: readonly Tensor[], order: ArrayLike<number>, start: number, count: number, size: number, each: (results: R, k: number) => boolean | void): number => {
+    if (rowsOf === null || rowsOf.size !== size || rowsOf.sources.length !== sources.length || rowsOf.sources.some((t, i) => t !== sources[i])) {
+      const batches = sources.map((t, i) => {
+        if (!(t instanceof Tensor) || t.rank < 1) throw new ValueError(`jit rows: source ${i} is not a tensor of rows`);
+        return new Tensor(allocate(t.dtype, size * (t.size / Math.max(1, t.shape[0]))), [size, ...t.shape.slice(1)]);
+      });
+      rowsOf = { sources: [...sources], size, batches, key: signature(batches).slice(1), plan: null, grad: false };
+    }
+    const known = rowsOf.plan;
+    if (known !== null && rowsOf.grad === isGradEnabled() && known.valid() && count > 0) {
+      last = known;
+      lastMode = known.mode;
+      return known.rows(sources, order, start, count, size, each as (results: JitResult, k: number) => boolean | void, 0);
+    }
+    if (!Number.isInteger(size) || size < 1) throw new ValueError(`jit rows: size must be a whole number ≥ 1, got ${size}`);
+    if (count <= 0) return 0;
+    if (start < 0 || start + count * size > order.length) throw new ValueError(`jit rows: batches [${start}, ${start + count * size}) run past the ${order.length} indices`);
+    const batches = rowsOf.batches;
+    const key = (isGradEnabled() ? 'g' : 'n') + rowsOf.key;
+    let k = 0;
+    for (;;) {
+      const plan = plans.get(key);
+      if (plan !== undefined && plan.canLoop && plan.valid()) {
+        rowsOf.plan = plan;
+        rowsOf.grad = isGradEnabled();
+        last = plan;
+        lastMode = plan.mode;
+        return k + plan.rows(sources, order, start + k * size, count - k, size, each as (results: JitResult, k: number) => boolean | void, k);
+      }
+      // One ordinary call (it traces when the plan is missing or stale).
+      for (let i = 0; i < sources.length; i++) gatherRows(batches[i], sources[i], order, start + k * size, size);
+      const result = call(...(batches as unknown as A));
+      const goOn = each(result, k);
+      k++;
+      if (goOn === false || k === count) return k;
+    }
+  };
   Object.defineProperty(call, 'traces', { get: () => traces });
+  (call as { rows?: typeof rows }).rows = rows;
   Object.defineProperty(call, 'lastMode', { get: () => lastMode });
-  (call as { clear?: () => void }).clear = () => { plans.clear(); last = null; };
+  (call as { clear?: () => void }).clear = () => { plans.clear(); last = null; rowsOf = null; };
   return call as unknown as Jitted<A, R>;
+}
+
+/** Rows order[start, start + size) of `source` into `batch`'s storage. */
+function gatherRows(batch: Tensor, source: Tensor, order: ArrayLike<number>, start: number, size: number): void {
+  const out = batch.data, src = source.data;
+  const width = batch.size / size;
+  const rows = source.shape[0];
+  for (let r = 0; r < size; r++) {
+    const row = order[start + r];
+    if (!(row >= 0 && row < rows)) throw new ValueError(`jit rows: index ${row} at position ${start + r} is not a row of a source with ${rows} rows`);
+    const from = row * width;
+    for (let j = 0; j < width; j++) out[r * width + j] = src[from + j];
+  }
 }
 
 function signature(args: readonly unknown[]): string {
@@ -254,26 +318,34 @@ class Plan {
   private readonly shapes: (readonly number[] | null)[];
   private readonly dtypes: (DType | null)[];
   private readonly argData: TypedArray[];
-  private readonly replay: (args: TypedArray[]) => void;
+  private replayFn: ((args: TypedArray[]) => void) | null = null;
   private readonly guards: { t: Tensor; requiresGrad: boolean }[];
   private readonly gradEnabled: boolean;
+  private loop: RowsLoop | null = null;
+  private readonly sourceData: TypedArray[] = [];
+  private each: (results: JitResult, k: number) => boolean | void = () => {};
+  private k0 = 0;
+  private rowResults: JitResult | undefined = undefined;
+  private readonly eachBatch = (k: number): boolean | void => this.each(this.rowResults, this.k0 + k);
 
   constructor(
     readonly key: string,
     args: readonly unknown[],
     private readonly nonTensorArgs: readonly unknown[],
-    replay: (args: TypedArray[]) => void,
+    /** Builds the replay (on first use: a training that runs as rows() loops never needs it). */
+    private readonly makeReplay: () => (args: TypedArray[]) => void,
     mode: 'kernels' | 'unrolled',
     private readonly output: OutputSpec,
     /** Leaves whose gradient the trace set; arg ≥ 0: the argument at that position (a new tensor each call). */
     private readonly leafGrads: readonly { leaf: Tensor; arg: number; grad: Tensor | null }[],
     guards: Tensor[],
-    private readonly checks: readonly (() => boolean)[] = [],
+    private readonly checks: readonly (() => boolean)[],
+    /** Builds the rows loop (null: the plan cannot run as one, see canLoop). */
+    private readonly makeLoop: ((replay: () => (args: TypedArray[]) => void) => RowsLoop) | null,
   ) {
     this.shapes = args.map((a) => (a instanceof Tensor ? a.shape : null));
     this.dtypes = args.map((a) => (a instanceof Tensor ? a.dtype : null));
     this.argData = args.map(() => null as unknown as TypedArray);
-    this.replay = replay;
     this.mode = mode;
     this.guards = guards.map((t) => ({ t, requiresGrad: t.requiresGrad }));
     this.gradEnabled = isGradEnabled();
@@ -317,6 +389,33 @@ class Plan {
     return true;
   }
 
+  /** Whether rows() can loop this plan: no argument's storage is returned, kept as a gradient or updated. */
+  get canLoop(): boolean {
+    return this.makeLoop !== null;
+  }
+
+  /** The rows loop over `count` batches (see Jitted.rows); `k0` numbers the batches for `each`. */
+  rows(sources: readonly Tensor[], order: ArrayLike<number>, start: number, count: number, size: number, each: (results: JitResult, k: number) => boolean | void, k0: number): number {
+    const data = this.sourceData;
+    let limit = Infinity;
+    for (let i = 0; i < sources.length; i++) { data[i] = sources[i].data; limit = Math.min(limit, sources[i].shape[0]); }
+    for (let i = start, end = start + count * size; i < end; i++) {
+      const row = order[i];
+      if (!(row >= 0 && row < limit && row % 1 === 0)) throw new ValueError(`jit rows: index ${row} at position ${i} is not a row of every source (they have ${limit}+ rows)`);
+    }
+    const loop = (this.loop ??= this.makeLoop!(() => this.replay));
+    this.each = each;
+    this.k0 = k0;
+    this.rowResults ??= this.results();
+    const n = loop(data, order, start, count, this.eachBatch);
+    this.setLeafGrads(null);
+    return n;
+  }
+
+  private get replay(): (args: TypedArray[]) => void {
+    return (this.replayFn ??= this.makeReplay());
+  }
+
   run(args: readonly unknown[]): JitResult {
     const data = this.argData;
     for (let i = 0; i < args.length; i++) {
@@ -324,12 +423,20 @@ class Plan {
       if (a instanceof Tensor) data[i] = a.data;
     }
     this.replay(data);
+    this.setLeafGrads(args);
+    return this.results();
+  }
+
+  private setLeafGrads(args: readonly unknown[] | null): void {
     const lg = this.leafGrads;
     for (let i = 0; i < lg.length; i++) {
       const e = lg[i];
-      if (e.arg >= 0) (args[e.arg] as Tensor).grad = e.grad;
-      else e.leaf.grad = e.grad;
+      if (e.arg < 0) e.leaf.grad = e.grad;
+      else if (args !== null) (args[e.arg] as Tensor).grad = e.grad;
     }
+  }
+
+  private results(): JitResult {
     const o = this.output;
     switch (o.kind) {
       case 'tensor': return o.values[0] as Tensor;
@@ -373,7 +480,6 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
       slot = slots.length - 1;
     }
     values.set(node.out, { tensor: node.out, slot, lastUse: -1 });
-    perTraceFunction(node.prepared.run);
     steps.push({ node, out: slot, ins });
   }
   // Liveness per slot (aliases share their root's slot): the last step that reads it.
@@ -417,10 +523,20 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
   };
   const output: OutputSpec = { kind: outputs.kind, keys: outputs.keys, values: outputs.values.map(wrap) };
   const leafGrads = leafGradTensors.map(({ leaf, grad, arg }) => ({ leaf, arg, grad: wrap(grad) }));
-  const replay = kind === 'unrolled' ? unrolledReplay(steps, slots, updates, pinned, lastUse) : kernelReplay(steps, slots, updates, lastUse);
+  const replay = kind === 'unrolled' ? () => unrolledReplay(steps, slots, updates, pinned, lastUse) : () => kernelReplay(steps, slots, updates, lastUse);
   const nonTensor = args.map((a) => (a instanceof Tensor ? undefined : a));
   const checks = [...new Set(rec.updates.map((u) => u.update.valid).filter((v): v is () => boolean => v !== undefined))];
-  return new Plan(key, args, nonTensor, replay, kind, output, leafGrads, [...guards], checks);
+  const argSlot = (slot: number): boolean => slots[slot].kind === 'arg';
+  const loopable = args.every((a) => a instanceof Tensor && a.rank >= 1 && a.shape[0] === (args[0] as Tensor).shape[0])
+    && leafGradTensors.every((lg) => lg.arg < 0)
+    && updates.every((u) => !argSlot(u.grad))
+    && outputs.values.every((t) => t === null || !values.has(t) || !argSlot(values.get(t)!.slot));
+  let makeLoop: ((replay: () => (args: TypedArray[]) => void) => RowsLoop) | null = null;
+  if (loopable) {
+    const batch = args as readonly Tensor[];
+    makeLoop = kind === 'unrolled' ? (r) => unrolledRows(steps, slots, updates, pinned, batch, r) : (r) => gatheringRows(batch, r());
+  }
+  return new Plan(key, args, nonTensor, replay, kind, output, leafGrads, [...guards], checks, makeLoop);
 }
 
 function flattenResult(result: JitResult): { kind: OutputSpec['kind']; keys: string[]; values: (Tensor | null)[] } {
@@ -482,6 +598,8 @@ function kernelReplay(steps: readonly Step[], slots: readonly Slot[], updates: r
     const sl = slots[s];
     return sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data);
   };
+  // Prepared kernels are closures made per trace: marked so, plans of one shape share the generated code.
+  for (const s of steps) perTraceFunction(s.node.prepared.run);
   const groups = fuseGroups(steps);
   const lines: string[] = [];
   const byStart = new Map(groups.map((g) => [g.start, g]));
@@ -506,9 +624,7 @@ function kernelReplay(steps: readonly Step[], slots: readonly Slot[], updates: r
     i++;
   }
   flushUpdates(Infinity);
-  const body = `return function replay(A) {\n${lines.join('\n')}\n};`;
-  const params = consts.map((_, i) => `K${i}`);
-  return generate<(args: TypedArray[]) => void>(params, body, consts, () => interpretedReplay(steps, slots, updates));
+  return generateShared<(args: TypedArray[]) => void>('replay', ['A'], lines.join('\n'), consts, () => interpretedReplay(steps, slots, updates));
 }
 
 /** The same plan without generated code (a strict Content-Security-Policy): a loop over the steps. */
@@ -626,13 +742,13 @@ function canUnroll(steps: readonly Step[], updates: readonly Update[]): boolean 
   return true;
 }
 
-function unrolledReplay(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, lastUse: readonly number[]): (args: TypedArray[]) => void {
-  const consts: unknown[] = [];
-  const ref = (v: unknown): string => {
-    let i = consts.indexOf(v);
-    if (i < 0) { consts.push(v); i = consts.length - 1; }
-    return `K${i}`;
-  };
+/**
+ * The straight-line code of a tiny plan: every element a local, parameters read once, pinned
+ * values stored, updates called. `argElement` says how element i of argument `index` is read
+ * (from the argument's storage in `replay`, straight from the source rows in `rows`).
+ */
+function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, ref: (v: unknown) => string,
+  argElement: (index: number, i: number, shape: Shape) => string, argArray: (index: number) => string): string[] {
   const lines: string[] = [];
   let n = 0;
   const cx: UnrollContext = {
@@ -646,9 +762,11 @@ function unrolledReplay(steps: readonly Step[], slots: Slot[], updates: readonly
     let e = elems.get(slot);
     if (e !== undefined) return e;
     const sl = slots[slot];
-    const a = sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data);
-    const arrName = cx.let(a);
-    e = Array.from({ length: sizeOf(shape) }, (_, i) => cx.let(`${arrName}[${i}]`));
+    if (sl.kind === 'arg') e = Array.from({ length: sizeOf(shape) }, (_, i) => cx.let(argElement(sl.index, i, shape)));
+    else {
+      const arrName = cx.let(ref(sl.data));
+      e = Array.from({ length: sizeOf(shape) }, (_, i) => cx.let(`${arrName}[${i}]`));
+    }
     elems.set(slot, e);
     return e;
   };
@@ -689,12 +807,131 @@ function unrolledReplay(steps: readonly Step[], slots: Slot[], updates: readonly
   }
   for (const u of updates) {
     const sl = slots[u.grad];
-    lines.push(`${ref(u.apply)}(${sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data)});`);
+    lines.push(`${ref(u.apply)}(${sl.kind === 'arg' ? argArray(sl.index) : ref(sl.data)});`);
   }
-  const body = `return function replay(A) {\n${lines.join('\n')}\n};`;
+  return lines;
+}
+
+function constTable(): { consts: unknown[]; ref: (v: unknown) => string } {
+  const consts: unknown[] = [];
+  const ref = (v: unknown): string => {
+    let i = consts.indexOf(v);
+    if (i < 0) { consts.push(v); i = consts.length - 1; }
+    return `K${i}`;
+  };
+  return { consts, ref };
+}
+
+/** Where a constant of generated code comes from: a slot's storage, an update's function, or a value the same in every trace. */
+type ConstSource = { slot: number } | { update: number } | { value: unknown };
+
+/** Generated code by the structure of its plan (see structureKey): the body and where each constant comes from; null when a trace-made function makes it unshareable. */
+const recipes = new Map<string, { body: string; consts: ConstSource[] } | null>();
+const MAX_RECIPES = 256;
+const primIds = new WeakMap<object, number>();
+
+/**
+ * Everything generated straight-line code depends on, as a string: slots, and per step its prim,
+ * slots, shapes, strides and attributes; pinned slots and updates. Two traces with the same key
+ * generate the same code (with their own buffers), so a fresh network of a known shape reuses the
+ * code of the last one instead of generating it again.
+ */
+function structureKey(tag: string, steps: readonly Step[], slots: readonly Slot[], updates: readonly Update[], pinned: ReadonlySet<number>): string {
+  const parts: string[] = [tag];
+  for (const sl of slots) parts.push(sl.kind === 'arg' ? `a${sl.index}` : sl.kind === 'const' ? `c${sl.data.length}` : `b${sl.size}${sl.dtype}`);
+  for (const s of steps) {
+    const n = s.node;
+    let id = primIds.get(n.prim);
+    if (id === undefined) primIds.set(n.prim, (id = nextPrimId++));
+    parts.push(`|${id}:${s.out}<${s.ins.join(',')}>${n.prepared.dtype}[${n.prepared.shape.join(',')}]${n.prepared.strides ? JSON.stringify(n.prepared.strides) : ''}${n.inputs.map((t) => t.shape.join(',')).join(';')}${n.attrs === undefined ? '' : JSON.stringify(n.attrs)}`);
+  }
+  parts.push(`|p${[...pinned].join(',')}|u${updates.map((u) => `${u.at},${u.grad}`).join(';')}`);
+  return parts.join('');
+}
+let nextPrimId = 0;
+
+/**
+ * The body and constants of generated code, from the recipe of a plan of the same structure when
+ * there is one, else generated (and remembered when every constant's source is known).
+ */
+function recipeCode(key: string, slots: readonly Slot[], updates: readonly Update[], generateLines: (ref: (v: unknown) => string) => string): { body: string; consts: unknown[] } {
+  const known = recipes.get(key);
+  if (known !== undefined && known !== null) {
+    const consts = known.consts.map((c) => ('slot' in c ? (slots[c.slot] as { data: TypedArray }).data : 'update' in c ? updates[c.update].apply : c.value));
+    return { body: known.body, consts };
+  }
+  const { consts, ref } = constTable();
+  const body = generateLines(ref);
+  if (known === undefined) {
+    const source = new Map<unknown, ConstSource>();
+    slots.forEach((sl, i) => { if (sl.kind !== 'arg' && sl.data !== null && !source.has(sl.data)) source.set(sl.data, { slot: i }); });
+    updates.forEach((u, i) => { if (!source.has(u.apply)) source.set(u.apply, { update: i }); });
+    let shareable = true;
+    const sources = consts.map((c) => {
+      const from = source.get(c);
+      if (from !== undefined) return from;
+      if (isPerTrace(c)) shareable = false;
+      return { value: c };
+    });
+    recipes.set(key, shareable ? { body, consts: sources } : null);
+    if (recipes.size > MAX_RECIPES) recipes.delete(recipes.keys().next().value as string);
+  }
+  return { body, consts };
+}
+
+function unrolledReplay(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, lastUse: readonly number[]): (args: TypedArray[]) => void {
+  const { body, consts } = recipeCode(structureKey('replay', steps, slots, updates, pinned), slots, updates,
+    (ref) => unrolledLines(steps, slots, updates, pinned, ref, (index, i) => `A[${index}][${i}]`, (index) => `A[${index}]`).join('\n'));
   // Without code generation the steps run one by one, so every value needs storage after all.
-  return generate<(args: TypedArray[]) => void>(consts.map((_, i) => `K${i}`), body, consts, () => {
+  return generateShared<(args: TypedArray[]) => void>('replay', ['A'], body, consts, () => {
     planBuffers(steps, slots, lastUse);
     return interpretedReplay(steps, slots, updates);
   });
+}
+
+// ---- replay over batches of rows (Jitted.rows) -----------------------------------------------------
+
+/** Runs `count` batches starting at order[start], calling each(k) after batch k; returns how many ran. */
+type RowsLoop = (sources: TypedArray[], order: ArrayLike<number>, start: number, count: number, each: (k: number) => boolean | void) => number;
+
+/** The general loop: gather each batch into the plan's argument buffers, replay, report. */
+function gatheringRows(batch: readonly Tensor[], replay: (args: TypedArray[]) => void): RowsLoop {
+  const bufs = batch.map((t) => allocate(t.dtype, t.size));
+  const size = batch[0].shape[0];
+  const widths = batch.map((t) => t.size / size);
+  return (S, order, start, count, each) => {
+    for (let k = 0; k < count; k++) {
+      const first = start + k * size;
+      for (let i = 0; i < bufs.length; i++) {
+        const out = bufs[i], src = S[i], w = widths[i];
+        for (let r = 0; r < size; r++) {
+          const from = order[first + r] * w;
+          for (let j = 0; j < w; j++) out[r * w + j] = src[from + j];
+        }
+      }
+      replay(bufs);
+      if (each(k) === false) return k + 1;
+    }
+    return count;
+  };
+}
+
+/** Tiny plans: the straight-line step inside one loop, reading each batch's elements straight from the source rows. */
+function unrolledRows(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, batch: readonly Tensor[], replay: () => (args: TypedArray[]) => void): RowsLoop {
+  const size = batch[0].shape[0];
+  const { body, consts } = recipeCode(structureKey(`rows${size}`, steps, slots, updates, pinned), slots, updates, (ref) => {
+    const lines = unrolledLines(steps, slots, updates, pinned, ref, (index, i, shape) => {
+      const width = sizeOf(shape) / size;
+      return `S${index}[R${Math.floor(i / width)} * ${width} + ${i % width}]`;
+    }, () => { throw new Error('unreachable: a loopable plan updates no argument'); });
+    const rowsOf = Array.from({ length: size }, (_, r) => `R${r} = order[b + ${r}]`).join(', ');
+    return `${batch.map((_, i) => `const S${i} = S[${i}];`).join(' ')}
+for (let k = 0, b = start; k < count; k++, b += ${size}) {
+const ${rowsOf};
+${lines.join('\n')}
+if (each(k) === false) return k + 1;
+}
+return count;`;
+  });
+  return generateShared<RowsLoop>('rows', ['S', 'order', 'start', 'count', 'each'], body, consts, () => gatheringRows(batch, replay()));
 }

@@ -127,6 +127,39 @@ export function generate<T>(params: string[], body: string, args: unknown[], fal
 }
 const factories = new Map<string, ((...a: unknown[]) => unknown) | null>();
 const MAX_FACTORIES = 512;
+const sharedCode = new Map<string, ((...a: unknown[]) => unknown) | null>();
+
+/**
+ * Code that many plans share (a compiled replay): the function `name(K, ...params)` with `body`,
+ * which reads constant i as `Ki` (loaded from K on entry), compiled once per body and distinct
+ * functions among `consts`, and returned with these `consts` bound. Why not a closure per plan
+ * (generate): V8 specialises a closure's optimised code to its captured constants — one network's
+ * buffers — and drops it when that network dies, so every fresh network re-optimised the same
+ * code; one function with its constants passed as data is optimised once for all of them.
+ */
+export function generateShared<F extends (...a: never[]) => unknown>(name: string, params: readonly string[], body: string, consts: unknown[], fallback: () => F): F {
+  const loads = consts.length === 0 ? '' : `const ${consts.map((_, i) => `K${i} = K[${i}]`).join(', ')};\n`;
+  const source = `return function ${name}(K, ${params.join(', ')}) {\n${loads}${body}\n};`;
+  let key = source;
+  for (const c of consts) if (typeof c === 'function') key += `|${functionId(c)}`;
+  let shared = sharedCode.get(key);
+  if (shared === undefined) {
+    try {
+      shared = (new Function(source) as () => (...a: unknown[]) => unknown)();
+    } catch {
+      shared = null; // code generation refused (Content-Security-Policy)
+    }
+    sharedCode.set(key, shared);
+    if (sharedCode.size > MAX_FACTORIES) sharedCode.delete(sharedCode.keys().next().value as string);
+  }
+  if (shared === null) return fallback();
+  const fn = shared, K = consts;
+  switch (params.length) {
+    case 1: return ((a: unknown) => fn(K, a)) as unknown as F;
+    case 5: return ((a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => fn(K, a, b, c, d, e)) as unknown as F;
+    default: return ((...a: unknown[]) => fn(K, ...a)) as unknown as F;
+  }
+}
 
 /**
  * A stable id for a function: formulas and other module-level functions keep theirs for the
@@ -143,6 +176,11 @@ const ids = new WeakMap<object, string>();
 let nextId = 0;
 /** Functions made per trace (see functionId); the compiler marks the ones it creates. */
 const perTrace = new WeakSet<object>();
+
+/** Whether a function was marked as made per trace (perTraceFunction). */
+export function isPerTrace(f: unknown): boolean {
+  return typeof f === 'function' && perTrace.has(f);
+}
 
 /** Marks a closure as made per trace, so generated code that calls it is shared across traces. */
 export function perTraceFunction<F extends object>(f: F): F {

@@ -171,6 +171,12 @@ export interface TrainStep {
   /** The last batch's model outputs and targets (for `accuracy`), valid until the next run(). */
   output(): Tensor;
   target(): Tensor;
+  /**
+   * `count` batches of `size` rows from order[start] on, as one loop (no per-batch dispatch);
+   * `each` gets each batch's loss after its update and returns false to stop. Returns the batches
+   * run, or −1 when this step cannot loop (the caller runs them one by one). Optional.
+   */
+  runBatches?(order: ArrayLike<number>, start: number, count: number, size: number, check: (loss: number) => void, each: (loss: number) => boolean): number;
 }
 
 /** The eager step: gather the batch, record the graph, backward(), optimizer.step(). */
@@ -262,6 +268,10 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
   });
   let eager: TrainStep | null = null;
   let out: Tensor | null = null, yb: Tensor | null = null;
+  // runBatches: the sources of every batch, and the caller's per-batch function (kept current).
+  const sources = [trainX, trainY];
+  let onLoss: (loss: number) => boolean = () => true;
+  const eachBatch = (results: Tensor[]): boolean => onLoss(results[0].data[0]);
   return {
     run(order, start, end, checkNow) {
       if (eager !== null) return eager.run(order, start, end, checkNow);
@@ -282,6 +292,19 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
     },
     output: () => (eager !== null ? eager.output() : out!),
     target: () => (eager !== null ? eager.target() : yb!),
+    runBatches(order, start, count, size, checkNow, each) {
+      if (eager !== null) return -1;
+      check = checkNow;
+      onLoss = each;
+      try {
+        return step.rows(sources, order, start, count, size, eachBatch as (results: unknown) => boolean);
+      } catch (e) {
+        if (!(e instanceof TraceError)) throw e;
+        eagerReasons.set(model, e.message);
+        eager = autogradStep(model, trainX, trainY, lossFn, optimizer);
+        return -1;
+      }
+    },
   };
 }
 

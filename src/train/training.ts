@@ -137,19 +137,31 @@ export class Training {
     return this;
   }
 
-  /** One batch (the work of step() without its logs object); returns the batch size, 0 when nothing ran. */
-  private advance(): number {
-    if (this.finished) return 0;
+  /** Whether the epoch in progress has begun (shuffled, sums reset). */
+  private begun = false;
+
+  /** Before a batch: ends training on an abort, begins the epoch at its first batch. False when no batch may run. */
+  private begin(): boolean {
+    if (this.finished) return false;
     const { signal } = this.options;
     if (this.batch === 0) {
-      if (signal?.aborted) { this.finish('aborted'); return 0; }
-      if (this.epochNo === 1) this.model.train?.(true);
-      if (this.options.shuffle ?? true) this.random.shuffle(this.order);
-      this.lossSum = 0; this.accSum = 0; this.seen = 0;
+      if (signal?.aborted) { this.finish('aborted'); return false; }
+      if (!this.begun) {
+        if (this.epochNo === 1) this.model.train?.(true);
+        if (this.options.shuffle ?? true) this.random.shuffle(this.order);
+        this.lossSum = 0; this.accSum = 0; this.seen = 0;
+        this.begun = true;
+      }
     } else if (signal?.aborted) {
       this.endEpoch(true);
-      return 0;
+      return false;
     }
+    return true;
+  }
+
+  /** One batch (the work of step() without its logs object); returns the batch size, 0 when nothing ran. */
+  private advance(): number {
+    if (!this.begin()) return 0;
     const b = this.batch;
     const start = b * this.batchSize, end = Math.min(this.rows, start + this.batchSize);
     const value = this.stepper.run(this.order, start, end, this.check);
@@ -175,9 +187,38 @@ export class Training {
     if (this.finished) return null;
     const before = this.history.epochs.length;
     const epoch = this.epochNo;
-    while (!this.finished && this.epochNo === epoch) this.advance();
+    while (!this.finished && this.epochNo === epoch) if (!this.advanceMany()) this.advance();
     return this.history.epochs.length > before ? this.history.epochs[this.history.epochs.length - 1] : null;
   }
+
+  /**
+   * The rest of the epoch's full-size batches as one loop of the step (when it can loop and no
+   * per-batch callback or accuracy needs each batch): the same updates, sums and checks as
+   * advance() batch by batch, without the per-batch dispatch. False when it did not apply.
+   */
+  private advanceMany(): boolean {
+    const runBatches = this.stepper.runBatches;
+    if (runBatches === undefined || this.options.onBatchEnd !== undefined || this.options.accuracy !== undefined) return false;
+    const full = this.rows % this.batchSize === 0 ? this.batches : this.batches - 1;
+    const count = full - this.batch;
+    if (count < 2) return false;
+    if (!this.begin()) return true;
+    const ran = runBatches.call(this.stepper, this.order, this.batch * this.batchSize, count, this.batchSize, this.check, this.onLoopBatch);
+    if (ran < 0) return false;
+    if (this.batch === this.batches) this.endEpoch(false);
+    return true;
+  }
+
+  /** A looped batch's bookkeeping, as advance() does it; false (stop the loop) once the AbortSignal is set. */
+  private readonly onLoopBatch = (value: number): boolean => {
+    const size = this.batchSize;
+    this.history.updates++;
+    this.lossSum += value * size;
+    this.seen += size;
+    this.batch++;
+    this.lastLoss = value;
+    return this.options.signal?.aborted !== true;
+  };
 
   /** Trains to the end and returns the history. @example const history = t.run(); */
   run(): History {
@@ -202,6 +243,7 @@ export class Training {
   private endEpoch(aborted: boolean): void {
     const epoch = this.epochNo;
     this.batch = 0;
+    this.begun = false;
     this.epochNo++;
     if (this.seen === 0) { this.finish('aborted'); return; }
     const { options, model } = this;

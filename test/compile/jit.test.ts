@@ -199,3 +199,76 @@ test('noGrad inside a traced function does not open a way to read traced values'
   const f = jit((a: Tensor) => { const y = a.exp(); noGrad(() => y.data[0]); return y; });
   assert.throws(() => f(tensor([1, 2])), /computed by 'exp'/);
 });
+
+/** A tiny float64 regression step on a fresh model (seeded), with its optimizer. */
+function regressionStep(seed: number, hidden: number) {
+  const model = new Sequential(new Dense(2, hidden, { activation: 'sigmoid', seed, dtype: 'float64' }), new Dense(hidden, 1, { activation: 'sigmoid', seed: seed + 1, dtype: 'float64' }));
+  const opt = new optim.SGD(model.parameters(), { lr: 0.5, momentum: 0.5 });
+  const f = (xb: Tensor, yb: Tensor) => { opt.zeroGrad(); const l = mse(model.forward(xb), yb); l.backward(); opt.step(); return [l, model.forward(xb)]; };
+  return { model, f };
+}
+
+test('rows() runs batches as a loop with the numbers of one call per gathered batch (unrolled and kernels, several sizes)', () => {
+  const r = new Random(11);
+  const x = tensor(Array.from({ length: 12 }, () => [r.range(-1, 1), r.range(-1, 1)]), { dtype: 'float64' });
+  const y = tensor(Array.from({ length: 12 }, () => [r.uniform()]), { dtype: 'float64' });
+  const order = [3, 0, 7, 11, 5, 2, 9, 1, 4, 10, 8, 6];
+  for (const mode of ['unrolled', 'kernels'] as const) {
+    for (const size of [1, 3]) {
+      const a = regressionStep(5, 3), b = regressionStep(5, 3);
+      const ja = jit(a.f, { mode });
+      const losses: number[] = [];
+      const ks: number[] = [];
+      const ran = ja.rows([x, y], order, 0, 12 / size, size, (res, k) => { losses.push((res as Tensor[])[0].item()); ks.push(k); });
+      assert.equal(ran, 12 / size);
+      assert.deepEqual(ks, Array.from({ length: 12 / size }, (_, i) => i));
+      assert.equal(ja.traces, 1);
+      // The same batches, gathered by hand, one call each (eager).
+      for (let k = 0; k < 12 / size; k++) {
+        const idx = order.slice(k * size, (k + 1) * size);
+        const xb = tensor(idx.map((i) => Array.from(x.data.subarray(2 * i, 2 * i + 2))), { dtype: 'float64' });
+        const yb = tensor(idx.map((i) => [y.data[i]]), { dtype: 'float64' });
+        const l = (b.f(xb, yb) as Tensor[])[0].item();
+        assert.ok(Math.abs(l - losses[k]) <= 1e-12 * Math.max(1, Math.abs(l)), `${mode} size ${size} batch ${k}: ${losses[k]} vs ${l}`);
+      }
+      a.model.parameters().forEach((p, i) => close(Array.from(p.data), Array.from(b.model.parameters()[i].data), 1e-12, `${mode} size ${size} param ${i}`));
+    }
+  }
+});
+
+test('rows() stops when each returns false, continues from any start, and refuses indices that are not rows', () => {
+  const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]], { dtype: 'float64' });
+  const y = tensor([[0], [1], [1], [0]], { dtype: 'float64' });
+  const a = regressionStep(2, 2), b = regressionStep(2, 2);
+  const ja = jit(a.f), jb = jit(b.f);
+  let seen = 0;
+  assert.equal(ja.rows([x, y], [0, 1, 2, 3], 0, 4, 1, () => ++seen < 2), 2);
+  assert.equal(ja.rows([x, y], [0, 1, 2, 3], 2, 2, 1, () => {}), 2);
+  jb.rows([x, y], [0, 1, 2, 3], 0, 4, 1, () => {});
+  a.model.parameters().forEach((p, i) => close(Array.from(p.data), Array.from(b.model.parameters()[i].data), 1e-12, `param ${i}`));
+  assert.throws(() => ja.rows([x, y], [0, 1, 4, 3], 0, 4, 1, () => {}), /index 4 at position 2 is not a row/);
+  assert.throws(() => ja.rows([x, y], [0, 1.5, 2, 3], 0, 4, 1, () => {}), /index 1.5 at position 1/);
+  assert.throws(() => ja.rows([x, y], [0, 1, 2], 0, 2, 2, () => {}), /run past the 3 indices/);
+});
+
+test('rows() of a function whose argument takes a gradient runs call by call (the gradient lands on the batch)', () => {
+  const w = tensor([[0.5], [-1.5]], { dtype: 'float64', requiresGrad: true });
+  const f = jit((xb: Tensor) => { w.grad = null; const l = xb.matmul(w).tanh().sum(); l.backward(); return l; });
+  const x = tensor([[0.1, 0.2], [0.3, -0.4], [2, 1]], { dtype: 'float64', requiresGrad: true });
+  const got: number[] = [];
+  f.rows([x], [2, 0, 1], 0, 3, 1, (l) => { got.push((l as Tensor).item()); });
+  const want = [[2, 1], [0.1, 0.2], [0.3, -0.4]].map(([p, q]) => Math.tanh(0.5 * p - 1.5 * q));
+  close(got, want, 1e-12, 'losses');
+});
+
+test('fresh models of one shape reuse generated code with their own buffers (second model matches eager)', () => {
+  const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]], { dtype: 'float64' });
+  const y = tensor([[0], [1], [1], [0]], { dtype: 'float64' });
+  for (const seed of [21, 23, 25]) {
+    const a = regressionStep(seed, 3), b = regressionStep(seed, 3);
+    const ja = jit(a.f);
+    for (let e = 0; e < 5; e++) ja.rows([x, y], [0, 1, 2, 3], 0, 4, 1, () => {});
+    for (let e = 0; e < 5; e++) for (let i = 0; i < 4; i++) b.f(tensor([Array.from(x.data.subarray(2 * i, 2 * i + 2))], { dtype: 'float64' }), tensor([[y.data[i]]], { dtype: 'float64' }));
+    a.model.parameters().forEach((p, i) => close(Array.from(p.data), Array.from(b.model.parameters()[i].data), 1e-12, `seed ${seed} param ${i}`));
+  }
+});
