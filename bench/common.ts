@@ -4,6 +4,8 @@
  * Math.random that makes the peers' own initialisation and shuffling repeatable.
  * Nothing here imports a library under test.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const LIBS = ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu', 'brain', 'synaptic'] as const;
 export type LibName = (typeof LIBS)[number];
@@ -253,4 +255,19 @@ export async function runXor<N>(sizes: Sizes, impl: XorImpl<N>): Promise<XorResu
     nets++;
   }
   return { updatesPerSec: (nets * sizes.xorEpochs * XOR_INPUTS.length) / seconds, seconds, nets, ...quality };
+}
+
+/**
+ * The module a Node user's `import 'backprop'` loads from a build: node-entry.js (package.json's
+ * "node" condition, which enables relaxed SIMD first) where the build has one, else index.js (older builds).
+ */
+export function entryOf(build: string): string {
+  const node = join(build, 'dist', 'src', 'node-entry.js');
+  return existsSync(node) ? node : join(build, 'dist', 'src', 'index.js');
+}
+
+/** ' (relaxed SIMD)' or ' (plain SIMD)': which wasm build a backprop build runs (nothing for builds that cannot say). */
+export function variantOf(bp: { wasmKernels?: () => { variant: string } | null }): string {
+  const v = typeof bp.wasmKernels === 'function' ? bp.wasmKernels()?.variant : undefined;
+  return v === undefined ? '' : v === 'relaxed' ? ' (relaxed SIMD)' : ' (plain SIMD)';
 }

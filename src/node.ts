@@ -2,6 +2,7 @@
  * 'backprop/node': everything in 'backprop' plus what needs Node (files). Importing it also adds
  * `network.save(path)` and `Network.load(path)`, so the browser build never pulls in node:fs.
  */
+import './node-flags.js';
 import { Network } from './train/network.js';
 import { loadModel, saveModel } from './io/model-file.js';
 

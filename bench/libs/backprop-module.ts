@@ -6,6 +6,7 @@
  * start as the built-in Network's (same seed), so the quality columns are comparable.
  */
 import { readFileSync } from 'node:fs';
+import { entryOf, variantOf } from '../common.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, runXor, timeAsync, type FashionData, type Runner, type Sizes } from '../common.js';
@@ -15,7 +16,7 @@ type Tensor = InstanceType<Backprop['Tensor']>;
 
 export async function backpropModuleRunner(build: string): Promise<Runner> {
   const pkg = JSON.parse(readFileSync(join(build, 'package.json'), 'utf8')) as { version: string };
-  const bp = (await import(pathToFileURL(join(build, 'dist', 'src', 'index.js')).href)) as Backprop;
+  const bp = (await import(pathToFileURL(entryOf(build)).href)) as Backprop;
 
   /** Two affine maps with an activation between (and optionally after), parameters copied from a Network. */
   class TwoLayer extends bp.Module {
@@ -32,7 +33,7 @@ export async function backpropModuleRunner(build: string): Promise<Runner> {
   }
 
   return {
-    detail: () => `backprop ${pkg.version} (own Module + fit), backend ${bp.backend().name}`,
+    detail: () => `backprop ${pkg.version} (own Module + fit), backend ${bp.backend().name}${variantOf(bp)}`,
 
     xor(sizes: Sizes, seed: number) {
       const inputs = bp.tensor(XOR_INPUTS);

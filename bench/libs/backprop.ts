@@ -6,6 +6,7 @@
  * build for --compare); the types are this checkout's.
  */
 import { readFileSync } from 'node:fs';
+import { entryOf, variantOf } from '../common.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -17,7 +18,7 @@ type Backprop = typeof import('../../dist/src/index.js');
 
 export async function backpropRunner(build: string): Promise<Runner> {
   const pkg = JSON.parse(readFileSync(join(build, 'package.json'), 'utf8')) as { version: string };
-  const bp = (await import(pathToFileURL(join(build, 'dist', 'src', 'index.js')).href)) as Backprop;
+  const bp = (await import(pathToFileURL(entryOf(build)).href)) as Backprop;
   if (typeof bp.Network !== 'function') throw new Error(`backprop: ${build}/dist/src/index.js exports no Network`);
   const fashionNet = (features: number, seed: number) => new bp.Network({
     inputs: features, layers: [{ units: FASHION.hidden, activation: 'relu' }, { units: FASHION.classes, activation: 'softmax' }],
@@ -25,7 +26,7 @@ export async function backpropRunner(build: string): Promise<Runner> {
   });
   const fashionOptions = (seed: number) => ({ epochs: 1, learningRate: FASHION.learningRate, optimizer: 'adam' as const, batchSize: FASHION.batchSize, shuffle: true, seed });
   return {
-    detail: () => `backprop ${pkg.version}, backend ${bp.backend().name}`,
+    detail: () => `backprop ${pkg.version}, backend ${bp.backend().name}${variantOf(bp)}`,
 
     xor(sizes: Sizes, seed: number) {
       const inputs = bp.tensor(XOR_INPUTS);
