@@ -16,7 +16,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTIVATIONS, LOSSES, Network, Tensor, applyPreprocessor, fitPreprocessor, parseCsv, serializeModel, noGrad, TORCHRUN, type LayerSpec, type LossName, type NetworkSpec, type Preprocessor } from '../../src/index.js';
 import { loadModelSync } from '../../src/io/model-file.js';
-import { targetTensor, predictRows } from '../../src/cli/tabular.js';
+import { targetTensor, predictRows, loadForModel } from '../../src/cli/tabular.js';
+import { writeIdx } from '../../src/data/idx.js';
+import { gzipSync } from 'node:zlib';
 import { backprop, classificationCsv, regressionCsv, rng, tempDir } from './spawn.js';
 import { runPython, skipWithoutTorch, torchPython, torchrunCommand } from '../io/torch.js';
 
@@ -312,9 +314,48 @@ test('export and import of PyTorch files: bad input is one line and exit code 1,
   assert.match(tp.stderr.trim(), /^train\.py: .*regress\.csv: missing column\(s\) x, y that the model was trained on/);
 });
 
+test('IDX images: model.py encodes them as backprop does (bytes / 255, per-pixel standardisation), and train.py trains on them', { skip }, () => {
+  const r = rng(21);
+  const n = 80;
+  const pixels = new Uint8Array(n * 16), labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 3;
+    for (let j = 0; j < 16; j++) pixels[i * 16 + j] = Math.min(255, Math.floor(r() * 120 + (j % 3 === labels[i] ? 120 : 0)));
+  }
+  const images = tmp.file('img.idx.gz', gzipSync(writeIdx([n, 4, 4], pixels)));
+  const lbls = tmp.file('lbl.idx', writeIdx([n], labels));
+  const json = join(tmp.dir, 'img.json');
+  assert.equal(backprop(['train', '--images', images, '--labels', lbls, '--hidden', '5', '--epochs', '2', '--out', json, '-q']).code, 0);
+  const dir = join(tmp.dir, 'img');
+  const e = backprop(['export', json, '--format', 'pytorch', '--out', dir]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(e.stderr, /python3 train\.py --images <images> --labels <labels>/);
+  const py = runPython(['-c', 'import sys, json, torch; sys.path.insert(0, sys.argv[1]); import model; x = model.encode_images(sys.argv[2]); m = model.load()\nwith torch.no_grad(): print(json.dumps([x.double().flatten().tolist(), m(x).double().flatten().tolist()]))', dir, images]);
+  assert.equal(py.status, 0, py.stderr);
+  const [px, pout] = JSON.parse(py.stdout) as [number[], number[]];
+  const { network, preprocessing } = loadModelSync(json);
+  const enc = loadForModel(preprocessing!, { shape: [4, 4] }, { images }, false);
+  const dx = maxDiff(px, enc.inputs);
+  const dOut = maxDiff(pout, network.predict(new Tensor(enc.inputs, [enc.n, enc.width])).data);
+  assert.ok(dx <= 1e-6, `pixels differ by ${dx}`);
+  assert.ok(dOut <= 1e-5, `outputs differ by ${dOut}`);
+  const t = runPython(['train.py', '--images', images, '--labels', lbls, '--epochs', '1'], { cwd: dir });
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stdout, /training on 80 rows, 1 process/);
+  const back = join(tmp.dir, 'img-trained.json');
+  assert.equal(backprop(['import', join(dir, 'model.safetensors'), '--out', back]).code, 0);
+  const ev = backprop(['evaluate', back, '--images', images, '--labels', lbls, '--json']);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.equal(JSON.parse(ev.stdout).rows, 80);
+  console.log(`IDX images: pixels ${dx.toExponential(1)}, outputs ${dOut.toExponential(1)}`);
+});
+
 test("model.py names numeric categories as JavaScript's String(number) does", { skip }, () => {
   const values = [0, -0, 1, -1, 1.5, 0.1, 100, 1e20, 1e21, 1.25e21, 123456789012345680000, 1e-6, 1e-7, 1.5e-7, 0.000001234, -2.5e-8, 5e-324, 1.7976931348623157e308, 2 ** 53, 0.30000000000000004, 1234.5678];
-  const r = runPython(['-c', 'import sys, json; sys.path.insert(0, sys.argv[1]); import model; print(json.dumps([model._js_number(v) for v in json.loads(sys.argv[2])]))', join(tmp.dir, 'hidden-relu'), JSON.stringify(values)]);
+  const dir = join(tmp.dir, 'js-number');
+  const file = tmp.file('js-number.json', serializeModel({ network: new Network({ inputs: 1, layers: [{ units: 1 }] }) }));
+  assert.equal(backprop(['export', file, '--format', 'pytorch', '--out', dir, '-q']).code, 0);
+  const r = runPython(['-c', 'import sys, json; sys.path.insert(0, sys.argv[1]); import model; print(json.dumps([model._js_number(v) for v in json.loads(sys.argv[2])]))', dir, JSON.stringify(values)]);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), values.map((v) => String(v)));
 });
