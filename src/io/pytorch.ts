@@ -67,6 +67,20 @@ function pyJson(value: unknown): string {
   return `json.loads(${JSON.stringify(JSON.stringify(value))})`;
 }
 
+/**
+ * A JSON-able value as a Python literal: JSON's strings and arrays are Python's (its escapes are
+ * Python escapes), objects become dicts, null/true/false become None/True/False.
+ */
+function pyLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : py(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(pyLiteral).join(', ')}]`;
+  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${pyLiteral(v)}`).join(', ')}}`;
+}
+
 export interface PytorchExport {
   /** File name → contents: model.safetensors, model.py, train.py, README.md. */
   files: Record<string, string | Uint8Array>;
@@ -119,12 +133,12 @@ function features(pre: Preprocessor | undefined): string {
   if (!pre) return 'FEATURES = None  # no preprocessing: the network takes its inputs as they are\nTARGET = None';
   const lines = pre.features.map((f) => (f.kind === 'numeric'
     ? `    ('numeric', ${JSON.stringify(f.name)}, ${py(f.mean)}, ${py(f.std)}),`
-    : `    ('categorical', ${JSON.stringify(f.name)}, ${pyJson(f.categories)}),`));
+    : `    ('categorical', ${JSON.stringify(f.name)}, ${pyLiteral(f.categories)}),`));
   return [
     '# The preprocessing, in encoding order: a numeric column becomes (value - mean) / std, a categorical',
     '# one becomes one input per category (one-hot), exactly as backprop train fitted it.',
     'FEATURES = [', ...lines, ']',
-    `TARGET = ${pyJson(pre.target)}`,
+    `TARGET = ${pyLiteral(pre.target)}`,
   ].join('\n');
 }
 
@@ -176,12 +190,12 @@ OUTPUTS = ${net.outputs}
 LOSS = ${JSON.stringify(net.loss)}
 # A loss that sums over the batch instead of averaging (train.py scales it under DistributedDataParallel).
 LOSS_SUMS = ${loss.sums ? 'True' : 'False'}
-MISSING = set(${pyJson(MISSING_VALUES)})
+MISSING = set(${pyLiteral(MISSING_VALUES)})
 
 ${features(model.preprocessing)}
 
 # The training settings backprop used (train.py's defaults).
-TRAINING = ${pyJson(training)}
+TRAINING = ${pyLiteral(training)}
 
 # The model file without its weights: written into the safetensors metadata, so 'backprop import'
 # can rebuild the model file from the weights alone.

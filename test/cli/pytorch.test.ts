@@ -45,11 +45,25 @@ function plainCsv(n: number, seed = 4): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Awkward names and cells: quoted commas, quotes, backslashes, non-ASCII, numeric codes written three ways. */
+function awkwardCsv(n: number, seed = 5): string {
+  const r = rng(seed);
+  const names = ['a""b', 'back\\slash', 'ünï ✓', 'x,y'];
+  const lines = ['"size, cm",name,code,kind'];
+  for (let i = 0; i < n; i++) {
+    const size = r() * 50, name = Math.floor(r() * 4), code = 1 + Math.floor(r() * 3);
+    const written = [String(code), `${code}.0`, `${code}e0`][i % 3];
+    lines.push(`${size.toFixed(2)},"${names[name]}",${written},${size / 25 + name / 2 + code / 3 > 2.2 ? 'big' : 'small'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 const CSV = {
   classify: tmp.file('classify.csv', classificationCsv(120, 11)),
   regress: tmp.file('regress.csv', regressionCsv(120, 12)),
   binary: tmp.file('binary.csv', binaryCsv(120, 13)),
   plain: tmp.file('plain.csv', plainCsv(60, 14)),
+  awkward: tmp.file('awkward.csv', awkwardCsv(90, 15)),
 };
 
 interface Case {
@@ -59,6 +73,7 @@ interface Case {
   output: LayerSpec;
   loss: LossName;
   target?: string;
+  categorical?: string[];
 }
 
 const cases: Case[] = [];
@@ -79,12 +94,13 @@ cases.push(
   { name: 'loss-bce-softmax', csv: 'classify', target: 'kind', hidden: [{ units: 6, activation: 'tanh' }], output: { units: 3, activation: 'softmax' }, loss: 'bce' },
   { name: 'loss-crossEntropy-linear', csv: 'classify', target: 'kind', hidden: [{ units: 6, activation: 'tanh' }], output: { units: 3 }, loss: 'crossEntropy' },
   { name: 'loss-mse-softmax', csv: 'classify', target: 'kind', hidden: [{ units: 6, activation: 'sigmoid' }], output: { units: 3, activation: 'softmax' }, loss: 'mse' },
+  { name: 'awkward-columns', csv: 'awkward', target: 'kind', categorical: ['code'], hidden: [{ units: 5, activation: 'relu' }], output: { units: 2, activation: 'softmax' }, loss: 'crossEntropy' },
   { name: 'no-preprocessing', csv: 'plain', hidden: [{ units: 4, activation: 'softplus' }], output: { units: 1, activation: 'sigmoid' }, loss: 'mse' },
 );
 
 function modelFor(c: Case, seed: number): { network: Network; preprocessing?: Preprocessor } {
   const table = parseCsv(readFileSync(CSV[c.csv], 'utf8'), { source: CSV[c.csv] });
-  const preprocessing = c.target ? fitPreprocessor(table, { target: c.target, task: c.csv === 'regress' ? 'regress' : 'classify' }) : undefined;
+  const preprocessing = c.target ? fitPreprocessor(table, { target: c.target, task: c.csv === 'regress' ? 'regress' : 'classify', categorical: c.categorical }) : undefined;
   const inputs = preprocessing ? applyPreprocessor(preprocessing, table).inputShape[1] : 3;
   const spec: NetworkSpec = { inputs, layers: [...c.hidden, c.output], loss: c.loss, init: 'normal', seed };
   const network = new Network(spec);
