@@ -283,6 +283,9 @@ test('torchrun --nproc_per_node=2 train.py --epochs 1 (gloo on localhost) trains
   assert.ok(report.accuracy > 0.5, `accuracy ${report.accuracy}`);
   // predict, explain and export --format onnx take the imported model too.
   assert.equal(backprop(['predict', trained, CSV.classify, '--out', join(tmp.dir, 'p.csv'), '-q']).code, 0);
+  const ex = backprop(['explain', trained, '--input', '0.5,1,0,0,1', '--target', '1']);
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.match(ex.stdout, /network: 5 inputs → 6 relu → 3 softmax/);
   assert.equal(backprop(['export', trained, '--format', 'onnx', '--out', join(tmp.dir, 'ddp.onnx'), '-q']).code, 0);
   console.log(`torchrun, 2 processes (gloo): ${seconds.toFixed(1)}s for 1 epoch (launch included), final loss ${loss}; evaluate: accuracy ${report.accuracy} on ${report.rows} rows (total ${((Date.now() - started) / 1000).toFixed(1)}s)`);
 });
