@@ -28,3 +28,5 @@ export * from './explain/index.js';
 export * as optim from './optim/index.js';
 export { exportOnnx, inspectOnnx, ONNX_OPSET, type OnnxExportOptions, type OnnxTensorInfo, type OnnxSummary } from './io/onnx/export.js';
 export { exportTfjs, importTfjs, type TfjsArtifacts, type TfjsExportOptions, type TfjsImport, type TfjsModelJson, type TfjsWeightSpec, type TfjsWeightsGroup } from './io/tfjs.js';
+export { toSafetensors, fromSafetensors, parseSafetensors, SAFETENSORS_DTYPES, MAX_SAFETENSORS_HEADER, type ParsedSafetensors, type SafetensorsEntry, type SafetensorsOptions, type SafetensorsDtype, type TensorSource } from './io/safetensors.js';
+export { exportPytorch, importSafetensors, trainingSettings, TORCHRUN, type PytorchExport, type TrainingSettings } from './io/pytorch.js';

@@ -12,6 +12,7 @@ export { enableWasmThreads, shutdownWasmThreads, wasmThreadStats, type WasmThrea
 export { saveModel, loadModel, saveModelSync, loadModelSync, writeFileAtomic, writeFileAtomicSync } from './io/model-file.js';
 export { saveTfjsModel, loadTfjsModel } from './io/tfjs-file.js';
 export { saveOnnx } from './io/onnx/file.js';
+export { saveSafetensors, loadSafetensors } from './io/safetensors-file.js';
 
 declare module './train/network.js' {
   interface Network {

@@ -12,6 +12,7 @@ import { loadModel, writeFileAtomic } from '../../io/model-file.js';
 import { exportOnnx, inspectOnnx, type OnnxTensorInfo } from '../../io/onnx/export.js';
 import { saveTfjsModel } from '../../io/tfjs-file.js';
 import { featureNames } from '../../data/tabular.js';
+import { exportPytorchFolder } from '../pytorch.js';
 
 interface ExportFlags {
   format?: string;
@@ -19,7 +20,7 @@ interface ExportFlags {
   quiet?: boolean;
 }
 
-const FORMATS = ['onnx', 'tfjs'];
+const FORMATS = ['onnx', 'tfjs', 'pytorch'];
 
 function kb(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`;
@@ -39,20 +40,21 @@ export function describeOnnx(inputs: OnnxTensorInfo[], outputs: OnnxTensorInfo[]
   return `inputs:\n${inputs.map(line).join('\n')}\noutputs:\n${outputs.map(line).join('\n')}\n`;
 }
 
-function pickFormat(f: ExportFlags): 'onnx' | 'tfjs' {
+function pickFormat(f: ExportFlags): 'onnx' | 'tfjs' | 'pytorch' {
   if (f.format !== undefined) {
-    if (!FORMATS.includes(f.format)) throw new UsageError(`--format must be onnx or tfjs, got '${f.format}'`);
-    return f.format as 'onnx' | 'tfjs';
+    if (!FORMATS.includes(f.format)) throw new UsageError(`--format must be onnx, tfjs or pytorch, got '${f.format}'`);
+    return f.format as 'onnx' | 'tfjs' | 'pytorch';
   }
   if (f.out?.endsWith('.onnx')) return 'onnx';
-  throw new UsageError('give --format onnx or --format tfjs');
+  throw new UsageError('give --format onnx, --format tfjs or --format pytorch');
 }
 
 async function runExport(modelPath: string, f: ExportFlags): Promise<void> {
   const format = pickFormat(f);
-  if (f.out === undefined) throw new UsageError(format === 'onnx' ? 'give --out <model.onnx>, the file to write' : 'give --out <folder>, where model.json and weights.bin go');
+  if (f.out === undefined) throw new UsageError(format === 'onnx' ? 'give --out <model.onnx>, the file to write' : format === 'pytorch' ? 'give --out <folder>, where model.safetensors, model.py and train.py go' : 'give --out <folder>, where model.json and weights.bin go');
   const model = await loadModel(modelPath);
   const say = (text: string): void => { if (!f.quiet) process.stderr.write(text); };
+  if (format === 'pytorch') return exportPytorchFolder(model, f.out, say);
   if (format === 'onnx') {
     checkOutputPath('--out', f.out);
     const bytes = exportOnnx(model);
@@ -78,10 +80,10 @@ async function runExport(modelPath: string, f: ExportFlags): Promise<void> {
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('export a model to ONNX (for onnxruntime) or to the TensorFlow.js Layers format')
+    .description('export a model to ONNX (for onnxruntime), the TensorFlow.js Layers format, or PyTorch (weights, module and a torch.distributed training script)')
     .argument('<model.json>', "a model file written by 'backprop train' (or a network spec with weights)")
-    .option('--format <format>', 'onnx or tfjs (default: onnx when --out ends in .onnx)')
-    .option('-o, --out <path>', 'the .onnx file, or the folder for model.json + weights.bin (tfjs)')
+    .option('--format <format>', 'onnx, tfjs or pytorch (default: onnx when --out ends in .onnx)')
+    .option('-o, --out <path>', 'the .onnx file, or the folder for model.json + weights.bin (tfjs) or model.safetensors + model.py + train.py (pytorch)')
     .option('-q, --quiet', 'no summary on stderr')
     .addHelpText('after', `
 ONNX: the model takes the same raw values as 'backprop predict' ('input': the numeric columns,
@@ -89,9 +91,15 @@ ONNX: the model takes the same raw values as 'backprop predict' ('input': the nu
 and 'label' (classification) or 'value' in the target's units (regression). Label names, inputs and
 outputs are in the model's metadata_props.
 
+PyTorch: a folder with model.safetensors (weights named layers.0.weight, …), model.py (the
+network as a torch.nn.Module with the preprocessing and the loss), train.py (continues training
+with the same optimizer settings, on one process or under torchrun with DistributedDataParallel)
+and README.md. Bring the trained weights back with 'backprop import <dir>/model.safetensors'.
+
 Examples:
   $ backprop export model.json --format onnx --out model.onnx
-  $ backprop export model.json --format tfjs --out web-model/`)
+  $ backprop export model.json --format tfjs --out web-model/
+  $ backprop export model.json --format pytorch --out torch-model/`)
     .action(action((model: string, flags: ExportFlags) => runExport(model, flags)));
 }
 

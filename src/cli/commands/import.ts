@@ -12,13 +12,16 @@ import { checkOutputPath } from '../tabular.js';
 import { serializeModel } from '../../io/model.js';
 import { writeFileAtomic } from '../../io/model-file.js';
 import { loadTfjsModel } from '../../io/tfjs-file.js';
+import { importSafetensorsFile } from '../pytorch.js';
 
 interface ImportFlags {
   out?: string;
+  spec?: string;
   quiet?: boolean;
 }
 
 async function runImport(path: string, f: ImportFlags): Promise<void> {
+  if (path.endsWith('.safetensors') || f.spec !== undefined) return importSafetensorsFile(path, f);
   // A folder means the model.json inside it, as tfjs users write `tf.loadLayersModel('dir/model.json')`.
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'model.json') : path;
   if (f.out !== undefined) checkOutputPath('--out', f.out);
@@ -40,17 +43,23 @@ async function runImport(path: string, f: ImportFlags): Promise<void> {
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('import a TensorFlow.js Layers model (model.json + weights) as a backprop model file')
-    .argument('<model.json>', "a TensorFlow.js Layers model.json (or its folder); its weight files are read from beside it")
+    .description('import a TensorFlow.js Layers model (model.json + weights), or weights in safetensors (from PyTorch), as a backprop model file')
+    .argument('<model.json>', "a TensorFlow.js Layers model.json (or its folder; its weight files are read from beside it), or a .safetensors file")
     .option('-o, --out <model.json>', 'write the backprop model file here (atomically) instead of stdout')
+    .option('--spec <model.json>', "safetensors: the model the weights belong to (default: the architecture a backprop export wrote into the file's metadata)")
     .option('-q, --quiet', 'no summary on stderr')
     .addHelpText('after', `
 Imports Dense layers with linear, sigmoid, tanh, relu or softmax activations; Activation, ReLU,
 LeakyReLU and Softmax layers fold into the linear Dense before them; Dropout and InputLayer are
 skipped. Anything else is an error naming the layer.
 
+A .safetensors file (PyTorch's weights, e.g. written by the train.py of 'backprop export --format
+pytorch') needs tensors named as backprop names them (layers.0.weight [out, in], layers.0.bias);
+the architecture, preprocessing and metadata come from --spec or from the file's metadata.
+
 Examples:
   $ backprop import tfjs-model/model.json --out model.json
+  $ backprop import torch-model/model.safetensors --spec model.json --out trained.json
   $ backprop explain model.json --input 0.5,1`)
     .action(action((model: string, flags: ImportFlags) => runImport(model, flags)));
 }
