@@ -211,7 +211,8 @@ function gatherRows(batch: Tensor, source: Tensor, order: ArrayLike<number>, sta
     const row = order[start + r];
     if (!(row >= 0 && row < rows)) throw new ValueError(`jit rows: index ${row} at position ${start + r} is not a row of a source with ${rows} rows`);
     const from = row * width;
-    for (let j = 0; j < width; j++) out[r * width + j] = src[from + j];
+    if (width >= 16 && out.constructor === src.constructor) out.set(src.subarray(from, from + width), r * width);
+    else for (let j = 0; j < width; j++) out[r * width + j] = src[from + j];
   }
 }
 
@@ -906,7 +907,8 @@ function gatheringRows(batch: readonly Tensor[], replay: (args: TypedArray[]) =>
         const out = bufs[i], src = S[i], w = widths[i];
         for (let r = 0; r < size; r++) {
           const from = order[first + r] * w;
-          for (let j = 0; j < w; j++) out[r * w + j] = src[from + j];
+          if (w >= 16) out.set(src.subarray(from, from + w), r * w);
+          else for (let j = 0; j < w; j++) out[r * w + j] = src[from + j];
         }
       }
       replay(bufs);
