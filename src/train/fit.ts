@@ -173,7 +173,8 @@ export interface TrainStep {
   target(): Tensor;
   /**
    * `count` batches of `size` rows from order[start] on, as one loop (no per-batch dispatch);
-   * `each` gets each batch's loss after its update and returns false to stop. Returns the batches
+   * `each` gets each batch's loss after its update (output() and target() are that batch's
+   * meanwhile) and returns false to stop. Returns the batches
    * run, or −1 when this step cannot loop (the caller runs them one by one). Optional.
    */
   runBatches?(order: ArrayLike<number>, start: number, count: number, size: number, check: (loss: number) => void, each: (loss: number) => boolean): number;
@@ -271,7 +272,14 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
   // runBatches: the sources of every batch, and the caller's per-batch function (kept current).
   const sources = [trainX, trainY];
   let onLoss: (loss: number) => boolean = () => true;
-  const eachBatch = (results: Tensor[]): boolean => onLoss(results[0].data[0]);
+  // The looped batch in progress (its rows are gathered for target() only when asked).
+  let loopOrder: ArrayLike<number> = [], loopStart = 0, loopSize = 0, loopK = -1;
+  const eachBatch = (results: Tensor[], k: number): boolean => {
+    out = results[1];
+    loopK = k;
+    yb = null;
+    return onLoss(results[0].data[0]);
+  };
   return {
     run(order, start, end, checkNow) {
       if (eager !== null) return eager.run(order, start, end, checkNow);
@@ -291,13 +299,21 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
       return result[0].item();
     },
     output: () => (eager !== null ? eager.output() : out!),
-    target: () => (eager !== null ? eager.target() : yb!),
+    target: () => {
+      if (eager !== null) return eager.target();
+      if (yb === null) {
+        const from = loopStart + loopK * loopSize;
+        yb = yGather.gather(loopOrder, from, from + loopSize);
+      }
+      return yb;
+    },
     runBatches(order, start, count, size, checkNow, each) {
       if (eager !== null) return -1;
       check = checkNow;
       onLoss = each;
+      loopOrder = order; loopStart = start; loopSize = size;
       try {
-        return step.rows(sources, order, start, count, size, eachBatch as (results: unknown) => boolean);
+        return step.rows(sources, order, start, count, size, eachBatch as (results: unknown, k: number) => boolean);
       } catch (e) {
         if (!(e instanceof TraceError)) throw e;
         eagerReasons.set(model, e.message);

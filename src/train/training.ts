@@ -193,12 +193,12 @@ export class Training {
 
   /**
    * The rest of the epoch's full-size batches as one loop of the step (when it can loop and no
-   * per-batch callback or accuracy needs each batch): the same updates, sums and checks as
+   * per-batch callback needs each batch): the same updates, sums and checks as
    * advance() batch by batch, without the per-batch dispatch. False when it did not apply.
    */
   private advanceMany(): boolean {
     const runBatches = this.stepper.runBatches;
-    if (runBatches === undefined || this.options.onBatchEnd !== undefined || this.options.accuracy !== undefined) return false;
+    if (runBatches === undefined || this.options.onBatchEnd !== undefined) return false;
     const full = this.rows % this.batchSize === 0 ? this.batches : this.batches - 1;
     const count = full - this.batch;
     if (count < 2) return false;
@@ -214,6 +214,8 @@ export class Training {
     const size = this.batchSize;
     this.history.updates++;
     this.lossSum += value * size;
+    const accuracy = this.options.accuracy;
+    if (accuracy !== undefined) this.accSum += accuracy(this.stepper.output(), this.stepper.target()) * size;
     this.seen += size;
     this.batch++;
     this.lastLoss = value;
