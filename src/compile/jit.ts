@@ -839,7 +839,17 @@ const primIds = new WeakMap<object, number>();
  */
 function structureKey(tag: string, steps: readonly Step[], slots: readonly Slot[], updates: readonly Update[], pinned: ReadonlySet<number>): string {
   const parts: string[] = [tag];
-  for (const sl of slots) parts.push(sl.kind === 'arg' ? `a${sl.index}` : sl.kind === 'const' ? `c${sl.data.length}` : `b${sl.size}${sl.dtype}`);
+  // Constants that share storage (two tensors over one array) share a name in the code: part of the structure.
+  const firstOf = new Map<TypedArray, number>();
+  slots.forEach((sl, i) => {
+    if (sl.kind === 'arg') parts.push(`a${sl.index}`);
+    else if (sl.kind === 'buf') parts.push(`b${sl.size}${sl.dtype}`);
+    else {
+      const first = firstOf.get(sl.data);
+      if (first === undefined) firstOf.set(sl.data, i);
+      parts.push(`c${sl.data.length}${first === undefined ? '' : `=${first}`}`);
+    }
+  });
   for (const s of steps) {
     const n = s.node;
     let id = primIds.get(n.prim);

@@ -272,3 +272,19 @@ test('fresh models of one shape reuse generated code with their own buffers (sec
     a.model.parameters().forEach((p, i) => close(Array.from(p.data), Array.from(b.model.parameters()[i].data), 1e-12, `seed ${seed} param ${i}`));
   }
 });
+
+test('code reused by structure tells constants that share storage from constants that do not', () => {
+  const run = (shared: boolean) => {
+    const p = tensor([1.5, -2], { dtype: 'float64' });
+    const q = shared ? new Tensor(p.data, [2]) : tensor([0.25, 4], { dtype: 'float64' });
+    const f = jit((x: Tensor) => x.mul(p).add(q).tanh().sum(), { mode: 'unrolled' });
+    const x = tensor([0.3, 0.7], { dtype: 'float64' });
+    f(x);
+    const got = f(x).item();
+    const want = [0.3, 0.7].reduce((s, v, i) => s + Math.tanh(v * p.data[i] + q.data[i]), 0);
+    assert.ok(Math.abs(got - want) <= 1e-12, `shared ${shared}: ${got} vs ${want}`);
+  };
+  run(true);
+  run(false);
+  run(true);
+});
