@@ -16,14 +16,14 @@ import { renderExpressionText } from './render-expr.js';
 import { renderDot, renderGraphSvg } from './graph.js';
 import { perturbationTable, renderPerturbationText } from './gradcheck.js';
 import { landscape } from './landscape.js';
-import { renderLandscapeRgba, renderLandscapeSvg, renderLandscapeText, type RgbaImage } from './plot.js';
+import { renderLandscapeSvg, renderLandscapeText } from './plot.js';
 import { resolveSpec } from './spec.js';
 import { lossAndGradient } from './engine.js';
 
-/** A file a chapter draws: text (SVG, DOT, Markdown) or an RGBA image for the caller to encode as PNG. */
+/** A file a chapter draws: text (SVG, DOT, Markdown); for a .png name, an SVG the caller renders to PNG. */
 export interface DemoFile {
   name: string;
-  content: string | RgbaImage;
+  content: string;
   what: string;
 }
 
@@ -91,7 +91,7 @@ function orChapter(o: DemoOptions): DemoChapter {
       return {
         text,
         files: [
-          { name: 'or-landscape.png', content: renderLandscapeRgba(land), what: 'the OR landscape with Adam\'s route (PNG)' },
+          { name: 'or-landscape.png', content: renderLandscapeSvg(land), what: 'the OR landscape with Adam\'s route (PNG)' },
           { name: 'or-landscape.svg', content: renderLandscapeSvg(land), what: 'the same as SVG' },
         ],
       };
@@ -123,7 +123,7 @@ function andChapter(): DemoChapter {
         `weights ${layer.weights![0].map((w) => fmt(w, 3)).join(', ')}, bias ${fmt(layer.bias![0], 3)}   (the article: 6.01 and −9.2);`,
         `final loss ${fmt(history.epochs[history.epochs.length - 1].loss, 3)}. The bias outweighs one input but not two: that is AND.`,
       ].join('\n');
-      return { text, files: [{ name: 'and-landscape.png', content: renderLandscapeRgba(land), what: 'cross-entropy of the trained AND neuron over (w1, b)' }] };
+      return { text, files: [{ name: 'and-landscape.png', content: renderLandscapeSvg(land), what: 'cross-entropy of the trained AND neuron over (w1, b)' }] };
     },
   };
 }
@@ -173,7 +173,7 @@ function lineChapter(): DemoChapter {
         `  W: ${ws.map((v) => fmt(v, 5)).join(' → ')}`,
         '  each step removes 60% of the distance to 2, because ∂L/∂W = 60·(W − 2) here.',
       ].join('\n');
-      return { text, files: [{ name: 'line-landscape.png', content: renderLandscapeRgba(land), what: 'SSE over (W, b) with plain gradient descent on both' }] };
+      return { text, files: [{ name: 'line-landscape.png', content: renderLandscapeSvg(land), what: 'SSE over (W, b) with plain gradient descent on both' }] };
     },
   };
 }
@@ -222,7 +222,7 @@ function xorChapter(o: DemoOptions): DemoChapter {
         'value) has no valley that gets all four right; its floor is ln 2 = 0.693, where every answer is 0.5:',
         renderLandscapeText(land, { color: o.color, columns: 33 }).trimEnd(),
       ].join('\n');
-      return { text, files: [{ name: 'xor-one-neuron.png', content: renderLandscapeRgba(land), what: 'one neuron\'s cross-entropy on XOR over (w1, w2)' }] };
+      return { text, files: [{ name: 'xor-one-neuron.png', content: renderLandscapeSvg(land), what: 'one neuron\'s cross-entropy on XOR over (w1, w2)' }] };
     },
   };
 }

@@ -28,8 +28,6 @@ test('the demo\'s six chapters carry each article\'s numbers and draw their pict
   });
   const files = runs.flatMap((r) => r.files);
   assert.deepEqual(files.map((f) => f.name), ['or-landscape.png', 'or-landscape.svg', 'and-landscape.png', 'xyz-graph.svg', 'xyz-graph.dot', 'line-landscape.png', 'xor-one-neuron.png']);
-  for (const f of files) {
-    if (typeof f.content === 'string') assert.ok(f.content.startsWith('<svg') || f.content.startsWith('//'));
-    else assert.equal(f.content.data.length, f.content.width * f.content.height * 4);
-  }
+  // .png files are SVGs the CLI renders to PNG (src/cli/png.ts); the rest are written as they are
+  for (const f of files) assert.ok(f.content.startsWith('<svg') || f.content.startsWith('//'), f.name);
 });

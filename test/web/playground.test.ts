@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseModel } from '../../src/index.js';
 
-/** The repository root: the nearest folder above this file with backprop's package.json. */
+/** The repository root: the nearest folder above this file whose package.json has the backprop command. */
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'backprop')) {
+  while (!(existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).bin?.backprop)) {
     const up = dirname(dir);
     if (up === dir) throw new Error('cannot find the backprop repository root');
     dir = up;

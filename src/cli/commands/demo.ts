@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { action, parseNumber, UsageError } from '../run.js';
 import { demoChapters } from '../../explain/demo.js';
-import { encodePng } from './landscape.js';
+import { svgToPng } from '../png.js';
 
 interface DemoCliOptions {
   out: string;
@@ -51,7 +51,7 @@ async function runDemo(o: DemoCliOptions): Promise<void> {
     process.stdout.write(`${text}\n`);
     for (const f of files) {
       const path = join(dir, f.name);
-      writeFileAtomicSync(path, typeof f.content === 'string' ? f.content : encodePng(f.content));
+      writeFileAtomicSync(path, /\.png$/i.test(f.name) ? await svgToPng(f.content) : f.content);
       written.push(path);
       process.stdout.write(`  → ${path}: ${f.what}\n`);
     }
