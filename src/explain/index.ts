@@ -6,6 +6,7 @@
  */
 export { explain, neuronNames, type ExplainOptions, type Trace, type StepTrace, type LayerTrace, type NeuronTrace, type ParamTrace, type Factor, type SumTerm, type FeedTerm, type OutputLossTrace } from './trace.js';
 export { renderText, renderMarkdown, maxLineWidth, type TextOptions } from './render.js';
+export { neuronProvenance, paramProvenance, lossProvenance, type NeuronProvenance } from './provenance.js';
 export { resolveSpec, listParams, findParam, type FullSpec, type NetworkLike, type ParamRef, type Samples } from './spec.js';
 export { engineGradient, engineLoss, lossAndGradient } from './engine.js';
 export {
