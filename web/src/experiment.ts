@@ -139,13 +139,13 @@ export function buildData(s: PlaygroundState): ExperimentData {
 }
 
 /**
- * The network for a state: 2 inputs, the hidden layers, and one output unit (two softmax units for
+ * The network for a state: one input per feature (x1 and x2 by default), the hidden layers, and one output unit (two softmax units for
  * crossEntropy, whose targets are class indices).
  * @example networkSpec(defaultState()).layers.length // 3
  */
 export function networkSpec(s: PlaygroundState): NetworkSpec {
   const out = s.loss === 'crossEntropy' ? { units: 2, activation: 'softmax' as const } : { units: 1, activation: s.output };
-  return { inputs: 2, layers: [...s.hidden.map((l) => ({ units: l.units, activation: l.activation })), out], loss: s.loss, seed: s.seed };
+  return { inputs: s.features.length, layers: [...s.hidden.map((l) => ({ units: l.units, activation: l.activation })), out], loss: s.loss, seed: s.seed };
 }
 
 /** Targets in the form Network.learn takes for this loss. @example targetsFor(spec, [0, 1]) // [[0], [1]] (class indices [0, 1] for crossEntropy) */

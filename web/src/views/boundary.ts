@@ -23,9 +23,10 @@ export class BoundaryView {
   constructor(private readonly canvas: HTMLCanvasElement) {}
 
   render(v: BoundaryInput): void {
-    const width = Math.min(this.canvas.parentElement?.clientWidth || 400, 520);
-    this.canvas.style.width = `${width}px`;
-    const { ctx } = fitCanvas(this.canvas, width);
+    // The element's own CSS box (square by aspect-ratio) decides the size; the backing store follows it.
+    const fit = fitCanvas(this.canvas);
+    const { ctx } = fit;
+    const width = Math.min(fit.width, fit.height);
     const d = v.data.domain;
     this.domain = d;
     this.side = width;
