@@ -29,7 +29,7 @@ export const BATCH_MODES = ['full', 'mini', 'online'] as const;
  * trains with every depth preset (test/web/presets.test.ts checks it). Choosing an optimizer sets it.
  */
 export const DEFAULT_LEARNING_RATES: Record<OptimizerChoice, number> = {
-  sgd: 0.1, momentum: 0.03, adam: 0.01, adamw: 0.01, rmsprop: 0.003, adagrad: 0.1,
+  sgd: 0.1, momentum: 0.03, adam: 0.01, adamw: 0.01, rmsprop: 0.003, adagrad: 0.3,
 };
 
 /** The speed control, slowest first: one update at a time up to as fast as the worker can go. */

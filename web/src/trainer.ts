@@ -12,9 +12,9 @@ import { featurize, SPEEDS, type Feature, type Speed } from './state.js';
 
 /** Most trajectory points kept per run (older ones are thinned 2:1 when it fills). */
 const MAX_PATH = 4000;
-/** Training counts as stalled when the loss moved less than this fraction over STALL_EPOCHS epochs … */
-const STALL_CHANGE = 0.005;
-export const STALL_EPOCHS = 40;
+/** Training counts as stalled when the loss has not gone 1% below its best for STALL_EPOCHS epochs … */
+const STALL_CHANGE = 0.01;
+export const STALL_EPOCHS = 50;
 /** … while the training accuracy is below this (a solved problem's flat loss is no stall). */
 const STALL_ACCURACY = 0.9;
 
@@ -100,16 +100,18 @@ export class Trainer {
   }
 
   /**
-   * How many epochs the training loss has stayed within 0.5% while the training accuracy is below
-   * 90%: 0 until that has lasted STALL_EPOCHS epochs.
+   * How many epochs have passed since the training loss last reached a new low (by at least 1%),
+   * while the training accuracy is below 90%: 0 until that has lasted STALL_EPOCHS epochs. A loss
+   * that bounces around without getting lower counts as flat too (a too-large learning rate).
    */
   stalled(): number {
     const l = this.epochLosses;
     if (l.length < STALL_EPOCHS || !(this.lastAccuracy < STALL_ACCURACY)) return 0;
-    const now = l[l.length - 1];
-    let n = 0;
-    for (let k = l.length - 1; k >= 0 && Math.abs(l[k] - now) <= STALL_CHANGE * Math.max(Math.abs(now), 1e-6); k--) n++;
-    return n >= STALL_EPOCHS ? n : 0;
+    let best = Infinity, since = 0;
+    for (let k = 0; k < l.length; k++) {
+      if (l[k] < best * (1 - STALL_CHANGE)) { best = l[k]; since = 0; } else since++;
+    }
+    return since >= STALL_EPOCHS ? since : 0;
   }
 
   /** The next batch's index in the current epoch (0: at an epoch's start). */
