@@ -433,6 +433,23 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
     await page.context().close();
   });
 
+  test('a regression set trains in the page: the loss falls, there is no accuracy, the probe predicts a value', async () => {
+    const { page, errors } = await open('#data=reg-bumps&layers=8:tanh,8:tanh');
+    assert.equal(await page.inputValue('#loss'), 'mse');
+    assert.ok(await page.isDisabled('#loss'));
+    await page.click('#train');
+    await page.waitForFunction(`parseFloat(document.querySelector('#loss-test').textContent) < 0.05`, undefined, { timeout: 30_000, polling: 100 });
+    await page.click('#train');
+    await page.waitForSelector('#train[aria-pressed="false"]');
+    assert.equal(await text(page, '#accuracy-test'), '–');
+    await page.click('#probe');
+    await page.waitForFunction(`document.querySelector('#probe-output').textContent.startsWith('predicted value')`);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(ARTIFACTS, 'regression-1280x800.png') });
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
   test('readable on a phone: no sideways scrolling, every input labelled', async () => {
     const { page, errors } = await open('', { width: 390, height: 844 });
     await page.waitForFunction(`document.querySelector('#landscape-note').textContent !== ''`, undefined, { timeout: 15_000 });

@@ -19,6 +19,7 @@ function trainer(patch: Partial<PlaygroundState>): Trainer {
   return new Trainer(1, {
     spec: networkSpec(s), optimizer: s.optimizer, learningRate: s.learningRate, batchSize: batchSizeOf(s), seed: s.seed,
     train: data.train, test: data.test, domain: data.domain, gridSize: 4, landscape: [s.landscapeX, s.landscapeY], l2: s.l2, features: s.features,
+    task: data.task,
   });
 }
 
@@ -85,4 +86,43 @@ test('the issue\'s case: spirals with four tanh layers of 8 no longer collapse a
   }
   assert.ok(first >= 50 && first < 120, `the hint came at epoch ${first}`);
   assert.ok(bad.snapshot(false).snapshot.trainAccuracy < 0.6);
+});
+
+/** R² on the test points: 1 − MSE / the variance of the values (what predicting their mean would score). */
+function r2(t: Trainer): number {
+  const y = t.config.test.label;
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  const variance = y.reduce((a, b) => a + (b - mean) ** 2, 0) / y.length;
+  return 1 - t.snapshot(false).snapshot.testLoss / variance;
+}
+
+test('the regression sets: every optimizer\'s default fits the plane (R² ≥ 0.99) and the Gaussian bumps (R² ≥ 0.8) at every depth preset', () => {
+  const misses: string[] = [];
+  for (const optimizer of OPTIMIZERS) {
+    for (const dataset of ['reg-plane', 'reg-bumps'] as const) {
+      for (const depth of [...DEPTH_PRESETS, 'default' as const]) {
+        const t = trainer({ dataset, optimizer, learningRate: DEFAULT_LEARNING_RATES[optimizer], hidden: depth === 'default' ? defaultState().hidden : layers(depth) });
+        const target = dataset === 'reg-plane' ? 0.99 : 0.8;
+        let best = -Infinity;
+        while (t.epoch < 600 && best < target) {
+          for (let k = 0; k < 25; k++) t.epochStep();
+          best = Math.max(best, r2(t));
+        }
+        if (best < target) misses.push(`${optimizer}, ${dataset}, depth ${depth}: R² ${best.toFixed(3)} < ${target}`);
+      }
+    }
+  }
+  assert.deepEqual(misses, []);
+  // a regression set has no accuracy, and the network ends in one linear unit fitted by MSE
+  const t = trainer({ dataset: 'reg-bumps' });
+  const s = t.snapshot(false).snapshot;
+  assert.ok(Number.isNaN(s.trainAccuracy));
+  assert.deepEqual([s.spec.layers.at(-1)!.units, s.spec.layers.at(-1)!.activation, s.spec.loss], [1, 'linear', 'mse']);
+  // without a hidden layer the plane is exact, the bumps are not
+  const flat = trainer({ dataset: 'reg-plane', hidden: [] });
+  for (let e = 0; e < 200; e++) flat.epochStep();
+  assert.ok(r2(flat) > 0.999);
+  const bumps = trainer({ dataset: 'reg-bumps', hidden: [] });
+  for (let e = 0; e < 200; e++) bumps.epochStep();
+  assert.ok(r2(bumps) < 0.2);
 });

@@ -88,3 +88,17 @@ test('the network spec and targets follow the loss', () => {
   assert.equal(classScore([0.3, 0.7]), 0.7);
   assert.equal(classScore([0.2]), 0.2);
 });
+
+test('regression sets: seeded points in the square with a value from −1 to 1 (a plane, Gaussian bumps)', () => {
+  const plane = buildData({ ...defaultState(), dataset: 'reg-plane', noise: 0 });
+  assert.equal(plane.task, 'regress');
+  assert.equal(plane.train.x.length + plane.test.x.length, 200);
+  plane.train.x.forEach(([a, b], i) => assert.ok(Math.abs(plane.train.label[i] - (a + b) / 2) < 1e-12));
+  const bumps = buildData({ ...defaultState(), dataset: 'reg-bumps', seed: 4 });
+  assert.deepEqual(bumps.train, buildData({ ...defaultState(), dataset: 'reg-bumps', seed: 4 }).train, 'the same seed, the same points');
+  const all = [...bumps.train.label, ...bumps.test.label];
+  assert.ok(all.every((v) => v >= -1 && v <= 1) && all.some((v) => v > 0.5) && all.some((v) => v < -0.5));
+  const spec = networkSpec({ ...defaultState(), dataset: 'reg-bumps', loss: 'bce', output: 'sigmoid' });
+  assert.deepEqual([spec.layers.at(-1)!.activation, spec.loss], ['linear', 'mse']);
+  assert.equal(buildData({ ...defaultState(), dataset: 'circle' }).task, 'classify');
+});

@@ -206,7 +206,7 @@ export class App {
         spec, weights: this.imported ?? undefined, optimizer: this.state.optimizer, learningRate: this.state.learningRate,
         batchSize: batchSizeOf(this.state), seed: this.state.seed, train: this.data.train, test: this.data.test,
         domain: this.data.domain, gridSize: GRID, landscape: [this.state.landscapeX, this.state.landscapeY],
-        features: this.state.features, l2: this.state.l2, speed: this.state.speed,
+        features: this.state.features, l2: this.state.l2, speed: this.state.speed, task: this.data.task,
       },
     });
     const point = byId<HTMLInputElement>('explain-point');
@@ -255,7 +255,9 @@ export class App {
         const o = msg.outputs[0];
         const score = o.length === 2 ? o[1] : o[0];
         out.dataset.outputs = JSON.stringify(msg.outputs);
-        out.value = `output ${o.map((v) => v.toPrecision(6)).join(', ')} → class ${score > 0.5 ? this.data.classes[1] : this.data.classes[0]}`;
+        out.value = this.data.task === 'regress'
+          ? `predicted value ${o[0].toPrecision(6)}`
+          : `output ${o.map((v) => v.toPrecision(6)).join(', ')} → class ${score > 0.5 ? this.data.classes[1] : this.data.classes[0]}`;
         return;
       }
       case 'error':
@@ -306,6 +308,10 @@ export class App {
     const showTest = byId<HTMLInputElement>('show-test').checked;
     this.boundary.render({ data: this.data, scores: s?.boundary ?? null, gridSize: s?.gridSize ?? GRID, picked: this.picked, showTest });
     byId('boundary').setAttribute('aria-label', this.boundaryDescription());
+    byId('boundary-h').textContent = this.data.task === 'regress' ? 'Prediction over the input square' : 'Decision boundary';
+    byId('boundary-note').textContent = this.data.task === 'regress'
+      ? 'Each point\'s colour is its value, orange −1 to blue 1; the shade is the network\'s prediction. Training points have a white rim, test points a dark one. Click a training point to explain it.'
+      : 'Blue is class 1, orange class 0; the shade is the network\'s score. Training points have a white rim, test points a dark one. Click a training point to explain it.';
     if (!s) return;
     byId('epoch').textContent = String(s.epoch);
     byId('loss-train').textContent = short(s.trainLoss, 4);
@@ -316,7 +322,7 @@ export class App {
     this.chart.render(this.history);
     const inputNames = this.state.features.map((f) => (f === 'x1' || f === 'x2' ? this.data.inputNames[f === 'x1' ? 0 : 1] : FEATURE_LABELS[f]));
     byId('network-description').textContent = this.network.render({
-      spec: s.spec, neurons: s.neurons, boundary: s.boundary, gridSize: s.gridSize, inputNames, highlight: this.explainView.highlight(),
+      spec: s.spec, neurons: s.neurons, boundary: s.boundary, gridSize: s.gridSize, inputNames, highlight: this.explainView.highlight(), task: this.data.task,
     });
     this.explainView.drawOverlay(this.network.geometry);
     if (this.landscape) {
@@ -332,7 +338,9 @@ export class App {
   private boundaryDescription(): string {
     const s = this.snapshot;
     const d = this.data;
-    const acc = s ? ` The network classifies ${percent(s.trainAccuracy)} of the training points and ${percent(s.testAccuracy)} of the test points correctly.` : '';
+    const acc = !s ? '' : d.task === 'regress'
+      ? ` Mean squared error ${short(s.trainLoss, 3)} on the training points and ${short(s.testLoss, 3)} on the test points.`
+      : ` The network classifies ${percent(s.trainAccuracy)} of the training points and ${percent(s.testAccuracy)} of the test points correctly.`;
     return `Decision boundary over ${d.inputNames[0]} and ${d.inputNames[1]}: ${d.summary}.${acc}`;
   }
 

@@ -6,7 +6,7 @@
 import { ACTIVATION_TABLE } from '../../src/index.js';
 import {
   DATASET_LABELS, DATASETS, DEFAULT_LEARNING_RATES, FEATURE_LABELS, FEATURES, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, OUTPUT_ACTIVATIONS,
-  PLAYGROUND_LOSSES, PRESET_UNITS, SPEEDS, isGate, type BatchMode, type Feature, type LayerState, type PlaygroundState,
+  PLAYGROUND_LOSSES, PRESET_UNITS, SPEEDS, isGate, isRegression, type BatchMode, type Feature, type LayerState, type PlaygroundState,
 } from './state.js';
 
 /** What a change affects: the points, the network (both reset training), or only the learning rate or speed. */
@@ -169,10 +169,13 @@ export class Controls {
     for (const el of document.querySelectorAll<HTMLElement>('[data-for="split"]')) el.hidden = isGate(s.dataset);
     if (s.dataset === 'csv' && this.csvText.value !== s.csv) this.csvText.value = s.csv;
     if (document.activeElement !== this.labelColumn) this.labelColumn.value = s.labelColumn;
-    this.output.value = s.output;
-    this.output.disabled = s.loss === 'crossEntropy';
-    this.output.title = s.loss === 'crossEntropy' ? 'cross-entropy uses two softmax outputs' : '';
-    this.loss.value = s.loss;
+    const regress = isRegression(s.dataset);
+    this.output.value = regress ? 'linear' : s.output;
+    this.output.disabled = regress || s.loss === 'crossEntropy';
+    this.output.title = regress ? 'a regression set predicts its number with a linear output' : s.loss === 'crossEntropy' ? 'cross-entropy uses two softmax outputs' : '';
+    this.loss.value = regress ? 'mse' : s.loss;
+    this.loss.disabled = regress;
+    this.loss.title = regress ? 'a regression set is fitted by mean squared error' : '';
     this.optimizer.value = s.optimizer;
     this.learningRate.value = String(s.learningRate);
     this.lrDefault.textContent = `(default for ${OPTIMIZER_LABELS[s.optimizer]}: ${DEFAULT_LEARNING_RATES[s.optimizer]})`;

@@ -29,6 +29,8 @@ export interface TrainConfig {
   l2?: number;
   /** Index into SPEEDS (default: as fast as possible). */
   speed?: number;
+  /** 'regress': the labels are numbers to predict, and there is no accuracy (default 'classify'). */
+  task?: 'classify' | 'regress';
 }
 
 export type ToWorker =

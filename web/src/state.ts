@@ -6,12 +6,18 @@
  */
 import type { LossName } from '../../src/index.js';
 
-export const DATASETS = ['gate-or', 'gate-and', 'gate-xor', 'circle', 'spirals', 'gaussian', 'xor', 'csv'] as const;
+export const DATASETS = ['gate-or', 'gate-and', 'gate-xor', 'circle', 'spirals', 'gaussian', 'xor', 'reg-plane', 'reg-bumps', 'csv'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 export const DATASET_LABELS: Record<DatasetName, string> = {
   'gate-or': 'OR gate', 'gate-and': 'AND gate', 'gate-xor': 'XOR gate', circle: 'Circle', spirals: 'Two spirals',
-  gaussian: 'Gaussian clusters', xor: 'XOR quadrants', csv: 'CSV (paste or upload)',
+  gaussian: 'Gaussian clusters', xor: 'XOR quadrants', 'reg-plane': 'Plane (regression)', 'reg-bumps': 'Gaussian bumps (regression)',
+  csv: 'CSV (paste or upload)',
 };
+
+/** The regression sets: a number to predict at each point (from −1 to 1) instead of a class. */
+export function isRegression(d: DatasetName): d is 'reg-plane' | 'reg-bumps' {
+  return d.startsWith('reg-');
+}
 
 export const HIDDEN_ACTIVATIONS = ['tanh', 'relu', 'leakyRelu', 'sigmoid', 'softplus', 'linear'] as const;
 export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];

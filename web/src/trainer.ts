@@ -144,8 +144,10 @@ export class Trainer {
     return { epoch: this.updates / this.batchesPerEpoch, trainLoss: tr.loss, testLoss: te.loss };
   }
 
+  /** The loss, and the share of points on the right side of 0.5 (NaN for a regression set: no classes). */
   evaluate(x: Tensor, y: number[] | number[][]): { loss: number; accuracy: number } {
     const loss = this.net.evaluate(x, y).loss;
+    if (this.config.task === 'regress') return { loss, accuracy: NaN };
     const out = this.net.predict(x);
     const k = out.shape[1];
     const labels = Array.isArray(y[0]) ? (y as number[][]).map((r) => r[0]) : (y as number[]);

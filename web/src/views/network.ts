@@ -29,6 +29,8 @@ export interface NetworkInput {
   neurons: Float32Array[][];
   boundary: Float32Array;
   gridSize: number;
+  /** 'regress': the output box shows the predicted value around 0 (default: the class score around 0.5). */
+  task?: 'classify' | 'regress';
   /** The input column's names (the features the network sees). */
   inputNames: readonly string[];
 }
@@ -126,7 +128,7 @@ export class NetworkView {
       });
     });
     const outC = columns.length - 1;
-    ctx.drawImage(heatImage(v.boundary, v.gridSize, (x) => diverging(2 * x - 1)), colX(outC), rowY(outC, 0), box, box);
+    ctx.drawImage(heatImage(v.boundary, v.gridSize, (x) => diverging(v.task === 'regress' ? x : 2 * x - 1)), colX(outC), rowY(outC, 0), box, box);
     ctx.strokeRect(colX(outC), rowY(outC, 0), box, box);
     ctx.fillText('output', colX(outC), rowY(outC, 0) + box + 10);
     if (hl) {
