@@ -126,6 +126,8 @@ test('backprop explain --expr: seed 002, with DOT and SVG graphs', async () => {
   assert.match(readFileSync(dot, 'utf8'), /label="\{ x \| value 3 \| grad -4 \}"/);
   assert.equal((await run('explain', '--expr', 'x*y + z', '--at', 'x=3,y=-4,z=2', '--graph', svg)).code, 0);
   assert.match(readFileSync(svg, 'utf8'), /^<svg xmlns/);
+  // within 80 columns when not on a terminal
+  assert.ok(Math.max(...r.stdout.split('\n').map((l) => [...l].length)) <= 80);
 });
 
 test('errors are one clear message and exit code 1: syntax (with the column), missing options, bad files', async () => {

@@ -110,6 +110,19 @@ test('loss plot: SVG with both curves, axes and legend; PNG of the same size', a
   assert.ok(blue > 200, `${blue} training-curve pixels`);
 });
 
+test('plot labels do not collide: the title, the best-epoch label and the legend each have their own band', () => {
+  const svg = curvesSvg(lossCurves(EPOCHS), 'loss per epoch', 640, 400, { epoch: EPOCHS.length, label: `best epoch ${EPOCHS.length}` });
+  const texts = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)"([^>]*)>([^<]*)</g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), attrs: m[3], text: m[4] }));
+  const title = texts.find((t) => t.text === 'loss per epoch')!;
+  const best = texts.find((t) => t.text.startsWith('best epoch'))!;
+  const legend = texts.filter((t) => t.text === 'training loss' || t.text === 'validation loss');
+  // font sizes 15 and 12: a baseline 16 px below the title's clears its descenders; the legend starts below the marker's band
+  assert.ok(best.y - title.y >= 16, `title at ${title.y}, marker label at ${best.y}`);
+  assert.ok(Math.min(...legend.map((t) => t.y)) - 6 > best.y + 3, 'the legend box starts below the marker label');
+  // a marker at the right edge is anchored at its end, so it stays inside the picture
+  assert.match(best.attrs, /text-anchor="end"/);
+});
+
 test('PNGs are the SVG rendered with a real font: text is drawn, and glyphs with descenders differ from look-alikes', async () => {
   const doc = (t: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="30"><text x="4" y="20" font-family="sans-serif" font-size="16">${t}</text></svg>`;
   const ink = (png: PNG) => { let n = 0; for (let i = 0; i < png.data.length; i += 4) if (png.data[i] < 128) n++; return n; };

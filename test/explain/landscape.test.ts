@@ -75,6 +75,17 @@ test('the PNG (the SVG rendered by resvg) is a valid image of the requested size
   corner.forEach((v, k) => assert.ok(Math.abs(v - top[k]) <= 6, `corner ${corner} vs ${top}`));
 });
 
+test('the landscape SVG\'s title and its start label are on separate lines (they used to overlap)', () => {
+  const land = landscape(SEED000, OR_DATA, { fixBias: true, grid: 11, dataName: 'or', path: { optimizer: 'adam', steps: 20 } });
+  const svg = renderLandscapeSvg(land, 660, 600);
+  const title = /<text x="[\d.]+" y="([\d.]+)" font-size="15" font-weight="bold">mse on or/.exec(svg)!;
+  const start = /<text x="[\d.]+" y="([\d.]+)">start \(-4, -4\): loss/.exec(svg)!;
+  assert.ok(title && start, 'both labels are there');
+  assert.ok(Number(start[1]) - Number(title[1]) >= 14, `title at y ${title[1]}, start label at y ${start[1]}`);
+  // without a route, the ringed point is the network's own weights, not a "start"
+  assert.match(renderLandscapeSvg(landscape(SEED000, OR_DATA, { fixBias: true, grid: 11 })), />the network \(-4, -4\): loss/);
+});
+
 test('the SVG is well-formed, sized, and has the heat map, contours, start and route', () => {
   const land = landscape(SEED000, OR_DATA, { fixBias: true, grid: 11, path: { optimizer: 'adam', steps: 20 } });
   const svg = renderLandscapeSvg(land, 500, 450);

@@ -98,7 +98,7 @@ function runExplain(file: string | undefined, o: ExplainCliOptions): void {
       else if (/\.svg$/i.test(o.graph)) writeFileAtomicSync(o.graph, renderGraphSvg(trace));
       else throw new UsageError(`--graph must name a .dot or .svg file, got '${o.graph}'`);
     }
-    const out = format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderExpressionMarkdown(trace) : renderExpressionText(trace);
+    const out = format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderExpressionMarkdown(trace) : renderExpressionText(trace, { width: textWidth(o.wide) });
     process.stdout.write(out);
     if (o.graph !== undefined && format !== 'json') process.stdout.write(`\nGraph written to ${o.graph}\n`);
     return;
