@@ -280,6 +280,8 @@ export function demoPages(lines: readonly string[], o: { rows: number; width: nu
     }
     pages.push(wrapped.slice(start, end));
     start = end;
+    // a new page does not start with blank lines
+    while (start < wrapped.length && wrapped[start].trim() === '') start++;
   }
   return pages;
 }

@@ -39,6 +39,7 @@ test('on an 80×40 terminal every page of every chapter fits: at most 36 lines b
     const lines = ['', `Chapter ${k + 1} of 6: ${chapters[k].title}`, '─'.repeat(20), ...r.text.split('\n'), ...r.files.map((f) => `  → backprop-demo/${f.name}: ${f.what}`)];
     const pages = demoPages(lines, { rows: 36, width: 80 });
     assert.deepEqual(pages.flat().filter((l) => l.trim() !== '').join(' ').split(/\s+/), lines.filter((l) => l.trim() !== '').join(' ').split(/\s+/), 'paging only breaks lines');
+    for (const page of pages.slice(1)) assert.notEqual(page[0].trim(), '', 'a page starts with text');
     for (const page of pages) {
       assert.ok(page.length <= 36, `chapter ${k + 1}: a page of ${page.length} lines`);
       for (const line of page) assert.ok([...line].length <= 80, `chapter ${k + 1}: ${[...line].length} columns: ${line}`);

@@ -44,29 +44,30 @@ async function runDemo(o: DemoCliOptions): Promise<void> {
     throw new UsageError(`--out ${o.out}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const bold = (s: string): string => (color ? `\x1b[1m${s}\x1b[0m` : s);
-  process.stdout.write(`${wrapText(`${bold('backprop demo')}: backpropagation worked through the articles' examples, with the library's real numbers.`, width).join('\n')}\n`);
-  process.stdout.write(`Pictures go to ${dir}\n`);
+  // the introduction is part of the first screen
+  let intro = [...wrapText(`${bold('backprop demo')}: backpropagation worked through the articles' examples, with the library's real numbers.`, width), `Pictures go to ${dir}`];
   const written: string[] = [];
   for (const [k, chapter] of chapters.entries()) {
     if (pick !== null && k + 1 !== pick) continue;
     const head = `Chapter ${k + 1} of ${chapters.length}: ${chapter.title}`;
     const { text, files } = chapter.run();
-    const lines = ['', bold(head), '─'.repeat(head.length), ...text.split('\n')];
+    const lines = [...intro, '', bold(head), '─'.repeat(head.length), ...text.split('\n')];
+    intro = [];
     for (const f of files) {
       const path = join(dir, f.name);
       writeFileAtomicSync(path, /\.png$/i.test(f.name) ? await svgToPng(f.content) : f.content);
       written.push(path);
       lines.push(`  → ${path}: ${f.what}`);
     }
-    // a page, the prompt and (first page) the two lines above it fit the screen
-    const pages = demoPages(lines, { rows: rows - 4, width });
+    // a page and the prompt under it fit the screen
+    const pages = demoPages(lines, { rows: rows - 2, width });
     let quit = false;
     for (const [p, page] of pages.entries()) {
       process.stdout.write(`${page.join('\n')}\n`);
       if (!interactive) continue;
       const last = p === pages.length - 1;
       if (last && (pick !== null || k === chapters.length - 1)) break;
-      const answer = await ask(last ? `[Enter: chapter ${k + 2}, ${chapters[k + 1].title}; q: quit] ` : `[Enter: more of chapter ${k + 1} (${p + 1}/${pages.length}); q: quit] `);
+      const answer = await ask(last ? `[Enter: chapter ${k + 2} of ${chapters.length}; q: quit] ` : `[Enter: more of chapter ${k + 1} (${p + 1}/${pages.length}); q: quit] `);
       if (answer.trim().toLowerCase().startsWith('q')) { quit = true; break; }
     }
     if (quit) break;
