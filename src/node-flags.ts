@@ -1,5 +1,5 @@
 /**
- * Node only, imported first by every Node entry point ('backprop' under Node, 'backprop/node', the
+ * Node only, imported first by every Node entry point ('backprop-lab' under Node, 'backprop-lab/node', the
  * CLI and its training worker): turns on WebAssembly relaxed SIMD before the kernels compile, so
  * the faster fused-multiply-add build runs on Node 20 too (Node ≥ 22 has it on already; measured
  * on the Fashion-MNIST MLP epoch in the Speed issue: 50,600 vs 37,700 samples/s). The core's loader

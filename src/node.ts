@@ -32,4 +32,6 @@ Network.prototype.save = function (this: Network, path: string): Promise<void> {
 (Network as unknown as { load: (path: string) => Promise<Network> }).load = async (path: string) => (await loadModel(path)).network;
 // Picture renderers the CLI uses (pure functions, kept out of the browser core's entry point).
 export { renderDot, renderGraphSvg } from './explain/graph.js';
-export { renderLandscapeSvg, renderLandscapeRgba, renderLandscapeText, type RgbaImage, type TextMapOptions } from './explain/plot.js';
+export { renderLandscapeSvg, renderLandscapeText, type TextMapOptions } from './explain/plot.js';
+// Any of those SVGs as PNG bytes (resvg with a bundled DejaVu Sans; see README's dependency list).
+export { svgToPng } from './cli/png.js';

@@ -8,11 +8,13 @@ import { Command } from 'commander';
 import '../index.js';
 import { commands } from './commands/index.js';
 import { setDebug } from './run.js';
+import { packageInfo } from './package-info.js';
 
 export function buildProgram(): Command {
   const program = new Command('backprop');
   program
     .description('Build, train and understand neural networks trained by backpropagation.')
+    .version(packageInfo().version, '-V, --version', 'print the version')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .hook('preAction', (cmd) => setDebug(Boolean(cmd.opts().debug)));

@@ -1,20 +1,12 @@
 /**
- * Loss curves as SVG (hand-written, scalable, readable in any browser) or PNG (drawn on the explainer's
- * Raster — lines, rectangles, a 5×7 font — and encoded by the landscape command's pngjs encoder).
- * Files are written atomically.
+ * Loss curves as SVG (hand-written, scalable, readable in any browser) or PNG (the same SVG rendered
+ * by resvg with a bundled font, src/cli/png.ts). Files are written atomically.
  */
 import { extname } from 'node:path';
 import type { EpochLogs } from '../train/fit.js';
 import { writeFileAtomic } from '../io/model-file.js';
 import { UsageError } from './run.js';
-import { encodePng } from './commands/landscape.js';
-import { Raster, type Color } from '../explain/raster.js';
-
-// The raster (shared with the landscape pictures) is re-exported for the plot's users and tests.
-export { Raster, type Color };
-
-// One PNG encoder for the CLI: the landscape command's (pngjs), shared rather than written twice.
-export { encodePng };
+import { svgToPng } from './png.js';
 
 /**
  * About `count` round tick values covering [min, max] (1, 2 or 5 times a power of ten apart).
@@ -70,7 +62,7 @@ function layout(curves: readonly Curve[], width: number, height: number): Layout
   const pad = (b - a) * 0.05;
   a -= pad; b += pad;
   if (!log && lo >= 0 && a < 0) a = 0;
-  const left = 64, right = 20, top = 34, bottom = 44;
+  const left = 64, right = 20, top = 46, bottom = 44;
   const yTicks = log
     ? Array.from({ length: Math.floor(b) - Math.ceil(a) + 1 }, (_, i) => 10 ** (Math.ceil(a) + i))
     : niceTicks(a, b, 5);
@@ -108,7 +100,7 @@ export function curvesSvg(curves: readonly Curve[], title: string, width = 640, 
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}${L.log ? ' (log scale)' : ''}</text>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}${L.log ? ' (log scale)' : ''}</text>`,
   ];
   for (const t of L.yTicks) {
     const y = px(L.y(t));
@@ -131,7 +123,9 @@ export function curvesSvg(curves: readonly Curve[], title: string, width = 640, 
   if (marker && marker.epoch >= 1 && marker.epoch <= L.n) {
     const x = px(L.x(marker.epoch));
     out.push(`<line x1="${x}" y1="${L.top}" x2="${x}" y2="${height - L.bottom}" stroke="#888888" stroke-dasharray="4 3"/>`);
-    out.push(`<text x="${x}" y="${L.top - 4}" text-anchor="middle" fill="#555555">${esc(marker.label)}</text>`);
+    // between the title and the plot, kept inside the picture when the marker is near an edge
+    const anchor = L.x(marker.epoch) > width - L.right - 60 ? 'end' : L.x(marker.epoch) < L.left + 60 ? 'start' : 'middle';
+    out.push(`<text x="${x}" y="${L.top - 6}" text-anchor="${anchor}" fill="#555555">${esc(marker.label)}</text>`);
   }
   // the legend on a white box, so a curve or the marker line never runs through its text
   out.push(`<rect x="${width - L.right - 136}" y="${L.top}" width="134" height="${curves.length * 16 + 2}" fill="#ffffff" fill-opacity="0.9"/>`);
@@ -143,51 +137,6 @@ export function curvesSvg(curves: readonly Curve[], title: string, width = 640, 
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
-}
-
-/**
- * The same chart drawn into a raster.
- * @example writeFileSync('loss.png', encodePng(curvesRaster(lossCurves(history.epochs), 'loss per epoch')))
- */
-export function curvesRaster(curves: readonly Curve[], title: string, width = 640, height = 400, marker?: { epoch: number; label: string }): Raster {
-  const L = layout(curves, width, height);
-  const r = new Raster(width, height, '#ffffff');
-  const ink = '#333333';
-  const heading = `${title}${L.log ? ' (log scale)' : ''}`;
-  r.text((width - Raster.textWidth(heading, 2)) / 2, 8, heading, ink, 2);
-  for (const t of L.yTicks) {
-    const y = Math.round(L.y(t));
-    r.line(L.left, y, width - L.right, y, '#e5e5e5');
-    const label = tickLabel(t);
-    r.text(L.left - 6 - Raster.textWidth(label), y - 3, label, ink);
-  }
-  for (const t of L.xTicks) {
-    const x = Math.round(L.x(t));
-    r.line(x, height - L.bottom, x, height - L.bottom + 4, ink);
-    r.text(x - Raster.textWidth(String(t)) / 2, height - L.bottom + 8, String(t), ink);
-  }
-  r.line(L.left, L.top, L.left, height - L.bottom, ink);
-  r.line(L.left, height - L.bottom, width - L.right, height - L.bottom, ink);
-  r.text((L.left + width - L.right - Raster.textWidth('epoch')) / 2, height - 16, 'epoch', ink);
-  for (const c of curves) {
-    for (const seg of segments(c)) {
-      if (seg.length === 1) r.fillRect(L.x(seg[0][0]) - 2, L.y(seg[0][1]) - 2, 4, 4, c.color);
-      for (let i = 1; i < seg.length; i++) r.line(L.x(seg[i - 1][0]), L.y(seg[i - 1][1]), L.x(seg[i][0]), L.y(seg[i][1]), c.color, 2);
-    }
-  }
-  if (marker && marker.epoch >= 1 && marker.epoch <= L.n) {
-    const x = Math.round(L.x(marker.epoch));
-    for (let y = L.top; y < height - L.bottom; y += 7) r.line(x, y, x, Math.min(y + 3, height - L.bottom), '#888888');
-    r.text(x - Raster.textWidth(marker.label) / 2, L.top - 10, marker.label, '#555555');
-  }
-  r.fillRect(width - L.right - 136, L.top, 134, curves.length * 14 + 2, '#ffffff');
-  curves.forEach((c, i) => {
-    const y = L.top + 8 + i * 14;
-    const x = width - L.right - 130;
-    r.line(x, y, x + 20, y, c.color, 2);
-    r.text(x + 26, y - 3, c.name, ink);
-  });
-  return r;
 }
 
 /** Checks a --plot path's extension early, before training starts. */
@@ -207,5 +156,6 @@ export async function saveLossPlot(path: string, epochs: readonly EpochLogs[], b
   const curves = lossCurves(epochs);
   const title = 'loss per epoch';
   const marker = bestEpoch ? { epoch: bestEpoch, label: `best epoch ${bestEpoch}` } : undefined;
-  await writeFileAtomic(path, plotFormat(path) === 'svg' ? curvesSvg(curves, title, 640, 400, marker) : encodePng(curvesRaster(curves, title, 640, 400, marker)));
+  const svg = curvesSvg(curves, title, 640, 400, marker);
+  await writeFileAtomic(path, plotFormat(path) === 'svg' ? svg : await svgToPng(svg));
 }

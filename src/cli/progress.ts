@@ -19,6 +19,13 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** Put before each line and the bar, e.g. 'refit '. */
   label?: string;
+  /**
+   * Early stopping's patience: the run may end long before `epochs`, so the bar shows the epoch it
+   * stops at if the validation loss does not improve, instead of a time estimate to `epochs`.
+   */
+  patience?: number;
+  /** Whether the epochs have validation metrics (default true); false (a refit) labels them as training metrics. */
+  validation?: boolean;
 }
 
 /** 'bar' on a terminal, 'lines' otherwise, 'quiet' when asked. @example progressMode(false, process.stderr) */
@@ -55,6 +62,7 @@ export class TrainingProgress {
   private lastPrintTime = Date.now();
   private readonly stream: NodeJS.WriteStream;
   private readonly every: number;
+  private best = { loss: Infinity, epoch: 0 };
 
   constructor(private readonly o: ProgressOptions) {
     this.stream = o.stream ?? process.stderr;
@@ -65,10 +73,12 @@ export class TrainingProgress {
   start(batches: number): void {
     this.batches = Math.max(1, batches);
     if (this.o.mode !== 'bar') return;
-    const val = this.o.classify ? 'val_acc {val}' : 'val_loss {val}';
+    const metric = this.o.validation === false ? (this.o.classify ? '  acc {val}' : '') : this.o.classify ? '  val_acc {val}' : '  val_loss {val}';
+    // With early stopping the end is not the maximum: say when it stops unless the loss improves.
+    const end = this.o.patience !== undefined ? '  {stop}' : '  ETA {eta_formatted}';
     this.bar = new cliProgress.SingleBar(
       {
-        format: `${this.o.label ?? ''}epoch {epoch}/${this.o.epochs} {bar} batch {batch}/{batches}  loss {loss}  ${val}  ETA {eta_formatted}`,
+        format: `${this.o.label ?? ''}epoch {epoch}/${this.o.epochs} {bar} batch {batch}/{batches}  loss {loss}${metric}${end}`,
         stream: this.stream,
         hideCursor: true,
         barsize: 24,
@@ -78,7 +88,16 @@ export class TrainingProgress {
       },
       cliProgress.Presets.shades_classic,
     );
-    this.bar.start(this.o.epochs * this.batches, 0, { epoch: 1, batch: 0, batches: this.batches, loss: '-', val: '-' });
+    this.bar.start(this.o.epochs * this.batches, 0, { epoch: 1, batch: 0, batches: this.batches, loss: '-', val: '-', stop: this.stopText() });
+  }
+
+  /** Where early stopping ends the run if the monitored loss does not improve again. */
+  private stopText(): string {
+    const p = this.o.patience;
+    if (p === undefined) return '';
+    if (this.best.epoch === 0) return `early stopping: ${p} epochs without a better val_loss`;
+    const at = Math.min(this.o.epochs, this.best.epoch + p);
+    return `best epoch ${this.best.epoch}; stops at epoch ${at} unless val_loss improves`;
   }
 
   batch(b: BatchLogs): void {
@@ -88,9 +107,11 @@ export class TrainingProgress {
 
   epoch(e: EpochLogs): void {
     this.lastEpoch = e;
+    const monitored = e.valLoss ?? e.loss;
+    if (Number.isFinite(monitored) && monitored < this.best.loss) this.best = { loss: monitored, epoch: e.epoch };
     if (this.bar) {
-      const val = this.o.classify ? e.valAccuracy ?? e.accuracy : e.valLoss ?? e.loss;
-      this.bar.update(e.epoch * this.batches, { epoch: e.epoch, batch: this.batches, loss: num(e.loss), val: num(val) });
+      const val = this.o.classify ? (this.o.validation === false ? e.accuracy : e.valAccuracy ?? e.accuracy) : e.valLoss ?? e.loss;
+      this.bar.update(e.epoch * this.batches, { epoch: e.epoch, batch: this.batches, loss: num(e.loss), val: num(val), stop: this.stopText() });
       return;
     }
     if (this.o.mode !== 'lines') return;
@@ -104,11 +125,20 @@ export class TrainingProgress {
     this.lastPrintTime = Date.now();
   }
 
-  /** A message that must not be drawn over by the bar (e.g. "stopping…"). */
+  /**
+   * A message that must not be drawn over by the bar (e.g. "stopping…"): the bar's line is cleared
+   * first (carriage return, erase line), so no half-overwritten bar is left; the bar redraws below.
+   */
   note(line: string): void {
     if (this.o.mode === 'quiet') return;
-    if (this.bar) this.stream.write('\n');
+    if (this.bar) this.stream.write('\r\x1b[2K');
     this.stream.write(`${line}\n`);
+  }
+
+  /** Before the process exits in the middle of a bar: clears its line and shows the cursor again. */
+  abandon(): void {
+    if (!this.bar) return;
+    this.stream.write('\r\x1b[2K\x1b[?25h');
   }
 
   /** Ends the bar; in lines mode prints the last epoch if it was skipped. */

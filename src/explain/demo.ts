@@ -8,7 +8,7 @@
 import { Network } from '../train/network.js';
 import { SGD } from '../optim/index.js';
 import type { NetworkSpec } from '../spec/index.js';
-import { fmt, fmtFactor } from './format.js';
+import { fmt, fmtFactor, width as textWidth, wrapText } from './format.js';
 import { explain } from './trace.js';
 import { renderText } from './render.js';
 import { traceExpression } from './expr.js';
@@ -16,14 +16,14 @@ import { renderExpressionText } from './render-expr.js';
 import { renderDot, renderGraphSvg } from './graph.js';
 import { perturbationTable, renderPerturbationText } from './gradcheck.js';
 import { landscape } from './landscape.js';
-import { renderLandscapeRgba, renderLandscapeSvg, renderLandscapeText, type RgbaImage } from './plot.js';
+import { renderLandscapeSvg, renderLandscapeText } from './plot.js';
 import { resolveSpec } from './spec.js';
 import { lossAndGradient } from './engine.js';
 
-/** A file a chapter draws: text (SVG, DOT, Markdown) or an RGBA image for the caller to encode as PNG. */
+/** A file a chapter draws: text (SVG, DOT, Markdown); for a .png name, an SVG the caller renders to PNG. */
 export interface DemoFile {
   name: string;
-  content: string | RgbaImage;
+  content: string;
   what: string;
 }
 
@@ -36,6 +36,8 @@ export interface DemoChapter {
 export interface DemoOptions {
   /** Colour text heat maps for a terminal (default false). */
   color?: boolean;
+  /** Columns of the terminal: the 2-2-2 trace's tables fit it (default: full width, as the article prints). */
+  width?: number;
 }
 
 const GATE_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
@@ -75,7 +77,8 @@ function orChapter(o: DemoOptions): DemoChapter {
       const end = land.path!.points[land.path!.points.length - 1];
       const text = [
         'A neuron computes y = σ(w1·x1 + w2·x2 + b). Start at w = (-4, -4), b = 0, and ask it 1 OR 0:',
-        `  z = (-4)·1 + (-4)·0 + 0 = -4,   y = σ(-4) = ${fmt(y10, 4)}   — the answer is 1: almost exactly wrong.`,
+        `  z = (-4)·1 + (-4)·0 + 0 = -4,   y = σ(-4) = ${fmt(y10, 4)}`,
+        '  — the answer is 1: almost exactly wrong.',
         '',
         'The loss landscape: the mean squared error over the four OR rows as w1 and w2 vary, bias fixed at 0.',
         renderLandscapeText(textLand, { color: o.color }).trimEnd(),
@@ -91,7 +94,7 @@ function orChapter(o: DemoOptions): DemoChapter {
       return {
         text,
         files: [
-          { name: 'or-landscape.png', content: renderLandscapeRgba(land), what: 'the OR landscape with Adam\'s route (PNG)' },
+          { name: 'or-landscape.png', content: renderLandscapeSvg(land), what: 'the OR landscape with Adam\'s route (PNG)' },
           { name: 'or-landscape.svg', content: renderLandscapeSvg(land), what: 'the same as SVG' },
         ],
       };
@@ -123,7 +126,7 @@ function andChapter(): DemoChapter {
         `weights ${layer.weights![0].map((w) => fmt(w, 3)).join(', ')}, bias ${fmt(layer.bias![0], 3)}   (the article: 6.01 and −9.2);`,
         `final loss ${fmt(history.epochs[history.epochs.length - 1].loss, 3)}. The bias outweighs one input but not two: that is AND.`,
       ].join('\n');
-      return { text, files: [{ name: 'and-landscape.png', content: renderLandscapeRgba(land), what: 'cross-entropy of the trained AND neuron over (w1, b)' }] };
+      return { text, files: [{ name: 'and-landscape.png', content: renderLandscapeSvg(land), what: 'cross-entropy of the trained AND neuron over (w1, b)' }] };
     },
   };
 }
@@ -167,18 +170,19 @@ function lineChapter(): DemoChapter {
       const text = [
         'Model y = W·x with W = 3 against the data y = 2x; loss: the sum of squared errors. Nudge W and watch the loss:',
         '',
-        renderPerturbationText(table).trimEnd(),
+        // one space of indent instead of two keeps the six-column table within 80 columns
+        renderPerturbationText(table).trimEnd().replace(/^ {2}/gm, ' '),
         '',
         'Gradient descent with learning rate 0.01 (W ← W − 0.01·∂L/∂W), W alone:',
         `  W: ${ws.map((v) => fmt(v, 5)).join(' → ')}`,
         '  each step removes 60% of the distance to 2, because ∂L/∂W = 60·(W − 2) here.',
       ].join('\n');
-      return { text, files: [{ name: 'line-landscape.png', content: renderLandscapeRgba(land), what: 'SSE over (W, b) with plain gradient descent on both' }] };
+      return { text, files: [{ name: 'line-landscape.png', content: renderLandscapeSvg(land), what: 'SSE over (W, b) with plain gradient descent on both' }] };
     },
   };
 }
 
-function stepChapter(): DemoChapter {
+function stepChapter(o: DemoOptions): DemoChapter {
   return {
     title: 'One step through a 2-2-2 network, by hand (seed 004)',
     run() {
@@ -188,7 +192,7 @@ function stepChapter(): DemoChapter {
         'Input (0.5, -0.5), target (0.9, 0.1), sigmoid everywhere, learning rate 1.2. Every number of one step:',
         '(the article rounds as it goes and prints 0.7164 and 0.5238 for the outputs; unrounded they are 0.7165 and 0.5239)',
         '',
-        renderText(trace).trimEnd(),
+        renderText(trace, { width: o.width }).trimEnd(),
         '',
         `So w(h1→y1) becomes 0.37 − 1.2 · (${w.factors.map((x, i) => (i === 0 ? fmt(x.value, 4) : fmtFactor(x.value, 4))).join(' · ')}) = 0.37 − 1.2 · ${fmtFactor(w.gradient, 4)} = ${f4(w.after)},`,
         'as in the article; the hidden weight w(x1→h1) becomes 0.1055 the same way, through the sum over both outputs.',
@@ -203,26 +207,44 @@ function xorChapter(o: DemoOptions): DemoChapter {
     title: 'XOR needs a hidden layer',
     run() {
       const targets = [[0], [1], [1], [0]];
-      const single = new Network({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'bce', seed: 1, dtype: 'float64' });
-      single.learn(GATE_INPUTS, targets, { epochs: 2000, learningRate: 1, batchSize: 'full' });
+      const right = (out: number[]): number => out.filter((v, i) => v !== 0.5 && (v > 0.5 ? 1 : 0) === targets[i][0]).length;
+      // One neuron from seed 000's start, w = (-4, -4), b = 0: record its best moment on the way.
+      const single = new Network({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid', weights: [[-4, -4]], bias: [0] }], loss: 'bce', dtype: 'float64' });
+      let best = { correct: -1, epoch: 0, out: [] as number[] };
+      single.learn(GATE_INPUTS, targets, {
+        epochs: 2000, learningRate: 1, optimizer: 'sgd', batchSize: 'full', shuffle: false,
+        onEpochEnd: (e) => {
+          const out = single.predict(GATE_INPUTS).map((r) => r[0]);
+          if (right(out) > best.correct) best = { correct: right(out), epoch: e.epoch, out };
+        },
+      });
       const hidden = new Network({ inputs: 2, layers: [{ units: 4, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'bce', seed: 1, dtype: 'float64' });
       hidden.learn(GATE_INPUTS, targets, { epochs: 2000, learningRate: 1, batchSize: 'full' });
       const one = single.evaluate(GATE_INPUTS, targets), two = hidden.evaluate(GATE_INPUTS, targets);
       const o1 = single.predict(GATE_INPUTS).map((r) => r[0]), o2 = hidden.predict(GATE_INPUTS).map((r) => r[0]);
+      const w = single.toJSON().layers[0];
       const land = landscape(single.toJSON(), { inputs: GATE_INPUTS, targets }, { dataName: 'xor', grid: 41, range: [-8, 8] });
+      const cell = (v: number): string => (Math.abs(v - 0.5) < 5e-4 ? '0.500 (?)' : v.toFixed(3));
       const text = [
-        'One neuron draws one straight line between its two answers; no line puts (0,1) and (1,0) on one side and',
-        '(0,0) and (1,1) on the other. Both trained the same way (cross-entropy, full batch, learning rate 1, 2000 epochs):',
+        'One neuron draws one straight line between its two answers; no line puts (0,1) and (1,0)',
+        'on one side and (0,0) and (1,1) on the other, so at best it gets 3 of the 4 rows right.',
+        'One neuron from seed 000\'s start w = (-4, -4), b = 0, and a 2-4-1 network (tanh hidden',
+        'layer), both trained with cross-entropy, full batch, learning rate 1, 2000 epochs:',
         '',
-        '  x1 x2 | t | one neuron | 2-4-1 (tanh hidden layer)',
-        ...GATE_INPUTS.map((x, i) => `   ${x[0]}  ${x[1]} | ${targets[i][0]} | ${o1[i].toFixed(3).padEnd(10)} | ${o2[i].toFixed(3)}`),
-        `  accuracy: one neuron ${fmt(one.accuracy! * 100, 3)}% (loss ${fmt(one.loss, 3)}), with a hidden layer ${fmt(two.accuracy! * 100, 3)}% (loss ${fmt(two.loss, 3)})`,
+        `  x1 x2 | t | one neuron, epoch ${String(best.epoch).padEnd(4)} | one neuron, epoch 2000 | 2-4-1`,
+        ...GATE_INPUTS.map((x, i) => `   ${x[0]}  ${x[1]} | ${targets[i][0]} | ${best.out[i].toFixed(3).padEnd(22)} | ${cell(o1[i]).padEnd(22)} | ${o2[i].toFixed(3)}`),
+        `${'  right'.padEnd(14)}${`${best.correct} of 4 (its best)`.padEnd(22)} | ${`${right(o1)} of 4`.padEnd(22)} | ${right(o2)} of 4`,
         '',
-        'The single neuron\'s landscape over its two weights (O: where training left them, near 0; bias at its trained',
-        'value) has no valley that gets all four right; its floor is ln 2 = 0.693, where every answer is 0.5:',
+        `The neuron's best, ${best.correct} of 4, is at epoch ${best.epoch}; training goes on lowering the loss, and for one`,
+        `neuron the loss is lowest where every answer is 0.5 (?: undecided): at epoch 2000 its weights`,
+        `are ${fmt(w.weights![0][0], 2)} and ${fmt(w.weights![0][1], 2)}, bias ${fmt(w.bias![0], 2)}, loss ${fmt(one.loss, 4)} = ln 2. With a hidden layer the loss`,
+        `falls to ${fmt(two.loss, 3)} and all ${right(o2)} rows are right (accuracy ${fmt(two.accuracy! * 100, 3)}%).`,
+        '',
+        'The neuron\'s landscape over its two weights (bias at its trained value): no valley gets all',
+        'four right; O marks where training left the weights, at the floor ln 2 = 0.693:',
         renderLandscapeText(land, { color: o.color, columns: 33 }).trimEnd(),
       ].join('\n');
-      return { text, files: [{ name: 'xor-one-neuron.png', content: renderLandscapeRgba(land), what: 'one neuron\'s cross-entropy on XOR over (w1, w2)' }] };
+      return { text, files: [{ name: 'xor-one-neuron.png', content: renderLandscapeSvg(land), what: 'one neuron\'s cross-entropy on XOR over (w1, w2)' }] };
     },
   };
 }
@@ -232,5 +254,34 @@ function xorChapter(o: DemoOptions): DemoChapter {
  * @example for (const c of demoChapters()) console.log(c.title, c.run().text)
  */
 export function demoChapters(options: DemoOptions = {}): DemoChapter[] {
-  return [orChapter(options), andChapter(), graphChapter(), lineChapter(), stepChapter(), xorChapter(options)];
+  return [orChapter(options), andChapter(), graphChapter(), lineChapter(), stepChapter(options), xorChapter(options)];
+}
+
+/**
+ * A chapter's lines laid out for a terminal: prose lines longer than `width` wrap at spaces (lines
+ * that look like tables or maps, with runs of spaces or box characters, are left alone), then the
+ * lines are cut into pages of at most `rows` lines, preferably at a blank line, so that each page
+ * and a pause prompt fit the screen.
+ * @example demoPages(lines, { rows: 38, width: 80 }).every((p) => p.length <= 38) // true
+ */
+export function demoPages(lines: readonly string[], o: { rows: number; width: number }): string[][] {
+  const wrapped = lines.flatMap((l) => {
+    if (textWidth(l) <= o.width || /\S {2,}\S|[▀●◆│|]/.test(l.trim())) return [l];
+    return wrapText(l, o.width, /^\s/.test(l) ? '  ' : '');
+  });
+  const rows = Math.max(5, o.rows);
+  const pages: string[][] = [];
+  let start = 0;
+  while (start < wrapped.length) {
+    let end = Math.min(wrapped.length, start + rows);
+    if (end < wrapped.length) {
+      // break after the last blank line in the second half of the page, if there is one
+      for (let k = end - 1; k > start + rows / 2; k--) if (wrapped[k].trim() === '') { end = k + 1; break; }
+    }
+    pages.push(wrapped.slice(start, end));
+    start = end;
+    // a new page does not start with blank lines
+    while (start < wrapped.length && wrapped[start].trim() === '') start++;
+  }
+  return pages;
 }

@@ -62,18 +62,80 @@ function isNumeric(s: string): boolean {
   return /^[-+(]?[0-9.]+(e[-+]?\d+)?\)?$/.test(s) || s === 'NaN' || /^-?Infinity$/.test(s);
 }
 
+/** How a text table may be narrowed to fit a width. */
+export interface TableFit {
+  /** Most columns of text per line (code points, indent included); no limit when absent. */
+  width?: number;
+  /** Columns that go first when the table is too wide (their content is shown elsewhere). */
+  optional?: readonly number[];
+  /** A column of written-out sums or products that may wrap onto continuation lines at ' + ' or ' · '. */
+  wrap?: number;
+}
+
+/** A written-out sum or product broken at its ' + ' / ' · ' joins into lines of at most `limit` columns. */
+export function wrapTerms(cell: string, limit: number): string[] {
+  const pieces = cell.split(/(?= [+·] )/);
+  const lines: string[] = [];
+  let cur = '';
+  for (const piece of pieces) {
+    if (cur !== '' && width(cur + piece) > limit) {
+      lines.push(cur);
+      cur = `  ${piece.trimStart()}`;
+    } else cur += piece;
+  }
+  lines.push(cur);
+  return lines;
+}
+
+/** Prose broken at spaces into lines of at most `limit` columns; continuation lines start with `hang`. */
+export function wrapText(text: string, limit: number, hang = ''): string[] {
+  if (width(text) <= limit) return [text];
+  const lead = /^ */.exec(text)![0];
+  const words = text.slice(lead.length).split(' ');
+  const lines: string[] = [];
+  let cur = lead;
+  for (const w of words) {
+    if (cur.trim() !== '' && width(`${cur} ${w}`) > limit) {
+      lines.push(cur);
+      cur = `${lead}${hang}${w}`;
+    } else cur = cur.trim() === '' ? `${cur}${w}` : `${cur} ${w}`;
+  }
+  lines.push(cur);
+  return lines;
+}
+
 /**
  * A plain-text table: a header row, a rule of dashes, then the rows, columns separated by two spaces.
+ * With `fit.width`, a table too wide loses its optional columns, then wraps its `wrap` column.
  * @example textTable(['x', 'y'], [['1', '2']], '  ')
  */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[], indent = ''): string {
-  const n = header.length;
-  const widths = header.map((h, c) => Math.max(width(h), ...rows.map((r) => width(r[c] ?? ''))));
-  const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => (r[c] ?? '') === '' || isNumeric(r[c] ?? '')));
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], indent = '', fit: TableFit = {}): string {
+  const total = (h: readonly string[], rs: readonly (readonly string[])[]): number =>
+    width(indent) + h.reduce((sum, _, c) => sum + Math.max(width(h[c]), ...rs.map((r) => width(r[c] ?? ''))), 0) + 2 * (h.length - 1);
+  let hs = [...header];
+  let rs = rows.map((r) => [...r]);
+  let wrap = fit.wrap;
+  if (fit.width !== undefined && total(hs, rs) > fit.width && fit.optional?.length) {
+    const keep = hs.map((_, c) => c).filter((c) => !fit.optional!.includes(c));
+    if (wrap !== undefined) wrap = keep.indexOf(wrap) >= 0 ? keep.indexOf(wrap) : undefined;
+    hs = keep.map((c) => hs[c]);
+    rs = rs.map((r) => keep.map((c) => r[c] ?? ''));
+  }
+  // rows of one table row: continuation lines carry only the wrapped cell
+  let lines: string[][] = rs.map((r) => r);
+  if (fit.width !== undefined && wrap !== undefined && total(hs, rs) > fit.width) {
+    const w = wrap;
+    const others = total(hs, rs) - Math.max(width(hs[w]), ...rs.map((r) => width(r[w] ?? '')));
+    const limit = Math.max(12, width(hs[w]), fit.width - others);
+    lines = rs.flatMap((r) => wrapTerms(r[w] ?? '', limit).map((part, k) => (k === 0 ? r.map((cell, c) => (c === w ? part : cell)) : hs.map((_, c) => (c === w ? part : '')))));
+  }
+  const n = hs.length;
+  const widths = hs.map((h, c) => Math.max(width(h), ...lines.map((r) => width(r[c] ?? ''))));
+  const numeric = hs.map((_, c) => lines.length > 0 && lines.every((r) => (r[c] ?? '') === '' || isNumeric(r[c] ?? '')));
   const line = (cells: readonly string[]): string =>
     indent + Array.from({ length: n }, (_, c) => pad(cells[c] ?? '', widths[c], numeric[c])).join('  ').replace(/\s+$/, '');
   const rule = indent + widths.map((w) => '-'.repeat(w)).join('  ');
-  return [line(header), rule, ...rows.map(line)].join('\n');
+  return [line(hs), rule, ...lines.map(line)].join('\n');
 }
 
 /** A Markdown table (pipes in cells escaped). */

@@ -5,7 +5,8 @@
  * graphs, landscape SVG/RGBA/terminal maps) are exported from `backprop/node`, off the core's path.
  */
 export { explain, neuronNames, type ExplainOptions, type Trace, type StepTrace, type LayerTrace, type NeuronTrace, type ParamTrace, type Factor, type SumTerm, type FeedTerm, type OutputLossTrace } from './trace.js';
-export { renderText, renderMarkdown } from './render.js';
+export { renderText, renderMarkdown, maxLineWidth, type TextOptions } from './render.js';
+export { neuronProvenance, paramProvenance, lossProvenance, type NeuronProvenance } from './provenance.js';
 export { resolveSpec, listParams, findParam, type FullSpec, type NetworkLike, type ParamRef, type Samples } from './spec.js';
 export { engineGradient, engineLoss, lossAndGradient } from './engine.js';
 export {

@@ -1,14 +1,11 @@
 /**
- * Drawing a loss landscape three ways from one layout: a hand-written SVG, an RGBA raster (which the
- * CLI encodes as PNG and the playground can put on a canvas), and a coloured text heat map for a
- * terminal. Viridis colours (dark = low loss), contour lines by marching squares, the current point
- * as a ring and the descent route as a line of dots. Browser-safe: no I/O, no DOM.
+ * Drawing a loss landscape two ways: a hand-written SVG (which the CLI also renders to PNG with
+ * resvg, src/cli/png.ts) and a coloured text heat map for a terminal. Viridis colours (dark = low
+ * loss), contour lines by marching squares, the current point as a ring and the descent route as a
+ * line of dots. Browser-safe: no I/O, no DOM.
  */
 import { fmt } from './format.js';
 import type { Landscape } from './landscape.js';
-import { Raster, type RgbaImage } from './raster.js';
-
-export type { RgbaImage };
 
 // ---------------------------------------------------------------- colours
 
@@ -181,7 +178,7 @@ export function renderLandscapeSvg(land: Landscape, width = 660, height = 600): 
   }
   parts.push(`<text x="${L.x0 + L.size / 2}" y="${L.y0 + L.size + 40}" text-anchor="middle" font-size="14">${escXml(`${land.aliases[0]} = ${land.params[0]}`)}</text>`);
   parts.push(`<text transform="translate(18 ${L.y0 + L.size / 2}) rotate(-90)" text-anchor="middle" font-size="14">${escXml(`${land.aliases[1]} = ${land.params[1]}`)}</text>`);
-  parts.push(`<text x="${L.x0}" y="24" font-size="15" font-weight="bold">${escXml(title(land))}</text>`);
+  parts.push(`<text x="${L.x0}" y="20" font-size="15" font-weight="bold">${escXml(title(land))}</text>`);
   // colour bar
   const steps = 40;
   for (let k = 0; k < steps; k++) {
@@ -202,78 +199,10 @@ export function renderLandscapeSvg(land: Landscape, width = 660, height = 600): 
   }
   parts.push(`<circle class="current" cx="${L.px(land.current.x).toFixed(1)}" cy="${L.py(land.current.y).toFixed(1)}" r="6" fill="none" stroke="#ffffff" stroke-width="3"/>`);
   parts.push(`<circle cx="${L.px(land.current.x).toFixed(1)}" cy="${L.py(land.current.y).toFixed(1)}" r="6" fill="none" stroke="#000000" stroke-width="1.2"/>`);
-  parts.push(`<text x="${L.x0 + L.size}" y="24" text-anchor="end">${escXml(`start (${coord(land.current.x, land.xs[n - 1] - land.xs[0])}, ${coord(land.current.y, land.ys[m - 1] - land.ys[0])}): loss ${fmt(land.current.loss, 4)}`)}</text>`);
+  // the start's coordinates on their own line under the title, so the two never run into each other
+  parts.push(`<text x="${L.x0}" y="${L.y0 - 8}">${escXml(`${pointName(land)} (${coord(land.current.x, land.xs[n - 1] - land.xs[0])}, ${coord(land.current.y, land.ys[m - 1] - land.ys[0])}): loss ${fmt(land.current.loss, 4)}`)}</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
-}
-
-// ---------------------------------------------------------------- raster
-
-/** ASCII for the raster font: Greek and typographic characters spelled out. */
-function ascii(s: string): string {
-  return s.replace(/→/g, '->').replace(/−/g, '-').replace(/σ/g, 'sigma').replace(/[^\x20-\x7e]/g, '?');
-}
-
-/**
- * The landscape as RGBA pixels (the PNG's content): heat map, contours, axes, colour bar, route.
- * @example const img = renderLandscapeRgba(land); // img.width × img.height × 4 bytes
- */
-export function renderLandscapeRgba(land: Landscape, width = 660, height = 600): RgbaImage {
-  const cv = new Raster(width, height);
-  const L = layout(land, width, height);
-  const norm = normaliser(land);
-  const n = land.xs.length, m = land.ys.length;
-  const black = [0, 0, 0], dark = [51, 51, 51], white = [255, 255, 255], red = [255, 59, 48];
-  // heat map: each pixel's loss interpolated bilinearly between the four grid points around it
-  const v = land.values;
-  for (let j = 0; j < L.size; j++) {
-    const fr = ((L.size - 1 - j) / (L.size - 1)) * (m - 1);
-    const r = Math.min(m - 2, Math.floor(fr)), dr = fr - r;
-    for (let i = 0; i < L.size; i++) {
-      const fc = (i / (L.size - 1)) * (n - 1);
-      const c = Math.min(n - 2, Math.floor(fc)), dc = fc - c;
-      const val = (v[r * n + c] * (1 - dc) + v[r * n + c + 1] * dc) * (1 - dr) + (v[(r + 1) * n + c] * (1 - dc) + v[(r + 1) * n + c + 1] * dc) * dr;
-      cv.set(L.x0 + i, L.y0 + j, viridis(norm(val)));
-    }
-  }
-  const cw = L.size / (n - 1), ch = L.size / (m - 1);
-  const gx = (c: number): number => L.x0 + c * cw, gy = (r: number): number => L.y0 + L.size - r * ch;
-  for (const lv of contourLevels(land)) {
-    for (const [a, b, c2, e] of contourSegments(land, lv)) cv.line(gx(a), gy(b), gx(c2), gy(e), white, 1, 0.55);
-  }
-  // frame and axes
-  cv.line(L.x0, L.y0, L.x0 + L.size, L.y0, dark); cv.line(L.x0, L.y0 + L.size, L.x0 + L.size, L.y0 + L.size, dark);
-  cv.line(L.x0, L.y0, L.x0, L.y0 + L.size, dark); cv.line(L.x0 + L.size, L.y0, L.x0 + L.size, L.y0 + L.size, dark);
-  for (const t of ticks(land.xs[0], land.xs[n - 1])) {
-    const x = L.px(t);
-    cv.line(x, L.y0 + L.size, x, L.y0 + L.size + 5, dark);
-    cv.text(x, L.y0 + L.size + 10, ascii(fmt(t, 4)), dark, 2, 'center');
-  }
-  for (const t of ticks(land.ys[0], land.ys[m - 1])) {
-    const y = L.py(t);
-    cv.line(L.x0 - 5, y, L.x0, y, dark);
-    cv.text(L.x0 - 9, y - 7, ascii(fmt(t, 4)), dark, 2, 'right');
-  }
-  cv.text(L.x0 + L.size / 2, L.y0 + L.size + 32, ascii(land.aliases[0]), black, 2, 'center');
-  cv.text(6, L.y0 + L.size / 2 - 7, ascii(land.aliases[1]), black, 2, 'left');
-  cv.text(L.x0, 12, ascii(title(land)), black, 2);
-  // colour bar
-  for (let j = 0; j < L.size; j++) cv.fillRect(L.barX, L.y0 + L.size - 1 - j, 16, 1, viridis(j / (L.size - 1)));
-  cv.text(L.barX + 20, L.y0, ascii(fmt(land.max.loss, 3)), dark, 2);
-  cv.text(L.barX + 20, L.y0 + L.size - 14, ascii(fmt(land.min.loss, 3)), dark, 2);
-  // route, then the start ring on top
-  if (land.path) {
-    const pts = land.path.points;
-    for (let k = 1; k < pts.length; k++) cv.line(L.px(pts[k - 1].x), L.py(pts[k - 1].y), L.px(pts[k].x), L.py(pts[k].y), red, 2.5);
-    // a dot per step shows the step sizes: crawling on the plateau, striding down the slope
-    if (meanStepPixels(land, L) >= 6) for (const p of pts) cv.circle(L.px(p.x), L.py(p.y), 2, [120, 0, 0]);
-    const last = pts[pts.length - 1];
-    cv.circle(L.px(last.x), L.py(last.y), 5, red);
-    cv.text(L.x0, height - 16, ascii(pathLabel(land)), [176, 0, 0], 2);
-  }
-  cv.circle(L.px(land.current.x), L.py(land.current.y), 8, white, 3);
-  cv.circle(L.px(land.current.x), L.py(land.current.y), 9, black, 1.2);
-  return { width: cv.width, height: cv.height, data: cv.data };
 }
 
 // ---------------------------------------------------------------- terminal
@@ -286,6 +215,11 @@ export interface TextMapOptions {
 }
 
 const SHADES = ' .:-=+#%&@';
+
+/** What the ringed point is: where the route starts, or (no route) the network's own weights. */
+function pointName(land: Landscape): string {
+  return land.path ? 'start' : 'the network';
+}
 
 /** A coordinate for a label: 3 significant digits, and 0 for what is 0 at the map's scale (8e-17). */
 function coord(v: number, span: number): string {
@@ -346,7 +280,7 @@ export function renderLandscapeText(land: Landscape, options: TextMapOptions = {
   const scale = color
     ? `${Array.from({ length: 10 }, (_, k) => `\x1b[48;2;${viridis(k / 9).join(';')}m  `).join('')}\x1b[0m`
     : `"${SHADES}"`;
-  lines.push(`loss ${fmt(land.min.loss, 3)} ${scale} ${fmt(land.max.loss, 3)}   ${color ? '●' : 'O'} start (${coord(land.current.x, xhi - xlo)}, ${coord(land.current.y, yhi - ylo)}) loss ${fmt(land.current.loss, 4)}`);
+  lines.push(`loss ${fmt(land.min.loss, 3)} ${scale} ${fmt(land.max.loss, 3)}   ${color ? '●' : 'O'} ${pointName(land)} (${coord(land.current.x, xhi - xlo)}, ${coord(land.current.y, yhi - ylo)}) loss ${fmt(land.current.loss, 4)}`);
   if (land.path) lines.push(`${color ? '• route, ◆ end' : '* route, X end'}: ${pathLabel(land)}`);
   return `${lines.join('\n')}\n`;
 }

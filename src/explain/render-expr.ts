@@ -3,7 +3,7 @@
  * then the backward pass edge by edge (upstream gradient × local gradient), the inputs' gradients,
  * and one step of gradient descent. Only formatting happens here.
  */
-import { fmt, fmtFactor, markdownTable, textTable } from './format.js';
+import { fmt, fmtFactor, markdownTable, textTable, wrapText } from './format.js';
 import type { ExprTrace } from './expr.js';
 
 interface Block { title: string; header: string[]; rows: string[][]; lines: string[] }
@@ -70,10 +70,12 @@ function withValues(t: ExprTrace, n: ExprTrace['nodes'][number]): string {
  * An expression trace as aligned text.
  * @example console.log(renderExpressionText(traceExpression('x*y + z', { x: 3, y: -4, z: 2 }, { learningRate: 0.1 })))
  */
-export function renderExpressionText(t: ExprTrace): string {
-  const lines: string[] = [`Backpropagation through ${t.expression} (numbers rounded to ${t.digits} significant digits)`];
+export function renderExpressionText(t: ExprTrace, options: { width?: number } = {}): string {
+  // with a width, prose lines wrap at spaces (the tables are narrow: one row per node)
+  const prose = (s: string, hang = '  '): string[] => (options.width === undefined ? [s] : wrapText(s, options.width, hang));
+  const lines: string[] = [...prose(`Backpropagation through ${t.expression} (numbers rounded to ${t.digits} significant digits)`)];
   for (const b of blocks(t)) {
-    lines.push('', b.title, textTable(b.header, b.rows, '  '), ...b.lines.map((l) => `  ${l}`));
+    lines.push('', ...prose(b.title), textTable(b.header, b.rows, '  '), ...b.lines.flatMap((l) => prose(`  ${l}`)));
   }
   return `${lines.join('\n')}\n`;
 }

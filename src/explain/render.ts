@@ -4,7 +4,7 @@
  * neuron, then every parameter's gradient as its chain-rule factors and its update. Numbers are
  * rounded to the trace's significant digits; nothing here computes, it only writes.
  */
-import { fmt, fmtFactor, markdownTable, textTable } from './format.js';
+import { fmt, fmtFactor, markdownTable, textTable, width as textWidth, wrapText } from './format.js';
 import type { LayerTrace, StepTrace, Trace } from './trace.js';
 
 interface Section {
@@ -13,6 +13,18 @@ interface Section {
   header: string[];
   rows: string[][];
   footer?: string;
+  /** Columns a narrow text rendering may leave out. */
+  optional?: number[];
+  /** The column of written-out sums or products a narrow text rendering may wrap. */
+  wrap?: number;
+}
+
+export interface TextOptions {
+  /**
+   * Most columns per line: tables drop their long parameter names and wrap written-out sums, prose
+   * wraps at spaces. No limit when absent (what the articles print).
+   */
+  width?: number;
 }
 
 function describeNetwork(trace: Trace): string {
@@ -35,6 +47,7 @@ function stepSections(trace: Trace, st: StepTrace): Section[] {
       title: `Forward, ${layerTitle(l, total)}`,
       header: ['neuron', 'z = Σ w·input + b', 'z', `a = ${l.activation}(z)`],
       rows: l.neurons.map((n) => [n.name, n.sum, f(n.z), f(n.a)]),
+      wrap: 1,
     });
   }
   // loss
@@ -60,6 +73,7 @@ function stepSections(trace: Trace, st: StepTrace): Section[] {
         title: `Backward, ${layerTitle(l, total)}: ∂L/∂a sums δ·w over every neuron it feeds`,
         header: ['neuron', '∂L/∂a = Σ δ·w', '∂L/∂a', `∂a/∂z = ${l.derivative}`, 'δ = ∂L/∂z'],
         rows: l.neurons.map((n) => [n.name, (n.dLdaTerms ?? []).map((t) => `${ff(t.delta)}·${ff(t.weight)}`).join(' + '), f(n.dLda), f(n.dadz ?? NaN), f(n.delta)]),
+        wrap: 1,
       });
     }
   }
@@ -69,6 +83,8 @@ function stepSections(trace: Trace, st: StepTrace): Section[] {
     header: ['parameter', 'name', 'chain-rule factors', '∂L/∂w', 'old → new'],
     rows: st.params.map((p) => [p.param, p.label, p.factors.map((x, i) => (i === 0 ? f(x.value) : ff(x.value))).join(' · '), f(p.gradient), `${f(p.before)} → ${f(p.after)}`]),
     note: factorLegend(st),
+    optional: [0],
+    wrap: 2,
     footer: `After the update: outputs ${st.outputsAfter.map(f).join(', ')}; loss ${f(st.loss)} → ${f(st.lossAfter)}`,
   });
   return out;
@@ -104,22 +120,40 @@ function header(trace: Trace): string[] {
  * The trace as aligned plain-text tables, for a terminal.
  * @example console.log(renderText(explain(spec, [0.5, -0.5], [0.9, 0.1], { learningRate: 1.2 })));
  */
-export function renderText(trace: Trace): string {
-  const lines: string[] = [`Backpropagation, worked step by step (numbers rounded to ${trace.digits} significant digits)`, ...header(trace)];
+export function renderText(trace: Trace, options: TextOptions = {}): string {
+  const limit = options.width;
+  const prose = (text: string, hang = '  '): string[] => (limit === undefined ? [text] : wrapText(text, limit, hang));
+  const lines: string[] = [...prose(`Backpropagation, worked step by step (numbers rounded to ${trace.digits} significant digits)`), ...header(trace).flatMap((h) => prose(h, '    '))];
   for (const st of trace.steps) {
     lines.push('', `=== Step ${st.step} of ${trace.steps.length} ===`);
     for (const sec of stepSections(trace, st)) {
-      lines.push('', sec.title);
-      if (sec.note) lines.push(`  (${sec.note})`);
-      lines.push(textTable(sec.header, sec.rows, '  '));
-      if (sec.footer) lines.push(`  ${sec.footer}`);
+      lines.push('', ...prose(sec.title));
+      if (sec.note) lines.push(...prose(`  (${sec.note})`, ' '));
+      const fit = { width: limit, optional: sec.optional, wrap: sec.wrap };
+      let table = textTable(sec.header, sec.rows, '  ', fit);
+      if (limit !== undefined && maxLineWidth(table) > limit) {
+        // still too wide: long formula headers ('∂L/∂y = (y − t)/…') keep their name, the formula goes above
+        const long = sec.header.map((h) => (textWidth(h) > 16 && h.includes(' = ') ? h : null));
+        for (const h of long) if (h) lines.push(...prose(`  (${h})`, ' '));
+        table = textTable(sec.header.map((h, c) => (long[c] ? h.slice(0, h.indexOf(' = ')) : h)), sec.rows, '  ', fit);
+      }
+      if (sec.optional && !table.split('\n')[0].includes(sec.header[sec.optional[0]])) {
+        lines.push(...prose(`  (the ${sec.header[sec.optional[0]]} column is left out to fit ${limit} columns)`, ' '));
+      }
+      lines.push(table);
+      if (sec.footer) lines.push(...prose(`  ${sec.footer}`, '  '));
     }
   }
   if (trace.steps.length > 1) {
     const f = (x: number): string => fmt(x, trace.digits);
-    lines.push('', `Loss over the steps: ${[trace.steps[0].loss, ...trace.steps.map((s) => s.lossAfter)].map(f).join(' → ')}`);
+    lines.push('', ...prose(`Loss over the steps: ${[trace.steps[0].loss, ...trace.steps.map((s) => s.lossAfter)].map(f).join(' → ')}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The widest line of a rendering, in columns. @example maxLineWidth(renderText(trace, { width: 80 })) <= 80 */
+export function maxLineWidth(text: string): number {
+  return Math.max(0, ...text.split('\n').map(textWidth));
 }
 
 /**

@@ -88,6 +88,27 @@ test('backprop explain prints seed 004\'s numbers (text, markdown, json)', async
   assert.equal(Number(trace.updated.layers[1].weights[0][0].toPrecision(4)), 0.3941);
 });
 
+test('backprop explain fits 80 columns when not on a terminal (seed 004 and a 2-8-8-8-8-1 network); --wide prints every column', async () => {
+  const cols = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
+  const narrow = cli('explain', seed004, '--input', '0.5,-0.5', '--target', '0.9,0.1', '--learning-rate', '1.2');
+  assert.equal(narrow.code, 0, narrow.stderr);
+  assert.ok(cols(narrow.stdout) <= 80, `seed 004: ${cols(narrow.stdout)} columns`);
+  assert.match(narrow.stdout, /the parameter column is left out to fit 80 columns/);
+  assert.match(narrow.stdout, /\n {2}w\(h1→y1\) {2}-0\.1835 · 0\.2031 · 0\.5399 +-0\.02012 {2}0\.37 → 0\.3941\n/);
+  const wide = await run('explain', seed004, '--input', '0.5,-0.5', '--target', '0.9,0.1', '--learning-rate', '1.2', '--wide');
+  assert.equal(wide.code, 0, wide.stderr);
+  assert.ok(cols(wide.stdout) > 90, 'the full tables are wider than a terminal');
+  assert.match(wide.stdout, /layers\.1\.weight\[0\]\[0\] {2}w\(h1→y1\)/);
+  const deep = file('deep.json', { inputs: 2, layers: [8, 8, 8, 8].map((units) => ({ units, activation: 'tanh' })).concat([{ units: 1, activation: 'sigmoid' }]), loss: 'bce', seed: 3 });
+  const big = await run('explain', deep, '--input', '0.5,-0.5', '--target', '1');
+  assert.equal(big.code, 0, big.stderr);
+  assert.ok(cols(big.stdout) <= 80, `2-8-8-8-8-1: ${cols(big.stdout)} columns`);
+  // every number of the wide rendering is still there: wrapping only breaks lines
+  const numbers = (t: string) => (t.match(/-?\d+\.\d+(e-?\d+)?/g) ?? []).sort();
+  const bigWide = await run('explain', deep, '--input', '0.5,-0.5', '--target', '1', '--wide');
+  assert.deepEqual(numbers(big.stdout), numbers(bigWide.stdout));
+});
+
 test('backprop explain reads a model file and --digits, --steps', async () => {
   const spec = JSON.parse(readFileSync(seed004, 'utf8'));
   const model = file('model.json', { format: 'backprop-model', version: 1, network: spec });
@@ -105,6 +126,8 @@ test('backprop explain --expr: seed 002, with DOT and SVG graphs', async () => {
   assert.match(readFileSync(dot, 'utf8'), /label="\{ x \| value 3 \| grad -4 \}"/);
   assert.equal((await run('explain', '--expr', 'x*y + z', '--at', 'x=3,y=-4,z=2', '--graph', svg)).code, 0);
   assert.match(readFileSync(svg, 'utf8'), /^<svg xmlns/);
+  // within 80 columns when not on a terminal
+  assert.ok(Math.max(...r.stdout.split('\n').map((l) => [...l].length)) <= 80);
 });
 
 test('errors are one clear message and exit code 1: syntax (with the column), missing options, bad files', async () => {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import { checkSource, classificationReport, regressionReport, parseDelimiter } from '../../src/cli/tabular.js';
 import { defaultLearningRate, defaultWeightDecay, parseHidden, trainSettings, TRAIN_DEFAULTS } from '../../src/cli/commands/train.js';
-import { curvesRaster, curvesSvg, encodePng, lossCurves, niceTicks, Raster } from '../../src/cli/plot.js';
+import { curvesSvg, lossCurves, niceTicks } from '../../src/cli/plot.js';
+import { svgToPng } from '../../src/cli/png.js';
 import { epochLine } from '../../src/cli/progress.js';
 import { BackpropError } from '../../src/tensor/errors.js';
 import type { EpochLogs } from '../../src/train/fit.js';
@@ -82,7 +83,7 @@ test('progress: one epoch line with validation metrics', () => {
   assert.equal(epochLine({ ...EPOCHS[0], valLoss: undefined, valAccuracy: undefined }, 10, false), 'epoch 1/10  loss 3.0000  0.0s');
 });
 
-test('loss plot: SVG with both curves, axes and legend; PNG of the same size', () => {
+test('loss plot: SVG with both curves, axes and legend; PNG of the same size', async () => {
   assert.deepEqual(niceTicks(0.13, 0.92, 5), [0.2, 0.4, 0.6, 0.8]);
   assert.deepEqual(niceTicks(1, 5, 4), [1, 2, 3, 4, 5]);
   const curves = lossCurves(EPOCHS);
@@ -100,7 +101,7 @@ test('loss plot: SVG with both curves, axes and legend; PNG of the same size', (
   // training loss only, one epoch: a dot, not an empty line
   assert.match(curvesSvg(lossCurves([{ ...EPOCHS[0], valLoss: undefined }]), 't'), /<circle/);
 
-  const png = PNG.sync.read(encodePng(curvesRaster(curves, 'loss per epoch')));
+  const png = PNG.sync.read(await svgToPng(svg));
   assert.equal(png.width, 640);
   assert.equal(png.height, 400);
   // the training curve's colour (#1f77b4) is drawn
@@ -109,18 +110,32 @@ test('loss plot: SVG with both curves, axes and legend; PNG of the same size', (
   assert.ok(blue > 200, `${blue} training-curve pixels`);
 });
 
-test('raster: pixels, text and PNG round trip', () => {
-  const r = new Raster(20, 10, '#ffffff');
-  r.fillRect(0, 0, 2, 2, '#ff0000');
-  r.line(0, 9, 19, 9, [0, 0, 255]);
-  r.text(4, 1, '0.5', '#000000');
-  const back = PNG.sync.read(encodePng(r));
-  const px = (x: number, y: number) => Array.from(back.data.subarray((y * 20 + x) * 4, (y * 20 + x) * 4 + 4));
-  assert.deepEqual(px(1, 1), [255, 0, 0, 255]);
-  assert.deepEqual(px(10, 9), [0, 0, 255, 255]);
-  assert.deepEqual(px(19, 0), [255, 255, 255, 255]);
-  // '0' has its top row .###. : pixel (5, 1) is ink, (4, 1) is not
-  assert.deepEqual(px(5, 1), [0, 0, 0, 255]);
-  assert.deepEqual(px(4, 1), [255, 255, 255, 255]);
-  assert.equal(Raster.textWidth('0.5'), 17);
+test('plot labels do not collide: the title, the best-epoch label and the legend each have their own band', () => {
+  const svg = curvesSvg(lossCurves(EPOCHS), 'loss per epoch', 640, 400, { epoch: EPOCHS.length, label: `best epoch ${EPOCHS.length}` });
+  const texts = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)"([^>]*)>([^<]*)</g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), attrs: m[3], text: m[4] }));
+  const title = texts.find((t) => t.text === 'loss per epoch')!;
+  const best = texts.find((t) => t.text.startsWith('best epoch'))!;
+  const legend = texts.filter((t) => t.text === 'training loss' || t.text === 'validation loss');
+  // font sizes 15 and 12: a baseline 16 px below the title's clears its descenders; the legend starts below the marker's band
+  assert.ok(best.y - title.y >= 16, `title at ${title.y}, marker label at ${best.y}`);
+  assert.ok(Math.min(...legend.map((t) => t.y)) - 6 > best.y + 3, 'the legend box starts below the marker label');
+  // a marker at the right edge is anchored at its end, so it stays inside the picture
+  assert.match(best.attrs, /text-anchor="end"/);
+});
+
+test('PNGs are the SVG rendered with a real font: text is drawn, and glyphs with descenders differ from look-alikes', async () => {
+  const doc = (t: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="30"><text x="4" y="20" font-family="sans-serif" font-size="16">${t}</text></svg>`;
+  const ink = (png: PNG) => { let n = 0; for (let i = 0; i < png.data.length; i += 4) if (png.data[i] < 128) n++; return n; };
+  const blank = PNG.sync.read(await svgToPng(doc('')));
+  assert.deepEqual([blank.width, blank.height], [120, 30]);
+  assert.equal(ink(blank), 0, 'an empty picture is white');
+  const sgd = PNG.sync.read(await svgToPng(doc('sgd')));
+  const s9d = PNG.sync.read(await svgToPng(doc('s9d')));
+  assert.ok(ink(sgd) > 40, `text is drawn (${ink(sgd)} dark pixels)`);
+  // 'g' has a descender, '9' does not: the rows below the baseline (y = 20) hold ink only for 'sgd'
+  const below = (png: PNG) => { let n = 0; for (let y = 22; y < 30; y++) for (let x = 0; x < 120; x++) if (png.data[(y * 120 + x) * 4] < 128) n++; return n; };
+  assert.ok(below(sgd) > 3, `the g's descender (${below(sgd)} pixels below the baseline)`);
+  assert.equal(below(s9d), 0);
+  // Greek letters come from the bundled font too (σ is not a blank box or nothing)
+  assert.ok(ink(PNG.sync.read(await svgToPng(doc('σ ∂ δ')))) > 30);
 });

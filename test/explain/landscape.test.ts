@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import '../../src/index.js';
 import { PNG } from 'pngjs';
 import { landscape } from '../../src/explain/landscape.js';
-import { contourSegments, renderLandscapeRgba, renderLandscapeSvg, renderLandscapeText, ticks, viridis } from '../../src/explain/plot.js';
+import { svgToPng } from '../../src/cli/png.js';
+import { contourSegments, renderLandscapeSvg, renderLandscapeText, ticks, viridis } from '../../src/explain/plot.js';
 import { engineGradient } from '../../src/explain/engine.js';
 import { builtinDataset } from '../../src/data/index.js';
 import type { NetworkSpec } from '../../src/spec/index.js';
@@ -59,12 +60,9 @@ test('any two parameters, per-axis ranges, and the rest held at their values', (
   assert.throws(() => landscape(SEED004, data, { path: { optimizer: 'newton' } }), /unknown optimizer 'newton'/);
 });
 
-test('the PNG is a valid image of the requested size with the heat map\'s colours', () => {
+test('the PNG (the SVG rendered by resvg) is a valid image of the requested size with the heat map\'s colours', async () => {
   const land = landscape(SEED000, OR_DATA, { fixBias: true, grid: 31, dataName: 'or', path: { optimizer: 'sgd', learningRate: 5, steps: 50 } });
-  const img = renderLandscapeRgba(land, 660, 600);
-  const png = new PNG({ width: img.width, height: img.height });
-  png.data.set(img.data);
-  const bytes = PNG.sync.write(png);
+  const bytes = await svgToPng(renderLandscapeSvg(land, 660, 600));
   assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.equal(bytes.toString('ascii', 12, 16), 'IHDR');
   assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [660, 600]);
@@ -75,6 +73,17 @@ test('the PNG is a valid image of the requested size with the heat map\'s colour
   const top = viridis(1);
   const corner = px(64 + 3, 44 + 476 - 4);
   corner.forEach((v, k) => assert.ok(Math.abs(v - top[k]) <= 6, `corner ${corner} vs ${top}`));
+});
+
+test('the landscape SVG\'s title and its start label are on separate lines (they used to overlap)', () => {
+  const land = landscape(SEED000, OR_DATA, { fixBias: true, grid: 11, dataName: 'or', path: { optimizer: 'adam', steps: 20 } });
+  const svg = renderLandscapeSvg(land, 660, 600);
+  const title = /<text x="[\d.]+" y="([\d.]+)" font-size="15" font-weight="bold">mse on or/.exec(svg)!;
+  const start = /<text x="[\d.]+" y="([\d.]+)">start \(-4, -4\): loss/.exec(svg)!;
+  assert.ok(title && start, 'both labels are there');
+  assert.ok(Number(start[1]) - Number(title[1]) >= 14, `title at y ${title[1]}, start label at y ${start[1]}`);
+  // without a route, the ringed point is the network's own weights, not a "start"
+  assert.match(renderLandscapeSvg(landscape(SEED000, OR_DATA, { fixBias: true, grid: 11 })), />the network \(-4, -4\): loss/);
 });
 
 test('the SVG is well-formed, sized, and has the heat map, contours, start and route', () => {

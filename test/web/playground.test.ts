@@ -12,12 +12,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { parseModel } from '../../src/index.js';
+import { explain, Network, neuronProvenance, parseModel } from '../../src/index.js';
+import { buildData, networkSpec } from '../../web/src/experiment.js';
+import { parseHash } from '../../web/src/state.js';
 
-/** The repository root: the nearest folder above this file with backprop's package.json. */
+/** The repository root: the nearest folder above this file whose package.json has the backprop command. */
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'backprop')) {
+  while (!(existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).bin?.backprop)) {
     const up = dirname(dir);
     if (up === dir) throw new Error('cannot find the backprop repository root');
     dir = up;
@@ -75,8 +77,8 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
   });
 
   /** A fresh page at the playground, once the first snapshot has arrived. */
-  async function open(hash = '', viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser!.newContext({ viewport, acceptDownloads: true });
+  async function open(hash = '', viewport = { width: 1280, height: 800 }, deviceScaleFactor = 1): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser!.newContext({ viewport, acceptDownloads: true, deviceScaleFactor });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -282,9 +284,170 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
     assert.match(await text(bad.page, '#status'), /lr="banana" is not a learning rate/);
     assert.match(await text(bad.page, '#status'), /unknown setting 'colour'/);
     assert.equal(await bad.page.inputValue('#dataset'), 'xor');
-    assert.equal(await bad.page.inputValue('#learning-rate'), '0.03');
+    assert.equal(await bad.page.inputValue('#learning-rate'), '0.01', "Adam's default learning rate");
     assert.deepEqual([...errors, ...shared.errors, ...bad.errors], []);
     for (const p of [page, shared.page, bad.page]) await p.context().close();
+  });
+
+  /** Each element's box in the viewport. */
+  const boxes = (page: Page, ids: string[]) => page.evaluate(`(${JSON.stringify(ids)}).map((id) => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return { id, top: r.top, bottom: r.bottom, left: r.left, right: r.right };
+  })`) as Promise<{ id: string; top: number; bottom: number; left: number; right: number }[]>;
+
+  /** Every canvas's backing store against its CSS box × devicePixelRatio, and whether it fits its parent's content box. */
+  const canvases = (page: Page) => page.evaluate(`[...document.querySelectorAll('canvas')].map((c) => {
+    const r = c.getBoundingClientRect(), p = c.parentElement, pr = p.getBoundingClientRect(), cs = getComputedStyle(p);
+    return { id: c.id, width: c.width, height: c.height, cssWidth: r.width, cssHeight: r.height, dpr: devicePixelRatio,
+      overflow: r.right - (pr.right - parseFloat(cs.paddingRight) - parseFloat(cs.borderRightWidth)) };
+  })`) as Promise<{ id: string; width: number; height: number; cssWidth: number; cssHeight: number; dpr: number; overflow: number }[]>;
+
+  const checkCanvases = async (page: Page, label: string) => {
+    const all = await canvases(page);
+    assert.deepEqual(all.map((c) => c.id).sort(), ['boundary', 'landscape', 'loss-chart', 'network']);
+    for (const c of all) {
+      assert.ok(Math.abs(c.width - c.cssWidth * c.dpr) <= 1, `${label} #${c.id}: backing width ${c.width} for ${c.cssWidth} CSS px × ${c.dpr}`);
+      assert.ok(Math.abs(c.height - c.cssHeight * c.dpr) <= 1, `${label} #${c.id}: backing height ${c.height} for ${c.cssHeight} CSS px × ${c.dpr}`);
+      assert.ok(c.overflow <= 0.5, `${label} #${c.id} sticks out of its panel by ${c.overflow} px`);
+    }
+  };
+
+  test('one screen at 1280×800: data, Train/Pause/Step/Reset, the readouts and the whole decision boundary without scrolling', async () => {
+    const { page, errors } = await open('', { width: 1280, height: 800 }, 1.5);
+    await page.waitForFunction(`document.querySelector('#landscape-note').textContent !== ''`, undefined, { timeout: 15_000 });
+    for (const b of await boxes(page, ['dataset', 'train', 'step', 'reset', 'speed', 'epoch', 'loss-train', 'loss-test', 'accuracy-train', 'accuracy-test', 'boundary', 'network'])) {
+      assert.ok(b.top >= 0 && b.bottom <= 800 && b.left >= 0 && b.right <= 1280, `#${b.id} at ${JSON.stringify(b)} is not in the first 1280×800 screen`);
+    }
+    const [boundary] = await boxes(page, ['boundary']);
+    assert.ok(boundary.right - boundary.left >= 380, `the boundary is ${boundary.right - boundary.left} px wide`);
+    await checkCanvases(page, '1280×800');
+    await page.screenshot({ path: join(ARTIFACTS, 'layout-1280x800.png') });
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  test('a 390×844 phone: the boundary and a sticky Train/Step bar in the first screen; the bar stays when scrolling', async () => {
+    const { page, errors } = await open('', { width: 390, height: 844 }, 2);
+    await page.waitForFunction(`document.querySelector('#landscape-note').textContent !== ''`, undefined, { timeout: 15_000 });
+    for (const b of await boxes(page, ['train', 'step', 'epoch', 'accuracy-test', 'boundary'])) {
+      assert.ok(b.top >= 0 && b.bottom <= 844 && b.left >= 0 && b.right <= 390, `#${b.id} at ${JSON.stringify(b)} is not in the first 390×844 screen`);
+    }
+    await checkCanvases(page, '390×844');
+    await page.screenshot({ path: join(ARTIFACTS, 'layout-390x844.png') });
+    await page.evaluate('window.scrollTo(0, 1600)');
+    await page.waitForFunction('window.scrollY > 1000');
+    for (const b of await boxes(page, ['train', 'step'])) assert.ok(b.top >= 0 && b.bottom <= 844, `#${b.id} scrolled away: ${JSON.stringify(b)}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'layout-390x844-scrolled.png') });
+    await page.click('#step');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('1 updates')`);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  test('explain a step on the diagram: forward, loss, backward; a hovered number shows its formula; an edited weight changes the loss', async () => {
+    const hash = '#data=xor&layers=3:sigmoid&loss=mse&out=sigmoid&seed=5';
+    const { page, errors } = await open(hash);
+    await page.click('#explain');
+    await page.waitForSelector('#stepper:not([hidden])');
+    const stage = () => text(page, '#explain-stage');
+    assert.match(await stage(), /^1\/\d+ Forward: h1, layer 1 of 2/);
+    const total = Number(/^1\/(\d+)/.exec(await stage())![1]);
+    assert.equal(total, 3 + 1 + 1 + 4 + 1, 'three hidden and one output neuron forward, the loss, back through all four, the update');
+    await page.waitForSelector('.num[data-key="z:0:0"]');
+    await page.hover('.num[data-key="z:0:0"]');
+    assert.match(await text(page, '#explain-formula'), /^z\(h1\) = Σ w·input \+ b = .+ = -?\d/);
+    for (let k = 1; k < 5; k++) await page.click('#explain-next');
+    assert.match(await stage(), /^5\/10 Loss: L = /);
+    await page.waitForSelector('.num[data-key="loss"]');
+    await page.click('#explain-next');
+    assert.match(await stage(), /^6\/10 Backward: δ of y1/);
+    await page.click('#explain-next');
+    assert.match(await stage(), /^7\/10 Backward: δ of h1/);
+    // the edges into h1 carry ∂L/∂w; h1's slope says where it comes from, exactly as the library computes it
+    await page.waitForSelector('.num[data-key="slope:0:0"]');
+    assert.equal(await page.locator('.num[data-key^="grad:layers.0.weight[0]"]').count(), 2);
+    await page.hover('.num[data-key="slope:0:0"]');
+    const formula = await text(page, '#explain-formula');
+    assert.match(formula, /^\d\.\d+ = σ\(z\)\(1 − σ\(z\)\) at z = -?\d/);
+    const state = parseHash(hash).state;
+    const data = buildData(state);
+    const spec = new Network(networkSpec(state)).toJSON();
+    const trace = explain(spec, data.train.x[0], [data.train.label[0]], { learningRate: state.learningRate });
+    assert.equal(formula, neuronProvenance(trace, trace.steps[0], 0, 0).slope);
+    await page.click('.num[data-key="delta:0:0"]');
+    assert.equal(await text(page, '#explain-formula'), neuronProvenance(trace, trace.steps[0], 0, 0).delta);
+    // what if w(h1→y1) were 3?
+    await page.selectOption('#explain-weight', 'layers.1.weight[0][0]');
+    await page.fill('#explain-weight-value', '3');
+    await page.dispatchEvent('#explain-weight-value', 'change');
+    await page.waitForFunction(`document.querySelector('#explain-weight-loss').textContent.startsWith('with w(h1→y1) = 3')`);
+    const edited = JSON.parse(JSON.stringify(spec));
+    edited.layers[1].weights[0][0] = 3;
+    const expected = explain(edited, data.train.x[0], [data.train.label[0]]).steps[0].loss;
+    assert.ok(Math.abs(Number(await page.getAttribute('#explain-weight-loss', 'data-loss')) - expected) < 1e-12);
+    assert.notEqual(expected, trace.steps[0].loss);
+    assert.match(await text(page, '#explain-weight-loss'), new RegExp(`loss on this point ${trace.steps[0].loss.toPrecision(4).replace('.', '\\.')}`));
+    // the text trace is a toggle
+    assert.equal(await page.isVisible('#explain-output'), false);
+    await page.check('#explain-text');
+    assert.ok(await page.isVisible('#explain-output'));
+    assert.match(await text(page, '#explain-output'), /Forward, layer 1 of 2 \(hidden, sigmoid\)/);
+    await page.locator('#neurons-h').scrollIntoViewIfNeeded();
+    await page.locator('.network-wrap').screenshot({ path: join(ARTIFACTS, 'explain-on-diagram.png') });
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  test('the speed control: 1 epoch per second, 2 updates per second, and as fast as possible', async () => {
+    const { page, errors } = await open('#data=xor');
+    const setSpeed = (v: number) => page.evaluate(`(() => { const s = document.querySelector('#speed'); s.value = '${v}'; s.dispatchEvent(new Event('input')); })()`);
+    const epoch = async () => Number(await text(page, '#epoch'));
+    const updates = async () => Number((await text(page, '#updates')).split(' ')[0]);
+    await setSpeed(1);
+    assert.equal(await text(page, '#speed-value'), '1 epoch/s');
+    assert.match(page.url(), /speed=1/);
+    await page.click('#train');
+    await page.waitForTimeout(2300);
+    await page.click('#train');
+    await page.waitForSelector('#train[aria-pressed="false"]');
+    const slow = await epoch();
+    assert.ok(slow >= 2 && slow <= 4, `${slow} epochs in 2.3 s at 1 epoch/s`);
+    await page.click('#reset');
+    await page.waitForFunction(`document.querySelector('#updates').textContent.startsWith('0 updates')`);
+    await setSpeed(0);
+    await page.click('#train');
+    await page.waitForTimeout(1700);
+    await page.click('#train');
+    await page.waitForSelector('#train[aria-pressed="false"]');
+    const steps = await updates();
+    assert.ok(steps >= 3 && steps <= 5, `${steps} updates in 1.7 s at 2 updates/s`);
+    await setSpeed(6);
+    assert.equal(await text(page, '#speed-value'), 'as fast as possible');
+    const before = await epoch();
+    await page.click('#train');
+    await page.waitForTimeout(1500);
+    await page.click('#train');
+    await page.waitForSelector('#train[aria-pressed="false"]');
+    assert.ok((await epoch()) - before > 10, `only ${(await epoch()) - before} epochs in 1.5 s at full speed`);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  test('a regression set trains in the page: the loss falls, there is no accuracy, the probe predicts a value', async () => {
+    const { page, errors } = await open('#data=reg-bumps&layers=8:tanh,8:tanh');
+    assert.equal(await page.inputValue('#loss'), 'mse');
+    assert.ok(await page.isDisabled('#loss'));
+    await page.click('#train');
+    await page.waitForFunction(`parseFloat(document.querySelector('#loss-test').textContent) < 0.05`, undefined, { timeout: 30_000, polling: 100 });
+    await page.click('#train');
+    await page.waitForSelector('#train[aria-pressed="false"]');
+    assert.equal(await text(page, '#accuracy-test'), '–');
+    await page.click('#probe');
+    await page.waitForFunction(`document.querySelector('#probe-output').textContent.startsWith('predicted value')`);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(ARTIFACTS, 'regression-1280x800.png') });
+    assert.deepEqual(errors, []);
+    await page.context().close();
   });
 
   test('readable on a phone: no sideways scrolling, every input labelled', async () => {

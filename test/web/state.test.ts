@@ -13,7 +13,7 @@ test('the hash round-trips every field', () => {
     ...defaultState(), dataset: 'csv', noise: 0.35, trainRatio: 0.7, points: 340, csv: 'a,b,"my label"\n1,2,x\n3,"4,5",y\n', labelColumn: 'my label',
     hidden: [{ units: 3, activation: 'relu' }, { units: 8, activation: 'leakyRelu' }, { units: 1, activation: 'linear' }],
     output: 'tanh', loss: 'mse', optimizer: 'rmsprop', learningRate: 0.0025, batchMode: 'mini', batchSize: 17, seed: 123456,
-    landscapeX: 'layers.1.bias[0]', landscapeY: 'layers.0.weight[2][1]',
+    landscapeX: 'layers.1.bias[0]', landscapeY: 'layers.0.weight[2][1]', l2: 0.003, speed: 2, features: ['x1', 'x1*x2', 'sin(x2)'],
   };
   for (const s of [defaultState(), custom, { ...defaultState(), hidden: [], batchMode: 'online' as const }]) {
     const { state, problems } = parseHash(stateToHash(s));
@@ -37,7 +37,11 @@ test('a bad link keeps the defaults for the bad fields and says which', () => {
   assert.equal(problems.length, 7);
   assert.match(problems[0], /^link: data="moons" is not one of gate-or, gate-and, gate-xor, circle/);
   assert.match(problems[3], /batch="mini" is not full, online or mini:N/);
-  assert.equal(problems[6], "link: unknown setting 'colour' ignored (known: data, noise, train, n, csv, label, layers, out, loss, opt, lr, batch, seed, lx, ly)");
+  assert.equal(problems[6], "link: unknown setting 'colour' ignored (known: data, noise, train, n, csv, label, layers, out, loss, opt, lr, batch, seed, lx, ly, l2, speed, in)");
+  // the new fields: a bad value is named and the default kept
+  const more = parseHash('#l2=-1&speed=9&in=x1,z3');
+  assert.deepEqual(more.problems.map((p) => p.split(' is not')[0]), ['link: l2="-1"', 'link: speed="9"', 'link: in="x1,z3"']);
+  assert.deepEqual([more.state.l2, more.state.speed, more.state.features], [d.l2, d.speed, d.features]);
   assert.equal(parseHash('#layers=1:tanh,1:tanh,1:tanh,1:tanh,1:tanh,1:tanh,1:tanh').problems.length, 1, 'at most 6 hidden layers');
 });
 
@@ -83,4 +87,18 @@ test('the network spec and targets follow the loss', () => {
   assert.deepEqual(targetsFor(networkSpec(s), [0, 1]), [[0], [1]]);
   assert.equal(classScore([0.3, 0.7]), 0.7);
   assert.equal(classScore([0.2]), 0.2);
+});
+
+test('regression sets: seeded points in the square with a value from −1 to 1 (a plane, Gaussian bumps)', () => {
+  const plane = buildData({ ...defaultState(), dataset: 'reg-plane', noise: 0 });
+  assert.equal(plane.task, 'regress');
+  assert.equal(plane.train.x.length + plane.test.x.length, 200);
+  plane.train.x.forEach(([a, b], i) => assert.ok(Math.abs(plane.train.label[i] - (a + b) / 2) < 1e-12));
+  const bumps = buildData({ ...defaultState(), dataset: 'reg-bumps', seed: 4 });
+  assert.deepEqual(bumps.train, buildData({ ...defaultState(), dataset: 'reg-bumps', seed: 4 }).train, 'the same seed, the same points');
+  const all = [...bumps.train.label, ...bumps.test.label];
+  assert.ok(all.every((v) => v >= -1 && v <= 1) && all.some((v) => v > 0.5) && all.some((v) => v < -0.5));
+  const spec = networkSpec({ ...defaultState(), dataset: 'reg-bumps', loss: 'bce', output: 'sigmoid' });
+  assert.deepEqual([spec.layers.at(-1)!.activation, spec.loss], ['linear', 'mse']);
+  assert.equal(buildData({ ...defaultState(), dataset: 'circle' }).task, 'classify');
 });

@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Trainer, paramLocation } from '../../web/src/trainer.js';
+import { Pacer, Trainer, paramLocation } from '../../web/src/trainer.js';
 import { buildData, networkSpec } from '../../web/src/experiment.js';
-import { batchSizeOf, defaultState, type PlaygroundState } from '../../web/src/state.js';
+import { batchSizeOf, defaultState, featurize, SPEEDS, type PlaygroundState } from '../../web/src/state.js';
 import type { TrainConfig } from '../../web/src/protocol.js';
 
 function config(patch: Partial<PlaygroundState> = {}): TrainConfig {
@@ -16,6 +16,7 @@ function config(patch: Partial<PlaygroundState> = {}): TrainConfig {
   return {
     spec: networkSpec(s), optimizer: s.optimizer, learningRate: s.learningRate, batchSize: batchSizeOf(s), seed: s.seed,
     train: data.train, test: data.test, domain: data.domain, gridSize: 16, landscape: [s.landscapeX, s.landscapeY],
+    features: s.features, l2: s.l2,
   };
 }
 
@@ -105,4 +106,52 @@ test('crossEntropy trains two softmax outputs with class-index targets', () => {
   const [p] = t.probe([[0.9, 0.9]]);
   assert.equal(p.length, 2);
   assert.ok(Math.abs(p[0] + p[1] - 1) < 1e-5);
+});
+
+test('the speed control paces updates and epochs by the clock; "as fast as possible" is always due', () => {
+  let now = 1000;
+  const clock = () => now;
+  const epochs = new Pacer(SPEEDS[1], clock); // 1 epoch/s
+  assert.equal(epochs.due(), 1, 'the first epoch at once');
+  epochs.did(1);
+  assert.equal(epochs.due(), 0);
+  assert.equal(epochs.wait(), 1000);
+  now += 999;
+  assert.equal(epochs.due(), 0);
+  now += 1;
+  assert.equal(epochs.due(), 1);
+  epochs.did(1);
+  const updates = new Pacer(SPEEDS[0], clock); // 2 updates/s
+  updates.did(updates.due());
+  now += 1500;
+  assert.equal(updates.due(), 3, '1.5 s at 2 per second: the 2nd, 3rd and 4th updates');
+  // a backlog over a second (a hidden tab) restarts the clock instead of bursting
+  now += 60_000;
+  assert.equal(updates.due(), 1);
+  const max = new Pacer(SPEEDS[SPEEDS.length - 1], clock);
+  assert.equal(max.due(), Infinity);
+  assert.equal(max.wait(), 0);
+  assert.equal(SPEEDS[SPEEDS.length - 1].label, 'as fast as possible');
+});
+
+test('input features: the network sees x², x·y, sin x … computed from each point, the grid too', () => {
+  assert.deepEqual(featurize([2, 3], ['x1', 'x2', 'x1^2', 'x2^2', 'x1*x2']), [2, 3, 4, 9, 6]);
+  assert.equal(featurize([Math.PI / 2, 0], ['sin(x1)', 'sin(x2)'])[0], 1);
+  const t = new Trainer(1, config({ dataset: 'circle', features: ['x1^2', 'x2^2'], hidden: [] }));
+  assert.equal(t.net.layers[0].inFeatures, 2);
+  const { snapshot } = t.snapshot(false);
+  // the input column of the diagram shows the features over the grid: x1² is never negative
+  assert.ok(snapshot.neurons[0][0].every((v) => v >= 0));
+  // with x² and y² a circle is linearly separable: no hidden layer needed
+  for (let e = 0; e < 150; e++) t.epochStep();
+  assert.ok(t.snapshot(false).snapshot.testAccuracy >= 0.95);
+  assert.equal(t.probe([[0.5, -0.5]]).length, 1);
+});
+
+test('L2 regularisation (weight decay) keeps the weights smaller', () => {
+  const size = (t: Trainer) => t.net.parameters().flatMap((p) => Array.from(p.data)).reduce((s, v) => s + v * v, 0);
+  const plain = new Trainer(1, config({ dataset: 'xor', l2: 0 }));
+  const l2 = new Trainer(1, config({ dataset: 'xor', l2: 0.01 }));
+  for (let e = 0; e < 100; e++) { plain.epochStep(); l2.epochStep(); }
+  assert.ok(size(l2) < 0.8 * size(plain), `‖w‖² ${size(l2)} with L2 vs ${size(plain)} without`);
 });

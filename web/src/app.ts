@@ -10,8 +10,8 @@ import { Controls, type ChangeKind } from './controls.js';
 import { buildData, networkSpec, type ExperimentData } from './experiment.js';
 import type { FromWorker, HistoryPoint, LandscapeResult, Snapshot, ToWorker } from './protocol.js';
 import {
-  batchSizeOf, cloneState, defaultState, HIDDEN_ACTIVATIONS, LIMITS, OUTPUT_ACTIVATIONS, parseHash, PLAYGROUND_LOSSES, stateToHash,
-  type PlaygroundState,
+  batchSizeOf, cloneState, defaultState, FEATURE_LABELS, featurize, HIDDEN_ACTIVATIONS, LIMITS, OUTPUT_ACTIVATIONS, parseHash, PLAYGROUND_LOSSES,
+  stateToHash, type PlaygroundState,
 } from './state.js';
 import { BoundaryView } from './views/boundary.js';
 import { LossChartView } from './views/chart.js';
@@ -65,7 +65,11 @@ export class App {
   private readonly network = new NetworkView(byId('network'));
   private readonly chart = new LossChartView(byId('loss-chart'));
   private readonly landscapeView = new LandscapeView(byId('landscape'));
-  private readonly explainView = new ExplainView(byId('explain-summary'), byId('explain-output'));
+  private readonly explainView = new ExplainView({
+    summary: byId('explain-summary'), formula: byId('explain-formula'), output: byId('explain-output'), overlay: byId('network-overlay'),
+    stepper: byId('stepper'), stage: byId('explain-stage'), prev: byId('explain-prev'), next: byId('explain-next'), edit: byId('explain-edit'),
+    weight: byId('explain-weight'), weightValue: byId('explain-weight-value'), weightLoss: byId('explain-weight-loss'), textToggle: byId('explain-text'),
+  }, () => this.schedule());
   private readonly trainButton = byId<HTMLButtonElement>('train');
 
   constructor() {
@@ -101,6 +105,12 @@ export class App {
     if (kind === 'learningRate') {
       this.state = next;
       this.post({ type: 'learningRate', value: next.learningRate });
+      this.afterChange();
+      return;
+    }
+    if (kind === 'speed') {
+      this.state = next;
+      this.post({ type: 'speed', value: next.speed });
       this.afterChange();
       return;
     }
@@ -189,12 +199,14 @@ export class App {
     for (const id of ['loss-train', 'loss-test', 'accuracy-train', 'accuracy-test']) byId(id).textContent = '–';
     byId('epoch').textContent = '0';
     byId('updates').textContent = '';
+    byId('hint').textContent = '';
     this.post({
       type: 'reset', generation: this.generation,
       config: {
         spec, weights: this.imported ?? undefined, optimizer: this.state.optimizer, learningRate: this.state.learningRate,
         batchSize: batchSizeOf(this.state), seed: this.state.seed, train: this.data.train, test: this.data.test,
         domain: this.data.domain, gridSize: GRID, landscape: [this.state.landscapeX, this.state.landscapeY],
+        features: this.state.features, l2: this.state.l2, speed: this.state.speed, task: this.data.task,
       },
     });
     const point = byId<HTMLInputElement>('explain-point');
@@ -221,7 +233,14 @@ export class App {
         this.schedule();
         if (first || !s.running) this.requestLandscape(first ? 300 : 150, false);
         else if (performance.now() - this.landscapeAt > LANDSCAPE_EVERY_MS) this.requestLandscape(0, true);
-        if (!s.running && this.picked !== null && this.explaining) this.explain(this.picked);
+        // a new network (first snapshot) is explained afresh; new weights of the same one keep the stage
+        if (!s.running && this.picked !== null && this.explaining) {
+          if (first) this.explain(this.picked);
+          else this.explainView.refresh(s.spec);
+        }
+        byId('hint').textContent = s.stalled > 0
+          ? `Loss flat for ${s.stalled} epochs: try a smaller learning rate (now ${this.state.learningRate}).`
+          : '';
         return;
       }
       case 'landscape':
@@ -236,7 +255,9 @@ export class App {
         const o = msg.outputs[0];
         const score = o.length === 2 ? o[1] : o[0];
         out.dataset.outputs = JSON.stringify(msg.outputs);
-        out.value = `output ${o.map((v) => v.toPrecision(6)).join(', ')} → class ${score > 0.5 ? this.data.classes[1] : this.data.classes[0]}`;
+        out.value = this.data.task === 'regress'
+          ? `predicted value ${o[0].toPrecision(6)}`
+          : `output ${o.map((v) => v.toPrecision(6)).join(', ')} → class ${score > 0.5 ? this.data.classes[1] : this.data.classes[0]}`;
         return;
       }
       case 'error':
@@ -287,6 +308,10 @@ export class App {
     const showTest = byId<HTMLInputElement>('show-test').checked;
     this.boundary.render({ data: this.data, scores: s?.boundary ?? null, gridSize: s?.gridSize ?? GRID, picked: this.picked, showTest });
     byId('boundary').setAttribute('aria-label', this.boundaryDescription());
+    byId('boundary-h').textContent = this.data.task === 'regress' ? 'Prediction over the input square' : 'Decision boundary';
+    byId('boundary-note').textContent = this.data.task === 'regress'
+      ? 'Each point\'s colour is its value, orange −1 to blue 1; the shade is the network\'s prediction. Training points have a white rim, test points a dark one. Click a training point to explain it.'
+      : 'Blue is class 1, orange class 0; the shade is the network\'s score. Training points have a white rim, test points a dark one. Click a training point to explain it.';
     if (!s) return;
     byId('epoch').textContent = String(s.epoch);
     byId('loss-train').textContent = short(s.trainLoss, 4);
@@ -295,9 +320,11 @@ export class App {
     byId('accuracy-test').textContent = percent(s.testAccuracy);
     byId('updates').textContent = `${s.updates} updates (${s.batchesPerEpoch} per epoch) · backend ${s.backend}`;
     this.chart.render(this.history);
+    const inputNames = this.state.features.map((f) => (f === 'x1' || f === 'x2' ? this.data.inputNames[f === 'x1' ? 0 : 1] : FEATURE_LABELS[f]));
     byId('network-description').textContent = this.network.render({
-      spec: s.spec, neurons: s.neurons, boundary: s.boundary, gridSize: s.gridSize, inputNames: this.data.inputNames,
+      spec: s.spec, neurons: s.neurons, boundary: s.boundary, gridSize: s.gridSize, inputNames, highlight: this.explainView.highlight(), task: this.data.task,
     });
+    this.explainView.drawOverlay(this.network.geometry);
     if (this.landscape) {
       const label = (name: string) => this.params.find((p) => p.name === name)?.label.split(' = ')[0] ?? name;
       const tracked = this.landscape.params[0] === this.state.landscapeX && this.landscape.params[1] === this.state.landscapeY;
@@ -311,7 +338,9 @@ export class App {
   private boundaryDescription(): string {
     const s = this.snapshot;
     const d = this.data;
-    const acc = s ? ` The network classifies ${percent(s.trainAccuracy)} of the training points and ${percent(s.testAccuracy)} of the test points correctly.` : '';
+    const acc = !s ? '' : d.task === 'regress'
+      ? ` Mean squared error ${short(s.trainLoss, 3)} on the training points and ${short(s.testLoss, 3)} on the test points.`
+      : ` The network classifies ${percent(s.trainAccuracy)} of the training points and ${percent(s.testAccuracy)} of the test points correctly.`;
     return `Decision boundary over ${d.inputNames[0]} and ${d.inputNames[1]}: ${d.summary}.${acc}`;
   }
 
@@ -424,7 +453,7 @@ export class App {
     byId<HTMLInputElement>('explain-point').value = String(index + 1);
     try {
       this.explainView.render({
-        spec: s.spec, index, input: this.data.train.x[index], label: this.data.train.label[index],
+        spec: s.spec, index, input: featurize(this.data.train.x[index], this.state.features), label: this.data.train.label[index],
         className: this.data.classes[this.data.train.label[index]], learningRate: this.state.learningRate, optimizer: this.state.optimizer,
       });
     } catch (err) {
@@ -467,6 +496,7 @@ export class App {
     this.state = {
       ...cloneState(this.state),
       hidden: spec.layers.slice(0, -1).map((l) => ({ units: l.units, activation: l.activation as PlaygroundState['hidden'][number]['activation'] })),
+      features: ['x1', 'x2'],
       output: out.activation === 'softmax' ? this.state.output : (out.activation as PlaygroundState['output']),
       loss: spec.loss as PlaygroundState['loss'],
       seed: spec.seed !== undefined && Number.isInteger(spec.seed) && spec.seed >= 0 ? spec.seed : this.state.seed,

@@ -5,12 +5,12 @@
  */
 import { ACTIVATION_TABLE } from '../../src/index.js';
 import {
-  DATASET_LABELS, DATASETS, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, OUTPUT_ACTIVATIONS, PLAYGROUND_LOSSES,
-  isGate, type BatchMode, type LayerState, type PlaygroundState,
+  DATASET_LABELS, DATASETS, DEFAULT_LEARNING_RATES, FEATURE_LABELS, FEATURES, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, OUTPUT_ACTIVATIONS,
+  PLAYGROUND_LOSSES, PRESET_UNITS, SPEEDS, isGate, isRegression, type BatchMode, type Feature, type LayerState, type PlaygroundState,
 } from './state.js';
 
-/** What a change affects: the points, the network (both reset training), or only the learning rate. */
-export type ChangeKind = 'data' | 'network' | 'learningRate';
+/** What a change affects: the points, the network (both reset training), or only the learning rate or speed. */
+export type ChangeKind = 'data' | 'network' | 'learningRate' | 'speed';
 
 export interface ControlEvents {
   change(patch: Partial<PlaygroundState>, kind: ChangeKind): void;
@@ -54,6 +54,11 @@ export class Controls {
   private readonly batchSize = byId<HTMLInputElement>('batch-size');
   private readonly seed = byId<HTMLInputElement>('seed');
   private readonly batchRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="batch-mode"]')];
+  private readonly speed = byId<HTMLInputElement>('speed');
+  private readonly speedValue = byId<HTMLOutputElement>('speed-value');
+  private readonly l2 = byId<HTMLInputElement>('l2');
+  private readonly lrDefault = byId<HTMLElement>('lr-default');
+  private readonly featureBoxes: HTMLInputElement[];
   private current: PlaygroundState | null = null;
 
   constructor(private readonly events: ControlEvents) {
@@ -61,6 +66,18 @@ export class Controls {
     fillSelect(this.output, OUTPUT_ACTIVATIONS, ACTIVATION_LABELS);
     fillSelect(this.loss, PLAYGROUND_LOSSES, LOSS_LABELS);
     fillSelect(this.optimizer, OPTIMIZERS, OPTIMIZER_LABELS);
+    this.speed.max = String(SPEEDS.length - 1);
+    const box = byId<HTMLFieldSetElement>('features');
+    this.featureBoxes = FEATURES.map((f) => {
+      const label = document.createElement('label');
+      const input = document.createElement('input');
+      input.type = 'checkbox';
+      input.id = `feature-${FEATURES.indexOf(f)}`;
+      input.value = f;
+      label.append(input, ` ${FEATURE_LABELS[f]}`);
+      box.append(label);
+      return input;
+    });
     this.bind();
   }
 
@@ -99,7 +116,26 @@ export class Controls {
     });
     this.output.addEventListener('change', () => e.change({ output: this.output.value as PlaygroundState['output'] }, 'network'));
     this.loss.addEventListener('change', () => e.change({ loss: this.loss.value as PlaygroundState['loss'] }, 'network'));
-    this.optimizer.addEventListener('change', () => e.change({ optimizer: this.optimizer.value as PlaygroundState['optimizer'] }, 'network'));
+    // A new optimizer starts from its own default learning rate (one that trains every preset).
+    this.optimizer.addEventListener('change', () => {
+      const optimizer = this.optimizer.value as PlaygroundState['optimizer'];
+      e.change({ optimizer, learningRate: DEFAULT_LEARNING_RATES[optimizer] }, 'network');
+    });
+    this.speed.addEventListener('input', () => { this.speedValue.value = SPEEDS[Number(this.speed.value)].label; e.change({ speed: Number(this.speed.value) }, 'speed'); });
+    this.l2.addEventListener('change', () => this.numberChange(this.l2, LIMITS.l2, false, (n) => e.change({ l2: n }, 'network')));
+    for (const b of this.featureBoxes) {
+      b.addEventListener('change', () => {
+        const features = this.featureBoxes.filter((x) => x.checked).map((x) => x.value as Feature);
+        if (features.length === 0) { b.checked = true; return; } // the network needs at least one input
+        e.change({ features }, 'network');
+      });
+    }
+    for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-depth]')) {
+      b.addEventListener('click', () => {
+        const depth = Number(b.dataset.depth);
+        e.change({ hidden: Array.from({ length: depth }, () => ({ units: PRESET_UNITS, activation: 'tanh' as const })) }, 'network');
+      });
+    }
     this.learningRate.addEventListener('change', () =>
       this.numberChange(this.learningRate, LIMITS.learningRate, false, (n) => e.change({ learningRate: n }, 'learningRate')));
     for (const r of this.batchRadios) r.addEventListener('change', () => { if (r.checked) e.change({ batchMode: r.value as BatchMode }, 'network'); });
@@ -133,16 +169,24 @@ export class Controls {
     for (const el of document.querySelectorAll<HTMLElement>('[data-for="split"]')) el.hidden = isGate(s.dataset);
     if (s.dataset === 'csv' && this.csvText.value !== s.csv) this.csvText.value = s.csv;
     if (document.activeElement !== this.labelColumn) this.labelColumn.value = s.labelColumn;
-    this.output.value = s.output;
-    this.output.disabled = s.loss === 'crossEntropy';
-    this.output.title = s.loss === 'crossEntropy' ? 'cross-entropy uses two softmax outputs' : '';
-    this.loss.value = s.loss;
+    const regress = isRegression(s.dataset);
+    this.output.value = regress ? 'linear' : s.output;
+    this.output.disabled = regress || s.loss === 'crossEntropy';
+    this.output.title = regress ? 'a regression set predicts its number with a linear output' : s.loss === 'crossEntropy' ? 'cross-entropy uses two softmax outputs' : '';
+    this.loss.value = regress ? 'mse' : s.loss;
+    this.loss.disabled = regress;
+    this.loss.title = regress ? 'a regression set is fitted by mean squared error' : '';
     this.optimizer.value = s.optimizer;
     this.learningRate.value = String(s.learningRate);
+    this.lrDefault.textContent = `(default for ${OPTIMIZER_LABELS[s.optimizer]}: ${DEFAULT_LEARNING_RATES[s.optimizer]})`;
+    this.l2.value = String(s.l2);
+    this.speed.value = String(s.speed);
+    this.speedValue.value = SPEEDS[s.speed].label;
+    for (const b of this.featureBoxes) b.checked = s.features.includes(b.value as Feature);
     for (const r of this.batchRadios) r.checked = r.value === s.batchMode;
     this.batchSize.value = String(s.batchSize);
     this.seed.value = String(s.seed);
-    for (const input of [this.points, this.learningRate, this.batchSize, this.seed]) input.removeAttribute('aria-invalid');
+    for (const input of [this.points, this.learningRate, this.batchSize, this.seed, this.l2]) input.removeAttribute('aria-invalid');
     this.addLayer.disabled = s.hidden.length >= LIMITS.hiddenLayers;
     this.showLayers(s.hidden);
   }

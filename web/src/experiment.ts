@@ -5,12 +5,12 @@
  * the library's DataError with its line and column, and nothing here keeps state.
  */
 import {
-  applyPreprocessor, builtinDataset, DataError, fitPreprocessor, parseCsv, PREPROCESSOR_VERSION, synthetic, trainTestSplit,
+  applyPreprocessor, builtinDataset, DataError, fitPreprocessor, parseCsv, PREPROCESSOR_VERSION, Random, synthetic, trainTestSplit,
   type NetworkSpec, type Preprocessor,
 } from '../../src/index.js';
-import { isGate, type PlaygroundState } from './state.js';
+import { isGate, isRegression, type PlaygroundState } from './state.js';
 
-/** Two-class points: x[i] = [x1, x2], label[i] ∈ {0, 1}. */
+/** Points: x[i] = [x1, x2]; label[i] ∈ {0, 1}, or for a regression set the value to predict (−1 … 1). */
 export interface Points {
   x: number[][];
   label: number[];
@@ -24,6 +24,8 @@ export interface Domain {
 }
 
 export interface ExperimentData {
+  /** Two classes, or a number to predict (the regression sets). */
+  task: 'classify' | 'regress';
   train: Points;
   test: Points;
   /** The square of input space the pictures show. */
@@ -118,7 +120,7 @@ export function buildData(s: PlaygroundState): ExperimentData {
     // Four rows cannot be split: the gates train and test on the same truth table.
     return {
       train: pts, test: { x: pts.x.map((r) => [...r]), label: [...pts.label] },
-      domain: { xMin: -0.5, xMax: 1.5, yMin: -0.5, yMax: 1.5 }, inputNames: ['x1', 'x2'], classes: ['0', '1'], preprocessing: identityPreprocessing(['x1', 'x2']),
+      task: 'classify', domain: { xMin: -0.5, xMax: 1.5, yMin: -0.5, yMax: 1.5 }, inputNames: ['x1', 'x2'], classes: ['0', '1'], preprocessing: identityPreprocessing(['x1', 'x2']),
       summary: `${s.dataset.slice(5).toUpperCase()} gate: the 4 rows of its truth table (train and test are the same rows)`,
     };
   }
@@ -126,26 +128,63 @@ export function buildData(s: PlaygroundState): ExperimentData {
     const { all, pre, names, classes } = csvPoints(s);
     const { train, test } = split(all, s);
     return {
-      train, test, domain: paddedDomain(all.x), inputNames: names, classes, preprocessing: pre,
+      task: 'classify', train, test, domain: paddedDomain(all.x), inputNames: names, classes, preprocessing: pre,
       summary: `CSV: ${train.x.length} training and ${test.x.length} test rows; inputs ${names.join(' and ')} standardised; classes ${classes.join(' / ')}`,
+    };
+  }
+  if (isRegression(s.dataset)) {
+    const { train, test } = split(regressionPoints(s.dataset, s.points, s.noise, s.seed), s);
+    const preprocessing: Preprocessor = {
+      version: PREPROCESSOR_VERSION,
+      features: ['x1', 'x2'].map((name) => ({ name, kind: 'numeric' as const, mean: 0, std: 1 })),
+      target: { name: 'target', kind: 'regress', mean: 0, std: 1 },
+    };
+    return {
+      task: 'regress', train, test, domain: { xMin: -1.1, xMax: 1.1, yMin: -1.1, yMax: 1.1 }, inputNames: ['x1', 'x2'], classes: ['-1', '1'], preprocessing,
+      summary: `${s.dataset}: ${train.x.length} training and ${test.x.length} test points to predict a number from −1 to 1, noise ${Math.round(s.noise * 100)}%`,
     };
   }
   const g = synthetic(s.dataset, { n: s.points, noise: s.noise, seed: s.seed });
   const { train, test } = split({ x: g.inputs, label: g.labels }, s);
   return {
-    train, test, domain: { xMin: -1.1, xMax: 1.1, yMin: -1.1, yMax: 1.1 }, inputNames: ['x1', 'x2'], classes: ['0', '1'], preprocessing: identityPreprocessing(['x1', 'x2']),
+    task: 'classify', train, test, domain: { xMin: -1.1, xMax: 1.1, yMin: -1.1, yMax: 1.1 }, inputNames: ['x1', 'x2'], classes: ['0', '1'], preprocessing: identityPreprocessing(['x1', 'x2']),
     summary: `${s.dataset}: ${train.x.length} training and ${test.x.length} test points, noise ${Math.round(s.noise * 100)}%`,
   };
 }
 
+/** Bumps of the 'reg-bumps' set: centre and sign (TensorFlow Playground's "multi-Gaussian"). */
+const BUMPS: [number, number, number][] = [[-0.6, 0.6, 1], [0.6, 0.6, -1], [0, 0, 1], [-0.6, -0.6, -1], [0.6, -0.6, 1], [0, 0.7, -0.6], [0, -0.7, 0.6]];
+
 /**
- * The network for a state: 2 inputs, the hidden layers, and one output unit (two softmax units for
+ * The regression sets, seeded: uniform points in the square with a value to predict from −1 to 1,
+ * a plane ((x1 + x2)/2) or a sum of signed Gaussian bumps; noise adds up to ±noise/2 to the value.
+ * @example regressionPoints('reg-plane', 4, 0, 1).label[0] === (x[0][0] + x[0][1]) / 2
+ */
+export function regressionPoints(kind: 'reg-plane' | 'reg-bumps', n: number, noise: number, seed: number): Points {
+  const rng = new Random(seed);
+  const x: number[][] = [], label: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = rng.range(-1, 1), b = rng.range(-1, 1);
+    let t = kind === 'reg-plane'
+      ? (a + b) / 2
+      : BUMPS.reduce((sum, [cx, cy, sign]) => sum + sign * Math.exp(-((a - cx) ** 2 + (b - cy) ** 2) / (2 * 0.25 ** 2)), 0);
+    t += noise * rng.range(-0.5, 0.5);
+    x.push([a, b]);
+    label.push(Math.max(-1, Math.min(1, t)));
+  }
+  return { x, label };
+}
+
+/**
+ * The network for a state: one input per feature (x1 and x2 by default), the hidden layers, and one output unit (two softmax units for
  * crossEntropy, whose targets are class indices).
  * @example networkSpec(defaultState()).layers.length // 3
  */
 export function networkSpec(s: PlaygroundState): NetworkSpec {
-  const out = s.loss === 'crossEntropy' ? { units: 2, activation: 'softmax' as const } : { units: 1, activation: s.output };
-  return { inputs: 2, layers: [...s.hidden.map((l) => ({ units: l.units, activation: l.activation })), out], loss: s.loss, seed: s.seed };
+  // a regression set predicts its number with one linear output and mean squared error
+  const regress = isRegression(s.dataset);
+  const out = regress ? { units: 1, activation: 'linear' as const } : s.loss === 'crossEntropy' ? { units: 2, activation: 'softmax' as const } : { units: 1, activation: s.output };
+  return { inputs: s.features.length, layers: [...s.hidden.map((l) => ({ units: l.units, activation: l.activation })), out], loss: regress ? 'mse' : s.loss, seed: s.seed };
 }
 
 /** Targets in the form Network.learn takes for this loss. @example targetsFor(spec, [0, 1]) // [[0], [1]] (class indices [0, 1] for crossEntropy) */

@@ -6,6 +6,7 @@
  */
 import type { NetworkSpec } from '../../src/index.js';
 import type { Domain, Points } from './experiment.js';
+import type { Feature } from './state.js';
 
 export interface TrainConfig {
   spec: NetworkSpec;
@@ -22,6 +23,14 @@ export interface TrainConfig {
   gridSize: number;
   /** The parameters whose path the landscape shows. */
   landscape: [string, string];
+  /** The inputs the network sees, computed from each point (default x1, x2). */
+  features?: Feature[];
+  /** L2 regularisation λ, the optimizer's weightDecay (default 0). */
+  l2?: number;
+  /** Index into SPEEDS (default: as fast as possible). */
+  speed?: number;
+  /** 'regress': the labels are numbers to predict, and there is no accuracy (default 'classify'). */
+  task?: 'classify' | 'regress';
 }
 
 export type ToWorker =
@@ -31,6 +40,7 @@ export type ToWorker =
   | { type: 'pause'; seq: number }
   | { type: 'step'; seq: number }
   | { type: 'learningRate'; value: number }
+  | { type: 'speed'; value: number }
   | { type: 'landscape'; params: [string, string]; size: number }
   | { type: 'probe'; id: number; points: number[][] };
 
@@ -69,6 +79,8 @@ export interface Snapshot {
   path: Float32Array;
   /** The active compute backend ('wasm' or 'js'). */
   backend: string;
+  /** Epochs the training loss has been flat while the problem is unsolved (0: not stalled). */
+  stalled: number;
 }
 
 export interface LandscapeResult {

@@ -6,12 +6,18 @@
  */
 import type { LossName } from '../../src/index.js';
 
-export const DATASETS = ['gate-or', 'gate-and', 'gate-xor', 'circle', 'spirals', 'gaussian', 'xor', 'csv'] as const;
+export const DATASETS = ['gate-or', 'gate-and', 'gate-xor', 'circle', 'spirals', 'gaussian', 'xor', 'reg-plane', 'reg-bumps', 'csv'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 export const DATASET_LABELS: Record<DatasetName, string> = {
   'gate-or': 'OR gate', 'gate-and': 'AND gate', 'gate-xor': 'XOR gate', circle: 'Circle', spirals: 'Two spirals',
-  gaussian: 'Gaussian clusters', xor: 'XOR quadrants', csv: 'CSV (paste or upload)',
+  gaussian: 'Gaussian clusters', xor: 'XOR quadrants', 'reg-plane': 'Plane (regression)', 'reg-bumps': 'Gaussian bumps (regression)',
+  csv: 'CSV (paste or upload)',
 };
+
+/** The regression sets: a number to predict at each point (from −1 to 1) instead of a class. */
+export function isRegression(d: DatasetName): d is 'reg-plane' | 'reg-bumps' {
+  return d.startsWith('reg-');
+}
 
 export const HIDDEN_ACTIVATIONS = ['tanh', 'relu', 'leakyRelu', 'sigmoid', 'softplus', 'linear'] as const;
 export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
@@ -23,6 +29,57 @@ export type PlaygroundLoss = (typeof PLAYGROUND_LOSSES)[number];
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
 export type OptimizerChoice = (typeof OPTIMIZERS)[number];
 export const BATCH_MODES = ['full', 'mini', 'online'] as const;
+
+/**
+ * Each optimizer's starting learning rate in the playground: chosen so that every built-in dataset
+ * trains with every depth preset (test/web/presets.test.ts checks it). Choosing an optimizer sets it.
+ */
+export const DEFAULT_LEARNING_RATES: Record<OptimizerChoice, number> = {
+  sgd: 0.1, momentum: 0.03, adam: 0.01, adamw: 0.01, rmsprop: 0.003, adagrad: 0.3,
+};
+
+/** The speed control, slowest first: one update at a time up to as fast as the worker can go. */
+export const SPEEDS = [
+  { label: '2 updates/s', unit: 'update', perSecond: 2 },
+  { label: '1 epoch/s', unit: 'epoch', perSecond: 1 },
+  { label: '3 epochs/s', unit: 'epoch', perSecond: 3 },
+  { label: '10 epochs/s', unit: 'epoch', perSecond: 10 },
+  { label: '30 epochs/s', unit: 'epoch', perSecond: 30 },
+  { label: '100 epochs/s', unit: 'epoch', perSecond: 100 },
+  { label: 'as fast as possible', unit: 'max', perSecond: Infinity },
+] as const;
+export type Speed = (typeof SPEEDS)[number];
+
+/**
+ * Extra inputs computed from (x1, x2), as TensorFlow Playground offers them: the network sees the
+ * checked ones instead of (or besides) the raw coordinates.
+ */
+export const FEATURES = ['x1', 'x2', 'x1^2', 'x2^2', 'x1*x2', 'sin(x1)', 'sin(x2)'] as const;
+export type Feature = (typeof FEATURES)[number];
+export const FEATURE_LABELS: Record<Feature, string> = {
+  x1: 'x₁', x2: 'x₂', 'x1^2': 'x₁²', 'x2^2': 'x₂²', 'x1*x2': 'x₁·x₂', 'sin(x1)': 'sin x₁', 'sin(x2)': 'sin x₂',
+};
+
+/** One point's features. @example featurize([2, 3], ['x1*x2', 'x2^2']) // [6, 9] */
+export function featurize(p: readonly number[], features: readonly Feature[]): number[] {
+  const [a, b] = p;
+  return features.map((f) => {
+    switch (f) {
+      case 'x1': return a;
+      case 'x2': return b;
+      case 'x1^2': return a * a;
+      case 'x2^2': return b * b;
+      case 'x1*x2': return a * b;
+      case 'sin(x1)': return Math.sin(a);
+      case 'sin(x2)': return Math.sin(b);
+    }
+  });
+}
+
+/** The depth presets' hidden layer: this many tanh units per layer. */
+export const PRESET_UNITS = 8;
+/** The depth presets the Network panel offers (hidden layers of PRESET_UNITS tanh units). */
+export const DEPTH_PRESETS = [1, 2, 3, 4] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];
 
 export const LIMITS = {
@@ -31,6 +88,7 @@ export const LIMITS = {
   points: [20, 1000],
   batchSize: [1, 1000],
   learningRate: [1e-5, 10],
+  l2: [0, 1],
   seed: [0, 2 ** 31 - 1],
   trainRatio: [0.1, 0.9],
   /** CSV text longer than this is not put in the URL (browsers cap URL length). */
@@ -67,6 +125,12 @@ export interface PlaygroundState {
   /** The two parameters of the loss landscape ('layers.0.weight[0][0]' style names). */
   landscapeX: string;
   landscapeY: string;
+  /** L2 regularisation λ: every optimizer's weightDecay (AdamW's is decoupled). */
+  l2: number;
+  /** Index into SPEEDS. */
+  speed: number;
+  /** The inputs the network sees, computed from (x1, x2). */
+  features: Feature[];
 }
 
 /** The experiment a plain visit starts with. @example defaultState().dataset // 'circle' */
@@ -74,14 +138,14 @@ export function defaultState(): PlaygroundState {
   return {
     dataset: 'circle', noise: 0, trainRatio: 0.5, points: 200, csv: '', labelColumn: '',
     hidden: [{ units: 4, activation: 'tanh' }, { units: 4, activation: 'tanh' }],
-    output: 'sigmoid', loss: 'bce', optimizer: 'adam', learningRate: 0.03, batchMode: 'mini', batchSize: 10, seed: 1,
-    landscapeX: 'layers.0.weight[0][0]', landscapeY: 'layers.0.weight[0][1]',
+    output: 'sigmoid', loss: 'bce', optimizer: 'adam', learningRate: DEFAULT_LEARNING_RATES.adam, batchMode: 'mini', batchSize: 10, seed: 1,
+    landscapeX: 'layers.0.weight[0][0]', landscapeY: 'layers.0.weight[0][1]', l2: 0, speed: SPEEDS.length - 1, features: ['x1', 'x2'],
   };
 }
 
 /** A copy that shares nothing with the original. @example const next = { ...cloneState(s), seed: 2 } */
 export function cloneState(s: PlaygroundState): PlaygroundState {
-  return { ...s, hidden: s.hidden.map((l) => ({ ...l })) };
+  return { ...s, hidden: s.hidden.map((l) => ({ ...l })), features: [...s.features] };
 }
 
 /** The batch size Network.learn takes for a state. @example batchSizeOf({ ...s, batchMode: 'online' }) // 1 */
@@ -94,7 +158,7 @@ export function isGate(d: DatasetName): d is 'gate-or' | 'gate-and' | 'gate-xor'
   return d.startsWith('gate-');
 }
 
-const KEYS = ['data', 'noise', 'train', 'n', 'csv', 'label', 'layers', 'out', 'loss', 'opt', 'lr', 'batch', 'seed', 'lx', 'ly'] as const;
+const KEYS = ['data', 'noise', 'train', 'n', 'csv', 'label', 'layers', 'out', 'loss', 'opt', 'lr', 'batch', 'seed', 'lx', 'ly', 'l2', 'speed', 'in'] as const;
 
 function oneOf<T extends string>(list: readonly T[], v: string): T | null {
   return (list as readonly string[]).includes(v) ? (v as T) : null;
@@ -144,6 +208,9 @@ export function stateToHash(s: PlaygroundState): string {
   p.set('seed', String(s.seed));
   p.set('lx', s.landscapeX);
   p.set('ly', s.landscapeY);
+  p.set('l2', String(s.l2));
+  p.set('speed', String(s.speed));
+  p.set('in', s.features.join(','));
   return `#${p.toString()}`;
 }
 
@@ -190,6 +257,15 @@ export function parseHash(hash: string): ParsedHash {
       case 'seed': { const n = numberIn(value, LIMITS.seed[0], LIMITS.seed[1], true); if (n !== null) s.seed = n; else bad(key, value, `a whole number from ${LIMITS.seed[0]} to ${LIMITS.seed[1]}`); break; }
       case 'lx': s.landscapeX = value; break;
       case 'ly': s.landscapeY = value; break;
+      case 'l2': { const n = numberIn(value, LIMITS.l2[0], LIMITS.l2[1]); if (n !== null) s.l2 = n; else bad(key, value, `an L2 strength from ${LIMITS.l2[0]} to ${LIMITS.l2[1]}`); break; }
+      case 'speed': { const n = numberIn(value, 0, SPEEDS.length - 1, true); if (n !== null) s.speed = n; else bad(key, value, `a speed from 0 (slowest) to ${SPEEDS.length - 1} (as fast as possible)`); break; }
+      case 'in': {
+        const list = value.split(',').filter((v) => v !== '');
+        const ok = list.length > 0 && list.every((f) => (FEATURES as readonly string[]).includes(f)) && new Set(list).size === list.length;
+        if (ok) s.features = FEATURES.filter((f) => list.includes(f));
+        else bad(key, value, `a comma-separated list of inputs from ${FEATURES.join(', ')}`);
+        break;
+      }
       default: problems.push(`link: unknown setting '${key}' ignored (known: ${KEYS.join(', ')})`);
     }
   }

@@ -8,9 +8,15 @@
 import { backend, landscape, Network, noGrad, optim, tensor, ValueError, type Tensor, type Training } from '../../src/index.js';
 import { classScore, targetsFor } from './experiment.js';
 import type { HistoryPoint, LandscapeResult, Snapshot, TrainConfig } from './protocol.js';
+import { featurize, SPEEDS, type Feature, type Speed } from './state.js';
 
 /** Most trajectory points kept per run (older ones are thinned 2:1 when it fills). */
 const MAX_PATH = 4000;
+/** Training counts as stalled when the loss has not gone 1% below its best for STALL_EPOCHS epochs … */
+const STALL_CHANGE = 0.01;
+export const STALL_EPOCHS = 50;
+/** … while the training accuracy is below this (a solved problem's flat loss is no stall). */
+const STALL_ACCURACY = 0.9;
 
 export class Trainer {
   readonly net: Network;
@@ -31,18 +37,23 @@ export class Trainer {
   private trajectory: Float32Array[] = [];
   private stride = 1;
   private paramIndex: [number, number, number, number] = [0, 0, 0, 0];
+  /** The training loss after each whole epoch (for the stall hint). */
+  private readonly epochLosses: number[] = [];
+  private lastAccuracy = NaN;
+  readonly features: Feature[];
 
   constructor(readonly generation: number, readonly config: TrainConfig) {
     this.net = new Network(config.weights ?? config.spec);
-    this.opt = optim.optimizerByName(config.optimizer, this.net.parameters(), { lr: config.learningRate });
-    this.trainX = tensor(config.train.x);
+    this.features = config.features ?? ['x1', 'x2'];
+    this.opt = optim.optimizerByName(config.optimizer, this.net.parameters(), { lr: config.learningRate, weightDecay: config.l2 ?? 0 });
+    this.trainX = tensor(config.train.x.map((p) => featurize(p, this.features)));
     this.trainY = targetsFor(config.spec, config.train.label);
-    this.testX = tensor(config.test.x);
+    this.testX = tensor(config.test.x.map((p) => featurize(p, this.features)));
     this.testY = targetsFor(config.spec, config.test.label);
     this.rows = config.train.x.length;
     this.batch = config.batchSize === 'full' ? this.rows : Math.min(config.batchSize, this.rows);
     this.batchesPerEpoch = Math.ceil(this.rows / this.batch);
-    this.gridX = tensor(gridPoints(config));
+    this.gridX = tensor(gridPoints(config).map((p) => featurize(p, this.features)));
     this.training = this.net.training(this.trainX, this.trainY, {
       epochs: Number.MAX_SAFE_INTEGER, optimizer: this.opt, batchSize: this.batch, seed: config.seed,
       onBatchEnd: () => { this.updates++; this.record(); },
@@ -78,14 +89,44 @@ export class Trainer {
   epochStep(): void {
     this.training.epoch();
     this.epoch = this.training.history.epochs.length;
-    this.pending.push(this.historyPoint());
+    const point = this.historyPoint();
+    this.pending.push(point);
+    this.epochLosses.push(point.trainLoss);
+  }
+
+  /** The point's inputs as the network sees them (its features). */
+  inputsOf(p: readonly number[]): number[] {
+    return featurize(p, this.features);
+  }
+
+  /**
+   * How many epochs have passed since the training loss last reached a new low (by at least 1%),
+   * while the training accuracy is below 90%: 0 until that has lasted STALL_EPOCHS epochs. A loss
+   * that bounces around without getting lower counts as flat too (a too-large learning rate).
+   */
+  stalled(): number {
+    const l = this.epochLosses;
+    if (l.length < STALL_EPOCHS || !(this.lastAccuracy < STALL_ACCURACY)) return 0;
+    let best = Infinity, since = 0;
+    for (let k = 0; k < l.length; k++) {
+      if (l[k] < best * (1 - STALL_CHANGE)) { best = l[k]; since = 0; } else since++;
+    }
+    return since >= STALL_EPOCHS ? since : 0;
+  }
+
+  /** The next batch's index in the current epoch (0: at an epoch's start). */
+  get position(): number {
+    return this.training.position.batch;
   }
 
   /** One update: the next batch of the current epoch. */
   batchStep(): void {
     this.training.step();
+    const finished = this.training.history.epochs.length > this.epoch;
     this.epoch = this.training.history.epochs.length;
-    this.pending.push(this.historyPoint());
+    const point = this.historyPoint();
+    this.pending.push(point);
+    if (finished) this.epochLosses.push(point.trainLoss);
   }
 
   /** Trains for about `ms` milliseconds: finishes a partial epoch batch by batch, then whole epochs. */
@@ -103,8 +144,10 @@ export class Trainer {
     return { epoch: this.updates / this.batchesPerEpoch, trainLoss: tr.loss, testLoss: te.loss };
   }
 
+  /** The loss, and the share of points on the right side of 0.5 (NaN for a regression set: no classes). */
   evaluate(x: Tensor, y: number[] | number[][]): { loss: number; accuracy: number } {
     const loss = this.net.evaluate(x, y).loss;
+    if (this.config.task === 'regress') return { loss, accuracy: NaN };
     const out = this.net.predict(x);
     const k = out.shape[1];
     const labels = Array.isArray(y[0]) ? (y as number[][]).map((r) => r[0]) : (y as number[]);
@@ -137,6 +180,7 @@ export class Trainer {
   snapshot(running: boolean, seq = 0): { snapshot: Snapshot; transfer: ArrayBufferLike[] } {
     const tr = this.evaluate(this.trainX, this.trainY);
     const te = this.evaluate(this.testX, this.testY);
+    this.lastAccuracy = tr.accuracy;
     const { boundary, neurons } = this.grids();
     const path = this.path();
     const history = this.pending;
@@ -145,6 +189,7 @@ export class Trainer {
       generation: this.generation, running, seq, epoch: this.epoch, updates: this.updates, batchesPerEpoch: this.batchesPerEpoch,
       trainLoss: tr.loss, testLoss: te.loss, trainAccuracy: tr.accuracy, testAccuracy: te.accuracy, history,
       spec: this.net.toJSON(), gridSize: this.config.gridSize, boundary, neurons, path, backend: backend().name,
+      stalled: this.stalled(),
     };
     const transfer: ArrayBufferLike[] = [boundary.buffer, path.buffer, ...neurons.flat().map((a) => a.buffer)];
     return { snapshot, transfer };
@@ -190,7 +235,7 @@ export class Trainer {
     const xMid = (xLo + xHi) / 2, yMid = (yLo + yHi) / 2;
     const xRange: [number, number] = [xMid - half, xMid + half];
     const yRange: [number, number] = [yMid - half, yMid + half];
-    const data = { inputs: this.config.train.x, targets: (this.trainY as (number | number[])[]).map((t) => (Array.isArray(t) ? t : [t])) };
+    const data = { inputs: this.config.train.x.map((p) => featurize(p, this.features)), targets: (this.trainY as (number | number[])[]).map((t) => (Array.isArray(t) ? t : [t])) };
     const land = landscape(spec, data, { params, range: { x: xRange, y: yRange }, grid: size });
     // The library's rows run from the smallest y up; the picture's rows run from the top down.
     const loss = new Float32Array(size * size);
@@ -199,8 +244,52 @@ export class Trainer {
   }
 
   probe(points: number[][]): number[][] {
-    return this.net.predict(points);
+    return this.net.predict(points.map((p) => featurize(p, this.features)));
   }
+}
+
+/**
+ * The speed control's clock: how many updates or epochs are due at a paced speed, so training runs
+ * at that rate whatever the machine. 'max' is always due. A backlog of more than a second (a slow
+ * machine, a hidden tab) is dropped rather than caught up in a burst.
+ * @example const p = new Pacer(SPEEDS[1], () => performance.now()); p.due() // 1: the first epoch now
+ */
+export class Pacer {
+  private t0: number;
+  private done = 0;
+
+  constructor(readonly speed: Speed, private readonly now: () => number) {
+    this.t0 = now();
+  }
+
+  /** Units (updates or epochs, as the speed says) due now. */
+  due(): number {
+    if (this.speed.unit === 'max') return Infinity;
+    const want = Math.floor(((this.now() - this.t0) / 1000) * this.speed.perSecond) + 1;
+    if (want - this.done > this.speed.perSecond + 1) {
+      this.t0 = this.now();
+      this.done = 0;
+      return 1;
+    }
+    return Math.max(0, want - this.done);
+  }
+
+  /** Records units done. */
+  did(n: number): void {
+    this.done += n;
+  }
+
+  /** Milliseconds until the next unit is due (0 for 'max'). */
+  wait(): number {
+    if (this.speed.unit === 'max') return 0;
+    const next = this.t0 + (this.done * 1000) / this.speed.perSecond;
+    return Math.max(0, next - this.now());
+  }
+}
+
+/** The speed for an index into SPEEDS (out of range: as fast as possible). */
+export function speedOf(index: number | undefined): Speed {
+  return SPEEDS[index ?? SPEEDS.length - 1] ?? SPEEDS[SPEEDS.length - 1];
 }
 
 /** Grid cell centres over the domain, row-major from the top-left corner. @example gridPoints(config).length // gridSize² */

@@ -4,7 +4,7 @@
  * typed arrays transferred. The page never freezes because all training happens here.
  */
 import { initWasmBackend } from '../../src/index.js';
-import { Trainer } from './trainer.js';
+import { Pacer, speedOf, Trainer } from './trainer.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /** The slice of the worker global this file uses (the page's TypeScript lib is DOM, not WebWorker). */
@@ -23,6 +23,8 @@ class Session {
   private running = false;
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private speed = speedOf(undefined);
+  private pacer: Pacer | null = null;
 
   handle(msg: ToWorker): void {
     const t = this.trainer;
@@ -31,6 +33,7 @@ class Session {
         case 'reset':
           this.stop();
           this.trainer = new Trainer(msg.generation, msg.config);
+          this.speed = speedOf(msg.config.speed);
           this.send(false);
           return;
         case 'train':
@@ -38,6 +41,7 @@ class Session {
           if (!t) return;
           if (this.running) { this.send(true); return; }
           this.running = true;
+          this.pacer = new Pacer(this.speed, () => performance.now());
           this.loop();
           return;
         case 'pause':
@@ -54,6 +58,14 @@ class Session {
           return;
         case 'learningRate':
           if (t) t.learningRate = msg.value;
+          return;
+        case 'speed':
+          this.speed = speedOf(msg.value);
+          if (this.running) {
+            this.pacer = new Pacer(this.speed, () => performance.now());
+            if (this.timer !== null) clearTimeout(this.timer);
+            this.loop();
+          }
           return;
         case 'landscape': {
           if (!t) return;
@@ -88,16 +100,34 @@ class Session {
     scope.postMessage({ type: 'snapshot', snapshot }, transfer as Transferable[]);
   }
 
-  /** A slice of training, a snapshot, then a yield so Pause and other messages get through. */
+  /**
+   * A slice of training, a snapshot, then a yield so Pause and other messages get through. At a paced
+   * speed the slice is what the Pacer says is due (epochs, or single updates), then a wait until the next.
+   */
   private loop(): void {
-    if (!this.running || !this.trainer) return;
+    if (!this.running || !this.trainer || !this.pacer) return;
+    const t = this.trainer, pacer = this.pacer;
     try {
-      this.trainer.trainFor(SLICE_MS);
+      if (this.speed.unit === 'max') t.trainFor(SLICE_MS);
+      else {
+        const t0 = performance.now();
+        let n = pacer.due();
+        let ran = 0;
+        while (n > 0 && performance.now() - t0 < SLICE_MS) {
+          if (this.speed.unit === 'update') t.batchStep();
+          else if (t.position !== 0) { while (t.position !== 0) t.batchStep(); } // finish an epoch Step left part-done
+          else t.epochStep();
+          pacer.did(1);
+          ran++;
+          n--;
+        }
+        if (ran === 0) { this.timer = setTimeout(() => this.loop(), pacer.wait()); return; }
+      }
       this.send(true);
-      this.timer = setTimeout(() => this.loop(), 0);
+      this.timer = setTimeout(() => this.loop(), this.speed.unit === 'max' ? 0 : pacer.wait());
     } catch (err) {
       this.stop();
-      scope.postMessage({ type: 'error', generation: this.trainer.generation, message: (err as Error).message });
+      scope.postMessage({ type: 'error', generation: t.generation, message: (err as Error).message });
       this.send(false);
     }
   }

@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { action, parseNumber, UsageError } from '../run.js';
-import { demoChapters } from '../../explain/demo.js';
-import { encodePng } from './landscape.js';
+import { demoChapters, demoPages } from '../../explain/demo.js';
+import { wrapText } from '../../explain/format.js';
+import { svgToPng } from '../png.js';
 
 interface DemoCliOptions {
   out: string;
@@ -28,7 +29,10 @@ async function runDemo(o: DemoCliOptions): Promise<void> {
   const tty = Boolean(process.stdout.isTTY);
   const interactive = o.pause !== false && tty && Boolean(process.stdin.isTTY);
   const color = o.color !== false && tty && process.env.NO_COLOR === undefined;
-  const chapters = demoChapters({ color });
+  // On a terminal the text fits its width and each pause comes before the screen scrolls; piped, 80 columns.
+  const width = tty && process.stdout.columns ? Math.max(60, process.stdout.columns) : 80;
+  const rows = tty && process.stdout.rows ? Math.max(12, process.stdout.rows) : 40;
+  const chapters = demoChapters({ color, width });
   let pick: number | null = null;
   if (o.chapter !== undefined) {
     pick = parseNumber('--chapter', o.chapter, (n) => Number.isInteger(n) && n >= 1 && n <= chapters.length, `a chapter number from 1 to ${chapters.length}`);
@@ -40,27 +44,35 @@ async function runDemo(o: DemoCliOptions): Promise<void> {
     throw new UsageError(`--out ${o.out}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const bold = (s: string): string => (color ? `\x1b[1m${s}\x1b[0m` : s);
-  process.stdout.write(`${bold('backprop demo')}: backpropagation worked through the articles' examples, with the library's real numbers.\n`);
-  process.stdout.write(`Pictures go to ${dir}\n`);
+  // the introduction is part of the first screen
+  let intro = [...wrapText(`${bold('backprop demo')}: backpropagation worked through the articles' examples, with the library's real numbers.`, width), `Pictures go to ${dir}`];
   const written: string[] = [];
   for (const [k, chapter] of chapters.entries()) {
     if (pick !== null && k + 1 !== pick) continue;
     const head = `Chapter ${k + 1} of ${chapters.length}: ${chapter.title}`;
-    process.stdout.write(`\n${bold(head)}\n${'─'.repeat(head.length)}\n`);
     const { text, files } = chapter.run();
-    process.stdout.write(`${text}\n`);
+    const lines = [...intro, '', bold(head), '─'.repeat(head.length), ...text.split('\n')];
+    intro = [];
     for (const f of files) {
       const path = join(dir, f.name);
-      writeFileAtomicSync(path, typeof f.content === 'string' ? f.content : encodePng(f.content));
+      writeFileAtomicSync(path, /\.png$/i.test(f.name) ? await svgToPng(f.content) : f.content);
       written.push(path);
-      process.stdout.write(`  → ${path}: ${f.what}\n`);
+      lines.push(`  → ${path}: ${f.what}`);
     }
-    if (interactive && pick === null && k < chapters.length - 1) {
-      const answer = await ask(`\n[Enter: chapter ${k + 2}, ${chapters[k + 1].title}; q: quit] `);
-      if (answer.trim().toLowerCase().startsWith('q')) break;
+    // a page and the prompt under it fit the screen
+    const pages = demoPages(lines, { rows: rows - 2, width });
+    let quit = false;
+    for (const [p, page] of pages.entries()) {
+      process.stdout.write(`${page.join('\n')}\n`);
+      if (!interactive) continue;
+      const last = p === pages.length - 1;
+      if (last && (pick !== null || k === chapters.length - 1)) break;
+      const answer = await ask(last ? `[Enter: chapter ${k + 2} of ${chapters.length}; q: quit] ` : `[Enter: more of chapter ${k + 1} (${p + 1}/${pages.length}); q: quit] `);
+      if (answer.trim().toLowerCase().startsWith('q')) { quit = true; break; }
     }
+    if (quit) break;
   }
-  process.stdout.write(`\nDone. ${written.length} picture${written.length === 1 ? '' : 's'} in ${dir}. Next: backprop explain --help, backprop landscape --help, backprop gradcheck --help.\n`);
+  process.stdout.write(`\n${wrapText(`Done. ${written.length} picture${written.length === 1 ? '' : 's'} in ${dir}. Next: backprop explain --help, backprop landscape --help, backprop gradcheck --help.`, width).join('\n')}\n`);
 }
 
 /** Registers `backprop demo`. */

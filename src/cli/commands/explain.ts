@@ -73,6 +73,13 @@ interface ExplainCliOptions {
   expr?: string;
   at?: string;
   graph?: string;
+  wide?: boolean;
+}
+
+/** The text's width: the terminal's, or 80 columns when not on a terminal; none with --wide. */
+export function textWidth(wide: boolean | undefined, stream: NodeJS.WriteStream = process.stdout): number | undefined {
+  if (wide) return undefined;
+  return stream.isTTY && stream.columns ? Math.max(40, stream.columns) : 80;
 }
 
 function runExplain(file: string | undefined, o: ExplainCliOptions): void {
@@ -91,7 +98,7 @@ function runExplain(file: string | undefined, o: ExplainCliOptions): void {
       else if (/\.svg$/i.test(o.graph)) writeFileAtomicSync(o.graph, renderGraphSvg(trace));
       else throw new UsageError(`--graph must name a .dot or .svg file, got '${o.graph}'`);
     }
-    const out = format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderExpressionMarkdown(trace) : renderExpressionText(trace);
+    const out = format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderExpressionMarkdown(trace) : renderExpressionText(trace, { width: textWidth(o.wide) });
     process.stdout.write(out);
     if (o.graph !== undefined && format !== 'json') process.stdout.write(`\nGraph written to ${o.graph}\n`);
     return;
@@ -103,7 +110,7 @@ function runExplain(file: string | undefined, o: ExplainCliOptions): void {
   const steps = o.steps === undefined ? undefined : parseNumber('--steps', o.steps, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000');
   const spec = loadNetworkSpec(file);
   const trace = explain(spec, parseNumberList('--input', o.input), parseNumberList('--target', o.target), { learningRate, steps, digits, loss: parseLoss(o.loss) });
-  process.stdout.write(format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderMarkdown(trace) : renderText(trace));
+  process.stdout.write(format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderMarkdown(trace) : renderText(trace, { width: textWidth(o.wide) }));
 }
 
 /** Registers `backprop explain`. */
@@ -130,6 +137,7 @@ export function registerExplain(program: Command): void {
     .option('--loss <name>', `override the network's loss (${LOSSES.join(', ')})`)
     .option('--format <format>', 'text, markdown or json', 'text')
     .option('--digits <n>', 'significant digits (default 4)')
+    .option('--wide', 'print every column at full width (by default the tables fit the terminal, or 80 columns)')
     .option('--expr <expression>', 'explain an expression instead of a network')
     .option('--at <values>', 'the expression\'s variables, e.g. x=3,y=-4,z=2')
     .option('--graph <file>', 'also draw the expression graph to a .dot or .svg file')

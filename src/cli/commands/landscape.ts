@@ -1,14 +1,14 @@
 /**
  * `backprop landscape`: the loss over a grid of two parameters (the rest held fixed) as a heat map
  * with contours, the network's current point ringed and, with --path, the route an optimizer takes
- * from it. PNG (pngjs) or SVG with --out; JSON with --out x.json; in a terminal, a coloured text map.
+ * from it. PNG (the SVG rendered by resvg, src/cli/png.ts) or SVG with --out; JSON with --out x.json; in a terminal, a coloured text map.
  */
 import { writeFileAtomicSync } from '../../io/model-file.js';
 import type { Command } from 'commander';
-import { PNG } from 'pngjs';
 import { action, parseNumber, UsageError } from '../run.js';
 import { landscape, type LandscapeOptions } from '../../explain/landscape.js';
-import { renderLandscapeRgba, renderLandscapeSvg, renderLandscapeText } from '../../explain/plot.js';
+import { renderLandscapeSvg, renderLandscapeText } from '../../explain/plot.js';
+import { svgToPng } from '../png.js';
 import { fmt } from '../../explain/format.js';
 import { OPTIMIZER_NAMES } from '../../optim/index.js';
 import { loadDataset, loadNetworkSpec, parseLoss } from './explain.js';
@@ -44,14 +44,7 @@ export function parseRange(value: string): LandscapeOptions['range'] {
   throw new UsageError(`--range takes one low:high for both axes or two (x,y), got '${value}'`);
 }
 
-/** PNG bytes of an RGBA image. */
-export function encodePng(img: { width: number; height: number; data: Uint8Array }): Buffer {
-  const png = new PNG({ width: img.width, height: img.height });
-  png.data.set(img.data);
-  return PNG.sync.write(png);
-}
-
-function runLandscape(file: string, o: LandscapeCliOptions): void {
+async function runLandscape(file: string, o: LandscapeCliOptions): Promise<void> {
   if (o.data === undefined) throw new UsageError('--data is required: or, and, xor, double, or a CSV file with --target column');
   const data = loadDataset(o.data, o.target);
   const spec = loadNetworkSpec(file);
@@ -88,7 +81,7 @@ function runLandscape(file: string, o: LandscapeCliOptions): void {
     process.stdout.write(`${renderLandscapeText(land, { color })}${summary.join('\n')}\n`);
     return;
   }
-  if (/\.png$/i.test(o.out)) writeFileAtomicSync(o.out, encodePng(renderLandscapeRgba(land, width, height)));
+  if (/\.png$/i.test(o.out)) writeFileAtomicSync(o.out, await svgToPng(renderLandscapeSvg(land, width, height)));
   else if (/\.svg$/i.test(o.out)) writeFileAtomicSync(o.out, renderLandscapeSvg(land, width, height));
   else if (/\.json$/i.test(o.out)) writeFileAtomicSync(o.out, `${JSON.stringify(land)}\n`);
   else throw new UsageError(`--out must end in .png, .svg or .json, got '${o.out}'`);

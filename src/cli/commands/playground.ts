@@ -10,6 +10,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { action, parseNumber, UsageError } from '../run.js';
+import { packageInfo } from '../package-info.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -26,27 +27,9 @@ const TYPES: Record<string, string> = {
   '.csv': 'text/csv; charset=utf-8',
 };
 
-/** The package root: the nearest folder above this file holding backprop's package.json. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'backprop') return dir;
-      } catch {
-        // an unreadable package.json is not ours; keep walking up
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new UsageError('playground: cannot find the backprop package folder (package.json) above the CLI');
-    dir = up;
-  }
-}
-
 /** Where the built app lives (web/dist under the package root). @example defaultWebRoot() // '/…/backprop/web/dist' */
 export function defaultWebRoot(): string {
-  return join(packageRoot(), 'web', 'dist');
+  return join(packageInfo().root, 'web', 'dist');
 }
 
 export interface PlaygroundServerOptions {

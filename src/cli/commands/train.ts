@@ -198,7 +198,7 @@ const ERRORS: Record<string, new (m: string) => BackpropError> = { DataError, Di
 /** Runs fit in the worker; resolves with its result, reporting progress and handling Ctrl-C. */
 function trainInWorker(
   input: WorkerInput,
-  makeProgress: (epochs: number, label?: string) => TrainingProgress,
+  makeProgress: (epochs: number, label?: string, refit?: boolean) => TrainingProgress,
   maxEpochs: number,
 ): Promise<{ history: History; network: NetworkSpec; refit?: RefitResult; interrupted: boolean }> {
   let progress = makeProgress(maxEpochs);
@@ -218,6 +218,7 @@ function trainInWorker(
   const onSignal = () => {
     if (interrupted) {
       progress.note('backprop: stopped without saving');
+      progress.abandon();
       process.exit(130);
     }
     interrupted = true;
@@ -240,7 +241,8 @@ function trainInWorker(
       else if (m.type === 'refit') {
         progress.stop();
         progress.note(`refitting on all ${m.rows} rows for ${m.epochs} epoch${m.epochs === 1 ? '' : 's'} (the best count; --no-refit skips this)`);
-        progress = makeProgress(m.epochs, 'refit ');
+        // the refit has no validation rows and no early stopping: its metrics are training metrics
+        progress = makeProgress(m.epochs, 'refit ', true);
         started = false;
       } else if (m.type === 'done') {
         cleanup();
@@ -301,7 +303,11 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   validateSpec(spec);
   const classify = task === 'classify';
   const mode = progressMode(f.quiet === true);
-  const makeProgress = (epochs: number, label?: string) => new TrainingProgress({ mode, epochs, classify, label });
+  const makeProgress = (epochs: number, label?: string, refitting = false) => new TrainingProgress({
+    mode, epochs, classify, label,
+    validation: !refitting && valRows > 0,
+    patience: refitting || s.earlyStopping === false ? undefined : s.earlyStopping,
+  });
   if (!f.quiet && !f.json) {
     const dropped = data.droppedLines.length ? `, ${data.droppedLines.length} rows with missing values dropped` : '';
     process.stderr.write(`training ${describeSpec(spec)} on ${data.source} (${task === 'classify' ? 'classification' : 'regression'} of '${pre.target.name}'; ${trainPart.n - valRows} training, ${valRows} validation${testPart ? `, ${testPart.n} test` : ''} rows${dropped})\n`);

@@ -16,6 +16,11 @@ export interface BoundaryInput {
   showTest: boolean;
 }
 
+/** A score's colour: classes around 0.5, a regression set's value around 0 (both orange low, blue high). */
+export function scoreColour(task: 'classify' | 'regress', v: number): [number, number, number] {
+  return diverging(task === 'regress' ? v : 2 * v - 1);
+}
+
 export class BoundaryView {
   private domain: Domain | null = null;
   private side = 0;
@@ -23,15 +28,16 @@ export class BoundaryView {
   constructor(private readonly canvas: HTMLCanvasElement) {}
 
   render(v: BoundaryInput): void {
-    const width = Math.min(this.canvas.parentElement?.clientWidth || 400, 520);
-    this.canvas.style.width = `${width}px`;
-    const { ctx } = fitCanvas(this.canvas, width);
+    // The element's own CSS box (square by aspect-ratio) decides the size; the backing store follows it.
+    const fit = fitCanvas(this.canvas);
+    const { ctx } = fit;
+    const width = Math.min(fit.width, fit.height);
     const d = v.data.domain;
     this.domain = d;
     this.side = width;
     if (v.scores) {
       ctx.imageSmoothingEnabled = true;
-      ctx.drawImage(heatImage(v.scores, v.gridSize, (s) => diverging(2 * s - 1)), 0, 0, width, width);
+      ctx.drawImage(heatImage(v.scores, v.gridSize, (s) => scoreColour(v.data.task, s)), 0, 0, width, width);
     } else {
       ctx.fillStyle = '#f3f4f5';
       ctx.fillRect(0, 0, width, width);
@@ -48,7 +54,7 @@ export class BoundaryView {
         const [px, py] = this.toPixel(x[i][0], x[i][1]);
         ctx.beginPath();
         ctx.arc(px, py, radius, 0, 2 * Math.PI);
-        ctx.fillStyle = rgb(labels[i] > 0.5 ? BLUE : ORANGE);
+        ctx.fillStyle = rgb(v.data.task === 'regress' ? diverging(labels[i]) : labels[i] > 0.5 ? BLUE : ORANGE);
         ctx.fill();
         ctx.strokeStyle = rim;
         ctx.lineWidth = 1.2;

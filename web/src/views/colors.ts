@@ -24,9 +24,11 @@ export const rgb = (c: readonly number[], alpha = 1): string => `rgba(${c[0]}, $
  */
 export function fitCanvas(canvas: HTMLCanvasElement, height?: number): { ctx: CanvasRenderingContext2D; width: number; height: number } {
   const dpr = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
-  const width = Math.max(50, Math.round(canvas.clientWidth || canvas.width));
-  const h = height ?? Math.max(50, Math.round(canvas.clientHeight || canvas.height));
-  if (height !== undefined) canvas.style.height = `${h}px`;
+  if (height !== undefined) canvas.style.height = `${height}px`;
+  // The element's CSS box (fractional widths rounded), never a size of our own: nothing is drawn outside it.
+  const box = canvas.getBoundingClientRect();
+  const width = Math.max(50, Math.round(canvas.clientWidth || box.width || 300));
+  const h = height ?? Math.max(50, Math.round(canvas.clientHeight || box.height || width));
   if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(h * dpr);

@@ -13,9 +13,10 @@ export class LandscapeView {
 
   /** Draws the landscape (the path may be newer than the grid) and returns its text description. */
   render(result: LandscapeResult, path: Float32Array, labels: [string, string]): string {
-    const side = Math.min(this.canvas.parentElement?.clientWidth || 360, 420);
-    this.canvas.style.width = `${side}px`;
-    const { ctx } = fitCanvas(this.canvas, side);
+    // Sized by its element (CSS: full width, square, at most 420 px); the backing store follows it.
+    const fit = fitCanvas(this.canvas);
+    const { ctx } = fit;
+    const side = Math.min(fit.width, fit.height);
     const left = 40, bottom = 30, top = 6, right = 6;
     const w = side - left - right, h = side - top - bottom;
     let lo = Infinity, hi = -Infinity;

@@ -7,13 +7,32 @@
 import type { NetworkSpec } from '../../../src/index.js';
 import { BLUE, diverging, fitCanvas, heatImage, ORANGE, rgb, short } from './colors.js';
 
+/** What "Explain a step" lights up: neurons as 'layer:index' (layer 0 = inputs), edges as 'layer:from:to' (layer = the Dense layer). */
+export interface Highlight {
+  neurons: ReadonlySet<string>;
+  edges: ReadonlySet<string>;
+  /** 'forward' lights in blue-green, 'backward' in red. */
+  direction: 'forward' | 'backward';
+}
+
+/** Where the diagram put things, in CSS pixels of the canvas: the centre of each neuron's box. */
+export interface NetworkGeometry {
+  box: number;
+  /** centres[c][r]: column c (0 = inputs), row r. Two softmax outputs share one box. */
+  centres: [number, number][][];
+}
+
 export interface NetworkInput {
   spec: NetworkSpec;
+  highlight?: Highlight | null;
   /** Per layer (inputs, then hidden layers), per neuron: activation over the grid. */
   neurons: Float32Array[][];
   boundary: Float32Array;
   gridSize: number;
-  inputNames: [string, string];
+  /** 'regress': the output box shows the predicted value around 0 (default: the class score around 0.5). */
+  task?: 'classify' | 'regress';
+  /** The input column's names (the features the network sees). */
+  inputNames: readonly string[];
 }
 
 /** Maps a neuron's values to colours, symmetric around 0 so the sign reads as colour. */
@@ -24,6 +43,9 @@ function scaleFor(values: Float32Array): number {
 }
 
 export class NetworkView {
+  /** The last drawing's layout (for the explain overlay). */
+  geometry: NetworkGeometry | null = null;
+
   constructor(private readonly canvas: HTMLCanvasElement) {}
 
   render(v: NetworkInput): string {
@@ -32,20 +54,35 @@ export class NetworkView {
     const box = 34, gapY = 14;
     const height = Math.max(180, maxRows * (box + gapY) + 30);
     const { ctx, width } = fitCanvas(this.canvas, height);
-    const colX = (c: number) => 12 + (c * (width - 24 - box)) / Math.max(1, columns.length - 1);
+    // room on the right for the output's numbers when a step is explained
+    const colX = (c: number) => 12 + (c * (width - 24 - box - 64)) / Math.max(1, columns.length - 1);
     const rowY = (c: number, r: number) => {
       const total = columns[c] * box + (columns[c] - 1) * gapY;
       return (height - 16 - total) / 2 + r * (box + gapY);
     };
+    const hl = v.highlight ?? null;
+    const glow = hl?.direction === 'backward' ? '#d62728' : '#17a589';
     // A connection: a curve whose colour is the weight's sign and whose thickness is its size.
-    const connect = (x0: number, y0: number, x1: number, y1: number, weight: number): void => {
+    const connect = (x0: number, y0: number, x1: number, y1: number, weight: number, lit = false): void => {
       ctx.beginPath();
       ctx.moveTo(x0, y0);
       ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1, y1);
-      ctx.strokeStyle = rgb(weight >= 0 ? BLUE : ORANGE, Math.min(1, 0.25 + Math.abs(weight) / 2));
+      if (lit) {
+        ctx.strokeStyle = glow;
+        ctx.lineWidth = 3;
+        ctx.stroke();
+        return;
+      }
+      ctx.strokeStyle = rgb(weight >= 0 ? BLUE : ORANGE, hl ? 0.18 : Math.min(1, 0.25 + Math.abs(weight) / 2));
       ctx.lineWidth = Math.min(8, 0.5 + 1.6 * Math.abs(weight));
       ctx.stroke();
     };
+    const rows = (c: number) => (c === columns.length - 1 && v.spec.layers[v.spec.layers.length - 1].activation === 'softmax' ? 2 : columns[c]);
+    const centre = (c: number, r: number): [number, number] => {
+      const shared = columns[c] === 1 && rows(c) === 2;
+      return [colX(c) + box / 2, rowY(c, shared ? 0 : r) + box / 2 + (shared ? (r === 0 ? -9 : 9) : 0)];
+    };
+    this.geometry = { box, centres: columns.map((_, c) => Array.from({ length: rows(c) }, (_, r) => centre(c, r))) };
     // connections first, under the boxes
     let biggest = 0;
     v.spec.layers.forEach((layer, k) => {
@@ -56,6 +93,16 @@ export class NetworkView {
           const weight = w[j][i];
           biggest = Math.max(biggest, Math.abs(weight));
           connect(colX(k) + box, rowY(k, i) + box / 2, colX(k + 1), rowY(k + 1, j) + box / 2, weight);
+        }
+      }
+      // lit edges last, on top (softmax pairs included: both units draw to the one box)
+      if (hl) {
+        for (let j = 0; j < w.length; j++) {
+          for (let i = 0; i < w[j].length; i++) {
+            if (!hl.edges.has(`${k}:${i}:${j}`)) continue;
+            const [x1, y1] = centre(k + 1, j);
+            connect(colX(k) + box, rowY(k, i) + box / 2, x1 - box / 2, y1, w[j][i], true);
+          }
         }
       }
       if (layer.activation === 'softmax' && w.length === 2) {
@@ -81,9 +128,21 @@ export class NetworkView {
       });
     });
     const outC = columns.length - 1;
-    ctx.drawImage(heatImage(v.boundary, v.gridSize, (x) => diverging(2 * x - 1)), colX(outC), rowY(outC, 0), box, box);
+    ctx.drawImage(heatImage(v.boundary, v.gridSize, (x) => diverging(v.task === 'regress' ? x : 2 * x - 1)), colX(outC), rowY(outC, 0), box, box);
     ctx.strokeRect(colX(outC), rowY(outC, 0), box, box);
     ctx.fillText('output', colX(outC), rowY(outC, 0) + box + 10);
+    if (hl) {
+      // lit neurons: a ring around the box
+      ctx.strokeStyle = glow;
+      ctx.lineWidth = 3;
+      for (let c = 0; c < columns.length; c++) {
+        for (let r = 0; r < rows(c); r++) {
+          if (!hl.neurons.has(`${c}:${r}`)) continue;
+          const y = columns[c] === 1 ? rowY(c, 0) : rowY(c, r);
+          ctx.strokeRect(colX(c) - 3, y - 3, box + 6, box + 6);
+        }
+      }
+    }
     const hidden = v.spec.layers.slice(0, -1).map((l) => `${l.units} ${l.activation}`).join(', ') || 'none';
     return `Network diagram: 2 inputs, hidden layers ${hidden}, one output score. Each neuron shows its activation over the input square; connection thickness is the weight's size (largest ${short(biggest)}), blue positive, orange negative.`;
   }
