@@ -190,16 +190,16 @@ function imageClasses(labels: Float32Array, path: string, insist?: number): numb
   if (insist !== undefined) {
     if (max >= insist) throw new DataError(`${path}: label number ${seen.get(max)! + 1} is ${max}, but --classes ${insist} allows 0..${insist - 1}; fix the label or raise --classes`);
     const missing = Array.from({ length: insist }, (_, i) => i).filter((c) => !seen.has(c));
-    if (missing.length) process.stderr.write(`backprop: warning: ${path}: ${missing.length} of the ${insist} classes never appear (${show(missing)}); the model will never predict them\n`);
+    if (missing.length) process.stderr.write(`backprop: warning: ${path}: ${missing.length} of the ${insist} classes ${missing.length === 1 ? 'never appears' : 'never appear'} (${show(missing)}); the model will never predict them\n`);
     return insist;
   }
   if (values.length < 2) throw new DataError(`${path}: every label is ${values[0] ?? 0}; classification needs at least two classes`);
   if (values.length !== max + 1) {
     const gaps: number[] = [];
-    for (let c = 0, k = 0; c <= max && gaps.length < 1000; c++) { if (values[k] === c) k++; else gaps.push(c); }
+    for (let c = 0, k = 0; c <= max; c++) { if (values[k] === c) k++; else gaps.push(c); }
     const missingCount = max + 1 - values.length;
     throw new DataError(
-      `${path}: ${values.length} distinct labels (${show(values)}) but the largest is ${max} (label number ${seen.get(max)! + 1}), so ${missingCount} class${missingCount === 1 ? '' : 'es'} never appear (${show(gaps)}); ` +
+      `${path}: ${values.length} distinct labels (${show(values)}) but the largest is ${max} (label number ${seen.get(max)! + 1}), so ${missingCount} class${missingCount === 1 ? ' never appears' : 'es never appear'} (${show(gaps)}); ` +
         `fix the labels, or give --classes ${max + 1} to train ${max + 1} classes anyway`,
     );
   }
