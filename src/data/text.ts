@@ -9,6 +9,22 @@ import { DataError, ValueError } from '../tensor/errors.js';
 export type TextEncoding = 'utf8' | 'latin1';
 export const TEXT_ENCODINGS: readonly TextEncoding[] = ['utf8', 'latin1'];
 
+// Windows-1252's characters for bytes 0x80–0x9F (where ISO-8859-1 has C1 controls); the five
+// bytes Windows-1252 leaves undefined keep their ISO-8859-1 meaning. Decoded here, not by
+// TextDecoder, because Node decodes 'windows-1252' as ISO-8859-1 and browsers do not.
+const CP1252 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    const chunk = bytes.subarray(i, i + 8192);
+    let part = '';
+    for (const b of chunk) part += b >= 0x80 && b <= 0x9f ? CP1252[b - 0x80] : String.fromCharCode(b);
+    out += part;
+  }
+  return out.charCodeAt(0) === 0xfeff ? out.slice(1) : out;
+}
+
 function lineOf(bytes: Uint8Array, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 0x0a) line++;
@@ -56,7 +72,7 @@ export function decodeText(bytes: Uint8Array, source: string, options: { encodin
   if (nul >= 0 && (nuls > head.length / 100 || firstLineEnd < 0 || nul < firstLineEnd)) {
     throw new DataError(`${source} line ${lineOf(bytes, nul)}: a NUL byte (offset ${nul}); this is a binary file, not text${hint}`);
   }
-  if (encoding === 'latin1') return new TextDecoder('windows-1252').decode(bytes);
+  if (encoding === 'latin1') return decodeWindows1252(bytes);
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {
     throw new DataError(

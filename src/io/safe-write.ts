@@ -192,11 +192,17 @@ function removePending(): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   removePending();
-  stopListening();
   // Nobody else handles it: end the way the signal would have ended us.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  if (process.listenerCount(signal) === 1) {
+    stopListening();
+    process.kill(process.pid, signal);
+  }
 }
 
+// Installed with the first write and kept: a signal that arrives during a synchronous write is
+// dispatched on a later turn of the event loop, and must find a listener then, or it is lost. The
+// listener only removes temporary files and, when it is the only one, re-raises the signal, so the
+// process ends exactly as it would have without it.
 function startListening(): void {
   if (listening) return;
   listening = true;
@@ -211,12 +217,8 @@ function stopListening(): void {
   process.off('exit', removePending);
 }
 
-// A signal that arrives during a synchronous write is dispatched on a later turn of the event
-// loop; the listener stays until then so such a signal is handled (temp removed, signal re-raised)
-// rather than dropped.
 function release(tmp: string): void {
   pending.delete(tmp);
-  if (pending.size === 0) setImmediate(() => { if (pending.size === 0) stopListening(); });
 }
 
 let counter = 0;
