@@ -2,7 +2,7 @@
  * Bytes → text, refusing what is not text rather than mangling it: a file that is not valid UTF-8
  * (Latin-1 / Windows-1252 from a spreadsheet, say) is an error naming the line and the byte, unless
  * the caller says it is Latin-1; UTF-16 and binary files (NUL bytes) are named as such. A UTF-8
- * byte-order mark is dropped. Browser-safe (TextDecoder).
+ * byte-order mark is dropped. Browser-safe, and the same everywhere: no TextDecoder.
  */
 import { DataError, ValueError } from '../tensor/errors.js';
 
@@ -51,9 +51,26 @@ function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
+/** Decodes bytes already checked by firstInvalidUtf8 (no TextDecoder: it is not in the ES library the core is checked against). */
+function decodeValidUtf8(b: Uint8Array): string {
+  const parts: string[] = [];
+  const units: number[] = [];
+  for (let i = 0; i < b.length;) {
+    const c = b[i];
+    let cp: number;
+    if (c < 0x80) { cp = c; i += 1; } else if (c < 0xe0) { cp = ((c & 0x1f) << 6) | (b[i + 1] & 0x3f); i += 2; } else if (c < 0xf0) {
+      cp = ((c & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f); i += 3;
+    } else { cp = ((c & 0x07) << 18) | ((b[i + 1] & 0x3f) << 12) | ((b[i + 2] & 0x3f) << 6) | (b[i + 3] & 0x3f); i += 4; }
+    if (cp >= 0x10000) { cp -= 0x10000; units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff)); } else units.push(cp);
+    if (units.length >= 8192) { parts.push(String.fromCharCode(...units)); units.length = 0; }
+  }
+  parts.push(String.fromCharCode(...units));
+  return parts.join('');
+}
+
 /**
  * Decodes a text file's bytes. `source` names the file in messages; `encoding` 'latin1' reads
- * ISO-8859-1 / Windows-1252 (the WHATWG 'windows-1252' decoder), where every byte is a character.
+ * Windows-1252 (ISO-8859-1 with printable characters at 0x80–0x9F), where every byte is a character.
  * @example decodeText(new TextEncoder().encode('a,b\n'), 'd.csv') // 'a,b\n'
  */
 export function decodeText(bytes: Uint8Array, source: string, options: { encoding?: TextEncoding; hint?: string; latin1?: boolean } = {}): string {
@@ -80,6 +97,6 @@ export function decodeText(bytes: Uint8Array, source: string, options: { encodin
         (latin1 ? 'if the file is Latin-1 / Windows-1252 (common from spreadsheets) give --encoding latin1, or convert it (iconv -f latin1 -t utf-8)' : 'save it as UTF-8') + hint,
     );
   }
-  const text = new TextDecoder('utf-8').decode(bytes);
+  const text = decodeValidUtf8(bytes);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -9,6 +9,7 @@ import { parseCsv } from '../../src/data/csv.js';
 import { applyPreprocessor, fitPreprocessor, parsePreprocessor } from '../../src/data/tabular.js';
 import { decodeText } from '../../src/data/text.js';
 import { DataError, ValueError } from '../../src/tensor/errors.js';
+import fc from 'fast-check';
 
 const isData = (pattern: RegExp) => (e: unknown) => e instanceof DataError && pattern.test((e as Error).message);
 
@@ -93,4 +94,12 @@ test('decodeText: UTF-8 (BOM dropped), Latin-1 refused with line and byte or rea
   // one stray NUL in a later line is left to the column checks
   assert.equal(decodeText(enc.encode(`a,b\n${'1,2\n'.repeat(200)}x\u0000,1\n`), 'n.csv').length, 4 + 800 + 5);
   assert.equal(decodeText(enc.encode('ünïcödé ✓ 𝄞'), 'ok'), 'ünïcödé ✓ 𝄞');
+});
+
+test('decodeText decodes every valid UTF-8 text exactly as Node does', () => {
+  fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (s) => {
+    const bytes = Buffer.from(s, 'utf8');
+    const expected = bytes.toString('utf8');
+    assert.equal(decodeText(bytes, 'p'), expected.charCodeAt(0) === 0xfeff ? expected.slice(1) : expected);
+  }), { numRuns: 300 });
 });
