@@ -129,6 +129,10 @@ test('an output that is an input (same path, a link, a hard link) or another out
     cases.pop();
     writeFileSync(join(t.dir, 'model.json'), modelFor());
     cases.push([['export', join(t.dir, 'model.json'), '--format', 'tfjs', '--out', t.dir], /--out .*model\.json is the same file as the model .*model\.json/]);
+    const spec = t.file('or.json', JSON.stringify({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'bce' }));
+    cases.push([['landscape', spec, '--data', 'or', '--out', spec], /--out .*or\.json is the same file as the network file .*or\.json/]);
+    linkSync(spec, join(t.dir, 'or-hard.json'));
+    cases.push([['landscape', spec, '--data', 'or', '--out', join(t.dir, 'or-hard.json')], /--out .*or-hard\.json is the same file as the network file .*or\.json/]);
     for (const [args, pattern] of cases) unchanged(t.dir, () => fails(backprop(args), pattern));
   } finally {
     t.cleanup();

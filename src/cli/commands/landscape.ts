@@ -3,7 +3,9 @@
  * with contours, the network's current point ringed and, with --path, the route an optimizer takes
  * from it. PNG (pngjs) or SVG with --out; JSON with --out x.json; in a terminal, a coloured text map.
  */
+import { existsSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../io/model-file.js';
+import { checkOutputs, outputFile } from '../outputs.js';
 import type { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { action, parseNumber, UsageError } from '../run.js';
@@ -53,6 +55,10 @@ export function encodePng(img: { width: number; height: number; data: Uint8Array
 
 function runLandscape(file: string, o: LandscapeCliOptions): void {
   if (o.data === undefined) throw new UsageError('--data is required: or, and, xor, double, or a CSV file with --target column');
+  if (o.out !== undefined) {
+    if (!/\.(png|svg|json)$/i.test(o.out)) throw new UsageError(`--out must end in .png, .svg or .json, got '${o.out}'`);
+    checkOutputs([outputFile('--out', o.out)], [{ what: 'the network file', path: file }, ...(existsSync(o.data) ? [{ what: '--data', path: o.data }] : [])]);
+  }
   const data = loadDataset(o.data, o.target);
   const spec = loadNetworkSpec(file);
   const params = o.params === undefined ? undefined : o.params.split(',').map((s) => s.trim());
@@ -88,9 +94,10 @@ function runLandscape(file: string, o: LandscapeCliOptions): void {
     process.stdout.write(`${renderLandscapeText(land, { color })}${summary.join('\n')}\n`);
     return;
   }
-  if (/\.png$/i.test(o.out)) writeFileAtomicSync(o.out, encodePng(renderLandscapeRgba(land, width, height)));
-  else if (/\.svg$/i.test(o.out)) writeFileAtomicSync(o.out, renderLandscapeSvg(land, width, height));
-  else if (/\.json$/i.test(o.out)) writeFileAtomicSync(o.out, `${JSON.stringify(land)}\n`);
+  const w = { what: '--out' };
+  if (/\.png$/i.test(o.out)) writeFileAtomicSync(o.out, encodePng(renderLandscapeRgba(land, width, height)), w);
+  else if (/\.svg$/i.test(o.out)) writeFileAtomicSync(o.out, renderLandscapeSvg(land, width, height), w);
+  else if (/\.json$/i.test(o.out)) writeFileAtomicSync(o.out, `${JSON.stringify(land)}\n`, w);
   else throw new UsageError(`--out must end in .png, .svg or .json, got '${o.out}'`);
   process.stdout.write(`${summary.join('\n')}\nwrote ${o.out}\n`);
 }
