@@ -4,12 +4,18 @@
  */
 import './node-flags.js';
 import { Network } from './train/network.js';
+import { totalmem } from 'node:os';
 import { loadModel, saveModel } from './io/model-file.js';
+import { setMemoryLimit } from './train/size.js';
+
+// On Node the machine's memory is known: new Network refuses specs whose training would need more than half of it.
+setMemoryLimit(totalmem() / 2);
 
 export * from './index.js';
 export { loadCsvFile, loadIdxFile, loadImageDataset, type ImageDataset } from './io/datasets.js';
 export { enableWasmThreads, shutdownWasmThreads, wasmThreadStats, type WasmThreadsOptions } from './tensor/kernels/wasm-threads.js';
 export { saveModel, loadModel, saveModelSync, loadModelSync, writeFileAtomic, writeFileAtomicSync } from './io/model-file.js';
+export { writeFilesAtomicSync, checkWritable, checkDistinct, writeTarget, FileError, type NamedPath, type WriteOptions } from './io/safe-write.js';
 export { saveTfjsModel, loadTfjsModel } from './io/tfjs-file.js';
 export { saveOnnx } from './io/onnx/file.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors-file.js';

@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import type { EpochLogs } from '../train/fit.js';
-import { writeFileAtomic } from '../io/model-file.js';
+import { writeFileAtomic, type WriteOptions } from '../io/safe-write.js';
 import { UsageError } from './run.js';
 import { svgToPng } from './png.js';
 
@@ -152,10 +152,10 @@ export function plotFormat(path: string): 'svg' | 'png' {
  * `bestEpoch` (the one whose weights were kept) is marked with a dashed line.
  * @example await saveLossPlot('loss.svg', history.epochs, history.bestEpoch)
  */
-export async function saveLossPlot(path: string, epochs: readonly EpochLogs[], bestEpoch?: number | null): Promise<void> {
+export async function saveLossPlot(path: string, epochs: readonly EpochLogs[], bestEpoch?: number | null, options: WriteOptions = {}): Promise<void> {
   const curves = lossCurves(epochs);
   const title = 'loss per epoch';
   const marker = bestEpoch ? { epoch: bestEpoch, label: `best epoch ${bestEpoch}` } : undefined;
   const svg = curvesSvg(curves, title, 640, 400, marker);
-  await writeFileAtomic(path, plotFormat(path) === 'svg' ? svg : await svgToPng(svg));
+  await writeFileAtomic(path, plotFormat(path) === 'svg' ? svg : await svgToPng(svg), options);
 }

@@ -9,20 +9,25 @@ import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DataError } from '../tensor/errors.js';
 import { UsageError } from './run.js';
-import { checkOutputPath } from './tabular.js';
+import { checkOutputs, outputFile, writeOutput } from './outputs.js';
 import type { Model } from '../io/model.js';
 import { serializeModel } from '../io/model.js';
-import { loadModel, writeFileAtomic } from '../io/model-file.js';
+import { loadModel } from '../io/model-file.js';
+import { writeFilesAtomicSync } from '../io/safe-write.js';
 import { exportPytorch, importSafetensors, TORCHRUN } from '../io/pytorch.js';
 
 /** Writes the PyTorch folder for a loaded model; `say` gets the summary. */
+/** The files a PyTorch export writes into its folder. */
+export const PYTORCH_FILES = ['model.safetensors', 'model.py', 'train.py', 'README.md'] as const;
+
 export async function exportPytorchFolder(model: Model, out: string, say: (text: string) => void): Promise<void> {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out}: is a file; a PyTorch export is a folder (model.safetensors, model.py, train.py, README.md): give a folder name`);
   const parent = dirname(resolve(out));
   if (!existsSync(parent)) throw new UsageError(`--out ${out}: the folder ${parent} does not exist; create it first or choose another path`);
   const { files, training } = exportPytorch(model);
   mkdirSync(out, { recursive: true });
-  for (const [name, data] of Object.entries(files)) await writeFileAtomic(join(out, name), data);
+  // All four files go into place together or not at all (a failed export leaves an older one whole).
+  writeFilesAtomicSync(PYTORCH_FILES.map((name) => ({ path: join(out, name), data: files[name], what: '--out' })));
   const kb = ((files['model.safetensors'] as Uint8Array).byteLength / 1024).toFixed(1);
   const data = model.metadata?.images ? '--images <images> --labels <labels>' : '--data <train.csv>';
   say(`wrote ${join(out, 'model.safetensors')} (${kb} kB), model.py, train.py and README.md (PyTorch; ${training.optimizer}, learning rate ${training.learningRate}, ${training.batchSize} rows per update)\n`);
@@ -40,7 +45,8 @@ export interface SafetensorsImportFlags {
 
 /** `backprop import weights.safetensors [--spec model.json]`: the model file to --out or stdout. */
 export async function importSafetensorsFile(path: string, f: SafetensorsImportFlags): Promise<void> {
-  if (f.out !== undefined) checkOutputPath('--out', f.out);
+  const out = f.out === undefined ? undefined : outputFile('--out', f.out, 'model.json');
+  checkOutputs([out], [{ what: 'the safetensors file', path }, f.spec === undefined ? undefined : { what: '--spec', path: f.spec }]);
   const spec = f.spec === undefined ? undefined : await loadModel(f.spec);
   let bytes: Uint8Array;
   try {
@@ -52,12 +58,12 @@ export async function importSafetensorsFile(path: string, f: SafetensorsImportFl
   const model = importSafetensors(bytes, path, spec);
   const metadata = { ...(model.metadata ?? {}), importedFrom: path, importedFormat: 'safetensors' };
   const text = serializeModel({ ...model, metadata });
-  if (f.out === undefined) process.stdout.write(text);
-  else await writeFileAtomic(f.out, text);
+  if (out === undefined) process.stdout.write(text);
+  else await writeOutput(out, text);
   if (f.quiet) return;
   const net = model.network;
   const arch = [String(net.inputs), ...net.layers.map((l) => `${l.outFeatures} ${l.activation}`)].join(' → ');
   const pt = model.metadata?.pytorch as { processes?: number; epochs?: number; loss?: number; torch?: string } | undefined;
   const trained = pt ? `; trained in PyTorch ${pt.torch ?? ''} on ${pt.processes ?? 1} process${pt.processes === 1 ? '' : 'es'} for ${pt.epochs} epoch${pt.epochs === 1 ? '' : 's'}, final loss ${Number(pt.loss).toPrecision(5)}` : '';
-  process.stderr.write(`imported ${path}: ${arch}, loss ${net.loss}${f.spec ? ` (architecture from ${f.spec})` : ' (architecture from the file\'s metadata)'}${trained}${f.out ? `; wrote ${f.out}` : ''}\n`);
+  process.stderr.write(`imported ${path}: ${arch}, loss ${net.loss}${f.spec ? ` (architecture from ${f.spec})` : ' (architecture from the file\'s metadata)'}${trained}${out ? `; wrote ${out.path}` : ''}\n`);
 }

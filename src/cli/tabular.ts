@@ -17,8 +17,8 @@ import {
 import { loadCsvFile, loadIdxFile, loadImageDataset } from '../io/datasets.js';
 import { UsageError } from './run.js';
 import { loadModel } from '../io/model-file.js';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import type { TextEncoding } from '../data/text.js';
+import { IMPUTE_STRATEGIES, UNKNOWN_POLICIES, type ImputeStrategy, type UnknownPolicy } from '../data/tabular.js';
 
 /**
  * What a model trained on IDX images records in its metadata (`metadata.images`), so evaluate and
@@ -54,6 +54,46 @@ export interface DataSource {
   labels?: string;
   delimiter?: string;
   dropMissing?: boolean;
+  /** The CSV's text encoding (default utf8). */
+  encoding?: TextEncoding;
+  /** Unknown categories at predict/evaluate time (default 'error'). */
+  unknown?: UnknownPolicy;
+}
+
+/** '--encoding' as typed: utf8 (also 'utf-8') or latin1 (also 'iso-8859-1', 'windows-1252', 'cp1252'). */
+export function parseEncoding(value: string | undefined): TextEncoding | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (v === 'utf8') return 'utf8';
+  if (['latin1', 'iso88591', 'windows1252', 'cp1252'].includes(v)) return 'latin1';
+  throw new UsageError(`--encoding must be utf8 or latin1, got '${value}'`);
+}
+
+/** '--unknown' as typed. */
+export function parseUnknown(value: string | undefined): UnknownPolicy | undefined {
+  if (value === undefined) return undefined;
+  if (!UNKNOWN_POLICIES.includes(value as UnknownPolicy)) throw new UsageError(`--unknown must be ${UNKNOWN_POLICIES.join(' or ')}, got '${value}'`);
+  return value as UnknownPolicy;
+}
+
+function nameList(option: string, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((x) => x.trim());
+  if (names.some((n) => n === '')) throw new UsageError(`${option}: give column names separated by commas, e.g. ${option} id,name; got '${value}'`);
+  return names;
+}
+
+/** train's --categorical, --exclude and --impute, checked (the columns themselves are checked against the file). */
+export function columnOptions(f: { categorical?: string; exclude?: string; impute?: string }): { categorical?: string[]; exclude?: string[]; impute?: ImputeStrategy } {
+  if (f.impute !== undefined && !IMPUTE_STRATEGIES.includes(f.impute as ImputeStrategy)) {
+    throw new UsageError(`--impute must be one of ${IMPUTE_STRATEGIES.join(', ')}, got '${f.impute}'`);
+  }
+  return { categorical: nameList('--categorical', f.categorical), exclude: nameList('--exclude', f.exclude), impute: f.impute as ImputeStrategy | undefined };
+}
+
+/** The data file as an input for the output checks ('-' is stdin, not a file). */
+export function dataInput(file: string | undefined): { what: string; path: string } | undefined {
+  return file === undefined || file === '-' ? undefined : { what: 'the data file', path: file };
 }
 
 /**
@@ -98,13 +138,16 @@ export interface TrainingData {
  */
 export function loadTrainingData(
   src: DataSource,
-  options: { target?: string; task?: Task; labelNames?: string[] },
+  options: { target?: string; task?: Task; labelNames?: string[]; classes?: number; categorical?: string[]; exclude?: string[]; impute?: ImputeStrategy },
 ): TrainingData {
   if (src.images !== undefined) {
     if (options.task === 'regress') throw new UsageError('train: --images/--labels data is for classification; drop --task regress');
+    for (const flag of ['categorical', 'exclude', 'impute'] as const) {
+      if (options[flag] !== undefined) throw new UsageError(`train: --${flag} is for CSV columns; --images/--labels data has none`);
+    }
     const d = loadImageDataset(src.images, src.labels!);
     if (d.n === 0) throw new DataError(`${src.images}: no images; the file holds 0 images`);
-    if (d.classes < 2) throw new DataError(`${src.labels}: every label is ${d.labels[0] ?? 0}; classification needs at least two classes`);
+    d.classes = imageClasses(d.labels, src.labels!, options.classes);
     let labels = Array.from({ length: d.classes }, (_, i) => String(i));
     if (options.labelNames) {
       if (options.labelNames.length !== d.classes) {
@@ -119,14 +162,48 @@ export function loadTrainingData(
   }
   if (options.target === undefined) throw new UsageError('train: --target <column> is required with a CSV file: name the column to predict');
   if (options.labelNames) throw new UsageError('train: --label-names is for --images/--labels data; a CSV target column already holds the labels');
-  const table = loadCsvFile(src.csv!, { delimiter: src.delimiter });
-  const pre = fitPreprocessor(table, { target: options.target, task: options.task, dropMissing: src.dropMissing });
+  if (options.classes !== undefined) throw new UsageError('train: --classes goes with --images/--labels data');
+  const table = loadCsvFile(src.csv!, { delimiter: src.delimiter, encoding: src.encoding });
+  const pre = fitPreprocessor(table, {
+    target: options.target, task: options.task, dropMissing: src.dropMissing,
+    ...(options.categorical ? { categorical: options.categorical } : {}), ...(options.exclude ? { exclude: options.exclude } : {}), ...(options.impute ? { impute: options.impute } : {}),
+  });
   const enc = applyPreprocessor(pre, table, { dropMissing: src.dropMissing });
   return {
     pre,
     task: pre.target.kind,
     data: { inputs: enc.inputs, n: enc.inputShape[0], width: enc.inputShape[1], targets: enc.targets, source: table.source, table, rows: enc.rows, droppedLines: enc.droppedLines },
   };
+}
+
+/**
+ * The class count of IDX labels: the distinct labels seen, which must be 0..K−1 with none missing
+ * and at least two of them; with `insist` (--classes N), any labels below N, with a warning naming
+ * the classes that never appear.
+ */
+function imageClasses(labels: Float32Array, path: string, insist?: number): number {
+  const seen = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) if (!seen.has(labels[i])) seen.set(labels[i], i);
+  const values = [...seen.keys()].sort((a, b) => a - b);
+  const max = values[values.length - 1] ?? 0;
+  const show = (xs: number[]) => (xs.length > 6 ? `${xs.slice(0, 3).join(', ')}, …, ${xs.slice(-2).join(', ')}` : xs.join(', '));
+  if (insist !== undefined) {
+    if (max >= insist) throw new DataError(`${path}: label number ${seen.get(max)! + 1} is ${max}, but --classes ${insist} allows 0..${insist - 1}; fix the label or raise --classes`);
+    const missing = Array.from({ length: insist }, (_, i) => i).filter((c) => !seen.has(c));
+    if (missing.length) process.stderr.write(`backprop: warning: ${path}: ${missing.length} of the ${insist} classes ${missing.length === 1 ? 'never appears' : 'never appear'} (${show(missing)}); the model will never predict them\n`);
+    return insist;
+  }
+  if (values.length < 2) throw new DataError(`${path}: every label is ${values[0] ?? 0}; classification needs at least two classes`);
+  if (values.length !== max + 1) {
+    const gaps: number[] = [];
+    for (let c = 0, k = 0; c <= max; c++) { if (values[k] === c) k++; else gaps.push(c); }
+    const missingCount = max + 1 - values.length;
+    throw new DataError(
+      `${path}: ${values.length} distinct labels (${show(values)}) but the largest is ${max} (label number ${seen.get(max)! + 1}), so ${missingCount} class${missingCount === 1 ? ' never appears' : 'es never appear'} (${show(gaps)}); ` +
+        `fix the labels, or give --classes ${max + 1} to train ${max + 1} classes anyway`,
+    );
+  }
+  return values.length;
 }
 
 /** Per-pixel mean and standard deviation (0 → 1, as the data layer does) as a tabular preprocessor. */
@@ -211,8 +288,8 @@ export function loadForModel(pre: ModelPreprocessing, images: ImageInfo | null, 
   if (images) {
     throw new UsageError(`${src.csv}: this model was trained on ${images.shape.join('×')} images (IDX); give --images <file>${requireTarget ? ' --labels <file>' : ''} instead of a CSV file`);
   }
-  const table = loadCsvFile(src.csv!, { delimiter: src.delimiter });
-  const enc = applyPreprocessor(pre, table, { requireTarget, dropMissing: src.dropMissing });
+  const table = loadCsvFile(src.csv!, { delimiter: src.delimiter, encoding: src.encoding });
+  const enc = applyPreprocessor(pre, table, { requireTarget, dropMissing: src.dropMissing, ...(src.unknown ? { unknown: src.unknown } : {}) });
   return {
     inputs: enc.inputs, n: enc.inputShape[0], width: enc.inputShape[1], targets: enc.targets, source: table.source, table, rows: enc.rows, droppedLines: enc.droppedLines,
   };
@@ -229,7 +306,7 @@ function loadImagesOnly(path: string): { inputs: Float32Array; n: number; featur
   if (src instanceof Uint8Array) for (let i = 0; i < src.length; i++) inputs[i] = src[i] / 255;
   else if (src instanceof Float32Array || src instanceof Float64Array) {
     for (let i = 0; i < src.length; i++) {
-      if (!Number.isFinite(src[i])) throw new DataError(`${path}: value ${i} is ${src[i]}; image values must be finite numbers`);
+      if (!Number.isFinite(src[i]) || Math.abs(src[i]) > 3.4028234663852886e38) throw new DataError(`${path}: image ${Math.floor(i / features) + 1}, value ${(i % features) + 1} is ${src[i]}; image values must be finite numbers within float32's range`);
       inputs[i] = src[i];
     }
   } else throw new DataError(`${path}: images must be unsigned bytes (IDX type 0x08) or floats (0x0D, 0x0E); convert the file`);
@@ -443,20 +520,6 @@ export function subset(data: Encoded, indices: readonly number[], source = data.
     if (targets) targets[i] = data.targets![r];
   });
   return { inputs, n: indices.length, width: w, targets, source, droppedLines: [] };
-}
-
-/**
- * Fails before any work when an output file could not be written at the end (its folder is missing
- * or read-only, or the path is a folder), so a long training run never ends in a lost result.
- * @example checkOutputPath('--out', 'models/model.json')
- */
-export function checkOutputPath(option: string, path: string): void {
-  const dir = dirname(resolve(path));
-  let st;
-  try { st = statSync(dir); } catch { throw new UsageError(`${option} ${path}: the folder ${dir} does not exist; create it first or choose another path`); }
-  if (!st.isDirectory()) throw new UsageError(`${option} ${path}: ${dir} is not a folder`);
-  try { accessSync(dir, constants.W_OK); } catch { throw new UsageError(`${option} ${path}: cannot write in ${dir} (permission denied); choose another path`); }
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${option} ${path}: is a folder; give a file name`);
 }
 
 /**

@@ -16,6 +16,7 @@ import type { BatchLogs, EpochLogs, History } from '../train/fit.js';
 import type { NetworkSpec } from '../spec/index.js';
 import type { Task } from '../data/tabular.js';
 import { targetTensor } from './tabular.js';
+import { setMemoryLimit } from '../train/size.js';
 
 export interface WorkerInput {
   spec: NetworkSpec;
@@ -29,6 +30,8 @@ export interface WorkerInput {
   refit: boolean;
   /** Int32Array over a SharedArrayBuffer: [0] becomes 1 when the user asks to stop. */
   stopFlag: SharedArrayBuffer;
+  /** The main thread's memory limit (--max-memory), which this thread's module state does not share. */
+  memoryLimit: number;
 }
 
 /** The second phase: how long it ran and whether it finished (if not, the first phase's model is kept). */
@@ -44,10 +47,11 @@ export type WorkerMessage =
   | { type: 'batch'; logs: BatchLogs }
   | { type: 'epoch'; logs: EpochLogs }
   | { type: 'refit'; epochs: number; rows: number }
-  | { type: 'done'; history: History; network: NetworkSpec; refit?: RefitResult }
+  | { type: 'done'; history: History; network: NetworkSpec; refit?: RefitResult; complete: boolean }
   | { type: 'error'; name: string; message: string; stack?: string; backprop: boolean };
 
 function run(input: WorkerInput): void {
+  setMemoryLimit(input.memoryLimit, '--max-memory');
   const post = (m: WorkerMessage) => parentPort!.postMessage(m);
   const flag = new Int32Array(input.stopFlag);
   // A real AbortSignal cannot cross threads; fit only reads `aborted`.
@@ -67,9 +71,11 @@ function run(input: WorkerInput): void {
   const training = network.training(x, y, { ...input.learn, signal, onBatchEnd, onEpochEnd: (logs) => post({ type: 'epoch', logs }) });
   const history = training.keepBest().run();
   if (!es && history.stopReason === 'aborted') training.restoreBest();
+  // Stopped inside the first epoch: no epoch finished, so there is no model worth saving.
+  const complete = training.best !== null;
   const epochs = history.bestEpoch ?? 0;
-  if (!input.refit || history.stopReason === 'aborted' || !(input.learn.validationSplit! > 0) || epochs < 1) {
-    post({ type: 'done', history, network: network.toJSON() });
+  if (!complete || !input.refit || history.stopReason === 'aborted' || !(input.learn.validationSplit! > 0) || epochs < 1) {
+    post({ type: 'done', history, network: network.toJSON(), complete });
     return;
   }
 
@@ -82,7 +88,7 @@ function run(input: WorkerInput): void {
   });
   const completed = h2.stopReason === 'completed';
   const refit: RefitResult = { epochs: h2.epochs.length, rows: input.n, completed, loss: h2.epochs.at(-1)?.loss };
-  post({ type: 'done', history, network: (completed ? full : network).toJSON(), refit });
+  post({ type: 'done', history, network: (completed ? full : network).toJSON(), refit, complete });
 }
 
 try {

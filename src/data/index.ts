@@ -7,9 +7,10 @@ export {
   MISSING_VALUES, MAX_INTEGER_CLASSES, PREPROCESSOR_VERSION, parseNumber, isMissing, describeColumns, fitPreprocessor,
   applyPreprocessor, decodeTarget, classLabels, featureWidth, featureNames, checkFeatureCount, checkInputCount, parsePreprocessor,
   type ColumnKind, type Task, type ColumnInfo, type FeatureSpec, type TargetSpec, type Preprocessor, type PreprocessorFitOptions,
-  type PreprocessorApplyOptions, type EncodedTable,
+  type PreprocessorApplyOptions, type EncodedTable, IMPUTE_STRATEGIES, UNKNOWN_POLICIES, FLOAT32_MAX, type ImputeStrategy, type UnknownPolicy,
 } from './tabular.js';
 export { readIdx, writeIdx, type IdxArray, type IdxData } from './idx.js';
 export { BUILTIN_DATASETS, builtinDataset, isBuiltinDataset, numericDataset, type Dataset, type BuiltinName, type NumericDatasetOptions } from './builtin.js';
 export { SYNTHETIC_KINDS, synthetic, type SyntheticKind, type SyntheticOptions, type SyntheticData } from './synthetic.js';
 export { trainTestSplit, takeRows } from './split.js';
+export { decodeText, TEXT_ENCODINGS, type TextEncoding } from './text.js';

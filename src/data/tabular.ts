@@ -92,9 +92,20 @@ function columnInfo(table: CsvTable, c: number, rows: readonly number[]): Column
   return { name: table.columns[c], kind, missing, nonNumeric, distinct: seen.size };
 }
 
+/** How `impute` fills a missing input cell: the training column's mean, median or most frequent value. */
+export type ImputeStrategy = 'mean' | 'median' | 'most-frequent';
+export const IMPUTE_STRATEGIES: readonly ImputeStrategy[] = ['mean', 'median', 'most-frequent'];
+
+/** What applyPreprocessor does with a category the model never saw: stop ('error'), or encode it as all zeros ('ignore', as the ONNX export does). */
+export type UnknownPolicy = 'error' | 'ignore';
+export const UNKNOWN_POLICIES: readonly UnknownPolicy[] = ['error', 'ignore'];
+
+/** The largest finite float32 (about 3.4e38): a cell beyond it would become Infinity in the network. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 export type FeatureSpec =
-  | { name: string; kind: 'numeric'; mean: number; std: number }
-  | { name: string; kind: 'categorical'; categories: string[] };
+  | { name: string; kind: 'numeric'; mean: number; std: number; fill?: number }
+  | { name: string; kind: 'categorical'; categories: string[]; fill?: string };
 
 export type TargetSpec =
   | { name: string; kind: 'classify'; labels: string[] }
@@ -103,6 +114,8 @@ export type TargetSpec =
 /** Everything needed to encode a new file the way the training file was encoded; plain JSON. */
 export interface Preprocessor {
   version: 1;
+  /** Set when missing input cells are filled (each feature's `fill`) instead of being an error. */
+  impute?: ImputeStrategy;
   /** In encoding order: a numeric feature gives one input, a categorical one input per category. */
   features: FeatureSpec[];
   target: TargetSpec;
@@ -123,6 +136,12 @@ export interface PreprocessorFitOptions {
   exclude?: string[];
   /** Columns to one-hot encode even though they hold numbers (codes such as 1 = red, 2 = green). */
   categorical?: string[];
+  /**
+   * Fill missing input cells instead of failing: numeric columns with the training column's mean,
+   * median or most frequent value, categorical columns always with their most frequent value. The
+   * fill values are saved in the preprocessor and used by applyPreprocessor.
+   */
+  impute?: ImputeStrategy;
 }
 
 function columnIndex(table: CsvTable, name: string, role: string): number {
@@ -142,7 +161,7 @@ function checkNameList(fn: string, option: string, value: unknown): string[] {
 }
 
 /** Rows (by index) that have no missing value in `cols`, or the first missing one as an error. */
-function selectRows(table: CsvTable, cols: readonly number[], dropMissing: boolean): { kept: number[]; droppedLines: number[] } {
+function selectRows(table: CsvTable, cols: readonly number[], dropMissing: boolean, imputing = false): { kept: number[]; droppedLines: number[] } {
   const kept: number[] = [];
   const droppedLines: number[] = [];
   let first: { r: number; c: number } | null = null;
@@ -158,11 +177,11 @@ function selectRows(table: CsvTable, cols: readonly number[], dropMissing: boole
     const n = droppedLines.length;
     throw new DataError(
       `${table.source} line ${table.lines[first.r]}, column ${quoteCell(table.columns[first.c])}: missing value (${describeMissing(table.rows[first.r][first.c])}); ` +
-        `${n} row${n === 1 ? ' has' : 's have'} missing values: fill them in, or drop those rows (dropMissing, --drop-missing)`,
+        `${n} row${n === 1 ? ' has' : 's have'} missing values: fill them in, or drop those rows (dropMissing, --drop-missing)${imputing ? '' : ', or fill input cells with --impute mean|median|most-frequent (option impute)'}`,
     );
   }
   if (kept.length === 0) {
-    throw new DataError(`${table.source}: all ${table.rows.length} rows have a missing value in a used column, so no rows are left; fill in the values or exclude the emptiest columns`);
+    throw new DataError(`${table.source}: all ${table.rows.length} rows have a missing value in a used column, so no rows are left; fill in the values, leave the emptiest columns out (--exclude, option exclude), or fill missing inputs (--impute, option impute)`);
   }
   return { kept, droppedLines };
 }
@@ -170,6 +189,12 @@ function selectRows(table: CsvTable, cols: readonly number[], dropMissing: boole
 function notNumber(table: CsvTable, r: number, c: number, why: string): DataError {
   return new DataError(
     `${table.source} line ${table.lines[r]}, column ${quoteCell(table.columns[c])}: ${quoteCell(table.rows[r][c].trim())} is not a number, ${why}`,
+  );
+}
+
+function outOfRange(table: CsvTable, r: number, c: number): DataError {
+  return new DataError(
+    `${table.source} line ${table.lines[r]}, column ${quoteCell(table.columns[c])}: ${quoteCell(table.rows[r][c].trim())} is outside float32's range (about ±3.4e38), the network's number type; rescale the column`,
   );
 }
 
@@ -207,7 +232,7 @@ function sortedValues(table: CsvTable, c: number, rows: readonly number[]): stri
  * pre.target   // { name: 'kind', kind: 'classify', labels: ['a', 'b'] }
  */
 export function fitPreprocessor(table: CsvTable, options: PreprocessorFitOptions): Preprocessor {
-  checkOptions('fitPreprocessor', options, ['target', 'task', 'dropMissing', 'exclude', 'categorical']);
+  checkOptions('fitPreprocessor', options, ['target', 'task', 'dropMissing', 'exclude', 'categorical', 'impute']);
   if (options === undefined || typeof options.target !== 'string') {
     throw new ValueError(`fitPreprocessor: option 'target' (the column to predict) is required; the columns are ${listNames(table.columns)}`);
   }
@@ -217,9 +242,16 @@ export function fitPreprocessor(table: CsvTable, options: PreprocessorFitOptions
   }
   const exclude = checkNameList('fitPreprocessor', 'exclude', options.exclude);
   const categorical = checkNameList('fitPreprocessor', 'categorical', options.categorical);
+  const impute = options.impute;
+  if (impute !== undefined && !IMPUTE_STRATEGIES.includes(impute)) {
+    throw new ValueError(`fitPreprocessor: impute must be one of ${IMPUTE_STRATEGIES.join(', ')}, got ${JSON.stringify(impute)}`);
+  }
   const t = columnIndex(table, options.target, 'the target');
   for (const name of exclude) columnIndex(table, name, 'in exclude');
   for (const name of categorical) columnIndex(table, name, 'in categorical');
+  if (exclude.includes(options.target)) throw new DataError(`${table.source}: ${quoteCell(options.target)} is the target; it cannot also be excluded`);
+  for (const name of categorical) if (exclude.includes(name)) throw new DataError(`${table.source}: column ${quoteCell(name)} is both excluded and categorical; choose one`);
+  if (categorical.includes(options.target)) throw new DataError(`${table.source}: ${quoteCell(options.target)} is the target; --categorical is for input columns (use task classify for the target)`);
 
   const featureCols: number[] = [];
   for (let c = 0; c < table.columns.length; c++) {
@@ -228,18 +260,40 @@ export function fitPreprocessor(table: CsvTable, options: PreprocessorFitOptions
   if (featureCols.length === 0) {
     throw new DataError(`${table.source}: no feature columns left besides the target ${quoteCell(options.target)}; the file needs at least one input column`);
   }
-  const { kept } = selectRows(table, [...featureCols, t], options.dropMissing === true);
+  // With impute, only a missing target drops or stops a row; missing inputs are filled.
+  const { kept } = selectRows(table, impute ? [t] : [...featureCols, t], options.dropMissing === true, impute !== undefined);
 
   const features: FeatureSpec[] = featureCols.map((c) => {
     const name = table.columns[c];
-    const info = columnInfo(table, c, kept);
-    if (categorical.includes(name) || info.kind === 'categorical') {
-      return { name, kind: 'categorical', categories: sortedValues(table, c, kept) };
+    const forced = categorical.includes(name);
+    const present = impute ? kept.filter((r) => !isMissing(table.rows[r][c])) : kept;
+    if (present.length === 0) throw new DataError(`${table.source}: column ${quoteCell(name)} has no values, only missing cells, so there is nothing to impute from; --exclude ${name}`);
+    if (!forced) checkColumn(table, c, present, 'input');
+    const info = columnInfo(table, c, present);
+    if (forced || info.kind === 'categorical') {
+      const categories = sortedValues(table, c, present);
+      if (!forced && categories.length > ID_MIN_DISTINCT && categories.length >= ID_SHARE * present.length) {
+        throw new DataError(
+          `${table.source}: column ${quoteCell(name)} looks like an identifier (${categories.length} distinct values in ${present.length} rows); ` +
+            `one-hot encoding it would add ${categories.length} inputs that cannot generalise: leave it out (--exclude ${name}, option exclude), or keep it as categories (--categorical ${name})`,
+        );
+      }
+      const spec: FeatureSpec = { name, kind: 'categorical', categories };
+      if (impute) spec.fill = mostFrequent(table, c, present, categories);
+      return spec;
     }
-    return { name, kind: 'numeric', ...meanStd(numbers(table, c, kept, 'but the column holds numbers; fix the cell, leave it empty to mark it missing, or declare the column categorical')) };
+    const values = numbers(table, c, present, `but the column holds numbers; fix the cell, leave it empty to mark it missing, or treat the column as categories (--categorical ${name}) or leave it out (--exclude ${name})`);
+    if (!impute) return { name, kind: 'numeric', ...meanStd(values) };
+    const fill = fillValue(values, impute);
+    const filled = new Float64Array(kept.length).fill(fill);
+    let k = 0;
+    kept.forEach((r, i) => { if (!isMissing(table.rows[r][c])) filled[i] = values[k++]; });
+    return { name, kind: 'numeric', ...meanStd(filled), fill };
   });
 
   const targetName = table.columns[t];
+  if (task === undefined) checkColumn(table, t, kept, 'target');
+  else checkControl(table, t, kept, 'target');
   const targetInfo = columnInfo(table, t, kept);
   let kind: Task;
   if (task !== undefined) kind = task;
@@ -258,7 +312,94 @@ export function fitPreprocessor(table: CsvTable, options: PreprocessorFitOptions
   } else {
     target = { name: targetName, kind: 'regress', ...meanStd(numbers(table, t, kept, 'but a regression target must be numeric; fix the cell, or use task classify')) };
   }
-  return { version: PREPROCESSOR_VERSION, features, target };
+  return { version: PREPROCESSOR_VERSION, ...(impute ? { impute } : {}), features, target };
+}
+
+/** A text column with more distinct values than this, nearly all different, is an identifier. */
+const ID_MIN_DISTINCT = 20;
+const ID_SHARE = 0.9;
+const DECIMAL_COMMA_RE = /^[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+$/;
+// C0 controls except tab, LF and CR, DEL, and the C1 controls.
+const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+function controlName(ch: string): string {
+  const code = ch.charCodeAt(0);
+  const names: Record<number, string> = { 0: 'NUL', 0x1b: 'ESC', 0x7f: 'DEL', 8: 'backspace', 0x0c: 'form feed' };
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}${names[code] ? ` ${names[code]}` : ''}`;
+}
+
+/** A cell with a control character (a NUL from a binary file, an escape sequence) is an error naming it. */
+function checkControl(table: CsvTable, c: number, rows: readonly number[], role: 'input' | 'target'): void {
+  for (const r of rows) {
+    const m = CONTROL_RE.exec(table.rows[r][c]);
+    if (m) {
+      const name = table.columns[c];
+      throw new DataError(
+        `${table.source} line ${table.lines[r]}, column ${quoteCell(name)}: the cell holds a control character (${controlName(m[0])}); ` +
+          (role === 'input' ? `fix the file, or leave the column out (--exclude ${name}, option exclude) or keep it as categories (--categorical ${name})` : 'fix the file (is it a text file?)'),
+      );
+    }
+  }
+}
+
+/**
+ * The checks a column gets before its kind is inferred: control characters, numbers written with a
+ * decimal comma, and a column of numbers with a few other values (typos), for a target only when the
+ * task is not given. Each names the column, a line, and the flag that resolves it.
+ */
+function checkColumn(table: CsvTable, c: number, rows: readonly number[], role: 'input' | 'target'): void {
+  checkControl(table, c, rows, role);
+  const name = table.columns[c];
+  let numeric = 0, comma = 0, other = 0, firstComma = -1, firstOther = -1;
+  for (const r of rows) {
+    const cell = table.rows[r][c].trim();
+    if (isMissing(cell)) continue;
+    if (parseNumber(cell) !== null) numeric++;
+    else if (DECIMAL_COMMA_RE.test(cell)) { comma++; if (firstComma < 0) firstComma = r; }
+    else { other++; if (firstOther < 0) firstOther = r; }
+  }
+  const present = numeric + comma + other;
+  const fixes = role === 'input' ? `treat the column as categories (--categorical ${name}, option categorical) or leave it out (--exclude ${name})` : `give the task (--task classify, option task) if its values are class labels`;
+  if (comma > 0 && numeric + comma >= present / 2) {
+    throw new DataError(
+      `${table.source} line ${table.lines[firstComma]}, column ${quoteCell(name)}: ${quoteCell(table.rows[firstComma][c].trim())} is a number with a decimal comma (${comma} of ${present} cells are); ` +
+        `backprop reads a point as the decimal mark: convert the file (1,5 → 1.5), or ${fixes}`,
+    );
+  }
+  if (other > 0 && numeric >= present / 2) {
+    throw new DataError(
+      `${table.source} line ${table.lines[firstOther]}, column ${quoteCell(name)}: ${quoteCell(table.rows[firstOther][c].trim())} is not a number, but the column holds numbers (${numeric} of ${present} cells); ` +
+        `fix the cell, leave it empty to mark it missing, or ${fixes}`,
+    );
+  }
+}
+
+/** The value to fill missing numeric cells with. */
+function fillValue(values: Float64Array, strategy: ImputeStrategy): number {
+  if (strategy === 'mean') { let s = 0; for (const v of values) s += v; return s / values.length; }
+  const sorted = Float64Array.from(values).sort();
+  if (strategy === 'median') {
+    const m = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  }
+  let best = sorted[0], bestCount = 0;
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    if (j - i > bestCount) { best = sorted[i]; bestCount = j - i; }
+    i = j;
+  }
+  return best;
+}
+
+/** The most frequent category (ties: the first in sorted order). */
+function mostFrequent(table: CsvTable, c: number, rows: readonly number[], categories: readonly string[]): string {
+  const index = indexOf(categories);
+  const counts = new Array<number>(categories.length).fill(0);
+  for (const r of rows) { const j = lookup(index, table.rows[r][c]); if (j !== undefined) counts[j]++; }
+  let best = 0;
+  for (let j = 1; j < counts.length; j++) if (counts[j] > counts[best]) best = j;
+  return categories[best];
 }
 
 function numbers(table: CsvTable, c: number, rows: readonly number[], why: string): Float64Array {
@@ -266,6 +407,7 @@ function numbers(table: CsvTable, c: number, rows: readonly number[], why: strin
   for (let i = 0; i < rows.length; i++) {
     const v = parseNumber(table.rows[rows[i]][c]);
     if (v === null) throw notNumber(table, rows[i], c, why);
+    if (Math.abs(v) > FLOAT32_MAX) throw outOfRange(table, rows[i], c);
     out[i] = v;
   }
   return out;
@@ -276,6 +418,11 @@ export interface PreprocessorApplyOptions {
   requireTarget?: boolean;
   /** Skip rows with a missing value in a used column instead of failing (default false). */
   dropMissing?: boolean;
+  /**
+   * A category the model never saw: 'error' (the default) stops with the line and column; 'ignore'
+   * encodes it as all zeros, as if the column told nothing (what the ONNX export does).
+   */
+  unknown?: UnknownPolicy;
 }
 
 export interface EncodedTable {
@@ -340,8 +487,10 @@ function indexOf(values: readonly string[]): Map<string, number> {
  * enc.inputShape // [1, 3]
  */
 export function applyPreprocessor(pre: Preprocessor, table: CsvTable, options: PreprocessorApplyOptions = {}): EncodedTable {
-  checkOptions('applyPreprocessor', options, ['requireTarget', 'dropMissing']);
+  checkOptions('applyPreprocessor', options, ['requireTarget', 'dropMissing', 'unknown']);
   const requireTarget = options.requireTarget ?? true;
+  const unknown = options.unknown ?? 'error';
+  if (!UNKNOWN_POLICIES.includes(unknown)) throw new ValueError(`applyPreprocessor: unknown must be 'error' or 'ignore', got ${JSON.stringify(unknown)}`);
   const missingCols = pre.features.filter((f) => !table.columns.includes(f.name)).map((f) => f.name);
   if (missingCols.length > 0) {
     throw new DataError(
@@ -351,8 +500,10 @@ export function applyPreprocessor(pre: Preprocessor, table: CsvTable, options: P
   }
   const featureCols = pre.features.map((f) => table.columns.indexOf(f.name));
   const t = requireTarget ? columnIndex(table, pre.target.name, 'the target the model was trained to predict') : -1;
-  const used = t >= 0 ? [...featureCols, t] : featureCols;
-  const { kept, droppedLines } = selectRows(table, used, options.dropMissing === true);
+  // Features with a fill value (impute) never drop or stop a row.
+  const unfilled = featureCols.filter((_, k) => pre.features[k].fill === undefined);
+  const used = t >= 0 ? [...unfilled, t] : unfilled;
+  const { kept, droppedLines } = selectRows(table, used, options.dropMissing === true, pre.impute !== undefined);
 
   const d = featureWidth(pre);
   const n = kept.length;
@@ -365,18 +516,21 @@ export function applyPreprocessor(pre: Preprocessor, table: CsvTable, options: P
     for (let k = 0; k < pre.features.length; k++) {
       const f = pre.features[k];
       const c = featureCols[k];
+      const filled = f.fill !== undefined && isMissing(row[c]);
       if (f.kind === 'numeric') {
-        const v = parseNumber(row[c]);
+        const v = filled ? f.fill as number : parseNumber(row[c]);
         if (v === null) throw notNumber(table, r, c, 'but the model saw numbers in this column; fix the cell, or leave it empty to mark it missing');
+        if (Math.abs(v) > FLOAT32_MAX) throw outOfRange(table, r, c);
         inputs[o++] = (v - f.mean) / f.std;
       } else {
-        const j = lookup(catIndex[k] as Map<string, number>, row[c]);
-        if (j === undefined) {
+        const j = lookup(catIndex[k] as Map<string, number>, filled ? f.fill as string : row[c]);
+        if (j === undefined && unknown === 'error') {
           throw new DataError(
-            `${table.source} line ${table.lines[r]}, column ${quoteCell(f.name)}: unknown category ${quoteCell(row[c].trim())}; the model knows ${listNames(f.categories)}`,
+            `${table.source} line ${table.lines[r]}, column ${quoteCell(f.name)}: unknown category ${quoteCell(row[c].trim())}; the model knows ${listNames(f.categories)}` +
+              ' (--unknown ignore encodes unknown categories as all zeros)',
           );
         }
-        inputs[o + j] = 1;
+        if (j !== undefined) inputs[o + j] = 1;
         o += f.categories.length;
       }
     }
@@ -400,6 +554,7 @@ export function applyPreprocessor(pre: Preprocessor, table: CsvTable, options: P
       } else {
         const v = parseNumber(cell);
         if (v === null) throw notNumber(table, r, t, 'but the model predicts a number for this column; fix the cell, or leave it empty to mark it missing');
+        if (Math.abs(v) > FLOAT32_MAX) throw outOfRange(table, r, t);
         targets[i] = (v - tg.mean) / tg.std;
       }
     }
@@ -489,7 +644,8 @@ export function parsePreprocessor(value: unknown, source = 'preprocessor', field
     return [...(arr as string[])];
   };
 
-  const top = obj(value, field, ['version', 'features', 'target']);
+  const top = obj(value, field, ['version', 'impute', 'features', 'target']);
+  if (top.impute !== undefined && !IMPUTE_STRATEGIES.includes(top.impute as ImputeStrategy)) fail(`${field}.impute`, `must be one of ${IMPUTE_STRATEGIES.join(', ')}`, top.impute);
   if (top.version !== PREPROCESSOR_VERSION) {
     throw new DataError(`${source}: ${field}.version is ${show(top.version)}, but this backprop reads version ${PREPROCESSOR_VERSION}; retrain the model with this version`);
   }
@@ -500,11 +656,16 @@ export function parsePreprocessor(value: unknown, source = 'preprocessor', field
     const kind = (f !== null && typeof f === 'object' ? (f as Record<string, unknown>).kind : undefined);
     let spec: FeatureSpec;
     if (kind === 'numeric') {
-      const o = obj(f, path, ['name', 'kind', 'mean', 'std']);
+      const o = obj(f, path, ['name', 'kind', 'mean', 'std', 'fill']);
       spec = { name: name(o.name, `${path}.name`), kind, mean: finite(o.mean, `${path}.mean`), std: positive(o.std, `${path}.std`) };
+      if (o.fill !== undefined) spec.fill = finite(o.fill, `${path}.fill`);
     } else if (kind === 'categorical') {
-      const o = obj(f, path, ['name', 'kind', 'categories']);
+      const o = obj(f, path, ['name', 'kind', 'categories', 'fill']);
       spec = { name: name(o.name, `${path}.name`), kind, categories: strings(o.categories, `${path}.categories`, 1) };
+      if (o.fill !== undefined) {
+        if (typeof o.fill !== 'string' || !spec.categories.includes(o.fill)) fail(`${path}.fill`, 'must be one of the categories', o.fill);
+        spec.fill = o.fill as string;
+      }
     } else {
       return fail(`${path}.kind`, "must be 'numeric' or 'categorical'", kind);
     }
@@ -525,7 +686,7 @@ export function parsePreprocessor(value: unknown, source = 'preprocessor', field
     return fail(`${tpath}.kind`, "must be 'classify' or 'regress'", tkind);
   }
   if (seen.has(target.name)) fail(`${tpath}.name`, 'is also a feature name', target.name);
-  return { version: PREPROCESSOR_VERSION, features, target };
+  return { version: PREPROCESSOR_VERSION, ...(top.impute !== undefined ? { impute: top.impute as ImputeStrategy } : {}), features, target };
 }
 
 function show(v: unknown): string {

@@ -3,7 +3,9 @@
  * they start with the gzip magic, and an MNIST-style images + labels pair as network-ready arrays.
  * Unreadable, corrupt or mismatched files are DataErrors naming the path and the fix.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { decodeText, type TextEncoding } from '../data/text.js';
+import { ioCause } from './safe-write.js';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../tensor/errors.js';
 import { parseCsv, type CsvOptions, type CsvTable } from '../data/csv.js';
@@ -11,11 +13,16 @@ import { readIdx, type IdxArray } from '../data/idx.js';
 
 function readBytes(path: string, what: string): Buffer {
   try {
+    if (path !== '-') {
+      // A device (/dev/zero, /dev/urandom) never ends; pipes and FIFOs (<(cat d.csv)) do.
+      const st = statSync(path);
+      if (st.isCharacterDevice() || st.isBlockDevice()) throw new DataError(`${path}: cannot read the ${what} (it is a device, not a file); check the path`);
+    }
     return readFileSync(path === '-' ? 0 : path);
   } catch (err) {
+    if (err instanceof DataError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : ioCause(err);
     throw new DataError(`${path}: cannot read the ${what} (${why}); check the path`);
   }
 }
@@ -24,10 +31,12 @@ function readBytes(path: string, what: string): Buffer {
  * Reads a CSV file ('-' reads standard input) and parses it; messages name the path.
  * @example const table = loadCsvFile('data.csv'); // then fitPreprocessor(table, { target: 'label' })
  */
-export function loadCsvFile(path: string, options: Omit<CsvOptions, 'source'> = {}): CsvTable {
+export function loadCsvFile(path: string, options: Omit<CsvOptions, 'source'> & { encoding?: TextEncoding } = {}): CsvTable {
   const bytes = readBytes(path, 'CSV file');
+  const source = path === '-' ? 'stdin' : path;
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new DataError(`${path}: this is a gzip file, not CSV text; unpack it first (gunzip)`);
-  return parseCsv(bytes.toString('utf8'), { ...options, source: path === '-' ? 'stdin' : path });
+  const { encoding, ...csv } = options;
+  return parseCsv(decodeText(bytes, source, { encoding }), { ...csv, source });
 }
 
 /**
@@ -87,7 +96,7 @@ export function loadImageDataset(imagesPath: string, labelsPath: string): ImageD
     for (let i = 0; i < src.length; i++) inputs[i] = src[i] / 255;
   } else if (src instanceof Float32Array || src instanceof Float64Array) {
     for (let i = 0; i < src.length; i++) {
-      if (!Number.isFinite(src[i])) throw new DataError(`${imagesPath}: value ${i} is ${src[i]}; image values must be finite numbers`);
+      if (!Number.isFinite(src[i]) || Math.abs(src[i]) > 3.4028234663852886e38) throw new DataError(`${imagesPath}: image ${Math.floor(i / features) + 1}, value ${(i % features) + 1} is ${src[i]}; image values must be finite numbers within float32's range`);
       inputs[i] = src[i];
     }
   } else {

@@ -1,39 +1,14 @@
 /**
- * Node-only: model files on disk. Writes are atomic (a temporary file in the same folder, then a
- * rename), so an interrupted save never leaves a half-written model or destroys the old one.
+ * Node-only: model files on disk. Writes are atomic and keep the old file's mode (src/io/safe-write.ts),
+ * so an interrupted save never leaves a half-written model or destroys the old one.
  */
-import { promises as fs, writeFileSync, renameSync, unlinkSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { promises as fs, readFileSync } from 'node:fs';
 import { DataError } from '../tensor/errors.js';
+import { decodeText } from '../data/text.js';
 import { parseModel, serializeModel, type Model } from './model.js';
+import { ioCause, writeFileAtomic, writeFileAtomicSync } from './safe-write.js';
 
-function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-}
-
-/** Writes text to `path` atomically (Node). @example await writeFileAtomic('out.csv', text) */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempPathFor(path);
-  try {
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, path);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-/** Synchronous atomic write, for exit paths (Ctrl-C) where awaiting is not possible. */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  const tmp = tempPathFor(path);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (err) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw err;
-  }
-}
+export { writeFileAtomic, writeFileAtomicSync };
 
 /** Saves a model file atomically. @example await saveModel('model.json', { network: net }) */
 export async function saveModel(path: string, model: Model): Promise<void> {
@@ -47,7 +22,7 @@ export function saveModelSync(path: string, model: Model): void {
 /** The one-line error for a file that cannot be read: names it, says why, and what it should be. */
 function cannotRead(path: string, err: unknown, what: string, hint = ''): DataError {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code ?? (err as Error).message;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : ioCause(err);
   return new DataError(`${path}: cannot read ${what} (${why})${hint}`);
 }
 
@@ -57,21 +32,22 @@ function cannotRead(path: string, err: unknown, what: string, hint = ''): DataEr
  */
 export function readTextFileSync(path: string, what = 'the file', hint = ''): string {
   try {
-    return readFileSync(path, 'utf8');
+    return decodeText(readFileSync(path), path, { latin1: false, hint });
   } catch (err) {
+    if (err instanceof DataError) throw err;
     throw cannotRead(path, err, what, hint);
   }
 }
 
 /** Loads and validates a model file (or a bare network spec JSON). @example const { network } = await loadModel('model.json') */
 export async function loadModel(path: string): Promise<Model> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await fs.readFile(path, 'utf8');
+    bytes = await fs.readFile(path);
   } catch (err) {
     throw cannotRead(path, err, 'the model file');
   }
-  return parseModel(text, path);
+  return parseModel(decodeText(bytes, path, { latin1: false }), path);
 }
 
 export function loadModelSync(path: string): Model {

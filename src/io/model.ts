@@ -7,6 +7,7 @@
  */
 import { DataError, ValueError } from '../tensor/errors.js';
 import { Network, validateSpec } from '../train/network.js';
+import { MAX_SAVED_PARAMETERS, parameterCount } from '../train/size.js';
 import type { NetworkSpec } from '../spec/index.js';
 import { parsePreprocessor, type Preprocessor } from '../data/tabular.js';
 
@@ -31,10 +32,37 @@ export interface Model {
 
 /** The model as JSON text. @example const text = serializeModel({ network: net }); */
 export function serializeModel(model: Model): string {
-  const file: ModelFile = { format: MODEL_FORMAT, version: MODEL_VERSION, network: model.network.toJSON() };
+  const network = model.network.toJSON();
+  checkSavable(network, model);
+  const file: ModelFile = { format: MODEL_FORMAT, version: MODEL_VERSION, network };
   if (model.preprocessing !== undefined) file.preprocessing = model.preprocessing;
   if (model.metadata !== undefined) file.metadata = model.metadata;
   return `${JSON.stringify(file, null, 1)}\n`;
+}
+
+/**
+ * Refuses, before writing, what a model file could not hold or would not read back the same: more
+ * parameters than MAX_SAVED_PARAMETERS, and NaN or ±Infinity anywhere (JSON would write null).
+ */
+function checkSavable(spec: NetworkSpec, model: Model): void {
+  const count = parameterCount(spec);
+  if (count > MAX_SAVED_PARAMETERS) {
+    throw new ValueError(`save: the network has ${count.toLocaleString('en-US')} parameters, more than a model file holds (${MAX_SAVED_PARAMETERS.toLocaleString('en-US')}); use fewer or smaller layers`);
+  }
+  spec.layers.forEach((l, li) => {
+    l.weights?.forEach((row, j) => row.forEach((v, i) => {
+      if (!Number.isFinite(v)) throw new ValueError(`save: network.layers[${li}].weights[${j}][${i}] is ${v}; a model file holds finite numbers only (did training diverge?)`);
+    }));
+    l.bias?.forEach((v, j) => {
+      if (!Number.isFinite(v)) throw new ValueError(`save: network.layers[${li}].bias[${j}] is ${v}; a model file holds finite numbers only (did training diverge?)`);
+    });
+  });
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new ValueError(`save: ${path} is ${v}; JSON cannot hold it (it would be written as null)`);
+    if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`);
+  };
+  walk(model.preprocessing, 'preprocessing');
+  walk(model.metadata, 'metadata');
 }
 
 /**
@@ -43,6 +71,7 @@ export function serializeModel(model: Model): string {
  * @example const { network } = parseModel(text, 'model.json');
  */
 export function parseModel(text: string, source = 'model'): Model {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not JSON
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -100,7 +129,7 @@ function jsonErrorDetail(message: string, text: string): string {
 }
 
 /** More parameters than any file backprop writes could hold; a bare spec asking for more is a mistake. */
-export const MAX_SPEC_PARAMETERS = 50_000_000;
+export const MAX_SPEC_PARAMETERS = MAX_SAVED_PARAMETERS;
 
 /** A bare spec sets only sizes, so it could ask for more memory than exists; refuse that with a message. */
 function checkSize(spec: NetworkSpec, source: string): NetworkSpec {

@@ -18,7 +18,10 @@ export function toInputTensor(what: string, x: InputData, width: number | null, 
       throw new ShapeError(`${what}: rows have ${x.shape[1]} features, expected ${width} (the network's inputs)`);
     }
     checkFinite(what, x.data, x.shape[1]);
-    return x.dtype === dtype ? x : x.to(dtype);
+    if (x.dtype === dtype) return x;
+    const converted = x.to(dtype);
+    checkFinite(what, converted.data, x.shape[1], x.data);
+    return converted;
   }
   if (!Array.isArray(x)) throw new DataError(`${what}: expected number[][] or a 2-D Tensor, got ${typeof x}`);
   const w = width ?? (Array.isArray(x[0]) ? x[0].length : 0);
@@ -31,6 +34,7 @@ export function toInputTensor(what: string, x: InputData, width: number | null, 
       const v = row[j];
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`${what}: row ${i}, column ${j} is ${String(v)}; every value must be a finite number`);
       data[i * w + j] = v;
+      if (!Number.isFinite(data[i * w + j])) throw new DataError(`${what}: row ${i}, column ${j} is ${v}, outside float32's range (±3.4028235e38); rescale the values or use dtype 'float64'`);
     }
   }
   return tensor(data, { shape: [x.length, w] });
@@ -49,6 +53,7 @@ export function toTargetTensor(what: string, y: TargetData, rows: number, output
     for (let i = 0; i < flat.length; i++) {
       if (typeof flat[i] !== 'number') throw new DataError(`${what}: target ${i} is ${typeof flat[i]}, expected a number`);
       data[i] = flat[i];
+      if (Number.isFinite(flat[i]) && !Number.isFinite(data[i])) throw new DataError(`${what}: target ${i} is ${flat[i]}, outside float32's range (±3.4028235e38); rescale the values or use dtype 'float64'`);
     }
     t = new Tensor(data, [flat.length]);
   } else t = toInputTensor(what, y as number[][], null, dtype);
@@ -71,9 +76,12 @@ export function toTargetTensor(what: string, y: TargetData, rows: number, output
   return t;
 }
 
-function checkFinite(what: string, d: TypedArray, width: number): void {
+function checkFinite(what: string, d: TypedArray, width: number, original?: TypedArray): void {
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i])) {
+      if (original && Number.isFinite(original[i])) {
+        throw new DataError(`${what}: row ${Math.floor(i / width)}, column ${i % width} is ${original[i]}, outside float32's range (±3.4028235e38); rescale the values or use dtype 'float64'`);
+      }
       throw new DataError(`${what}: row ${Math.floor(i / width)}, column ${i % width} is ${d[i]}; every value must be a finite number`);
     }
   }

@@ -15,6 +15,18 @@ import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type L
 import { checkFitOptions, classificationAccuracy, training as makeTraining, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
 import type { Training } from './training.js';
 import { toInputTensor, toTargetTensor, type InputData, type TargetData } from './data.js';
+import { checkNetworkSize, MAX_LAYERS } from './size.js';
+
+/** Seeds are whole numbers from 0 to 2^32 − 1 (spec.seed, learn's seed, the CLI's --seed). */
+export const MAX_SEED = 4294967295;
+
+/** The largest finite float32, about 3.4e38. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Whether `v` is a valid seed (a whole number in [0, MAX_SEED]). */
+export function isSeed(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_SEED;
+}
 
 
 export interface LearnOptions extends Omit<FitOptions, 'loss' | 'optimizer' | 'validationData' | 'accuracy'> {
@@ -41,12 +53,17 @@ export function validateSpec(spec: unknown, where = 'network'): NetworkSpec {
   for (const k of Object.keys(s)) if (!SPEC_KEYS.includes(k)) throw new ValueError(`${where}: unknown field '${k}' (known: ${SPEC_KEYS.join(', ')})`);
   if (!isWholeAtLeast(s.inputs, 1)) throw new ValueError(`${where}.inputs must be a whole number ≥ 1, got ${JSON.stringify(s.inputs)}`);
   if (!Array.isArray(s.layers) || s.layers.length === 0) throw new ValueError(`${where}.layers must be a non-empty array of layers`);
+  if (s.layers.length > MAX_LAYERS) throw new ValueError(`${where}.layers has ${s.layers.length} layers; backprop builds at most ${MAX_LAYERS}`);
   if (s.loss !== undefined && !(LOSSES as readonly unknown[]).includes(s.loss)) throw new ValueError(`${where}.loss is ${JSON.stringify(s.loss)}; expected one of ${LOSSES.join(', ')}`);
   if (s.init !== undefined && !(INITS as readonly unknown[]).includes(s.init)) throw new ValueError(`${where}.init is ${JSON.stringify(s.init)}; expected one of ${INITS.join(', ')}`);
   if (s.initValue !== undefined && !Number.isFinite(s.initValue)) throw new ValueError(`${where}.initValue must be a finite number`);
-  if (s.seed !== undefined && !Number.isFinite(s.seed)) throw new ValueError(`${where}.seed must be a finite number`);
+  if (s.seed !== undefined && !isSeed(s.seed)) throw new ValueError(`${where}.seed must be a whole number from 0 to ${MAX_SEED}, got ${JSON.stringify(s.seed)}`);
   if (s.dtype !== undefined && s.dtype !== 'float32' && s.dtype !== 'float64') throw new ValueError(`${where}.dtype must be 'float32' or 'float64'`);
   let width = s.inputs;
+  const limit = s.dtype === 'float64' ? Number.MAX_VALUE : FLOAT32_MAX;
+  const range = (v: number, what: string, at: string) => {
+    if (Math.abs(v) > limit) throw new ValueError(`${at} is ${v}, outside float32's range (±3.4028235e38); ${what} of a float32 network must fit float32 (the file is damaged, or use dtype 'float64')`);
+  };
   s.layers.forEach((layer: unknown, li: number) => {
     const at = `${where}.layers[${li}]`;
     if (layer === null || typeof layer !== 'object' || Array.isArray(layer)) throw new ValueError(`${at}: expected an object like { units: 4, activation: 'relu' }`);
@@ -65,6 +82,7 @@ export function validateSpec(spec: unknown, where = 'network'): NetworkSpec {
         if (row.length !== width) throw new ShapeError(`${at}.weights[${j}] has ${row.length} numbers, expected ${width} (${li === 0 ? 'the inputs' : `units of layers[${li - 1}]`})`);
         row.forEach((v: unknown, i: number) => {
           if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${at}.weights[${j}][${i}] is ${JSON.stringify(v)}; weights must be finite numbers`);
+          range(v, 'weights', `${at}.weights[${j}][${i}]`);
         });
       });
     }
@@ -73,6 +91,7 @@ export function validateSpec(spec: unknown, where = 'network'): NetworkSpec {
       if (l.bias.length !== l.units) throw new ShapeError(`${at}.bias has ${l.bias.length} numbers, expected ${l.units} (units)`);
       l.bias.forEach((v: unknown, j: number) => {
         if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${at}.bias[${j}] is ${JSON.stringify(v)}; biases must be finite numbers`);
+        range(v, 'biases', `${at}.bias[${j}]`);
       });
     }
     width = l.units as number;
@@ -97,6 +116,7 @@ export class Network {
 
   constructor(spec: NetworkSpec) {
     validateSpec(spec);
+    checkNetworkSize(spec);
     this.inputs = spec.inputs;
     this.loss = spec.loss ?? 'mse';
     this.meta = { init: spec.init, initValue: spec.initValue, seed: spec.seed, dtype: spec.dtype };
@@ -197,6 +217,7 @@ export class Network {
    */
   training(inputs: InputData, targets: TargetData, options: LearnOptions = {}): Training {
     checkFitOptions('learn', options, ['learningRate', 'optimizerOptions']);
+    if (options.seed !== undefined && !isSeed(options.seed)) throw new ValueError(`learn: seed must be a whole number from 0 to ${MAX_SEED}, got ${String(options.seed)}`);
     const x = toInputTensor('learn inputs', inputs, this.inputs, this.dtype);
     const y = toTargetTensor('learn targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const optimizer = this.makeOptimizer(options);

@@ -43,7 +43,7 @@ test('train: bad CSV files fail with file, line and column, and leave an existin
     const lines = DATA.split('\n');
     const cases: [string, string, RegExp][] = [
       ['typo.csv', [...lines.slice(0, 7), lines[7].replace(/^[^,]*/, '1.2.3'), ...lines.slice(8)].join('\n'),
-        /typo\.csv line 8, column "x": "1\.2\.3" is not a number, but the column holds numbers; fix the cell/],
+        /typo\.csv line 8, column "x": "1\.2\.3" is not a number, but the column holds numbers \(39 of 40 cells\); fix the cell, .*--categorical x.*--exclude x/],
       ['ragged.csv', [...lines.slice(0, 4), `${lines[4]},extra`, ...lines.slice(5)].join('\n'),
         /ragged\.csv line 5: 5 fields, expected 4 \(header has 4 columns\); check for a missing or extra ','/],
       ['empty.csv', '', /empty\.csv: the file is empty; expected a header row/],

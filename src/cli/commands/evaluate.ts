@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { textTable } from '../../explain/format.js';
 import { action } from '../run.js';
-import { checkSource, loadForModel, loadTrainedModel, parseDelimiter, report, type ClassificationReport, type RegressionReport } from '../tabular.js';
+import { checkSource, loadForModel, loadTrainedModel, parseDelimiter, parseEncoding, parseUnknown, report, type ClassificationReport, type RegressionReport } from '../tabular.js';
 
 interface EvaluateFlags {
   json?: boolean;
@@ -14,6 +14,8 @@ interface EvaluateFlags {
   dropMissing?: boolean;
   images?: string;
   labels?: string;
+  encoding?: string;
+  unknown?: string;
 }
 
 function f4(x: number): string {
@@ -42,7 +44,7 @@ export function renderReport(r: ClassificationReport | RegressionReport): string
 }
 
 async function evaluate(modelPath: string, file: string | undefined, f: EvaluateFlags): Promise<void> {
-  const src = { csv: file, images: f.images, labels: f.labels, delimiter: parseDelimiter(f.delimiter), dropMissing: f.dropMissing === true };
+  const src = { csv: file, images: f.images, labels: f.labels, delimiter: parseDelimiter(f.delimiter), dropMissing: f.dropMissing === true, encoding: parseEncoding(f.encoding), unknown: parseUnknown(f.unknown) };
   checkSource('evaluate', src, true);
   const { network, pre, images } = await loadTrainedModel(modelPath);
   const data = loadForModel(pre, images, src, true);
@@ -67,6 +69,8 @@ export function registerEvaluate(program: Command): void {
     .option('--drop-missing', 'skip rows with missing values instead of stopping with an error')
     .option('--images <file>', 'IDX images file, for a model trained on images')
     .option('--labels <file>', 'IDX labels file that goes with --images')
+    .option('--unknown <error|ignore>', 'a category the model never saw: stop with its line (error, the default) or encode it as all zeros (ignore)')
+    .option('--encoding <utf8|latin1>', "the CSV file's text encoding (default: utf8)")
     .addHelpText('after', `
 Examples:
   $ backprop evaluate model.json test.csv

@@ -94,8 +94,8 @@ function runExplain(file: string | undefined, o: ExplainCliOptions): void {
     const at = o.at === undefined ? {} : parseAssignments(o.at);
     const trace = traceExpression(o.expr, at, { learningRate, digits });
     if (o.graph !== undefined) {
-      if (/\.dot$/i.test(o.graph)) writeFileAtomicSync(o.graph, renderDot(trace));
-      else if (/\.svg$/i.test(o.graph)) writeFileAtomicSync(o.graph, renderGraphSvg(trace));
+      if (/\.dot$/i.test(o.graph)) writeFileAtomicSync(o.graph, renderDot(trace), { what: '--graph' });
+      else if (/\.svg$/i.test(o.graph)) writeFileAtomicSync(o.graph, renderGraphSvg(trace), { what: '--graph' });
       else throw new UsageError(`--graph must name a .dot or .svg file, got '${o.graph}'`);
     }
     const out = format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderExpressionMarkdown(trace) : renderExpressionText(trace, { width: textWidth(o.wide) });

@@ -5,14 +5,15 @@
  * inputs, with the preprocessing kept in model.json's userDefinedMetadata. Files are written atomically.
  */
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action, UsageError } from '../run.js';
-import { checkOutputPath } from '../tabular.js';
-import { loadModel, writeFileAtomic } from '../../io/model-file.js';
+import { checkOutputs, outputFile, writeOutput } from '../outputs.js';
+import { loadModel } from '../../io/model-file.js';
 import { exportOnnx, inspectOnnx, type OnnxTensorInfo } from '../../io/onnx/export.js';
 import { saveTfjsModel } from '../../io/tfjs-file.js';
 import { featureNames } from '../../data/tabular.js';
-import { exportPytorchFolder } from '../pytorch.js';
+import { exportPytorchFolder, PYTORCH_FILES } from '../pytorch.js';
 
 interface ExportFlags {
   format?: string;
@@ -52,20 +53,30 @@ function pickFormat(f: ExportFlags): 'onnx' | 'tfjs' | 'pytorch' {
 async function runExport(modelPath: string, f: ExportFlags): Promise<void> {
   const format = pickFormat(f);
   if (f.out === undefined) throw new UsageError(format === 'onnx' ? 'give --out <model.onnx>, the file to write' : format === 'pytorch' ? 'give --out <folder>, where model.safetensors, model.py and train.py go' : 'give --out <folder>, where model.json and weights.bin go');
-  const model = await loadModel(modelPath);
+  const input = { what: 'the model', path: modelPath };
   const say = (text: string): void => { if (!f.quiet) process.stderr.write(text); };
-  if (format === 'pytorch') return exportPytorchFolder(model, f.out, say);
+  if (format === 'pytorch') {
+    if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UsageError(`--out ${f.out}: is a file; a PyTorch export is a folder (model.safetensors, model.py, train.py, README.md): give a folder name`);
+    checkOutputs(PYTORCH_FILES.map((name) => ({ what: '--out', path: join(f.out!, name), createFolder: true })), [input]);
+    return exportPytorchFolder(await loadModel(modelPath), f.out, say);
+  }
   if (format === 'onnx') {
-    checkOutputPath('--out', f.out);
+    const out = outputFile('--out', f.out, 'model.onnx');
+    checkOutputs([out], [input]);
+    const model = await loadModel(modelPath);
     const bytes = exportOnnx(model);
-    await writeFileAtomic(f.out, bytes);
+    await writeOutput(out, bytes);
     const summary = inspectOnnx(bytes);
-    say(`wrote ${f.out} (ONNX, opset ${summary.opset}, ${kb(bytes.byteLength)})\n`);
+    say(`wrote ${out.path} (ONNX, opset ${summary.opset}, ${kb(bytes.byteLength)})\n`);
+    if (model.preprocessing?.impute) say(`the model fills missing cells (--impute ${model.preprocessing.impute}); the ONNX graph does not: give it complete rows\n`);
+    if (model.preprocessing?.features.some((x) => x.kind === 'categorical')) say('a category the model never saw encodes as all zeros in the ONNX graph (backprop predict stops on it unless --unknown ignore)\n');
     say(describeOnnx(JSON.parse(summary.metadata.inputs), JSON.parse(summary.metadata.outputs)));
     if (!model.preprocessing) say('the model has no preprocessing (not written by backprop train): its input is what the network takes\n');
     return;
   }
   if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UsageError(`--out ${f.out}: is a file; TensorFlow.js models are a folder (model.json + weights.bin): give a folder name`);
+  checkOutputs([{ what: '--out', path: join(f.out, 'model.json'), createFolder: true }, { what: '--out', path: join(f.out, 'weights.bin'), createFolder: true }], [input]);
+  const model = await loadModel(modelPath);
   const { modelPath: written, weightsPath } = await saveTfjsModel(f.out, model.network, model.preprocessing ? { preprocessing: model.preprocessing } : {});
   say(`wrote ${written} and ${weightsPath} (TensorFlow.js Layers; load with tf.loadLayersModel('…/model.json'))\n`);
   if (model.preprocessing) {

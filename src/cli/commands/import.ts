@@ -8,9 +8,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../run.js';
-import { checkOutputPath } from '../tabular.js';
+import { checkOutputs, outputFile, writeOutput } from '../outputs.js';
 import { serializeModel } from '../../io/model.js';
-import { writeFileAtomic } from '../../io/model-file.js';
 import { loadTfjsModel } from '../../io/tfjs-file.js';
 import { importSafetensorsFile } from '../pytorch.js';
 
@@ -24,15 +23,17 @@ async function runImport(path: string, f: ImportFlags): Promise<void> {
   if (path.endsWith('.safetensors') || f.spec !== undefined) return importSafetensorsFile(path, f);
   // A folder means the model.json inside it, as tfjs users write `tf.loadLayersModel('dir/model.json')`.
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'model.json') : path;
-  if (f.out !== undefined) checkOutputPath('--out', f.out);
-  const { network, preprocessing, notes } = await loadTfjsModel(file);
+  const out = f.out === undefined ? undefined : outputFile('--out', f.out, 'model.json');
+  checkOutputs([out], [{ what: 'the TensorFlow.js model', path: file }]);
+  const { network, preprocessing, notes, weightFiles } = await loadTfjsModel(file);
+  checkOutputs([out], weightFiles.map((p) => ({ what: 'its weights file', path: p })));
   const metadata = { importedFrom: file, importedFormat: 'tensorflowjs-layers', ...(notes.length ? { importNotes: notes } : {}) };
   const text = serializeModel({ network, preprocessing, metadata });
-  if (f.out === undefined) process.stdout.write(text);
-  else await writeFileAtomic(f.out, text);
+  if (out === undefined) process.stdout.write(text);
+  else await writeOutput(out, text);
   if (f.quiet) return;
   const arch = [String(network.inputs), ...network.layers.map((l) => `${l.outFeatures} ${l.activation}`)].join(' → ');
-  const lines = [`imported ${file}: ${network.layers.length} dense layer${network.layers.length === 1 ? '' : 's'}, ${arch}, loss ${network.loss}${f.out ? `; wrote ${f.out}` : ''}`];
+  const lines = [`imported ${file}: ${network.layers.length} dense layer${network.layers.length === 1 ? '' : 's'}, ${arch}, loss ${network.loss}${out ? `; wrote ${out.path}` : ''}`];
   for (const n of notes) lines.push(`  ${n}`);
   if (preprocessing) lines.push(`  preprocessing restored from userDefinedMetadata: backprop predict/evaluate take raw CSV rows with it`);
   else lines.push('  no preprocessing: the network takes its inputs as they are (backprop explain/gradcheck work on it; predict needs a model from backprop train)');

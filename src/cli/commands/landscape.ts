@@ -3,7 +3,9 @@
  * with contours, the network's current point ringed and, with --path, the route an optimizer takes
  * from it. PNG (the SVG rendered by resvg, src/cli/png.ts) or SVG with --out; JSON with --out x.json; in a terminal, a coloured text map.
  */
+import { existsSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../io/model-file.js';
+import { checkOutputs, outputFile } from '../outputs.js';
 import type { Command } from 'commander';
 import { action, parseNumber, UsageError } from '../run.js';
 import { landscape, type LandscapeOptions } from '../../explain/landscape.js';
@@ -46,6 +48,10 @@ export function parseRange(value: string): LandscapeOptions['range'] {
 
 async function runLandscape(file: string, o: LandscapeCliOptions): Promise<void> {
   if (o.data === undefined) throw new UsageError('--data is required: or, and, xor, double, or a CSV file with --target column');
+  if (o.out !== undefined) {
+    if (!/\.(png|svg|json)$/i.test(o.out)) throw new UsageError(`--out must end in .png, .svg or .json, got '${o.out}'`);
+    checkOutputs([outputFile('--out', o.out)], [{ what: 'the network file', path: file }, ...(existsSync(o.data) ? [{ what: '--data', path: o.data }] : [])]);
+  }
   const data = loadDataset(o.data, o.target);
   const spec = loadNetworkSpec(file);
   const params = o.params === undefined ? undefined : o.params.split(',').map((s) => s.trim());
@@ -81,9 +87,10 @@ async function runLandscape(file: string, o: LandscapeCliOptions): Promise<void>
     process.stdout.write(`${renderLandscapeText(land, { color })}${summary.join('\n')}\n`);
     return;
   }
-  if (/\.png$/i.test(o.out)) writeFileAtomicSync(o.out, await svgToPng(renderLandscapeSvg(land, width, height)));
-  else if (/\.svg$/i.test(o.out)) writeFileAtomicSync(o.out, renderLandscapeSvg(land, width, height));
-  else if (/\.json$/i.test(o.out)) writeFileAtomicSync(o.out, `${JSON.stringify(land)}\n`);
+  const w = { what: '--out' };
+  if (/\.png$/i.test(o.out)) writeFileAtomicSync(o.out, await svgToPng(renderLandscapeSvg(land, width, height)), w);
+  else if (/\.svg$/i.test(o.out)) writeFileAtomicSync(o.out, renderLandscapeSvg(land, width, height), w);
+  else if (/\.json$/i.test(o.out)) writeFileAtomicSync(o.out, `${JSON.stringify(land)}\n`, w);
   else throw new UsageError(`--out must end in .png, .svg or .json, got '${o.out}'`);
   process.stdout.write(`${summary.join('\n')}\nwrote ${o.out}\n`);
 }

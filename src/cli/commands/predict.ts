@@ -5,9 +5,11 @@
  */
 import type { Command } from 'commander';
 import Papa from 'papaparse';
-import { writeFileAtomic } from '../../io/model-file.js';
 import { action } from '../run.js';
-import { checkOutputPath, checkSource, loadForModel, loadTrainedModel, parseDelimiter, predictRows, type Encoded, type ModelPreprocessing, type Predictions } from '../tabular.js';
+import { checkOutputs, outputFile, writeOutput } from '../outputs.js';
+import {
+  checkSource, dataInput, loadForModel, loadTrainedModel, parseDelimiter, parseEncoding, parseUnknown, predictRows, type Encoded, type ModelPreprocessing, type Predictions,
+} from '../tabular.js';
 
 interface PredictFlags {
   out?: string;
@@ -15,6 +17,8 @@ interface PredictFlags {
   dropMissing?: boolean;
   images?: string;
   quiet?: boolean;
+  encoding?: string;
+  unknown?: string;
 }
 
 /** A column name not already taken ("predicted_y", then "predicted_y_2", …). */
@@ -62,21 +66,22 @@ export function predictionTable(pre: ModelPreprocessing, data: Encoded, p: Predi
 
 async function predict(modelPath: string, file: string | undefined, f: PredictFlags): Promise<void> {
   const delimiter = parseDelimiter(f.delimiter);
-  const src = { csv: file, images: f.images, delimiter, dropMissing: f.dropMissing === true };
+  const src = { csv: file, images: f.images, delimiter, dropMissing: f.dropMissing === true, encoding: parseEncoding(f.encoding), unknown: parseUnknown(f.unknown) };
   checkSource('predict', src, false);
-  if (f.out !== undefined) checkOutputPath('--out', f.out);
+  const out = f.out === undefined ? undefined : outputFile('--out', f.out, 'predictions.csv');
+  checkOutputs([out], [{ what: 'the model', path: modelPath }, dataInput(file), f.images === undefined ? undefined : { what: '--images', path: f.images }]);
   const { network, pre, images } = await loadTrainedModel(modelPath);
   const data = loadForModel(pre, images, src, false);
   const table = predictionTable(pre, data, predictRows(network, pre, data));
   const text = `${Papa.unparse({ fields: table.fields, data: table.rows }, { delimiter: delimiter ?? ',', newline: '\n' })}\n`;
-  if (f.out === undefined) {
+  if (out === undefined) {
     process.stdout.write(text);
     return;
   }
-  await writeFileAtomic(f.out, text);
+  await writeOutput(out, text);
   if (!f.quiet) {
     const skipped = data.droppedLines.length ? ` (${data.droppedLines.length} rows with missing values left without a prediction)` : '';
-    process.stderr.write(`wrote ${table.rows.length} rows with predictions of '${pre.target.name}' to ${f.out}${skipped}\n`);
+    process.stderr.write(`wrote ${table.rows.length} rows with predictions of '${pre.target.name}' to ${out.path}${skipped}\n`);
   }
 }
 
@@ -91,6 +96,8 @@ export function registerPredict(program: Command): void {
     .option('--drop-missing', 'leave rows with missing values without a prediction instead of stopping with an error')
     .option('--images <file>', 'IDX images file, for a model trained on images')
     .option('-q, --quiet', 'no message after writing --out')
+    .option('--unknown <error|ignore>', 'a category the model never saw: stop with its line (error, the default) or encode it as all zeros (ignore, as the ONNX export does)')
+    .option('--encoding <utf8|latin1>', "the CSV file's text encoding (default: utf8)")
     .addHelpText('after', `
 Output columns: the input's columns, then predicted_<target> and, for classification,
 probability_<label> for each class.

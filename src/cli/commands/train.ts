@@ -14,12 +14,16 @@ import type { History } from '../../train/fit.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../../optim/index.js';
 import { trainTestSplit } from '../../data/split.js';
 import type { Task } from '../../data/tabular.js';
-import { saveModel } from '../../io/model-file.js';
-import { action, parseNumber, UsageError } from '../run.js';
+import { serializeModel } from '../../io/model.js';
+import { existsSync } from 'node:fs';
+import { IMPUTE_STRATEGIES } from '../../data/tabular.js';
+import { MAX_SAVED_PARAMETERS, parameterCount, checkNetworkSize, getMemoryLimit } from '../../train/size.js';
+import { checkOutputs, outputFile, writeOutput } from '../outputs.js';
+import { action, parseNumber, parseSeed, UsageError } from '../run.js';
 import { progressMode, TrainingProgress } from '../progress.js';
 import { plotFormat, saveLossPlot } from '../plot.js';
 import {
-  checkOutputPath, checkSource, loadTrainingData, networkSpec, parseDelimiter, report, subset,
+  checkSource, columnOptions, dataInput, parseEncoding, loadTrainingData, networkSpec, parseDelimiter, report, subset,
   type ClassificationReport, type RegressionReport,
 } from '../tabular.js';
 import type { RefitResult, WorkerInput, WorkerMessage } from '../train-worker.js';
@@ -73,6 +77,11 @@ export interface TrainFlags {
   images?: string;
   labels?: string;
   labelNames?: string;
+  categorical?: string;
+  exclude?: string;
+  impute?: string;
+  classes?: string;
+  encoding?: string;
 }
 
 export interface TrainSettings {
@@ -153,7 +162,7 @@ export function trainSettings(f: Omit<TrainFlags, 'out'>): TrainSettings {
     testSplit,
     earlyStopping,
     refit: f.refit ?? TRAIN_DEFAULTS.refit,
-    seed: f.seed === undefined ? TRAIN_DEFAULTS.seed : parseNumber('--seed', f.seed, (n) => Number.isInteger(n), 'a whole number'),
+    seed: f.seed === undefined ? TRAIN_DEFAULTS.seed : parseSeed(f.seed),
     task: f.task === undefined ? undefined : pick('--task', f.task, ['classify', 'regress'] as const),
   };
 }
@@ -193,6 +202,23 @@ export function learnOptions(s: TrainSettings, inputs: number, rows: number): Wo
   };
 }
 
+/**
+ * Refuses, before training, a network a model file could not hold or whose training would not fit
+ * in memory (the limit: half the machine's memory, or --max-memory).
+ */
+function checkTrainingSize(spec: NetworkSpec, hidden: string | undefined, batchSize: number, rows: number): void {
+  const where = hidden === undefined ? 'the network' : `--hidden ${hidden}`;
+  const count = parameterCount(spec);
+  if (count > MAX_SAVED_PARAMETERS) {
+    throw new UsageError(`${where}: ${spec.inputs} inputs → ${spec.layers.map((l) => l.units).join(' → ')} is ${count.toLocaleString('en-US')} parameters, more than a model file holds (${MAX_SAVED_PARAMETERS.toLocaleString('en-US')}); use fewer or smaller layers`);
+  }
+  try {
+    checkNetworkSize(spec, where, { batchSize, rows, flag: '--max-memory' });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 const ERRORS: Record<string, new (m: string) => BackpropError> = { DataError, DivergenceError, ShapeError, ValueError, UsageError };
 
 /** Runs fit in the worker; resolves with its result, reporting progress and handling Ctrl-C. */
@@ -200,7 +226,7 @@ function trainInWorker(
   input: WorkerInput,
   makeProgress: (epochs: number, label?: string, refit?: boolean) => TrainingProgress,
   maxEpochs: number,
-): Promise<{ history: History; network: NetworkSpec; refit?: RefitResult; interrupted: boolean }> {
+): Promise<{ history: History; network: NetworkSpec; refit?: RefitResult; interrupted: boolean; complete: boolean }> {
   let progress = makeProgress(maxEpochs);
   // Built: dist/src/cli/train-worker.js. From source (node --import tsx) a worker does not get tsx's
   // loader, so an eval'd script registers it first and then imports the .ts file.
@@ -246,7 +272,7 @@ function trainInWorker(
         started = false;
       } else if (m.type === 'done') {
         cleanup();
-        resolvePromise({ history: m.history, network: m.network, refit: m.refit, interrupted });
+        resolvePromise({ history: m.history, network: m.network, refit: m.refit, interrupted, complete: m.complete });
       } else {
         cleanup();
         if (m.backprop) reject(new (ERRORS[m.name] ?? BackpropError)(m.message));
@@ -279,13 +305,18 @@ function metricsLine(r: ClassificationReport | RegressionReport): string {
 
 async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   const s = trainSettings(f);
-  const src = { csv: file, images: f.images, labels: f.labels, delimiter: parseDelimiter(f.delimiter), dropMissing: f.dropMissing === true };
+  const src = { csv: file, images: f.images, labels: f.labels, delimiter: parseDelimiter(f.delimiter), dropMissing: f.dropMissing === true, encoding: parseEncoding(f.encoding) };
   checkSource('train', src, true);
-  checkOutputPath('--out', f.out);
-  if (f.plot !== undefined) { plotFormat(f.plot); checkOutputPath('--plot', f.plot); }
+  const columns = columnOptions(f);
+  const classes = f.classes === undefined ? undefined : parseNumber('--classes', f.classes, (n) => Number.isInteger(n) && n >= 2 && n <= 65536, 'a whole number of classes from 2 to 65536');
+  if (classes !== undefined && f.images === undefined) throw new UsageError('--classes goes with --images/--labels data (a CSV target column already says which classes there are)');
+  const out = outputFile('--out', f.out, 'model.json');
+  const plot = f.plot === undefined ? undefined : outputFile('--plot', f.plot, 'loss.svg');
+  if (plot) plotFormat(plot.path);
+  checkOutputs([out, plot], [dataInput(file), f.images === undefined ? undefined : { what: '--images', path: f.images }, f.labels === undefined ? undefined : { what: '--labels', path: f.labels }]);
   const labelNames = f.labelNames?.split(',').map((x) => x.trim());
 
-  const { pre, data, task, images } = loadTrainingData(src, { target: f.target, task: s.task, labelNames });
+  const { pre, data, task, images } = loadTrainingData(src, { target: f.target, task: s.task, labelNames, classes, ...columns });
   let trainPart = data;
   let testPart = null;
   if (s.testSplit > 0) {
@@ -301,6 +332,7 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
 
   const spec = networkSpec(pre, data.width, { hidden: s.hidden, activation: s.activation, loss: s.loss, seed: s.seed });
   validateSpec(spec);
+  checkTrainingSize(spec, f.hidden, s.batchSize === 'full' ? trainPart.n : s.batchSize, data.n);
   const classify = task === 'classify';
   const mode = progressMode(f.quiet === true);
   const makeProgress = (epochs: number, label?: string, refitting = false) => new TrainingProgress({
@@ -320,17 +352,24 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
     // Only an epoch count chosen by early stopping on validation rows is worth refitting for.
     refit: s.refit && valRows > 0 && s.earlyStopping !== false,
     stopFlag: new SharedArrayBuffer(4),
+    memoryLimit: getMemoryLimit(),
   };
   const started = Date.now();
-  const { history, network: trained, refit, interrupted } = await trainInWorker(input, makeProgress, s.epochs);
+  const { history, network: trained, refit, interrupted, complete } = await trainInWorker(input, makeProgress, s.epochs);
   const seconds = (Date.now() - started) / 1000;
-  if (history.epochs.length === 0) throw new UsageError('train: stopped before the first epoch finished; nothing was saved');
+  if (!complete || history.epochs.length === 0) {
+    // Never replace a model with one that has not seen a whole epoch.
+    const kept = existsSync(out.path) ? `; ${out.path} is unchanged` : '';
+    process.stderr.write(`backprop: training ${interrupted ? 'interrupted' : 'stopped'} before the first epoch finished; nothing was saved${kept}\n`);
+    process.exitCode = interrupted ? 130 : 1;
+    return;
+  }
 
   const network = new Network(trained);
   const best = history.epochs[(history.bestEpoch ?? history.epochs.length) - 1];
   const test = testPart ? report(network, pre, testPart) : undefined;
   const summary = {
-    model: f.out,
+    model: out.path,
     task,
     target: pre.target.name,
     source: data.source,
@@ -354,15 +393,16 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
     ...(best.valAccuracy !== undefined ? { valAccuracy: best.valAccuracy } : {}),
     ...(refit ? { refit } : {}),
     ...(test ? { test } : {}),
-    ...(f.plot ? { plot: f.plot } : {}),
+    ...(plot ? { plot: plot.path } : {}),
   };
   const metadata = {
     createdBy: 'backprop train', createdAt: new Date().toISOString(), ...summary, ...(images ? { images } : {}),
     history: history.epochs.map((e) => ({ epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, accuracy: e.accuracy, valAccuracy: e.valAccuracy })),
   };
   delete (metadata as { model?: string }).model;
-  await saveModel(f.out, { network, preprocessing: pre, metadata });
-  if (f.plot) await saveLossPlot(f.plot, history.epochs, history.bestEpoch);
+  const modelText = serializeModel({ network, preprocessing: pre, metadata });
+  await writeOutput(out, modelText);
+  if (plot) await saveLossPlot(plot.path, history.epochs, history.bestEpoch, { what: plot.what, createFolder: plot.createFolder });
 
   if (f.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else if (!f.quiet) {
@@ -372,17 +412,17 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
       `trained in ${seconds.toFixed(1)}s (${why}; best epoch ${history.bestEpoch}): loss ${fmt(best.loss)}${val}`,
       ...(refit?.completed ? [`then refit on all ${refit.rows} rows for ${refit.epochs} epochs: loss ${fmt(refit.loss)}`] : []),
       ...(test ? [`test (${testPart!.n} rows): ${metricsLine(test)}`] : []),
-      `saved ${f.out}${f.plot ? ` and ${f.plot}` : ''}`,
+      `saved ${out.path}${plot ? ` and ${plot.path}` : ''}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   if (interrupted) {
     const which = refit && !refit.completed ? `epoch ${history.bestEpoch}, before the refit` : `epoch ${history.bestEpoch}`;
-    process.stderr.write(`backprop: training interrupted; saved the best model so far (${which}) to ${f.out}\n`);
+    process.stderr.write(`backprop: training interrupted; saved the best model so far (${which}) to ${out.path}\n`);
     process.exitCode = 130;
   }
   if (images && !f.quiet && !f.json && !test) {
-    process.stderr.write(`evaluate it with: backprop evaluate ${f.out} --images <test-images> --labels <test-labels>\n`);
+    process.stderr.write(`evaluate it with: backprop evaluate ${out.path} --images <test-images> --labels <test-labels>\n`);
   }
 }
 
@@ -416,6 +456,11 @@ export function registerTrain(program: Command): void {
     .option('--images <file>', 'IDX images file (MNIST-style, gzip or not) instead of a CSV')
     .option('--labels <file>', 'IDX labels file that goes with --images')
     .option('--label-names <names>', 'class names for IDX labels 0, 1, 2, … (comma-separated)')
+    .option('--classes <n>', 'IDX labels: insist on n classes 0..n-1 even when some never appear (a warning names them)')
+    .option('--categorical <columns>', 'one-hot encode these columns (comma-separated) even if they hold numbers, e.g. codes 1, 2, 3')
+    .option('--exclude <columns>', 'do not use these columns (comma-separated) as inputs, e.g. --exclude id,name')
+    .option(`--impute <${IMPUTE_STRATEGIES.join('|')}>`, 'fill missing input cells with the training column\'s mean, median or most frequent value (saved in the model; categorical columns always get the most frequent)')
+    .option('--encoding <utf8|latin1>', 'the CSV file\'s text encoding (default: utf8; latin1 also reads Windows-1252)')
     .addHelpText('after', `
 Examples:
   $ backprop train iris.csv --target species
