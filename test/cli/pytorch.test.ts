@@ -322,6 +322,13 @@ test('export and import of PyTorch files: bad input is one line and exit code 1,
   const ok = backprop(['import', join(tmp.dir, 'bare.safetensors'), '--spec', json, '--out', out]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual(loadModelSync(out).network.toJSON().layers, loadModelSync(json).network.toJSON().layers, 'written by model.py\'s own writer, read back exactly');
+  // An output that is an input is refused before any work, and the input is left as it was.
+  const specBytes = readFileSync(json);
+  one(backprop(['import', join(dir, 'model.safetensors'), '--spec', json, '--out', json]), /--out .*errors\.json is the same file as --spec .*writing it would destroy the input/);
+  assert.deepEqual(readFileSync(json), specBytes, 'the spec is unchanged');
+  const weightBytes = readFileSync(join(dir, 'model.safetensors'));
+  one(backprop(['import', join(dir, 'model.safetensors'), '--out', join(dir, 'model.safetensors')]), /is the same file as the safetensors file/);
+  assert.deepEqual(readFileSync(join(dir, 'model.safetensors')), weightBytes, 'the weights are unchanged');
   // NaN weights (a diverged run) are refused with the tensor's name.
   const nan = Buffer.from(weights);
   const n = Number(nan.readBigUInt64LE(0));
