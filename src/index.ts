@@ -3,7 +3,7 @@
  * (tsconfig.core.json checks this); file I/O lives in 'backprop/node'.
  */
 import './tensor/kernels/js.js';
-export { initWasmBackend, wasmKernels, loadWasmKernels, supportedWasmVariants, WasmArray, WasmKernels, type WasmVariant } from './tensor/kernels/wasm.js';
+export { backendInfo, type BackendInfo, initWasmBackend, wasmKernels, loadWasmKernels, supportedWasmVariants, WasmArray, WasmKernels, type WasmVariant } from './tensor/kernels/wasm.js';
 import './ops/methods.js';
 
 export { Tensor, tensor, zeros, ones, full, rand, randn, assertFinite } from './tensor/tensor.js';

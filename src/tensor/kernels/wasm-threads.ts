@@ -92,6 +92,11 @@ class Pool implements GemmThreads {
   takenBack = 0;
   constructor(private readonly kernels: WasmKernels, private readonly helpers: Helper[], private readonly minWork: number, private readonly memory: SharedMemory) {}
 
+  /** Threads a large product runs on: the caller and the live workers (1 once closed). */
+  get threads(): number {
+    return this.closed ? 1 : this.helpers.length + 1;
+  }
+
   private ctrlView(h: Helper): Int32Array {
     // Shared memory never moves, but a grown memory hands out a new, longer SharedArrayBuffer.
     if (h.ctrl.buffer !== this.memory.buffer) h.ctrl = new Int32Array(this.memory.buffer, h.ctrl.byteOffset, CTRL_INTS);

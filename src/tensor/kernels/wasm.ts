@@ -7,7 +7,7 @@
  */
 import type { TypedArray } from '../dtype.js';
 import { BackpropError, ShapeError, ValueError } from '../errors.js';
-import { registerBackend, type AdamStep, type Backend, type KernelActivation, type WasmUnaryName } from './backend.js';
+import { backend, registerBackend, type AdamStep, type Backend, type KernelActivation, type WasmUnaryName } from './backend.js';
 import { jsBackend } from './js.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-binary.js';
 
@@ -464,6 +464,25 @@ export class WasmKernels {
 /** @internal What wasm-threads.ts plugs into WasmKernels: returns false to leave a call to the caller. */
 export interface GemmThreads {
   gemm(args: readonly number[]): boolean;
+  /** Threads a large product runs on, the caller included. */
+  readonly threads: number;
+}
+
+/** What computes: the active backend's name, its WebAssembly build (null for the plain-TS backend) and the threads a large product uses. */
+export interface BackendInfo {
+  name: string;
+  wasm: WasmVariant | null;
+  threads: number;
+}
+
+/**
+ * Which kernels run now, for reports and benchmarks: `{ name: 'wasm', wasm: 'relaxed', threads: 1 }`.
+ * @example console.log(backendInfo()) // { name: 'wasm', wasm: 'relaxed', threads: 1 }
+ */
+export function backendInfo(): BackendInfo {
+  const be = backend() as Partial<WasmBackend> & { name: string };
+  const kernels = be.kernels instanceof WasmKernels ? be.kernels : null;
+  return { name: be.name, wasm: kernels?.variant ?? null, threads: kernels?.threads?.threads ?? 1 };
 }
 
 function checkDims(op: string, m: number, k: number, n: number): void {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Random, backend, setBackend } from '../../../src/index.js';
+import { Random, backend, backendInfo, setBackend, wasmKernels } from '../../../src/index.js';
 import { jsBackend } from '../../../src/tensor/kernels/js.js';
 import { enableWasmThreads, shutdownWasmThreads, wasmThreadStats } from '../../../src/tensor/kernels/wasm-threads.js';
 
@@ -71,6 +71,7 @@ test("the 'wasm-threads' backend registers, is preferred, and computes the engin
   try {
     assert.ok(kernels);
     assert.equal(backend().name, 'wasm-threads');
+    assert.deepEqual(backendInfo(), { name: 'wasm-threads', wasm: kernels.variant, threads: 2 });
     const a = new Float32Array(70 * 50).map((_, i) => Math.sin(i)), b = new Float32Array(50 * 90).map((_, i) => Math.cos(i));
     const got = new Float32Array(70 * 90), want = new Float32Array(70 * 90);
     backend().matmul(a, b, got, 70, 50, 90, false, false);
@@ -78,6 +79,11 @@ test("the 'wasm-threads' backend registers, is preferred, and computes the engin
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-4);
   } finally {
     shutdownWasmThreads();
+    assert.equal(backendInfo().threads, 1, 'one thread after shutdown');
     setBackend(prev);
   }
+  assert.deepEqual(backendInfo(), { name: prev, wasm: prev === 'js' ? null : wasmKernels()!.variant, threads: 1 });
+  setBackend('js');
+  assert.deepEqual(backendInfo(), { name: 'js', wasm: null, threads: 1 });
+  setBackend(prev);
 });
