@@ -251,7 +251,8 @@ async function main(): Promise<number> {
         const report = await runChild({ ...run, mode: options.mode, workloads, seed: options.seed, clock: options.clock, fashionDir });
         reports.push(report);
         const errs = Object.entries(report.errors).map(([w, msg]) => `${w}: ${msg}`);
-        log(`  round ${r + 1}/${options.rounds} ${run.label.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)} s${errs.length ? `  ERRORS: ${errs.join('; ')}` : ''}`);
+        const miss = report.missing === undefined ? '' : `  not installed: ${report.missing}`;
+        log(`  round ${r + 1}/${options.rounds} ${run.label.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)} s${miss}${errs.length ? `  ERRORS: ${errs.join('; ')}` : ''}`);
       }
       rounds.push(reports);
     }
@@ -271,6 +272,7 @@ async function main(): Promise<number> {
     for (const lib of labels) if (summary.details[lib]) console.log(`  ${lib}: ${summary.details[lib]}`);
     for (const n of notes) console.log(`  note: ${n}`);
     console.log(`\n${renderTable(summary)}\n`);
+    for (const m of summary.missing) console.log(`missing: ${m.lib} is not installed here, so it has no rows: ${m.reason}`);
     for (const e of summary.errors) console.log(`error: ${e.lib} ${e.workload} (round ${e.round}): ${e.message}`);
   }
   return summary.errors.length ? 1 : 0;
