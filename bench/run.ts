@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: backprop side by side with TensorFlow.js (wasm and cpu backends), brain.js and
- * synaptic. Each library runs in a fresh Node process per round, rounds interleaved (backprop,
- * tfjs-wasm, tfjs-cpu, brain, synaptic, then again), and the table reports medians, the spread,
+ * `npm run bench`: backprop side by side with TensorFlow.js (wasm and cpu backends), jax-js (wasm),
+ * PyTorch (CPU, one thread and all cores; a Python child), brain.js and synaptic. Each library runs
+ * in a fresh Node process per round, rounds interleaved (backprop, tfjs-wasm, tfjs-cpu, jaxjs,
+ * pytorch-1, pytorch, brain, synaptic, then again), and the table reports medians, the spread,
  * the learning quality reached and backprop's ratio to every peer. See bench/README.md.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
