@@ -161,9 +161,18 @@ def blas_library(torch):
     try:
         with open('/proc/self/maps') as f:
             libs = {line.split()[-1] for line in f if 'blas' in line.lower() and '/' in line}
-        return ', '.join(sorted(os.path.realpath(p) for p in libs)) or 'none mapped (torch\'s own kernels)'
+        found = sorted(os.path.realpath(p) for p in libs)
     except OSError:
         return 'unknown'
+    if not found:
+        return 'none mapped (torch\'s own kernels)'
+    names = ', '.join(found)
+    # Debian's netlib reference BLAS (the libblas3 alternative, /usr/lib/<arch>/blas/): unoptimised
+    # loops, several times slower than OpenBLAS, which libtorch1.13 recommends.
+    fast = ('openblas', 'blis', 'atlas', 'mkl')
+    if not any(f in n.lower() for n in found for f in fast) and any('/blas/libblas.so' in n for n in found):
+        names += ' (the reference netlib BLAS: slow; libtorch recommends libopenblas0)'
+    return names
 
 
 if __name__ == '__main__':

@@ -61,8 +61,10 @@ export async function jaxjsRunner(): Promise<Runner> {
       const result = await runXor(sizes, {
         make: () => ({ p: mlp(seed, 2, XOR.hidden, 1) }),
         train: async (net, epochs) => {
-          for (let e = 0; e < epochs; e++) for (const r of rows) net.p = step(net.p, r.x.ref, r.y.ref);
-          await jax.blockUntilReady(net.p);
+          for (let e = 0; e < epochs; e++) {
+            for (const r of rows) net.p = step(net.p, r.x.ref, r.y.ref);
+            await jax.blockUntilReady(net.p); // once per epoch (see fashion below)
+          }
         },
         outputs: (net) => predict(tree.ref(net.p), all.ref).dataSync(),
         dispose: (net) => tree.dispose(net.p),
@@ -117,8 +119,10 @@ export async function jaxjsRunner(): Promise<Runner> {
           t++;
           const { x, y } = batchX(order, from, Math.min(count, from + batchSize));
           [p, m, v] = step(p, m, v, x, y, np.array(lr / (1 - beta1 ** t)), np.array(1 / (1 - beta2 ** t)));
+          // Each step is waited for, as a training loop that reads its loss would: left to queue
+          // lazily with a fresh batch each time, jax-js ran ~9× slower per step (2.5 → 21.6 ms here).
+          await jax.blockUntilReady(p);
         }
-        await jax.blockUntilReady(p);
         tree.dispose([m, v]);
         return p;
       };
