@@ -5,8 +5,8 @@
  * A workload that throws is reported as an error, not fatal, so the other figures still count.
  */
 import {
-  RESULT_MARKER, SIZES, seededRandom, setClock,
-  type ChildConfig, type ChildReport, type FashionData, type LibName, type Runner, type WorkloadName,
+  PeerMissing, RESULT_MARKER, SIZES, seededRandom, setClock,
+  type ChildConfig, type ChildReport, type FashionData, type LibName, type MatmulResult, type Runner, type WorkloadName,
 } from './common.js';
 import { loadFashion } from './data.js';
 
@@ -16,6 +16,9 @@ async function makeRunner(lib: LibName, build: string): Promise<Runner> {
     case 'backprop-module': return (await import('./libs/backprop-module.js')).backpropModuleRunner(build);
     case 'tfjs-wasm': return (await import('./libs/tfjs.js')).tfjsRunner('wasm');
     case 'tfjs-cpu': return (await import('./libs/tfjs.js')).tfjsRunner('cpu');
+    case 'jaxjs': return (await import('./libs/jaxjs.js')).jaxjsRunner();
+    case 'pytorch-1': return (await import('./libs/pytorch.js')).pytorchRunner('one');
+    case 'pytorch': return (await import('./libs/pytorch.js')).pytorchRunner('all');
     case 'brain': return (await import('./libs/brain.js')).brainRunner();
     case 'synaptic': return (await import('./libs/synaptic.js')).synapticRunner();
   }
@@ -39,7 +42,9 @@ async function main(): Promise<void> {
     runner = await makeRunner(config.lib, config.build);
     report.detail = runner.detail();
   } catch (e) {
-    for (const w of config.workloads) report.errors[w] = oneLine(e);
+    // A peer that is not installed here is reported as missing (a note), not as a failure.
+    if (e instanceof PeerMissing) report.missing = oneLine(e.message);
+    else for (const w of config.workloads) report.errors[w] = oneLine(e);
     emit();
     return;
   }
@@ -57,7 +62,19 @@ async function main(): Promise<void> {
           data ??= await loadFashion(config.build, config.fashionDir, sizes.fashionTrain, sizes.fashionTest, config.seed);
           report.results.fashion = await runner.fashion!(sizes, data, config.seed);
           break;
-        case 'matmul': report.results.matmul = await runner.matmul!(sizes); break;
+        case 'matmul': {
+          // Smallest first; a size that fails ends the workload, keeping the figures before it.
+          const results: MatmulResult[] = [];
+          report.results.matmul = results;
+          for (const n of sizes.matmulSizes) {
+            try {
+              results.push(await runner.matmul!(sizes, n));
+            } catch (e) {
+              throw new Error(`${n}³: ${oneLine(e)}`);
+            }
+          }
+          break;
+        }
         case 'elementwise': report.results.elementwise = await runner.elementwise!(sizes); break;
         case 'adam': report.results.adam = await runner.adam!(sizes); break;
         case 'memory':

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const LIBS = ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu', 'brain', 'synaptic'] as const;
+export const LIBS = ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', 'pytorch-1', 'pytorch', 'brain', 'synaptic'] as const;
 export type LibName = (typeof LIBS)[number];
 
 export const WORKLOADS = ['xor', 'fashion', 'matmul', 'elementwise', 'adam', 'memory'] as const;
@@ -23,7 +23,8 @@ export interface Sizes {
   fashionTest: number;
   /** Batches trained on a throw-away model before the timed epoch. */
   fashionWarmupBatches: number;
-  matmulN: number;
+  /** The matmul workload's square sizes n (n×n · n×n), smallest first: one figure each. */
+  matmulSizes: readonly number[];
   elementwiseSize: number;
   /** Each throughput section repeats its op until this many seconds have passed. */
   minSeconds: number;
@@ -33,9 +34,9 @@ export interface Sizes {
 }
 
 export const SIZES: Record<Mode, Sizes> = {
-  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulN: 256, elementwiseSize: 1_000_000, minSeconds: 1, memoryEpochs: 20, memorySamples: 2048 },
-  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulN: 256, elementwiseSize: 1_000_000, minSeconds: 0.25, memoryEpochs: 20, memorySamples: 1024 },
-  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulN: 32, elementwiseSize: 10_000, minSeconds: 0.01, memoryEpochs: 3, memorySamples: 128 },
+  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 1, memoryEpochs: 20, memorySamples: 2048 },
+  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 0.25, memoryEpochs: 20, memorySamples: 1024 },
+  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulSizes: [32, 64], elementwiseSize: 10_000, minSeconds: 0.01, memoryEpochs: 3, memorySamples: 128 },
 };
 
 /** The fixed hyper-parameters of the workloads (the same for every library). */
@@ -82,7 +83,8 @@ export interface MemoryResult { epochs: number; samples: number; early: number; 
 export interface WorkloadResults {
   xor?: XorResult;
   fashion?: FashionResult;
-  matmul?: MatmulResult;
+  /** One per size in Sizes.matmulSizes, in that order. */
+  matmul?: MatmulResult[];
   elementwise?: ElementwiseResult;
   adam?: AdamResult;
   memory?: MemoryResult;
@@ -99,6 +101,13 @@ export interface ChildReport {
   unsupported: Partial<Record<WorkloadName, string>>;
   /** Workloads that threw, with the error's one-line message. */
   errors: Partial<Record<WorkloadName, string>>;
+  /** Set when the library is not installed here (no Python with torch): why, in one line. Not a failure. */
+  missing?: string;
+}
+
+/** Thrown by a runner's factory when its library is not installed: the child reports it as missing, not as an error. */
+export class PeerMissing extends Error {
+  override name = 'PeerMissing';
 }
 
 /** A runner implements the workloads its library can express; the rest are reported unsupported. */
@@ -106,7 +115,7 @@ export interface Runner {
   detail(): string;
   xor?(sizes: Sizes, seed: number): Promise<XorResult>;
   fashion?(sizes: Sizes, data: FashionData, seed: number): Promise<FashionResult>;
-  matmul?(sizes: Sizes): Promise<MatmulResult>;
+  matmul?(sizes: Sizes, n: number): Promise<MatmulResult>;
   elementwise?(sizes: Sizes): Promise<ElementwiseResult>;
   adam?(sizes: Sizes): Promise<AdamResult>;
   memory?(sizes: Sizes, data: FashionData, seed: number): Promise<MemoryResult>;
@@ -167,6 +176,11 @@ export function setClock(kind: Clock): void {
   clockKind = kind;
 }
 
+/** The clock setClock chose (the PyTorch runner passes it on to Python). */
+export function getClock(): Clock {
+  return clockKind;
+}
+
 /**
  * Seconds on the chosen clock. 'cpu' is user + system time of this process (all its threads): on
  * a machine shared with other work it does not count time slices taken by other processes, but it
@@ -184,6 +198,11 @@ export async function timeAsync(fn: () => Promise<void> | void): Promise<number>
   const t0 = now();
   await fn();
   return now() - t0;
+}
+
+/** Warm-up repetitions before timing a product of size n: 3, but 1 from 1024³ on (tfjs-cpu takes seconds per product there). */
+export function matmulWarmup(n: number): number {
+  return n >= 1024 ? 1 : 3;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: backprop side by side with TensorFlow.js (wasm and cpu backends), brain.js and
- * synaptic. Each library runs in a fresh Node process per round, rounds interleaved (backprop,
- * tfjs-wasm, tfjs-cpu, brain, synaptic, then again), and the table reports medians, the spread,
+ * `npm run bench`: backprop side by side with TensorFlow.js (wasm and cpu backends), jax-js (wasm),
+ * PyTorch (CPU, one thread and all cores; a Python child), brain.js and synaptic. Each library runs
+ * in a fresh Node process per round, rounds interleaved (backprop, tfjs-wasm, tfjs-cpu, jaxjs,
+ * pytorch-1, pytorch, brain, synaptic, then again), and the table reports medians, the spread,
  * the learning quality reached and backprop's ratio to every peer. See bench/README.md.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -251,7 +252,8 @@ async function main(): Promise<number> {
         const report = await runChild({ ...run, mode: options.mode, workloads, seed: options.seed, clock: options.clock, fashionDir });
         reports.push(report);
         const errs = Object.entries(report.errors).map(([w, msg]) => `${w}: ${msg}`);
-        log(`  round ${r + 1}/${options.rounds} ${run.label.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)} s${errs.length ? `  ERRORS: ${errs.join('; ')}` : ''}`);
+        const miss = report.missing === undefined ? '' : `  not installed: ${report.missing}`;
+        log(`  round ${r + 1}/${options.rounds} ${run.label.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)} s${miss}${errs.length ? `  ERRORS: ${errs.join('; ')}` : ''}`);
       }
       rounds.push(reports);
     }
@@ -271,6 +273,7 @@ async function main(): Promise<number> {
     for (const lib of labels) if (summary.details[lib]) console.log(`  ${lib}: ${summary.details[lib]}`);
     for (const n of notes) console.log(`  note: ${n}`);
     console.log(`\n${renderTable(summary)}\n`);
+    for (const m of summary.missing) console.log(`missing: ${m.lib} is not installed here, so it has no rows: ${m.reason}`);
     for (const e of summary.errors) console.log(`error: ${e.lib} ${e.workload} (round ${e.round}): ${e.message}`);
   }
   return summary.errors.length ? 1 : 0;

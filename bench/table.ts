@@ -23,7 +23,9 @@ const METRICS: Metric[] = [
     workload: 'fashion', id: 'fashion', unit: 'samples/s', value: (r) => r.fashion?.samplesPerSec,
     label: (r) => `${r.fashion?.synthetic ? 'synthetic Fashion-like' : 'Fashion-MNIST'} MLP 784-128-10, Adam, batch 64, ${r.fashion?.trainSamples ?? '?'} samples`,
   },
-  { workload: 'matmul', id: 'matmul', unit: 'GFLOP/s', value: (r) => r.matmul?.gflops, label: (r) => `matmul ${r.matmul?.n ?? '?'}³ float32` },
+  // One row per size of Sizes.matmulSizes: 'matmul' the smaller (256³), 'matmul-large' the larger (1024³).
+  { workload: 'matmul', id: 'matmul', unit: 'GFLOP/s', value: (r) => r.matmul?.[0]?.gflops, label: (r) => `matmul ${r.matmul?.[0]?.n ?? '?'}³ float32` },
+  { workload: 'matmul', id: 'matmul-large', unit: 'GFLOP/s', value: (r) => r.matmul?.[1]?.gflops, label: (r) => `matmul ${r.matmul?.[1]?.n ?? '?'}³ float32` },
   { workload: 'elementwise', id: 'add', unit: 'Melem/s', value: (r) => scale(r.elementwise?.add), label: (r) => `add, ${fmtInt(r.elementwise?.size)} float32` },
   { workload: 'elementwise', id: 'mul', unit: 'Melem/s', value: (r) => scale(r.elementwise?.mul), label: (r) => `mul, ${fmtInt(r.elementwise?.size)} float32` },
   { workload: 'elementwise', id: 'exp', unit: 'Melem/s', value: (r) => scale(r.elementwise?.exp), label: (r) => `exp, ${fmtInt(r.elementwise?.size)} float32` },
@@ -69,6 +71,8 @@ export interface Problem {
 export interface Summary {
   rows: SummaryRow[];
   errors: Problem[];
+  /** Libraries not installed here (a note, not a failure), with the first round's reason. */
+  missing: { lib: string; reason: string }[];
   /** The per-library description each child reported (versions, backend), distinct values joined by ' / '. */
   details: Record<string, string>;
 }
@@ -86,9 +90,11 @@ export function median(xs: readonly number[]): number {
  */
 export function summarize(rounds: ChildReport[][], libs: readonly string[]): Summary {
   const errors: Problem[] = [];
+  const missing: Summary['missing'] = [];
   const seen = new Map<string, Set<string>>();
   rounds.forEach((reports, r) => {
     for (const rep of reports) {
+      if (rep.missing !== undefined && !missing.some((m) => m.lib === rep.lib)) missing.push({ lib: rep.lib, reason: rep.missing });
       if (!seen.has(rep.lib)) seen.set(rep.lib, new Set());
       seen.get(rep.lib)!.add(rep.detail);
       for (const [w, message] of Object.entries(rep.errors)) errors.push({ lib: rep.lib, workload: w as WorkloadName, round: r + 1, message: message! });
@@ -127,7 +133,7 @@ export function summarize(rounds: ChildReport[][], libs: readonly string[]): Sum
     if (!metric.noRatio) for (const row of perLib) if (own && row.lib !== 'backprop' && row.median > 0) row.ratio = own.median / row.median;
     rows.push(...perLib);
   }
-  return { rows, errors, details };
+  return { rows, errors, missing, details };
 }
 
 /** 3 significant figures, thousands separated: 812,000 · 31.2 · 0.0123. */

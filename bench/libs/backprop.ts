@@ -10,7 +10,7 @@ import { entryOf, variantOf } from '../common.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, bytesInUse, memoryResult, rate, runXor, timeAsync,
+  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, bytesInUse, matmulWarmup, memoryResult, rate, runXor, timeAsync,
   type FashionData, type Runner, type Sizes,
 } from '../common.js';
 
@@ -59,11 +59,10 @@ export async function backpropRunner(build: string): Promise<Runner> {
       };
     },
 
-    async matmul(sizes: Sizes) {
-      const n = sizes.matmulN;
+    async matmul(sizes: Sizes, n: number) {
       const a = bp.rand([n, n], { seed: 1 });
       const b = bp.rand([n, n], { seed: 2 });
-      const perSec = await rate(() => { bp.matmul(a, b); }, sizes.minSeconds);
+      const perSec = await rate(() => { bp.matmul(a, b); }, sizes.minSeconds, matmulWarmup(n));
       return { gflops: (2 * n * n * n * perSec) / 1e9, n };
     },
 

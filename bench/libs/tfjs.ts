@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import {
-  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, rate, runXor, timeAsync,
+  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, matmulWarmup, rate, runXor, timeAsync,
   type FashionData, type Runner, type Sizes,
 } from '../common.js';
 
@@ -89,12 +89,11 @@ export async function tfjsRunner(backendName: 'wasm' | 'cpu'): Promise<Runner> {
       };
     },
 
-    async matmul(sizes: Sizes) {
-      const n = sizes.matmulN;
+    async matmul(sizes: Sizes, n: number) {
       const a = tf.randomUniform([n, n], -1, 1, 'float32', 1);
       const b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
       // Both backends compute eagerly inside tf.matMul, so no read-back is needed per repetition.
-      const perSec = await rate(() => tf.matMul(a, b).dispose(), sizes.minSeconds);
+      const perSec = await rate(() => tf.matMul(a, b).dispose(), sizes.minSeconds, matmulWarmup(n));
       tf.dispose([a, b]);
       return { gflops: (2 * n * n * n * perSec) / 1e9, n };
     },

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, renderTable, summarize } from '../../bench/table.js';
 import type { ChildReport } from '../../bench/common.js';
+import { skipWithoutTorch } from '../io/torch.js';
 
 /** The repository root, found from this file whether it runs from test/ or from dist/test/. */
 function repoRoot(): string {
@@ -26,18 +27,24 @@ function repoRoot(): string {
 }
 
 const ROOT = repoRoot();
-const PEERS = ['tfjs-wasm', 'tfjs-cpu', 'brain', 'synaptic'];
+const noTorch = skipWithoutTorch();
+/** The PyTorch peers run only where a Python has torch; elsewhere the bench reports them missing. */
+const TORCH = noTorch ? [] : ['pytorch-1', 'pytorch'];
+const PEERS = ['tfjs-wasm', 'tfjs-cpu', 'jaxjs', ...TORCH, 'brain', 'synaptic'];
 const depsMissing = existsSync(join(ROOT, 'bench', 'node_modules'))
   ? false
   : 'bench/node_modules is absent: run `npm ci --prefix bench` to install the peers (.ci/run does)';
 const distMissing = existsSync(join(ROOT, 'dist', 'src', 'index.js')) ? false : 'dist/ is absent: run `npm run build` first (npm test does)';
 
 interface Row { metric: string; lib: string; median: number; samples: number[]; ratio: number | null; mse?: number; accuracy?: number; early?: number; late?: number }
-interface Output { rows: Row[]; errors: { lib: string; workload: string; message: string }[]; machine: { cpu: string; cores: number; node: string }; mode: string }
+interface Output {
+  rows: Row[]; errors: { lib: string; workload: string; message: string }[]; missing: { lib: string; reason: string }[];
+  details: Record<string, string>; machine: { cpu: string; cores: number; node: string }; mode: string;
+}
 
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -51,15 +58,23 @@ test('bench --tiny --json: every library reports, backprop has a finite positive
   assert.equal(code, 0, `bench exited with ${code}:\n${stderr.slice(-2000)}`);
   const out = JSON.parse(stdout) as Output;
   assert.deepEqual(out.errors, []);
+  if (noTorch) {
+    assert.deepEqual(out.missing.map((m) => m.lib), ['pytorch-1', 'pytorch']);
+    for (const m of out.missing) assert.match(m.reason, /no Python with PyTorch/);
+  } else {
+    assert.deepEqual(out.missing, []);
+  }
   assert.equal(out.mode, 'tiny');
   assert.ok(out.machine.cpu.length > 0 && out.machine.cores >= 1 && out.machine.node.startsWith('v'));
 
   // Which library reports which metric: brain.js and synaptic only do XOR; backprop-module (the
-  // same networks as a user's own Module, trained with fit) does XOR and Fashion-MNIST.
+  // same networks as a user's own Module, trained with fit) does XOR and Fashion-MNIST; jax-js and
+  // PyTorch do XOR, Fashion-MNIST and both matmul sizes.
   const expected: Record<string, string[]> = {
     xor: ['backprop', 'backprop-module', ...PEERS],
-    fashion: ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu'],
-    matmul: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
+    fashion: ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', ...TORCH],
+    matmul: ['backprop', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', ...TORCH],
+    'matmul-large': ['backprop', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', ...TORCH],
     add: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
     mul: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
     exp: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
@@ -87,6 +102,43 @@ test('bench --tiny --json: every library reports, backprop has a finite positive
     if (row.metric === 'fashion') assert.ok(row.accuracy! >= 0 && row.accuracy! <= 1, `${what}: accuracy ${row.accuracy}`);
   }
   for (const peer of PEERS) assert.ok(out.rows.some((r) => r.lib === peer && r.ratio !== null), `a ratio to ${peer}`);
+  assert.match(out.details.jaxjs, /^jax-js 0\.1\.25 wasm, /);
+});
+
+test('bench --tiny: jax-js and PyTorch (one thread and all) train to a sane accuracy and report their threads', { skip: depsMissing || distMissing || noTorch, timeout: 300_000 }, async () => {
+  const { code, stdout, stderr } = await runBench(['--tiny', '--json', '--clock', 'cpu', '--libs', 'jaxjs,pytorch-1,pytorch', '--workloads', 'fashion,matmul']);
+  assert.equal(code, 0, `bench exited with ${code}:\n${stderr.slice(-2000)}`);
+  const out = JSON.parse(stdout) as Output;
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(out.missing, []);
+  for (const lib of ['jaxjs', 'pytorch-1', 'pytorch']) {
+    const fashion = out.rows.find((r) => r.metric === 'fashion' && r.lib === lib);
+    // 512 images, one epoch: well above chance (0.1) for every library, yet not a timing.
+    assert.ok(fashion && fashion.accuracy! > 0.2 && fashion.accuracy! <= 1, `${lib} fashion: ${JSON.stringify(fashion)}`);
+    assert.ok(fashion.median > 0 && Number.isFinite(fashion.median), `${lib} samples/s ${fashion.median}`);
+    for (const metric of ['matmul', 'matmul-large']) {
+      const row = out.rows.find((r) => r.metric === metric && r.lib === lib);
+      assert.ok(row && row.median > 0 && Number.isFinite(row.median), `${lib} ${metric}: ${JSON.stringify(row)}`);
+    }
+  }
+  assert.match(out.details['pytorch-1'], /^torch \S+ \(.+\), 1 thread, BLAS /);
+  assert.match(out.details.pytorch, /^torch \S+ \(.+\), \d+ threads?, BLAS /);
+});
+
+test('bench: PyTorch without a Python that has torch is reported missing, not a failure', { skip: depsMissing || distMissing, timeout: 120_000 }, async () => {
+  const env = { ...process.env, BACKPROP_BENCH_PYTHON: join(ROOT, 'bench', 'no-such-python') };
+  const { code, stdout, stderr } = await runBench(['--tiny', '--json', '--libs', 'backprop,pytorch-1', '--workloads', 'matmul'], env);
+  assert.equal(code, 0, `bench exited with ${code}:\n${stderr.slice(-2000)}`);
+  const out = JSON.parse(stdout) as Output;
+  assert.deepEqual(out.errors, []);
+  assert.equal(out.missing.length, 1);
+  assert.equal(out.missing[0].lib, 'pytorch-1');
+  assert.match(out.missing[0].reason, /no Python with PyTorch \(.*no-such-python/);
+  assert.deepEqual(out.rows.map((r) => `${r.metric} ${r.lib}`), ['matmul backprop', 'matmul-large backprop']);
+  // The table says so too.
+  const table = await runBench(['--tiny', '--libs', 'pytorch-1', '--workloads', 'matmul'], env);
+  assert.equal(table.code, 0);
+  assert.match(table.stdout, /missing: pytorch-1 is not installed here/);
 });
 
 test('bench rejects an unknown option, naming it', { skip: depsMissing || distMissing }, async () => {
@@ -98,7 +150,7 @@ test('bench rejects an unknown option, naming it', { skip: depsMissing || distMi
 function report(lib: ChildReport['lib'], xor: number, matmul?: number): ChildReport {
   return {
     lib, detail: lib, unsupported: {}, errors: {},
-    results: { xor: { updatesPerSec: xor, seconds: 1, nets: 1, mse: 0.01, learned: true }, ...(matmul ? { matmul: { gflops: matmul, n: 256 } } : {}) },
+    results: { xor: { updatesPerSec: xor, seconds: 1, nets: 1, mse: 0.01, learned: true }, ...(matmul ? { matmul: [{ gflops: matmul, n: 256 }] } : {}) },
   };
 }
 
@@ -123,6 +175,17 @@ test('summary: medians over rounds, spread, and backprop ÷ peer ratios', () => 
   assert.match(table, /\| synaptic \| 150 updates\/s \| ±\d+% \| MSE 1\.00e-2, learned \| \*\*4\.00×\*\* \|/);
 });
 
+test('summary: one row per matmul size; a missing library is listed, not an error', () => {
+  const both: ChildReport = { lib: 'backprop', detail: 'b', unsupported: {}, errors: {}, results: { matmul: [{ gflops: 10, n: 256 }, { gflops: 40, n: 1024 }] } };
+  const peer: ChildReport = { lib: 'tfjs-wasm', detail: 't', unsupported: {}, errors: {}, results: { matmul: [{ gflops: 5, n: 256 }, { gflops: 10, n: 1024 }] } };
+  const gone: ChildReport = { lib: 'pytorch', detail: 'pytorch', unsupported: {}, errors: {}, results: {}, missing: 'no Python with PyTorch' };
+  const s = summarize([[both, peer, gone]], ['backprop', 'tfjs-wasm', 'pytorch']);
+  assert.deepEqual(s.rows.map((r) => [r.metric, r.lib, r.ratio]), [['matmul', 'backprop', null], ['matmul', 'tfjs-wasm', 2], ['matmul-large', 'backprop', null], ['matmul-large', 'tfjs-wasm', 4]]);
+  assert.deepEqual(s.errors, []);
+  assert.deepEqual(s.missing, [{ lib: 'pytorch', reason: 'no Python with PyTorch' }]);
+  assert.match(renderTable(s), /\| matmul 1024³ float32 \| backprop \| 40 GFLOP\/s/);
+});
+
 test('summary: a library that failed in every round gets no row, and its errors are listed', () => {
   const failed: ChildReport = { lib: 'brain', detail: 'brain', results: {}, unsupported: {}, errors: { xor: 'Error: boom' } };
   const s = summarize([[report('backprop', 10), failed]], ['backprop', 'brain']);
@@ -132,5 +195,5 @@ test('summary: a library that failed in every round gets no row, and its errors 
 
 test('bench/package.json pins the peers the issue names', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'bench', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  assert.deepEqual(pkg.dependencies, { '@tensorflow/tfjs': '4.22.0', '@tensorflow/tfjs-backend-wasm': '4.22.0', 'brain.js': '1.6.1', synaptic: '1.1.4' });
+  assert.deepEqual(pkg.dependencies, { '@jax-js/jax': '0.1.25', '@tensorflow/tfjs': '4.22.0', '@tensorflow/tfjs-backend-wasm': '4.22.0', 'brain.js': '1.6.1', synaptic: '1.1.4' });
 });
