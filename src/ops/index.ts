@@ -25,7 +25,7 @@ export { reshape, transpose, permute } from './shape.js';
 export { matmul, linear } from './matmul.js';
 export { logSoftmax, softmax } from './softmax.js';
 export { oneHot, cast } from './select.js';
-export { sub, sqrt, mean, leakyRelu } from './compose.js';
+export { sub, sqrt, mean, leakyRelu, softplus } from './compose.js';
 // issue 12 ops (beyond the perceptron)
 export { maximum, where, gelu, elu, silu, dropout, type DropoutOptions } from './pointwise.js';
 export { slice, narrow, concat } from './layout.js';
@@ -42,7 +42,7 @@ export const PRIMITIVE_OPS = [
 ] as const;
 
 /** Compositions of primitives: no calculus of their own. */
-export const COMPOSED_OPS = ['sub', 'sqrt', 'mean', 'leakyRelu', 'softmax'] as const;
+export const COMPOSED_OPS = ['sub', 'sqrt', 'mean', 'leakyRelu', 'softmax', 'softplus'] as const;
 
 export const OPS = [...PRIMITIVE_OPS, ...COMPOSED_OPS] as const;
 export type OpName = (typeof OPS)[number];

@@ -41,6 +41,7 @@ declare module '../tensor/tensor.js' {
     gelu(options?: { approximate?: 'none' | 'tanh' }): Tensor;
     elu(alpha?: number): Tensor;
     silu(): Tensor;
+    softplus(): Tensor;
     dropout(p: number, options?: ops.DropoutOptions): Tensor;
     slice(begin: readonly number[], size?: readonly number[]): Tensor;
     narrow(dim: number, start: number, length: number): Tensor;
@@ -83,6 +84,7 @@ p.maximum = function (b) { return ops.maximum(this, b); };
 p.gelu = function (options) { return ops.gelu(this, options); };
 p.elu = function (alpha) { return ops.elu(this, alpha); };
 p.silu = function () { return ops.silu(this); };
+p.softplus = function () { return ops.softplus(this); };
 p.dropout = function (pr, options) { return ops.dropout(this, pr, options); };
 p.slice = function (begin, size) { return ops.slice(this, begin, size); };
 p.narrow = function (dim, start, length) { return ops.narrow(this, dim, start, length); };

@@ -158,6 +158,7 @@ export const rows: Row[] = [
   { op: 'gelu', note: 'tanh approximation', shapes: [[2, 4]], fn: (a) => ops.gelu(ops.mul(a, 2), { approximate: 'tanh' }) },
   { op: 'elu', note: 'alpha 1', shapes: [[2, 3]], domain: 'awayFromZero', fn: (a) => ops.elu(a) },
   { op: 'elu', note: 'alpha 0.5', shapes: [[2, 3]], domain: 'awayFromZero', fn: (a) => ops.elu(a, 0.5) },
+  { op: 'softplus', note: 'both signs, large |x| (no overflow)', shapes: [[2, 4]], fn: (a) => ops.softplus(ops.mul(a, 20)) },
   { op: 'silu', note: 'matrix, large |x| too', shapes: [[2, 4]], fn: (a) => ops.silu(ops.mul(a, 5)) },
   // Dropout: seeded masks (the same every call), and the identity when not training.
   { op: 'dropout', note: 'p 0.5 seeded', shapes: [[4, 5]], fn: (a) => ops.dropout(a, 0.5, { seed: 3 }) },
