@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as ops from '../../src/ops/index.js';
 import { erf } from '../../src/ops/pointwise.js';
-import { ShapeError, Tensor, ValueError, jit, manualSeed, tensor, zeros } from '../../src/index.js';
+import { Random, ShapeError, Tensor, ValueError, jit, listBackends, manualSeed, setBackend, tensor, zeros } from '../../src/index.js';
 import { skipWithoutTorch, torchPython } from '../io/torch.js';
 
 const f64 = (data: number[], shape: number[], requiresGrad = false): Tensor => new Tensor(Float64Array.from(data), shape, requiresGrad);
@@ -51,6 +51,33 @@ test('batched matmul: hand-computed products per batch, broadcast batch axes, gr
   refuses(() => ops.matmul(zeros([2, 3, 4]), zeros([3, 4, 5])), ShapeError, 'matmul', /batch axes \[2\] of \[2, 3, 4\] and \[3\] of \[3, 4, 5\]/);
   refuses(() => ops.matmul(zeros([2, 3, 4]), zeros([2, 3, 5])), ShapeError, 'matmul', /columns \(4\) must equal b's rows \(3\)/);
   refuses(() => ops.matmul(zeros([3]), zeros([3, 2])), ShapeError, 'matmul', /at least 2-D/);
+});
+
+test('batched matmul runs each matrix on the active backend (SIMD-sized products on views) and agrees with float64', () => {
+  const r = new Random(5);
+  const data = (n: number): number[] => Array.from({ length: n }, () => r.range(-1, 1));
+  const a = data(3 * 24 * 40), b = data(2 * 1 * 40 * 32);
+  const ref = ops.matmul(f64(a, [1, 3, 24, 40]), f64(b, [2, 1, 40, 32]));
+  assert.deepEqual(ref.shape, [2, 3, 24, 32]);
+  // One matrix by hand: out[1][2][5][7] = Σ_p a[2][5][p]·b[1][p][7].
+  let want = 0;
+  for (let p = 0; p < 40; p++) want += a[(2 * 24 + 5) * 40 + p] * b[(1 * 40 + p) * 32 + 7];
+  assert.ok(Math.abs(ref.data[((1 * 3 + 2) * 24 + 5) * 32 + 7] - want) < 1e-12);
+  for (const name of listBackends()) {
+    const prev = setBackend(name);
+    try {
+      const x = new Tensor(Float32Array.from(a), [1, 3, 24, 40], true), y = new Tensor(Float32Array.from(b), [2, 1, 40, 32], true);
+      const out = ops.matmul(x, y);
+      near(out.data, Array.from(ref.data), 1e-5, `${name} forward`);
+      out.sum().backward();
+      // dX[i][p] = Σ_batch Σ_j Y[p][j]: the row sums of both of y's matrices, the same for every row of x.
+      const rowSum = (p: number): number => { let s = 0; for (let m = 0; m < 2; m++) for (let j = 0; j < 32; j++) s += b[(m * 40 + p) * 32 + j]; return s; };
+      for (let p = 0; p < 40; p++) assert.ok(Math.abs(x.grad!.data[(1 * 24 + 3) * 40 + p] - rowSum(p)) < 1e-4, `${name} dX[0][1][3][${p}]`);
+      assert.deepEqual(y.grad!.shape, [2, 1, 40, 32]);
+    } finally {
+      setBackend(prev);
+    }
+  }
 });
 
 test('transpose(x, dim0, dim1) swaps two axes; permute reorders all; both undo in backward', () => {
