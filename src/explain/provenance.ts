@@ -15,6 +15,9 @@ const IN_Z: Partial<Record<ActivationName, { f: string; slope: string }>> = {
   relu: { f: 'max(0, z)', slope: '1 if z > 0, else 0' },
   leakyRelu: { f: 'z if z > 0, else α·z', slope: '1 if z > 0, else α' },
   softplus: { f: 'ln(1 + e^z)', slope: 'σ(z)' },
+  gelu: { f: 'z·Φ(z)', slope: 'Φ(z) + z·φ(z)' },
+  elu: { f: 'z if z > 0, else e^z − 1', slope: '1 if z > 0, else e^z' },
+  silu: { f: 'z·σ(z)', slope: 'σ(z)(1 + z(1 − σ(z)))' },
   linear: { f: 'z', slope: '1' },
 };
 

@@ -37,6 +37,9 @@ const TORCH_ACTIVATIONS: { readonly [K in ActivationName]: (alpha: number) => st
   softmax: () => 'torch.softmax(z, dim=-1)',
   step: () => '(z > 0).to(z.dtype)',
   softplus: () => 'F.softplus(z)',
+  gelu: () => 'F.gelu(z)',
+  elu: () => 'F.elu(z)',
+  silu: () => 'F.silu(z)',
 };
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../spec/index.js';
-import { add, exp, leakyRelu, log, neg, relu, sigmoid, softmax, step, sub, tanh } from '../ops/index.js';
+import { elu, gelu, leakyRelu, relu, sigmoid, silu, softmax, softplus, step, tanh } from '../ops/index.js';
 import { ValueError } from '../tensor/errors.js';
 import { ACTIVATIONS } from '../spec/index.js';
 
@@ -40,14 +40,21 @@ export const ACTIVATION_TABLE: { readonly [K in ActivationName]: ActivationEntry
   leakyRelu: { name: 'leakyRelu', label: 'leaky ReLU', apply: (z, alpha) => leakyRelu(z, alpha), formula: 'z > 0 ? z : α·z', derivative: 'z > 0 ? 1 : α', elementwise: true, onnx: 'LeakyRelu', tfjs: null, hidden: true },
   softmax: { name: 'softmax', label: 'softmax', apply: (z) => softmax(z, -1), formula: 'e^zᵢ / Σⱼ e^zⱼ', derivative: 'aᵢ(δᵢⱼ − aⱼ)', elementwise: false, onnx: 'Softmax', tfjs: 'softmax', hidden: false },
   step: { name: 'step', label: 'step', apply: (z) => step(z), formula: 'z > 0 ? 1 : 0', derivative: '0', elementwise: true, onnx: null, tfjs: null, hidden: false },
-  // ln(1 + eᶻ) = z + m + ln(e^−m + e^(−z−m)) for any m; m = max(−z, 0) keeps both exponents ≤ 0, so
-  // nothing overflows, and since the value does not depend on m its gradient is σ(z) everywhere
-  // (max(z, 0) + ln(1 + e^−|z|) has the same value but, through the kinks, gradient 0 at z = 0).
+  // softplus is composed overflow-free in src/ops/compose.ts.
   softplus: {
     name: 'softplus', label: 'softplus',
-    apply: (z) => { const m = relu(neg(z)); return add(add(z, m), log(add(exp(neg(m)), exp(sub(neg(z), m))))); },
+    apply: (z) => softplus(z),
     formula: 'ln(1 + e^z)', derivative: '1 / (1 + e^−z)', elementwise: true, onnx: 'Softplus', tfjs: 'softplus', hidden: true,
   },
+  // issue 12: GELU in its exact erf form (PyTorch's default; TF.js 'gelu'; ONNX has Gelu only from
+  // opset 20, so the exporter composes it from Erf), ELU with α = 1 (the default of PyTorch, TF.js and
+  // ONNX; the layer's alpha is leakyRelu's slope only) and SiLU (TF.js 'swish'; ONNX composes x·σ(x)).
+  gelu: {
+    name: 'gelu', label: 'GELU', apply: (z) => gelu(z),
+    formula: 'z·Φ(z), Φ(z) = ½(1 + erf(z/√2))', derivative: 'Φ(z) + z·φ(z)', elementwise: true, onnx: null, tfjs: 'gelu', hidden: true,
+  },
+  elu: { name: 'elu', label: 'ELU', apply: (z) => elu(z, 1), formula: 'z > 0 ? z : e^z − 1', derivative: 'z > 0 ? 1 : a + 1', elementwise: true, onnx: 'Elu', tfjs: 'elu', hidden: true },
+  silu: { name: 'silu', label: 'SiLU', apply: (z) => silu(z), formula: 'z·σ(z)', derivative: 'σ(z)(1 + z(1 − σ(z)))', elementwise: true, onnx: null, tfjs: 'swish', hidden: true },
 };
 
 /** The activations that train hidden layers, in table order. */

@@ -5,7 +5,7 @@
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { ValueError } from '../tensor/errors.js';
 import { broadcastShapes, normalizeAxes, sizeOf } from '../tensor/shape.js';
-import { add, mul, neg, pow, relu } from './elementwise.js';
+import { add, exp, log, mul, neg, pow, relu } from './elementwise.js';
 import { checkReduceOptions, sum, type ReduceOptions } from './reduce.js';
 import { checkTensor, operands } from './kernels.js';
 
@@ -40,4 +40,16 @@ export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
   checkTensor('leakyRelu', 'x', x);
   if (!Number.isFinite(alpha)) throw new ValueError(`leakyRelu: alpha must be a finite number, got ${alpha}`);
   return add(relu(x), mul(relu(neg(x)), -alpha));
+}
+
+/**
+ * softplus, ln(1 + eᶻ), computed as z + m + ln(e^−m + e^(−z−m)) with m = max(−z, 0): both exponents
+ * stay ≤ 0, so nothing overflows, and since the value does not depend on m its gradient is σ(z)
+ * everywhere (max(z, 0) + ln(1 + e^−|z|) has the same value but, through the kinks, gradient 0 at 0).
+ * @example softplus(tensor([0])) // [0.693…]
+ */
+export function softplus(x: Tensor): Tensor {
+  checkTensor('softplus', 'x', x);
+  const m = relu(neg(x));
+  return add(add(x, m), log(add(exp(neg(m)), exp(add(neg(x), neg(m))))));
 }

@@ -13,15 +13,23 @@ import * as shapeOps from './shape.js';
 import * as matmulOps from './matmul.js';
 import * as softmaxOps from './softmax.js';
 import * as selectOps from './select.js';
+// issue 12 ops (beyond the perceptron): element-wise, cutting and joining, gathering
+import * as pointwiseOps from './pointwise.js';
+import * as layoutOps from './layout.js';
+import * as gatherOps from './gather.js';
 import type { Prim } from './prim.js';
 
 export { add, mul, div, pow, neg, exp, log, abs, sigmoid, tanh, relu, step, clamp } from './elementwise.js';
 export { sum, max, broadcastTo, sumToShape, type ReduceOptions } from './reduce.js';
-export { reshape, transpose } from './shape.js';
+export { reshape, transpose, permute } from './shape.js';
 export { matmul, linear } from './matmul.js';
 export { logSoftmax, softmax } from './softmax.js';
 export { oneHot, cast } from './select.js';
-export { sub, sqrt, mean, leakyRelu } from './compose.js';
+export { sub, sqrt, mean, leakyRelu, softplus } from './compose.js';
+// issue 12 ops (beyond the perceptron)
+export { maximum, where, gelu, elu, silu, dropout, type DropoutOptions } from './pointwise.js';
+export { slice, narrow, concat } from './layout.js';
+export { embedding } from './gather.js';
 
 installGradientHelpers(sumToShape, add, cast);
 
@@ -29,10 +37,12 @@ installGradientHelpers(sumToShape, add, cast);
 export const PRIMITIVE_OPS = [
   'add', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'abs', 'sigmoid', 'tanh', 'relu', 'step', 'clamp',
   'sum', 'max', 'broadcastTo', 'reshape', 'transpose', 'matmul', 'linear', 'logSoftmax', 'oneHot', 'cast',
+  // issue 12 ops (beyond the perceptron); permute is transpose's prim, dropout a mask prim and mul
+  'permute', 'maximum', 'where', 'gelu', 'elu', 'silu', 'dropout', 'slice', 'narrow', 'concat', 'embedding',
 ] as const;
 
 /** Compositions of primitives: no calculus of their own. */
-export const COMPOSED_OPS = ['sub', 'sqrt', 'mean', 'leakyRelu', 'softmax'] as const;
+export const COMPOSED_OPS = ['sub', 'sqrt', 'mean', 'leakyRelu', 'softmax', 'softplus'] as const;
 
 export const OPS = [...PRIMITIVE_OPS, ...COMPOSED_OPS] as const;
 export type OpName = (typeof OPS)[number];
@@ -47,7 +57,7 @@ function isPrim(v: unknown): v is Prim<never> {
  * exercise each.
  */
 export const PRIMS: ReadonlyMap<string, Prim<never>> = new Map(
-  [elementwiseOps, reduceOps, shapeOps, matmulOps, softmaxOps, selectOps]
+  [elementwiseOps, reduceOps, shapeOps, matmulOps, softmaxOps, selectOps, pointwiseOps, layoutOps, gatherOps]
     .flatMap((m) => Object.values(m))
     .filter(isPrim)
     .map((p) => [p.name, p]),

@@ -6,32 +6,54 @@
 import { promote } from '../tensor/dtype.js';
 import { ShapeError, fmtShape } from '../tensor/errors.js';
 import { backend } from '../tensor/kernels/backend.js';
+import { broadcastShapes, broadcastStrides, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkTensor } from './kernels.js';
 import { apply, type Prim, type UnrollContext } from './prim.js';
 import { sum } from './reduce.js';
 
 interface MatmulAttrs {
-  /** A is stored [k, m] (op(A) = Aᵀ). */
+  /** A's matrices are stored [k, m] (op(A) = Aᵀ). */
   readonly transA: boolean;
-  /** B is stored [n, k]. */
+  /** B's matrices are stored [n, k]. */
   readonly transB: boolean;
 }
 
-/** (m, k, n) of op(A)·op(B) for stored shapes a and b. */
+/** (m, k, k2, n) of op(A)·op(B) for stored shapes a and b (their last two axes). */
 function dims(a: readonly number[], b: readonly number[], { transA, transB }: MatmulAttrs): [number, number, number, number] {
-  const [m, k] = transA ? [a[1], a[0]] : [a[0], a[1]];
-  const [k2, n] = transB ? [b[1], b[0]] : [b[0], b[1]];
+  const [a0, a1] = a.slice(-2), [b0, b1] = b.slice(-2);
+  const [m, k] = transA ? [a1, a0] : [a0, a1];
+  const [k2, n] = transB ? [b1, b0] : [b0, b1];
   return [m, k, k2, n];
 }
 
-/** Σ_p A[i,p]·B[p,j] as expressions, for stored layouts given by the strides. */
-function unrollProduct(a: readonly string[], b: readonly string[], m: number, k: number, n: number, sa: [number, number], sb: [number, number], cx: UnrollContext): string[] {
+/**
+ * The batch: the broadcast of both operands' leading axes, and for each of its matrices (row-major)
+ * the index of the matrix of A and of B it reads (broadcast axes read the same one).
+ */
+function batchOf(a: readonly number[], b: readonly number[]): { batch: number[]; ia: number[]; ib: number[] } {
+  const la = a.slice(0, -2), lb = b.slice(0, -2);
+  const batch = broadcastShapes('matmul', la, lb);
+  const sa = broadcastStrides(la, batch), sb = broadcastStrides(lb, batch);
+  const total = sizeOf(batch);
+  const ia = new Array<number>(total), ib = new Array<number>(total);
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let t = 0; t < total; t++) {
+    let oa = 0, ob = 0;
+    for (let ax = 0; ax < batch.length; ax++) { oa += idx[ax] * sa[ax]; ob += idx[ax] * sb[ax]; }
+    ia[t] = oa; ib[t] = ob;
+    for (let ax = batch.length - 1; ax >= 0; ax--) { if (++idx[ax] < batch[ax]) break; idx[ax] = 0; }
+  }
+  return { batch, ia, ib };
+}
+
+/** Σ_p A[i,p]·B[p,j] as expressions, for stored layouts given by the strides, from offsets oa and ob. */
+function unrollProduct(a: readonly string[], b: readonly string[], m: number, k: number, n: number, sa: [number, number], sb: [number, number], cx: UnrollContext, oa = 0, ob = 0): string[] {
   const out: string[] = [];
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       const terms: string[] = [];
-      for (let p = 0; p < k; p++) terms.push(`${a[i * sa[0] + p * sa[1]]} * ${b[p * sb[0] + j * sb[1]]}`);
+      for (let p = 0; p < k; p++) terms.push(`${a[oa + i * sa[0] + p * sa[1]]} * ${b[ob + p * sb[0] + j * sb[1]]}`);
       out.push(cx.let(terms.length ? terms.join(' + ') : '0'));
     }
   }
@@ -46,28 +68,54 @@ export const MATMUL: Prim<MatmulAttrs> = {
       throw new ShapeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} do not fit: a's columns (${k}) must equal b's rows (${k2})`);
     }
     const { transA, transB } = attrs;
-    return { shape: [m, n], dtype: promote(a.dtype, b.dtype), run: (out, x, y) => backend().matmul(x, y, out, m, k, n, transA, transB) };
+    const dtype = promote(a.dtype, b.dtype);
+    if (a.rank === 2 && b.rank === 2) return { shape: [m, n], dtype, run: (out, x, y) => backend().matmul(x, y, out, m, k, n, transA, transB) };
+    // Leading axes broadcast (torch.matmul): one product per matrix of the batch, on views.
+    const { batch, ia, ib } = batchOf(a.shape, b.shape);
+    const mk = m * k, kn = k * n, mn = m * n;
+    return {
+      shape: [...batch, m, n], dtype,
+      run(out, x, y) {
+        const be = backend();
+        for (let t = 0; t < ia.length; t++) {
+          be.matmul(x.subarray(ia[t] * mk, (ia[t] + 1) * mk), y.subarray(ib[t] * kn, (ib[t] + 1) * kn), out.subarray(t * mn, (t + 1) * mn), m, k, n, transA, transB);
+        }
+      },
+    };
   },
-  // C = op(A)·op(B): dop(A) = G·op(B)ᵀ, dop(B) = op(A)ᵀ·G, each read in its stored layout
+  // C = op(A)·op(B): dop(A) = G·op(B)ᵀ, dop(B) = op(A)ᵀ·G, each read in its stored layout; over a
+  // batch the products are per matrix, and the engine sums them over broadcast batch axes.
   backward: (g, [a, b], _, { transA, transB }) => [
     a.requiresGrad ? (transA ? apply(MATMUL, [b, g], { transA: transB, transB: true }) : apply(MATMUL, [g, b], { transA: false, transB: !transB })) : null,
     b.requiresGrad ? (transB ? apply(MATMUL, [g, a], { transA: true, transB: transA }) : apply(MATMUL, [a, g], { transA: !transA, transB: false })) : null,
   ],
   unroll([a, b], [sa, sb], _, attrs, cx) {
     const [m, k, , n] = dims(sa, sb, attrs);
-    return unrollProduct(a, b, m, k, n, attrs.transA ? [1, m] : [k, 1], attrs.transB ? [1, k] : [n, 1], cx);
+    const strideA: [number, number] = attrs.transA ? [1, m] : [k, 1], strideB: [number, number] = attrs.transB ? [1, k] : [n, 1];
+    if (sa.length === 2 && sb.length === 2) return unrollProduct(a, b, m, k, n, strideA, strideB, cx);
+    const { ia, ib } = batchOf(sa, sb);
+    return ia.flatMap((_, t) => unrollProduct(a, b, m, k, n, strideA, strideB, cx, ia[t] * m * k, ib[t] * k * n));
   },
 };
 
 /**
- * a · b for a of shape [m, k] and b of shape [k, n].
+ * a · b: for 2-D operands [m, k]·[k, n] → [m, n]; with more axes, a batch of matrix products over
+ * the last two axes whose leading axes broadcast (as torch.matmul: [2, 1, m, k]·[3, k, n] →
+ * [2, 3, m, n]), the gradient summed over broadcast batch axes. Vectors are not promoted: reshape
+ * them to [1, n] or [n, 1].
  * @example matmul(tensor([[1, 2]]), tensor([[3], [4]])) // [[11]]
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', 'a', a);
   checkTensor('matmul', 'b', b);
-  if (a.rank !== 2 || b.rank !== 2) {
-    throw new ShapeError(`matmul: both operands must be 2-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} (reshape vectors to [1, n] or [n, 1])`);
+  if (a.rank < 2 || b.rank < 2) {
+    throw new ShapeError(`matmul: both operands must be at least 2-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} (reshape vectors to [1, n] or [n, 1])`);
+  }
+  const la = a.shape.slice(0, -2), lb = b.shape.slice(0, -2);
+  try {
+    broadcastShapes('matmul', la, lb);
+  } catch {
+    throw new ShapeError(`matmul: the batch axes ${fmtShape(la)} of ${fmtShape(a.shape)} and ${fmtShape(lb)} of ${fmtShape(b.shape)} cannot be broadcast together`);
   }
   return apply(MATMUL, [a, b], { transA: false, transB: false });
 }

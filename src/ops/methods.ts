@@ -32,8 +32,21 @@ declare module '../tensor/tensor.js' {
     mean(axis?: number | readonly number[], options?: ReduceOptions): Tensor;
     max(axis?: number | readonly number[], options?: ReduceOptions): Tensor;
     transpose(axes?: readonly number[]): Tensor;
+    transpose(dim0: number, dim1: number): Tensor;
     reshape(shape: readonly number[]): Tensor;
     broadcastTo(shape: readonly number[]): Tensor;
+    // issue 12 ops (beyond the perceptron)
+    permute(dims: readonly number[]): Tensor;
+    maximum(b: TensorLike): Tensor;
+    gelu(options?: { approximate?: 'none' | 'tanh' }): Tensor;
+    elu(alpha?: number): Tensor;
+    silu(): Tensor;
+    softplus(): Tensor;
+    dropout(p: number, options?: ops.DropoutOptions): Tensor;
+    slice(begin: readonly number[], size?: readonly number[]): Tensor;
+    narrow(dim: number, start: number, length: number): Tensor;
+    /** Rows of this table ([rows, dim]) picked by indices. */
+    embedding(indices: Tensor): Tensor;
     /** Back-propagates from this tensor (a scalar, or pass the upstream gradient). */
     backward(gradient?: Tensor): void;
   }
@@ -62,7 +75,18 @@ p.matmul = function (b) { return ops.matmul(this, b); };
 p.sum = function (axis, options) { return ops.sum(this, axis, options); };
 p.mean = function (axis, options) { return ops.mean(this, axis, options); };
 p.max = function (axis, options) { return ops.max(this, axis, options); };
-p.transpose = function (axes) { return ops.transpose(this, axes); };
+p.transpose = function (axes?: readonly number[] | number, dim1?: number) { return ops.transpose(this, axes, dim1); };
 p.reshape = function (shape) { return ops.reshape(this, shape); };
 p.broadcastTo = function (shape) { return ops.broadcastTo(this, shape); };
+// issue 12 ops (beyond the perceptron); where and concat are functions only (no natural receiver)
+p.permute = function (dims) { return ops.permute(this, dims); };
+p.maximum = function (b) { return ops.maximum(this, b); };
+p.gelu = function (options) { return ops.gelu(this, options); };
+p.elu = function (alpha) { return ops.elu(this, alpha); };
+p.silu = function () { return ops.silu(this); };
+p.softplus = function () { return ops.softplus(this); };
+p.dropout = function (pr, options) { return ops.dropout(this, pr, options); };
+p.slice = function (begin, size) { return ops.slice(this, begin, size); };
+p.narrow = function (dim, start, length) { return ops.narrow(this, dim, start, length); };
+p.embedding = function (indices) { return ops.embedding(indices, this); };
 p.backward = function (gradient) { backwardImpl(this, gradient); };

@@ -70,15 +70,43 @@ export const TRANSPOSE: Prim<{ readonly perm: readonly number[] }> = {
 };
 
 /**
- * Permutes axes; without `axes` reverses them (the matrix transpose for 2-D).
+ * Permutes axes: `transpose(x, axes)` with a permutation, `transpose(x, dim0, dim1)` swapping two
+ * axes (PyTorch's transpose; negative axes count from the end), and without axes reversing them (the
+ * matrix transpose for 2-D).
  * @example transpose(tensor([[1, 2, 3]])) // [[1], [2], [3]]
+ * @example transpose(zeros([2, 3, 4]), 0, 2).shape // [4, 3, 2]
  */
-export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
+export function transpose(x: Tensor, axes?: readonly number[] | number, dim1?: number): Tensor {
   checkTensor('transpose', 'x', x);
   const rank = x.rank;
-  const perm = axes === undefined ? Array.from({ length: rank }, (_, i) => rank - 1 - i) : axes.map((a) => normalizeAxis('transpose', a, rank));
+  if (typeof axes === 'number' || dim1 !== undefined) {
+    if (typeof axes !== 'number' || typeof dim1 !== 'number') {
+      throw new ValueError(`transpose: give two axes to swap, transpose(x, dim0, dim1), or one permutation, transpose(x, [..]); got ${String(axes)} and ${String(dim1)}`);
+    }
+    const a = normalizeAxis('transpose', axes, rank), b = normalizeAxis('transpose', dim1, rank);
+    const perm = Array.from({ length: rank }, (_, i) => i);
+    [perm[a], perm[b]] = [perm[b], perm[a]];
+    return apply(TRANSPOSE, [x], { perm });
+  }
+  return permuteAxes('transpose', x, axes === undefined ? Array.from({ length: rank }, (_, i) => rank - 1 - i) : axes);
+}
+
+/**
+ * Reorders the axes: result axis i is x's axis dims[i] (PyTorch's permute; negative axes count from
+ * the end). The same prim as transpose.
+ * @example permute(zeros([2, 3, 4]), [2, 0, 1]).shape // [4, 2, 3]
+ */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  checkTensor('permute', 'x', x);
+  if (!Array.isArray(dims)) throw new ValueError(`permute: dims must be an array of the ${x.rank} axes in their new order, got ${String(dims)}`);
+  return permuteAxes('permute', x, dims);
+}
+
+function permuteAxes(op: string, x: Tensor, axes: readonly number[]): Tensor {
+  const rank = x.rank;
+  const perm = axes.map((a) => normalizeAxis(op, a, rank));
   if (perm.length !== rank || new Set(perm).size !== rank) {
-    throw new ValueError(`transpose: axes ${fmtShape(axes ?? [])} are not a permutation of the ${rank} axes of a tensor of shape ${fmtShape(x.shape)}`);
+    throw new ValueError(`${op}: axes ${fmtShape(axes)} are not a permutation of the ${rank} axes of a tensor of shape ${fmtShape(x.shape)}`);
   }
   return apply(TRANSPOSE, [x], { perm });
 }

@@ -4,7 +4,7 @@
  * (so a layer's weight matrix has one row per neuron, PyTorch's [out, in]).
  */
 
-export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax', 'step', 'softplus'] as const;
+export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax', 'step', 'softplus', 'gelu', 'elu', 'silu'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 export const LOSSES = ['mse', 'sse', 'mae', 'bce', 'crossEntropy'] as const;

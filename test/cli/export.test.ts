@@ -202,7 +202,7 @@ test('what cannot be exported or imported fails with one line naming the activat
     const net = t.file('step.json', JSON.stringify(spec));
     const tfjs = backprop(['export', net, '--format', 'tfjs', '--out', t.file('out')]);
     assert.equal(tfjs.code, 1);
-    assert.equal(tfjs.stderr, "backprop: TensorFlow.js Layers export: layers[0] has activation 'step', which TensorFlow.js Layers does not have (supported: linear, sigmoid, tanh, relu, softmax, softplus, leakyRelu)\n");
+    assert.equal(tfjs.stderr, "backprop: TensorFlow.js Layers export: layers[0] has activation 'step', which TensorFlow.js Layers does not have (supported: linear, sigmoid, tanh, relu, softmax, softplus, gelu, elu, silu, leakyRelu)\n");
     assert.equal(backprop(['export', net, '--format', 'onnx', '--out', t.file('step.onnx'), '-q']).code, 0); // Greater + Cast in ONNX
 
     const conv = {

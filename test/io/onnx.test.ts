@@ -39,6 +39,7 @@ const SEEDED_ROWS = (n: number, d: number, seed: number): number[][] => {
 
 const ACTS: { act: ActivationName; alpha?: number }[] = [
   { act: 'linear' }, { act: 'sigmoid' }, { act: 'tanh' }, { act: 'relu' }, { act: 'leakyRelu', alpha: 0.2 }, { act: 'softmax' }, { act: 'step' },
+  { act: 'softplus' }, { act: 'gelu' }, { act: 'elu' }, { act: 'silu' },
 ];
 
 for (const { act, alpha } of ACTS) {

@@ -49,6 +49,7 @@ async function tfjsPredict(model: tf.LayersModel, x: number[][]): Promise<number
 
 const ACTS: { act: ActivationName; alpha?: number }[] = [
   { act: 'linear' }, { act: 'sigmoid' }, { act: 'tanh' }, { act: 'relu' }, { act: 'leakyRelu', alpha: 0.15 }, { act: 'softmax' },
+  { act: 'softplus' }, { act: 'gelu' }, { act: 'elu' }, { act: 'silu' },
 ];
 
 for (const { act, alpha } of ACTS) {
@@ -154,7 +155,7 @@ test('import: unsupported layers, activations and weights name themselves and th
     return { modelTopology: art!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: art!.weightSpecs! }], format: 'layers-model', weights: new Uint8Array(tf.io.CompositeArrayBuffer.join(art!.weightData!)) };
   };
   const cases: [(m: tf.Sequential) => void, RegExp][] = [
-    [(m) => m.add(tf.layers.dense({ units: 2, inputShape: [3], activation: 'elu' })), /layer 'dense_Dense\d+' \(Dense\) has activation 'elu', which backprop does not have/],
+    [(m) => m.add(tf.layers.dense({ units: 2, inputShape: [3], activation: 'selu' })), /layer 'dense_Dense\d+' \(Dense\) has activation 'selu', which backprop does not have/],
     [(m) => { m.add(tf.layers.dense({ units: 2, inputShape: [3] })); m.add(tf.layers.batchNormalization()); }, /layer 'batch_normalization_BatchNormalization\d+' \(BatchNormalization\) is not supported: backprop imports TensorFlow\.js Layers models made of Dense layers/],
     [(m) => { m.add(tf.layers.dense({ units: 2, inputShape: [3], activation: 'tanh' })); m.add(tf.layers.activation({ activation: 'sigmoid' })); }, /\(Activation\) follows a Dense layer that already has activation 'tanh'/],
     [(m) => m.add(tf.layers.conv1d({ filters: 2, kernelSize: 2, inputShape: [4, 1] })), /takes inputs of shape \[null,4,1\]; backprop imports models on flat feature vectors/],

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {
   ACTIVATIONS, ACTIVATION_TABLE, Dense, HIDDEN_ACTIVATIONS, Network, Random, exportOnnx, exportTfjs, explain, gradcheck, linear, tensor, type Tensor,
 } from '../../src/index.js';
+import { ONNX_COMPOSED } from '../../src/io/onnx/export.js';
 
 const rows = Object.values(ACTIVATION_TABLE);
 
@@ -48,11 +49,30 @@ test('softplus: ln(1 + eᶻ) without overflow, derivative σ(z), through Dense a
 test('exporters write every row they have a form for and refuse the others by name', () => {
   for (const row of rows) {
     const net = new Network({ inputs: 2, layers: [{ units: 3, activation: row.name }, { units: 1 }], seed: 1 });
-    const onnxOk = row.onnx !== null || row.name === 'linear' || row.name === 'step';
+    const onnxOk = row.onnx !== null || ONNX_COMPOSED.includes(row.name);
     if (onnxOk) assert.ok(exportOnnx(net).byteLength > 0, `${row.name}: onnx`);
     else assert.throws(() => exportOnnx(net), new RegExp(`activation '${row.name}'`));
     const tfjsOk = row.tfjs !== null || row.name === 'leakyRelu';
     if (tfjsOk) assert.ok(exportTfjs(net).modelJson, `${row.name}: tfjs`);
     else assert.throws(() => exportTfjs(net), new RegExp(`activation '${row.name}'`));
+  }
+});
+
+test('gelu, elu and silu rows: the table applies their ops, Dense and Network train with them, the explainer prints their formulas', () => {
+  const z = tensor([-1.5, 0, 2], { dtype: 'float64' });
+  const want: Record<'gelu' | 'elu' | 'silu', number[]> = {
+    gelu: [-1.5 * 0.06680720126885809, 0, 2 * 0.9772498680518208], // z·Φ(z)
+    elu: [Math.exp(-1.5) - 1, 0, 2],
+    silu: [-1.5 / (1 + Math.exp(1.5)), 0, 2 / (1 + Math.exp(-2))],
+  };
+  for (const name of ['gelu', 'elu', 'silu'] as const) {
+    const row = ACTIVATION_TABLE[name];
+    row.apply(z, 0.2).data.forEach((v, i) => assert.ok(Math.abs(v - want[name][i]) <= 1e-15, `${name}(${z.data[i]}) = ${v}, expected ${want[name][i]}`));
+    assert.ok(HIDDEN_ACTIVATIONS.includes(name));
+    const net = new Network({ inputs: 2, layers: [{ units: 6, activation: name }, { units: 1, activation: 'sigmoid' }], loss: 'bce', seed: 2 });
+    const h = net.learn([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 400, batchSize: 4, optimizer: 'adam', learningRate: 0.05 });
+    assert.ok(h.epochs.at(-1)!.loss < 0.1, `XOR with ${name} hidden units: loss ${h.epochs.at(-1)!.loss}`);
+    const trace = JSON.stringify(explain(net, [1, 0], [1]));
+    assert.ok(trace.includes(JSON.stringify(row.derivative).slice(1, -1)), `${name}: the explainer prints ${row.derivative}`);
   }
 });

@@ -115,6 +115,59 @@ export const rows: Row[] = [
   // (a float32 round trip: a wide finite-difference step, since float32 rounds every 1e-7).
   { op: 'oneHot', note: 'class indices as rows, times a matrix', shapes: [[3, 3]], fn: (a) => ops.mul(ops.oneHot(new Tensor(new Float64Array([2, 0, 1]), [3]), 3), a) },
   { op: 'cast', note: 'float64 → float32 → float64', shapes: [[2, 3]], options: { eps: 1e-2, atol: 1e-4, rtol: 1e-3 }, fn: (a) => ops.mul(a, ops.cast(ops.cast(a, 'float32'), 'float64')) },
+
+  // ---- issue 12 ops (beyond the perceptron) ----
+  // Batched matmul: equal batches, broadcast batch axes (the gradient summed over them), a 2-D
+  // operand against a batch on either side, and one operand feeding both sides.
+  { op: 'matmul', note: 'batch [2]: [2,3,4]·[2,4,5]', shapes: [[2, 3, 4], [2, 4, 5]], fn: (a, b) => ops.matmul(a, b) },
+  { op: 'matmul', note: 'broadcast batch [2,1]·[3]: [2,1,3,4]·[3,4,2]', shapes: [[2, 1, 3, 4], [3, 4, 2]], fn: (a, b) => ops.matmul(a, b) },
+  { op: 'matmul', note: '2-D · batch: [3,4]·[2,4,5]', shapes: [[3, 4], [2, 4, 5]], fn: (a, b) => ops.matmul(a, b) },
+  { op: 'matmul', note: 'batch · 2-D: [2,3,4]·[4,2]', shapes: [[2, 3, 4], [4, 2]], fn: (a, b) => ops.matmul(a, b) },
+  { op: 'matmul', note: 'batched a·a fan-out [2,3,3]', shapes: [[2, 3, 3]], fn: (a) => ops.matmul(a, a) },
+  { op: 'matmul', note: 'batched a·aᵀ via transpose(-1, -2)', shapes: [[2, 3, 4]], fn: (a) => ops.matmul(a, ops.transpose(a, -1, -2)) },
+  // Two-axis transpose and permute.
+  { op: 'transpose', note: 'swap axes 0 and 2 of 3-D', shapes: [[2, 3, 4]], fn: (a) => ops.transpose(a, 0, 2) },
+  { op: 'transpose', note: 'swap axes 1 and -1 of 4-D', shapes: [[2, 3, 2, 4]], fn: (a) => ops.transpose(a, 1, -1) },
+  { op: 'permute', note: '3-D [2, 0, 1]', shapes: [[2, 3, 4]], fn: (a) => ops.permute(a, [2, 0, 1]) },
+  { op: 'permute', note: '4-D [0, 2, -1, 1]', shapes: [[2, 3, 2, 4]], fn: (a) => ops.permute(a, [0, 2, -1, 1]) },
+  // Slices along every axis, size -1 (to the end), axes left out (taken whole); narrow with a negative start.
+  { op: 'slice', note: 'axis 0 of 3-D', shapes: [[4, 3, 2]], fn: (a) => ops.slice(a, [1], [2]) },
+  { op: 'slice', note: 'axis 1 to the end', shapes: [[4, 3, 2]], fn: (a) => ops.slice(a, [0, 1], [-1, -1]) },
+  { op: 'slice', note: 'axis 2, a box of all three axes', shapes: [[4, 3, 5]], fn: (a) => ops.slice(a, [1, 0, 2], [2, 2, 3]) },
+  { op: 'slice', note: 'overlapping slices of one tensor multiplied', shapes: [[5, 2]], fn: (a) => ops.mul(ops.slice(a, [0], [3]), ops.slice(a, [2], [3])) },
+  { op: 'narrow', note: 'axis 0', shapes: [[4, 3]], fn: (a) => ops.narrow(a, 0, 1, 2) },
+  { op: 'narrow', note: 'axis 1 of 3-D', shapes: [[2, 5, 3]], fn: (a) => ops.narrow(a, 1, 2, 3) },
+  { op: 'narrow', note: 'last axis, negative start', shapes: [[2, 3, 4]], fn: (a) => ops.narrow(a, -1, -3, 2) },
+  // Concat along every axis, negative axis, three tensors, an input used twice.
+  { op: 'concat', note: 'axis 0, sizes 2 and 3', shapes: [[2, 3], [3, 3]], fn: (a, b) => ops.concat([a, b], 0) },
+  { op: 'concat', note: 'axis 1 of 3-D', shapes: [[2, 1, 3], [2, 2, 3]], fn: (a, b) => ops.concat([a, b], 1) },
+  { op: 'concat', note: 'axis -1, three tensors', shapes: [[2, 2], [2, 1], [2, 3]], fn: (a, b, c) => ops.concat([a, b, c], -1) },
+  { op: 'concat', note: 'axis 2 of 3-D, one tensor twice', shapes: [[2, 3, 2]], fn: (a) => ops.concat([a, ops.exp(a)], 2) },
+  // where with broadcasting among all three operands, and numbers for a branch.
+  { op: 'where', note: 'same shapes', shapes: [[2, 3], [2, 3]], fn: (a, b) => ops.where(new Tensor(new Float64Array([1, 0, 1, 0, 0, 1]), [2, 3]), a, b) },
+  { op: 'where', note: 'cond [2,1], a [2,3], b [3] broadcast', shapes: [[2, 3], [3]], fn: (a, b) => ops.where(new Tensor(new Float64Array([1, 0]), [2, 1]), a, b) },
+  { op: 'where', note: 'cond [3] against a [2,3], number b', shapes: [[2, 3]], fn: (a) => ops.where(new Tensor(new Float64Array([0, 1, 1]), [3]), a, -1) },
+  { op: 'where', note: 'cond from a comparison (step)', shapes: [[2, 4], [2, 4]], domain: ['awayFromZero', 'any'], fn: (a, b) => ops.where(ops.step(a), ops.mul(a, b), b) },
+  // maximum: broadcasting both ways, and an exact tie (a with itself: ½ + ½ of the gradient).
+  { op: 'maximum', note: 'same shape', shapes: [[2, 3], [2, 3]], fn: (a, b) => ops.maximum(a, b) },
+  { op: 'maximum', note: '[3,1] and [1,4] broadcast', shapes: [[3, 1], [1, 4]], fn: (a, b) => ops.maximum(a, ops.mul(b, 0.5)) },
+  { op: 'maximum', note: 'number operand', shapes: [[2, 3]], fn: (a) => ops.maximum(a, 0.3) },
+  { op: 'maximum', note: 'ties: maximum(a, a) splits the gradient', shapes: [[2, 3]], fn: (a) => ops.maximum(a, a) },
+  // The new activations.
+  { op: 'gelu', note: 'exact (erf)', shapes: [[2, 4]], fn: (a) => ops.gelu(ops.mul(a, 2)) },
+  { op: 'gelu', note: 'tanh approximation', shapes: [[2, 4]], fn: (a) => ops.gelu(ops.mul(a, 2), { approximate: 'tanh' }) },
+  { op: 'elu', note: 'alpha 1', shapes: [[2, 3]], domain: 'awayFromZero', fn: (a) => ops.elu(a) },
+  { op: 'elu', note: 'alpha 0.5', shapes: [[2, 3]], domain: 'awayFromZero', fn: (a) => ops.elu(a, 0.5) },
+  { op: 'softplus', note: 'both signs, large |x| (no overflow)', shapes: [[2, 4]], fn: (a) => ops.softplus(ops.mul(a, 20)) },
+  { op: 'silu', note: 'matrix, large |x| too', shapes: [[2, 4]], fn: (a) => ops.silu(ops.mul(a, 5)) },
+  // Dropout: seeded masks (the same every call), and the identity when not training.
+  { op: 'dropout', note: 'p 0.5 seeded', shapes: [[4, 5]], fn: (a) => ops.dropout(a, 0.5, { seed: 3 }) },
+  { op: 'dropout', note: 'p 0.2 seeded, 3-D', shapes: [[2, 3, 4]], fn: (a) => ops.dropout(a, 0.2, { seed: 12345678901 }) },
+  { op: 'dropout', note: 'not training: identity', shapes: [[2, 3]], fn: (a) => ops.mul(ops.dropout(a, 0.5, { training: false }), 2) },
+  // Embedding: repeated indices (gradients summed into a row), indices of rank 2.
+  { op: 'embedding', note: 'indices [5] with repeats', shapes: [[4, 3]], fn: (t) => ops.embedding(new Tensor(new Float64Array([2, 0, 2, 3, 2]), [5]), t) },
+  { op: 'embedding', note: 'indices [2,3] into a [4,2] table', shapes: [[4, 2]], fn: (t) => ops.embedding(new Tensor(new Float64Array([1, 0, 3, 3, 2, 0]), [2, 3]), t) },
+  { op: 'embedding', note: 'twice: the gradient of the gradient path (table used by both)', shapes: [[3, 2]], fn: (t) => ops.mul(ops.embedding(new Tensor(new Float64Array([0, 2]), [2]), t), ops.embedding(new Tensor(new Float64Array([2, 1]), [2]), t)) },
 ];
 
 export function sample(shape: number[], domain: Domain, rng: Random): Tensor {

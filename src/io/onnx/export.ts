@@ -120,6 +120,9 @@ function valueInfo(t: OnnxTensorInfo): ValueInfo {
   };
 }
 
+/** Activations the table gives no ONNX operator that are composed of others here (their `onnx` is null). */
+export const ONNX_COMPOSED: readonly ActivationName[] = ['linear', 'step', 'gelu', 'silu'];
+
 /** Emits the activation after a layer's Gemm: the activation table's ONNX operator, or its composition. */
 function activation(g: GraphBuilder, act: ActivationName, alpha: number, x: string, li: number): string {
   const at = `layers${li}`;
@@ -131,8 +134,18 @@ function activation(g: GraphBuilder, act: ActivationName, alpha: number, x: stri
     const above = g.op('Greater', [x, zero], `${at}_above`);
     return g.op('Cast', [above], `${at}_step`, [int('to', ONNX_TYPE.FLOAT)]);
   }
+  if (act === 'gelu') {
+    // gelu(x) = x·½(1 + erf(x/√2)): ONNX's Gelu needs opset 20, so it is composed of Erf (opset 9).
+    const erf = g.op('Erf', [g.op('Mul', [x, g.floats(`${at}_inv_sqrt2`, [], [Math.SQRT1_2])], `${at}_scaled`)], `${at}_erf`);
+    const cdf = g.op('Mul', [g.op('Add', [erf, g.floats(`${at}_one`, [], [1])], `${at}_erf1`), g.floats(`${at}_half`, [], [0.5])], `${at}_cdf`);
+    return g.op('Mul', [x, cdf], `${at}_gelu`);
+  }
+  if (act === 'silu') {
+    // silu(x) = x·σ(x) (ONNX has no SiLU operator).
+    return g.op('Mul', [x, g.op('Sigmoid', [x], `${at}_sigmoid`)], `${at}_silu`);
+  }
   if (entry === undefined || entry.onnx === null) {
-    const known = Object.values(ACTIVATION_TABLE).filter((e) => e.onnx !== null || e.name === 'linear' || e.name === 'step').map((e) => e.name);
+    const known = Object.values(ACTIVATION_TABLE).filter((e) => e.onnx !== null || ONNX_COMPOSED.includes(e.name)).map((e) => e.name);
     throw new ValueError(`exportOnnx: layers[${li}] has activation '${String(act)}', which has no ONNX form here (supported: ${known.join(', ')})`);
   }
   const attrs = act === 'leakyRelu' ? [float('alpha', alpha)] : act === 'softmax' ? [int('axis', -1)] : [];
