@@ -13,6 +13,10 @@ import * as shapeOps from './shape.js';
 import * as matmulOps from './matmul.js';
 import * as softmaxOps from './softmax.js';
 import * as selectOps from './select.js';
+// -- convolution and pooling (issue 12) --
+import * as convOps from './conv.js';
+import * as poolOps from './pool.js';
+// -- end convolution and pooling --
 import type { Prim } from './prim.js';
 
 export { add, mul, div, pow, neg, exp, log, abs, sigmoid, tanh, relu, step, clamp } from './elementwise.js';
@@ -22,6 +26,10 @@ export { matmul, linear } from './matmul.js';
 export { logSoftmax, softmax } from './softmax.js';
 export { oneHot, cast } from './select.js';
 export { sub, sqrt, mean, leakyRelu } from './compose.js';
+// -- convolution and pooling (issue 12) --
+export { conv2d, conv1d, type Conv2dOptions, type Conv1dOptions, type Pair } from './conv.js';
+export { maxPool2d, avgPool2d, globalAvgPool2d, type Pool2dOptions } from './pool.js';
+// -- end convolution and pooling --
 
 installGradientHelpers(sumToShape, add, cast);
 
@@ -29,10 +37,18 @@ installGradientHelpers(sumToShape, add, cast);
 export const PRIMITIVE_OPS = [
   'add', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'abs', 'sigmoid', 'tanh', 'relu', 'step', 'clamp',
   'sum', 'max', 'broadcastTo', 'reshape', 'transpose', 'matmul', 'linear', 'logSoftmax', 'oneHot', 'cast',
+  // -- convolution and pooling (issue 12) --
+  'conv2d', 'maxPool2d',
+  // -- end convolution and pooling --
 ] as const;
 
 /** Compositions of primitives: no calculus of their own. */
-export const COMPOSED_OPS = ['sub', 'sqrt', 'mean', 'leakyRelu', 'softmax'] as const;
+export const COMPOSED_OPS = [
+  'sub', 'sqrt', 'mean', 'leakyRelu', 'softmax',
+  // -- convolution and pooling (issue 12) --
+  'conv1d', 'avgPool2d', 'globalAvgPool2d',
+  // -- end convolution and pooling --
+] as const;
 
 export const OPS = [...PRIMITIVE_OPS, ...COMPOSED_OPS] as const;
 export type OpName = (typeof OPS)[number];
@@ -47,7 +63,7 @@ function isPrim(v: unknown): v is Prim<never> {
  * exercise each.
  */
 export const PRIMS: ReadonlyMap<string, Prim<never>> = new Map(
-  [elementwiseOps, reduceOps, shapeOps, matmulOps, softmaxOps, selectOps]
+  [elementwiseOps, reduceOps, shapeOps, matmulOps, softmaxOps, selectOps, /* issue 12: */ convOps, poolOps]
     .flatMap((m) => Object.values(m))
     .filter(isPrim)
     .map((p) => [p.name, p]),

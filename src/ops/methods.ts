@@ -6,6 +6,8 @@ import { backward as backwardImpl } from '../autograd/graph.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import * as ops from './index.js';
 import type { ReduceOptions } from './reduce.js';
+import type { Conv1dOptions, Conv2dOptions, Pair } from './conv.js';
+import type { Pool2dOptions } from './pool.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
@@ -34,6 +36,13 @@ declare module '../tensor/tensor.js' {
     transpose(axes?: readonly number[]): Tensor;
     reshape(shape: readonly number[]): Tensor;
     broadcastTo(shape: readonly number[]): Tensor;
+    // -- convolution and pooling (issue 12) --
+    conv2d(weight: Tensor, bias?: Tensor | null | Conv2dOptions, options?: Conv2dOptions): Tensor;
+    conv1d(weight: Tensor, bias?: Tensor | null | Conv1dOptions, options?: Conv1dOptions): Tensor;
+    maxPool2d(kernel: Pair, options?: Pool2dOptions): Tensor;
+    avgPool2d(kernel: Pair, options?: Pool2dOptions): Tensor;
+    globalAvgPool2d(options?: ReduceOptions): Tensor;
+    // -- end convolution and pooling --
     /** Back-propagates from this tensor (a scalar, or pass the upstream gradient). */
     backward(gradient?: Tensor): void;
   }
@@ -65,4 +74,11 @@ p.max = function (axis, options) { return ops.max(this, axis, options); };
 p.transpose = function (axes) { return ops.transpose(this, axes); };
 p.reshape = function (shape) { return ops.reshape(this, shape); };
 p.broadcastTo = function (shape) { return ops.broadcastTo(this, shape); };
+// -- convolution and pooling (issue 12) --
+p.conv2d = function (weight, bias, options) { return ops.conv2d(this, weight, bias, options); };
+p.conv1d = function (weight, bias, options) { return ops.conv1d(this, weight, bias, options); };
+p.maxPool2d = function (kernel, options) { return ops.maxPool2d(this, kernel, options); };
+p.avgPool2d = function (kernel, options) { return ops.avgPool2d(this, kernel, options); };
+p.globalAvgPool2d = function (options) { return ops.globalAvgPool2d(this, options); };
+// -- end convolution and pooling --
 p.backward = function (gradient) { backwardImpl(this, gradient); };
