@@ -7,7 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ops from '../../src/ops/index.js';
-import { Random, ShapeError, Tensor, ValueError, backward, jit, listBackends, setBackend } from '../../src/index.js';
+import { Random, ShapeError, Tensor, ValueError, backward, gradcheck, jit, listBackends, setBackend } from '../../src/index.js';
+import { CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD, type ConvAttrs } from '../../src/ops/conv.js';
+import { MAXPOOL2D, MAXPOOL2D_GRAD } from '../../src/ops/pool.js';
+import { apply } from '../../src/ops/prim.js';
 import { refAvgPool2d, refConv2d, refConv2dGrads, refMaxPool2d, type RefConv } from './conv-reference.js';
 
 function rand(shape: number[], rng: Random, dtype: 'float32' | 'float64' = 'float64', requiresGrad = false): Tensor {
@@ -247,4 +250,44 @@ test('a small CNN step compiles with jit and replays to the eager numbers', () =
   assert.equal(f.traces, 1);
   assert.ok(Math.abs(last - eager) <= 1e-5 * Math.max(1, Math.abs(eager)), `${last} vs ${eager}`);
   [w1, b1, w2].forEach((p, k) => close(p.grad!.data, eg[k], 1e-5, `parameter ${k}`));
+});
+
+test('the gradient prims have gradients of their own (second derivatives): conv2dInputGrad, conv2dWeightGrad, maxPool2dGrad pass gradcheck', () => {
+  const rng = new Random(11);
+  const a: ConvAttrs = { stride: [2, 1], padding: [1, 1, 0, 0], dilation: [1, 2], groups: 2 };
+  // x [2, 4, 5, 6], w [6, 2, 3, 2] → y [2, 6, 3, 4]
+  const gy = rand([2, 6, 3, 4], rng), w = rand([6, 2, 3, 2], rng), x = rand([2, 4, 5, 6], rng);
+  const r1 = gradcheck((g, ww) => apply(CONV2D_INPUT_GRAD, [g, ww], { ...a, inputSize: [5, 6] }), [gy, w], { seed: 1 });
+  assert.ok(r1.ok, `conv2dInputGrad: ${JSON.stringify(r1.worst)}`);
+  assert.deepEqual(apply(CONV2D_INPUT_GRAD, [gy, w], { ...a, inputSize: [5, 6] }).shape, [2, 4, 5, 6]);
+  const r2 = gradcheck((xx, g) => apply(CONV2D_WEIGHT_GRAD, [xx, g], { ...a, kernelSize: [3, 2] }), [x, gy], { seed: 2 });
+  assert.ok(r2.ok, `conv2dWeightGrad: ${JSON.stringify(r2.worst)}`);
+  const px = new Tensor(Float64Array.from({ length: 2 * 7 * 6 }, (_, i) => ((i * 37) % 84) * 0.25), [1, 2, 7, 6]);
+  const pa = { kernel: [3, 3] as const, stride: [2, 2] as const, padding: [1, 1] as const };
+  const pg = rand([1, 2, 4, 3], rng);
+  const r3 = gradcheck((g) => apply(MAXPOOL2D_GRAD, [px, g], pa), [pg], { seed: 3 });
+  assert.ok(r3.ok, `maxPool2dGrad: ${JSON.stringify(r3.worst)}`);
+  const r4 = gradcheck((v) => apply(MAXPOOL2D, [px, v], pa), [rand([1, 2, 7, 6], rng)], { seed: 4 });
+  assert.ok(r4.ok, `maxPool2d's read of v: ${JSON.stringify(r4.worst)}`);
+});
+
+test('float32 conv2d on the wasm gemm (sizes above its threshold) equals the direct loops to 1e-5', () => {
+  if (!listBackends().includes('wasm')) return;
+  const rng = new Random(13);
+  const xs = [8, 4, 12, 12], ws = [8, 2, 3, 3];
+  const a: RefConv = { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 2 };
+  const x = rand(xs, rng, 'float32', true), w = rand(ws, rng, 'float32', true);
+  const ref = refConv2d(x.data, xs, w.data, ws, a);
+  const g = rand(ref.shape, rng, 'float32');
+  const { gx, gw } = refConv2dGrads(x.data, xs, w.data, ws, g.data, a);
+  const prev = setBackend('wasm');
+  try {
+    const y = ops.conv2d(x, w, { padding: 1, groups: 2 });
+    close(y.data, ref.y, 1e-5, 'forward');
+    backward(y, g);
+    close(x.grad!.data, gx, 1e-5, 'input gradient');
+    close(w.grad!.data, gw, 1e-5, 'weight gradient');
+  } finally {
+    setBackend(prev);
+  }
 });
