@@ -135,6 +135,21 @@ function im2col(xd: TypedArray, cols: TypedArray, g: Geom, n0: number, nb: numbe
         const x1 = Math.max(x0, Math.min(ow, Math.ceil((W - dx) / sw)));
         for (let s = 0; s < nb; s++) {
           const xb = ((n0 + s) * C + grp * cg + c) * H * W;
+          if (contiguous(g)) {
+            // stride 1 and ow = W: the valid rows of this tap are one shifted run of the input plane
+            const [ya, yb] = validRows(g, i);
+            const o = row + s * p, shift = xb + (i * dh - pt) * W + dx;
+            cols.fill(0, o, o + ya * ow);
+            cols.fill(0, o + yb * ow, o + p);
+            const qa = Math.max(ya * ow, -shift), qb = Math.min(yb * ow, xd.length - shift);
+            for (let q = qa; q < qb; q++) cols[o + q] = xd[shift + q];
+            for (let y = ya; y < yb; y++) {
+              const r = o + y * ow;
+              for (let x = 0; x < x0; x++) cols[r + x] = 0;
+              for (let x = x1; x < ow; x++) cols[r + x] = 0;
+            }
+            continue;
+          }
           for (let y = 0; y < oh; y++) {
             const o = row + s * p + y * ow;
             const iy = y * sh - pt + i * dh;
@@ -151,6 +166,21 @@ function im2col(xd: TypedArray, cols: TypedArray, g: Geom, n0: number, nb: numbe
   }
 }
 
+/**
+ * Stride 1 with the output as wide as the input ('same' padding): output position q = y·ow + x
+ * reads input element q + (a constant per tap) wherever it reads one, so a tap's rows are one run.
+ */
+function contiguous(g: Geom): boolean {
+  return g.sh === 1 && g.sw === 1 && g.ow === g.w;
+}
+
+/** The output rows [ya, yb) whose kernel row i lands inside the input (stride 1). */
+function validRows(g: Geom, i: number): [number, number] {
+  const off = i * g.dh - g.pt;
+  const ya = Math.min(g.oh, Math.max(0, -off));
+  return [ya, Math.max(ya, Math.min(g.oh, g.h - off))];
+}
+
 /** The adjoint of im2col: adds each column entry into the input element it was read from. */
 function col2im(cols: TypedArray, gx: TypedArray, g: Geom, n0: number, nb: number, grp: number): void {
   const { c: C, h: H, w: W, kh, kw, oh, ow, sh, sw, pt, pl, dh, dw, cg, p } = g;
@@ -164,6 +194,19 @@ function col2im(cols: TypedArray, gx: TypedArray, g: Geom, n0: number, nb: numbe
         const x1 = Math.max(x0, Math.min(ow, Math.ceil((W - dx) / sw)));
         for (let s = 0; s < nb; s++) {
           const xb = ((n0 + s) * C + grp * cg + c) * H * W;
+          if (contiguous(g)) {
+            // as in im2col: zero this tap's out-of-input columns (scratch), then add one shifted run
+            const [ya, yb] = validRows(g, i);
+            const o = row + s * p, shift = xb + (i * dh - pt) * W + dx;
+            for (let y = ya; y < yb; y++) {
+              const r = o + y * ow;
+              for (let x = 0; x < x0; x++) cols[r + x] = 0;
+              for (let x = x1; x < ow; x++) cols[r + x] = 0;
+            }
+            const qa = Math.max(ya * ow, -shift), qb = Math.min(yb * ow, gx.length - shift);
+            for (let q = qa; q < qb; q++) gx[shift + q] += cols[o + q];
+            continue;
+          }
           for (let y = 0; y < oh; y++) {
             const iy = y * sh - pt + i * dh;
             if (iy < 0 || iy >= H) continue;
@@ -189,19 +232,32 @@ function gatherOut(gy: TypedArray, gt: TypedArray, g: Geom, n0: number, nb: numb
   }
 }
 
-/** The scratch arrays of one prepared kernel, made on its first run and reused by replays. */
-function scratch(like: TypedArray, sizes: number[]): () => TypedArray[] {
-  let arrays: TypedArray[] | null = null;
-  return () => (arrays ??= sizes.map((s) => allocate(like instanceof Float64Array ? 'float64' : 'float32', s)));
+/**
+ * Scratch memory for the kernels below, one grow-only array per dtype shared by every convolution:
+ * kernels run one at a time and none calls another, so one region serves all (an eager training
+ * step would otherwise allocate and zero megabytes per call). Returns consecutive views of `sizes`.
+ */
+function scratch(like: TypedArray, sizes: readonly number[]): TypedArray[] {
+  const f64 = like instanceof Float64Array;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let buf = f64 ? shared64 : shared32;
+  if (buf.length < total) {
+    buf = allocate(f64 ? 'float64' : 'float32', total);
+    if (f64) shared64 = buf; else shared32 = buf;
+  }
+  const views: TypedArray[] = [];
+  let at = 0;
+  for (const s of sizes) { views.push(buf.subarray(at, at + s)); at += s; }
+  return views;
 }
+let shared32: TypedArray = new Float32Array(0);
+let shared64: TypedArray = new Float64Array(0);
 
 /** out = conv2d(x, w): per chunk and group, W_g [og, k] · cols [k, nb·p]. */
 function convForward(g: Geom): (out: TypedArray, xd: TypedArray, wd: TypedArray) => void {
   const nbMax = chunkOf(g);
-  let bufs: (() => TypedArray[]) | null = null;
   return (out, xd, wd) => {
-    bufs ??= scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p]);
-    const [cols, tmp] = bufs();
+    const [cols, tmp] = scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p]);
     const { o: O, og, k, p, groups } = g;
     const be = backend();
     for (let n0 = 0; n0 < g.n; n0 += nbMax) {
@@ -220,10 +276,8 @@ function convForward(g: Geom): (out: TypedArray, xd: TypedArray, wd: TypedArray)
 /** out = ∂B/∂x = col2im(W_gᵀ · G_g). */
 function convInputGrad(g: Geom): (out: TypedArray, gy: TypedArray, wd: TypedArray) => void {
   const nbMax = chunkOf(g);
-  let bufs: (() => TypedArray[]) | null = null;
   return (out, gy, wd) => {
-    bufs ??= scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p]);
-    const [cols, gt] = bufs();
+    const [cols, gt] = scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p]);
     const { og, k, p, groups } = g;
     const be = backend();
     out.fill(0);
@@ -241,10 +295,8 @@ function convInputGrad(g: Geom): (out: TypedArray, gy: TypedArray, wd: TypedArra
 /** out = ∂B/∂w: Σ over chunks of G_g [og, nb·p] · cols_gᵀ. */
 function convWeightGrad(g: Geom): (out: TypedArray, xd: TypedArray, gy: TypedArray) => void {
   const nbMax = chunkOf(g);
-  let bufs: (() => TypedArray[]) | null = null;
   return (out, xd, gy) => {
-    bufs ??= scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p, g.og * g.k]);
-    const [cols, gt, tmp] = bufs();
+    const [cols, gt, tmp] = scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p, g.og * g.k]);
     const { og, k, p, groups } = g;
     const be = backend();
     for (let n0 = 0; n0 < g.n; n0 += nbMax) {

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * Times one conv2d forward + backward (input and weight gradients) against PyTorch on one thread:
+ * `node scripts/bench-conv.mjs` after a build (npm run build). Layers: the first conv of the issue's
+ * Fashion-MNIST CNN (batch 64, 1×28×28 → 16, 3×3, same) and its second (16×14×14 → 32).
+ * Prints ms per step, median of the timed repetitions, for backprop (active backend, float32) and
+ * PyTorch (when /usr/bin/python3 or python3 has torch).
+ */
+import { spawnSync } from 'node:child_process';
+import { Random, Tensor, backward, backend, conv2d, jit } from '../dist/src/index.js';
+
+const LAYERS = [[64, 1, 28, 28, 16], [64, 16, 14, 14, 32]];
+const REPS = 30;
+
+function rand(shape, rng, grad) {
+  const n = shape.reduce((p, d) => p * d, 1);
+  const d = new Float32Array(n);
+  for (let i = 0; i < n; i++) d[i] = rng.range(-1, 1);
+  return new Tensor(d, shape, grad);
+}
+
+function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
+
+const rng = new Random(1);
+const rows = [];
+for (const [n, c, h, w, o] of LAYERS) {
+  const x = rand([n, c, h, w], rng, true), wt = rand([o, c, 3, 3], rng, true), b = rand([o], rng, true);
+  const g = rand([n, o, h, w], rng, false);
+  const step = (xi) => { xi.grad = null; wt.grad = null; b.grad = null; const y = conv2d(xi, wt, b, { padding: 'same' }); backward(y, g); return y; };
+  for (const [label, f] of [['eager', step], ['jit', jit(step)]]) {
+    for (let i = 0; i < 5; i++) f(x);
+    const times = [];
+    for (let i = 0; i < REPS; i++) { const t0 = performance.now(); f(x); times.push(performance.now() - t0); }
+    rows.push({ layer: `${n}×${c}×${h}×${w} → ${o}`, who: `backprop ${backend().name} ${label}`, ms: median(times) });
+  }
+}
+
+const py = String.raw`
+import time, torch, json, sys
+torch.set_num_threads(1)
+out = []
+for n, c, h, w, o in json.loads(sys.argv[1]):
+    x = torch.rand(n, c, h, w, requires_grad=True); wt = torch.rand(o, c, 3, 3, requires_grad=True); b = torch.rand(o, requires_grad=True)
+    g = torch.rand(n, o, h, w)
+    def step():
+        x.grad = None; wt.grad = None; b.grad = None
+        torch.nn.functional.conv2d(x, wt, b, padding='same').backward(g)
+    for _ in range(5): step()
+    ts = []
+    for _ in range(${REPS}):
+        t0 = time.perf_counter(); step(); ts.append((time.perf_counter() - t0) * 1000)
+    ts.sort(); out.append(ts[len(ts) // 2])
+print(json.dumps([torch.__version__, out]))
+`;
+for (const python of ['/usr/bin/python3', 'python3']) {
+  const r = spawnSync(python, ['-c', py, JSON.stringify(LAYERS)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.status !== 0) continue;
+  const [version, ms] = JSON.parse(r.stdout);
+  LAYERS.forEach(([n, c, h, w, o], i) => rows.push({ layer: `${n}×${c}×${h}×${w} → ${o}`, who: `PyTorch ${version} 1 thread`, ms: ms[i] }));
+  break;
+}
+for (const r of rows) console.log(`${r.layer.padEnd(22)} ${r.who.padEnd(28)} ${r.ms.toFixed(2).padStart(8)} ms per forward+backward`);
