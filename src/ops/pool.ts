@@ -25,7 +25,7 @@ export interface Pool2dOptions {
   padding?: Pair;
 }
 
-interface PoolAttrs {
+export interface PoolAttrs {
   readonly kernel: readonly [number, number];
   readonly stride: readonly [number, number];
   readonly padding: readonly [number, number];
@@ -34,14 +34,8 @@ interface PoolAttrs {
 /** Normalises and checks a pooling op's arguments for input shape x; returns the attrs and output size. */
 function poolAttrs(op: string, x: Tensor, kernel: Pair, options: Pool2dOptions): { attrs: PoolAttrs; oh: number; ow: number } {
   checkTensor(op, 'x', x);
-  checkOptions(op, options, ['stride', 'padding']);
-  const k = pairOf(op, 'kernel', kernel, 1);
-  const stride = pairOf(op, 'stride', options.stride ?? k, 1);
-  const padding = pairOf(op, 'padding', options.padding ?? 0, 0);
+  const { kernel: k, stride, padding } = poolArguments(op, kernel, options);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be 4-D [batch, channels, height, width], got ${fmtShape(x.shape)} (kernel ${fmtShape(k)}); reshape it, e.g. add a batch axis of 1`);
-  if (padding[0] > k[0] / 2 || padding[1] > k[1] / 2) {
-    throw new ValueError(`${op}: padding ${fmtShape(padding)} must be at most half the kernel ${fmtShape(k)} (as in PyTorch); use a smaller padding`);
-  }
   const [, , h, w] = x.shape;
   const oh = Math.floor((h + 2 * padding[0] - k[0]) / stride[0]) + 1;
   const ow = Math.floor((w + 2 * padding[1] - k[1]) / stride[1]) + 1;
@@ -49,6 +43,18 @@ function poolAttrs(op: string, x: Tensor, kernel: Pair, options: Pool2dOptions):
     throw new ShapeError(`${op}: the ${k[0]}×${k[1]} kernel is larger than the ${h + 2 * padding[0]}×${w + 2 * padding[1]} padded input ${fmtShape(x.shape)}; use a smaller kernel or pad the input`);
   }
   return { attrs: { kernel: k, stride, padding }, oh, ow };
+}
+
+/** A pooling op's kernel and options, checked and normalised (no input needed: layers check theirs when made). */
+export function poolArguments(op: string, kernel: Pair, options: Pool2dOptions): PoolAttrs {
+  checkOptions(op, options, ['stride', 'padding']);
+  const k = pairOf(op, 'kernel', kernel, 1);
+  const stride = pairOf(op, 'stride', options.stride ?? k, 1);
+  const padding = pairOf(op, 'padding', options.padding ?? 0, 0);
+  if (padding[0] > k[0] / 2 || padding[1] > k[1] / 2) {
+    throw new ValueError(`${op}: padding ${fmtShape(padding)} must be at most half the kernel ${fmtShape(k)} (as in PyTorch); use a smaller padding`);
+  }
+  return { kernel: k, stride, padding };
 }
 
 /**
