@@ -1,7 +1,7 @@
 /**
  * Convolution as three prims of one trilinear form B(x, w, g) = ⟨g, conv2d(x, w)⟩ on NCHW tensors
  * with PyTorch's weight layout [outChannels, inChannels/groups, kh, kw]:
- *   conv2d(x, w)            = ∂B/∂g  (the forward),
+ *   conv2d(x, w)            = ∂B/∂g  (the forward; an optional bias is added in its copy-out),
  *   conv2dInputGrad(g, w)   = ∂B/∂x  (the "transposed" convolution),
  *   conv2dWeightGrad(x, g)  = ∂B/∂w.
  * Each one's chain rule is the other two, so every backward (second derivatives included) is written
@@ -14,9 +14,9 @@ import { allocate, promote, type TypedArray } from '../tensor/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../tensor/errors.js';
 import { backend } from '../tensor/kernels/backend.js';
 import { Tensor } from '../tensor/tensor.js';
-import { add } from './elementwise.js';
 import { checkTensor } from './kernels.js';
 import { apply, type Prim } from './prim.js';
+import { SUM } from './reduce.js';
 import { reshape } from './shape.js';
 
 /** A convolution's geometry, per spatial axis (height, width). */
@@ -135,21 +135,6 @@ function im2col(xd: TypedArray, cols: TypedArray, g: Geom, n0: number, nb: numbe
         const x1 = Math.max(x0, Math.min(ow, Math.ceil((W - dx) / sw)));
         for (let s = 0; s < nb; s++) {
           const xb = ((n0 + s) * C + grp * cg + c) * H * W;
-          if (contiguous(g)) {
-            // stride 1 and ow = W: the valid rows of this tap are one shifted run of the input plane
-            const [ya, yb] = validRows(g, i);
-            const o = row + s * p, shift = xb + (i * dh - pt) * W + dx;
-            cols.fill(0, o, o + ya * ow);
-            cols.fill(0, o + yb * ow, o + p);
-            const qa = Math.max(ya * ow, -shift), qb = Math.min(yb * ow, xd.length - shift);
-            for (let q = qa; q < qb; q++) cols[o + q] = xd[shift + q];
-            for (let y = ya; y < yb; y++) {
-              const r = o + y * ow;
-              for (let x = 0; x < x0; x++) cols[r + x] = 0;
-              for (let x = x1; x < ow; x++) cols[r + x] = 0;
-            }
-            continue;
-          }
           for (let y = 0; y < oh; y++) {
             const o = row + s * p + y * ow;
             const iy = y * sh - pt + i * dh;
@@ -166,21 +151,6 @@ function im2col(xd: TypedArray, cols: TypedArray, g: Geom, n0: number, nb: numbe
   }
 }
 
-/**
- * Stride 1 with the output as wide as the input ('same' padding): output position q = y·ow + x
- * reads input element q + (a constant per tap) wherever it reads one, so a tap's rows are one run.
- */
-function contiguous(g: Geom): boolean {
-  return g.sh === 1 && g.sw === 1 && g.ow === g.w;
-}
-
-/** The output rows [ya, yb) whose kernel row i lands inside the input (stride 1). */
-function validRows(g: Geom, i: number): [number, number] {
-  const off = i * g.dh - g.pt;
-  const ya = Math.min(g.oh, Math.max(0, -off));
-  return [ya, Math.max(ya, Math.min(g.oh, g.h - off))];
-}
-
 /** The adjoint of im2col: adds each column entry into the input element it was read from. */
 function col2im(cols: TypedArray, gx: TypedArray, g: Geom, n0: number, nb: number, grp: number): void {
   const { c: C, h: H, w: W, kh, kw, oh, ow, sh, sw, pt, pl, dh, dw, cg, p } = g;
@@ -194,19 +164,6 @@ function col2im(cols: TypedArray, gx: TypedArray, g: Geom, n0: number, nb: numbe
         const x1 = Math.max(x0, Math.min(ow, Math.ceil((W - dx) / sw)));
         for (let s = 0; s < nb; s++) {
           const xb = ((n0 + s) * C + grp * cg + c) * H * W;
-          if (contiguous(g)) {
-            // as in im2col: zero this tap's out-of-input columns (scratch), then add one shifted run
-            const [ya, yb] = validRows(g, i);
-            const o = row + s * p, shift = xb + (i * dh - pt) * W + dx;
-            for (let y = ya; y < yb; y++) {
-              const r = o + y * ow;
-              for (let x = 0; x < x0; x++) cols[r + x] = 0;
-              for (let x = x1; x < ow; x++) cols[r + x] = 0;
-            }
-            const qa = Math.max(ya * ow, -shift), qb = Math.min(yb * ow, gx.length - shift);
-            for (let q = qa; q < qb; q++) gx[shift + q] += cols[o + q];
-            continue;
-          }
           for (let y = 0; y < oh; y++) {
             const iy = y * sh - pt + i * dh;
             if (iy < 0 || iy >= H) continue;
@@ -253,10 +210,10 @@ function scratch(like: TypedArray, sizes: readonly number[]): TypedArray[] {
 let shared32: TypedArray = new Float32Array(0);
 let shared64: TypedArray = new Float64Array(0);
 
-/** out = conv2d(x, w): per chunk and group, W_g [og, k] · cols [k, nb·p]. */
-function convForward(g: Geom): (out: TypedArray, xd: TypedArray, wd: TypedArray) => void {
+/** out = conv2d(x, w) + b: per chunk and group, W_g [og, k] · cols [k, nb·p], plus b per channel. */
+function convForward(g: Geom): (out: TypedArray, xd: TypedArray, wd: TypedArray, bd: TypedArray | undefined) => void {
   const nbMax = chunkOf(g);
-  return (out, xd, wd) => {
+  return (out, xd, wd, bd) => {
     const [cols, tmp] = scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p]);
     const { o: O, og, k, p, groups } = g;
     const be = backend();
@@ -266,7 +223,12 @@ function convForward(g: Geom): (out: TypedArray, xd: TypedArray, wd: TypedArray)
         im2col(xd, cols, g, n0, nb, grp);
         be.matmul(wd.subarray(grp * og * k, (grp + 1) * og * k), cols.subarray(0, k * np), tmp.subarray(0, og * np), og, k, np, false, false);
         for (let o = 0; o < og; o++) {
-          for (let s = 0; s < nb; s++) out.set(tmp.subarray(o * np + s * p, o * np + (s + 1) * p), ((n0 + s) * O + grp * og + o) * p);
+          const bo = bd === undefined ? 0 : bd[grp * og + o];
+          for (let s = 0; s < nb; s++) {
+            const from = o * np + s * p, to = ((n0 + s) * O + grp * og + o) * p;
+            if (bd === undefined) out.set(tmp.subarray(from, from + p), to);
+            else for (let q = 0; q < p; q++) out[to + q] = tmp[from + q] + bo;
+          }
         }
       }
     }
@@ -316,18 +278,24 @@ function convWeightGrad(g: Geom): (out: TypedArray, xd: TypedArray, gy: TypedArr
   };
 }
 
+/** conv2d(x, w) + b, the bias optional: added in the kernel's copy-out rather than by a broadcast add (measured: a tenth of a CNN layer's step). */
 export const CONV2D: Prim<ConvAttrs> = {
   name: 'conv2d',
-  prepare([x, w], a) {
+  prepare([x, w, b], a) {
     const [oh, ow] = checkShapes('conv2d', x.shape, w.shape, a);
     const o = w.shape[0];
+    if (b !== undefined && (b.rank !== 1 || b.shape[0] !== o)) {
+      throw new ShapeError(`conv2d: bias must have shape [${o}] (one per output channel of weight ${fmtShape(w.shape)}), got ${fmtShape(b.shape)} (input ${fmtShape(x.shape)})`);
+    }
     const g = geometry(x.shape, o, w.shape[2], w.shape[3], oh, ow, a);
-    return { shape: [g.n, o, oh, ow], dtype: promote(x.dtype, w.dtype), run: convForward(g) };
+    const dtype = b === undefined ? promote(x.dtype, w.dtype) : promote(promote(x.dtype, w.dtype), b.dtype);
+    return { shape: [g.n, o, oh, ow], dtype, run: convForward(g) };
   },
-  // dB/dx and dB/dw at the upstream gradient G
-  backward: (gy, [x, w], _, a) => [
-    x.requiresGrad ? apply(CONV2D_INPUT_GRAD, [gy, w], { ...a, inputSize: [x.shape[2], x.shape[3]] }) : null,
-    w.requiresGrad ? apply(CONV2D_WEIGHT_GRAD, [x, gy], { ...a, kernelSize: [w.shape[2], w.shape[3]] }) : null,
+  // dB/dx and dB/dw at the upstream gradient G; the bias's is G summed over batch and positions
+  backward: (gy, [x, w, b], _, a) => [
+    x.requiresGrad ? apply(CONV2D_INPUT_GRAD, [gy, w], { ...convAttrs(a), inputSize: [x.shape[2], x.shape[3]] }) : null,
+    w.requiresGrad ? apply(CONV2D_WEIGHT_GRAD, [x, gy], { ...convAttrs(a), kernelSize: [w.shape[2], w.shape[3]] }) : null,
+    ...(b === undefined ? [] : [b.requiresGrad ? apply(SUM, [gy], { axes: [0, 2, 3], keepDims: false }) : null]),
   ],
 };
 
@@ -424,12 +392,10 @@ function biasOf(op: string, bias: Tensor | null | undefined, options: { bias?: T
   return b;
 }
 
-function addBias(op: string, y: Tensor, b: Tensor | null, w: Tensor, x: Tensor): Tensor {
-  if (b === null) return y;
-  if (b.rank !== 1 || b.shape[0] !== w.shape[0]) {
+function checkBias(op: string, b: Tensor | null, w: Tensor, x: Tensor): void {
+  if (b !== null && (b.rank !== 1 || b.shape[0] !== w.shape[0])) {
     throw new ShapeError(`${op}: bias must have shape [${w.shape[0]}] (one per output channel of weight ${fmtShape(w.shape)}), got ${fmtShape(b.shape)} (input ${fmtShape(x.shape)})`);
   }
-  return add(y, reshape(b, y.rank === 4 ? [1, b.shape[0], 1, 1] : [1, b.shape[0], 1]));
 }
 
 /**
@@ -447,7 +413,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null | Conv2dO
   if (weight.rank !== 4) throw new ShapeError(`conv2d: weight must be 4-D [outChannels, inChannels/groups, kh, kw], got ${fmtShape(weight.shape)} (input ${fmtShape(x.shape)})`);
   const a = attrsOf('conv2d', options, weight.shape[2], weight.shape[3]);
   checkShapes('conv2d', x.shape, weight.shape, a);
-  return addBias('conv2d', apply(CONV2D, [x, weight], a), b, weight, x);
+  checkBias('conv2d', b, weight, x);
+  return apply(CONV2D, b === null ? [x, weight] : [x, weight, b], a);
 }
 
 /**
@@ -474,6 +441,8 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null | Conv1dO
   const a = attrsOf('conv1d', o2, 1, weight.shape[2]);
   checkShapes('conv1d', x.shape, weight.shape, a);
   const [n, c, l] = x.shape;
-  const y = apply(CONV2D, [reshape(x, [n, c, 1, l]), reshape(weight, [weight.shape[0], weight.shape[1], 1, weight.shape[2]])], a);
-  return addBias('conv1d', reshape(y, [n, y.shape[1], y.shape[3]]), b, weight, x);
+  checkBias('conv1d', b, weight, x);
+  const w2 = reshape(weight, [weight.shape[0], weight.shape[1], 1, weight.shape[2]]);
+  const y = apply(CONV2D, b === null ? [reshape(x, [n, c, 1, l]), w2] : [reshape(x, [n, c, 1, l]), w2, b], a);
+  return reshape(y, [n, y.shape[1], y.shape[3]]);
 }
