@@ -261,6 +261,7 @@ function convWeightGrad(g: Geom): (out: TypedArray, xd: TypedArray, gy: TypedArr
     const [cols, gt, tmp] = scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p, g.og * g.k]);
     const { og, k, p, groups } = g;
     const be = backend();
+    if (g.n === 0) out.fill(0); // an empty batch: no chunk writes the output
     for (let n0 = 0; n0 < g.n; n0 += nbMax) {
       const nb = Math.min(nbMax, g.n - n0), np = nb * p;
       for (let grp = 0; grp < groups; grp++) {
