@@ -3,3 +3,5 @@ export { Module, type StateDict } from './module.js';
 export { Dense, Activation, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Step, Identity, Sequential, applyActivation, type DenseOptions } from './layers.js';
 export { ACTIVATION_TABLE, HIDDEN_ACTIVATIONS, activationEntry, type ActivationEntry } from './activations.js';
 export * as init from './init.js';
+// -- convolution and pooling layers (issue 12) --
+export { Conv2d, Conv1d, MaxPool2d, AvgPool2d, Flatten, type ConvLayerOptions, type Conv1dLayerOptions } from './conv.js';

@@ -17,6 +17,10 @@ import * as selectOps from './select.js';
 import * as pointwiseOps from './pointwise.js';
 import * as layoutOps from './layout.js';
 import * as gatherOps from './gather.js';
+// -- convolution and pooling (issue 12) --
+import * as convOps from './conv.js';
+import * as poolOps from './pool.js';
+// -- end convolution and pooling --
 import type { Prim } from './prim.js';
 
 export { add, mul, div, pow, neg, exp, log, abs, sigmoid, tanh, relu, step, clamp } from './elementwise.js';
@@ -30,6 +34,10 @@ export { sub, sqrt, mean, leakyRelu, softplus } from './compose.js';
 export { maximum, where, gelu, elu, silu, dropout, type DropoutOptions } from './pointwise.js';
 export { slice, narrow, concat } from './layout.js';
 export { embedding } from './gather.js';
+// -- convolution and pooling (issue 12) --
+export { conv2d, conv1d, type Conv2dOptions, type Conv1dOptions, type Pair } from './conv.js';
+export { maxPool2d, avgPool2d, globalAvgPool2d, type Pool2dOptions } from './pool.js';
+// -- end convolution and pooling --
 
 installGradientHelpers(sumToShape, add, cast);
 
@@ -39,10 +47,18 @@ export const PRIMITIVE_OPS = [
   'sum', 'max', 'broadcastTo', 'reshape', 'transpose', 'matmul', 'linear', 'logSoftmax', 'oneHot', 'cast',
   // issue 12 ops (beyond the perceptron); permute is transpose's prim, dropout a mask prim and mul
   'permute', 'maximum', 'where', 'gelu', 'elu', 'silu', 'dropout', 'slice', 'narrow', 'concat', 'embedding',
+  // -- convolution and pooling (issue 12) --
+  'conv2d', 'maxPool2d',
+  // -- end convolution and pooling --
 ] as const;
 
 /** Compositions of primitives: no calculus of their own. */
-export const COMPOSED_OPS = ['sub', 'sqrt', 'mean', 'leakyRelu', 'softmax', 'softplus'] as const;
+export const COMPOSED_OPS = [
+  'sub', 'sqrt', 'mean', 'leakyRelu', 'softmax', 'softplus',
+  // -- convolution and pooling (issue 12) --
+  'conv1d', 'avgPool2d', 'globalAvgPool2d',
+  // -- end convolution and pooling --
+] as const;
 
 export const OPS = [...PRIMITIVE_OPS, ...COMPOSED_OPS] as const;
 export type OpName = (typeof OPS)[number];
@@ -57,7 +73,7 @@ function isPrim(v: unknown): v is Prim<never> {
  * exercise each.
  */
 export const PRIMS: ReadonlyMap<string, Prim<never>> = new Map(
-  [elementwiseOps, reduceOps, shapeOps, matmulOps, softmaxOps, selectOps, pointwiseOps, layoutOps, gatherOps]
+  [elementwiseOps, reduceOps, shapeOps, matmulOps, softmaxOps, selectOps, pointwiseOps, layoutOps, gatherOps, /* issue 12: */ convOps, poolOps]
     .flatMap((m) => Object.values(m))
     .filter(isPrim)
     .map((p) => [p.name, p]),

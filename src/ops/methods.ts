@@ -6,6 +6,8 @@ import { backward as backwardImpl } from '../autograd/graph.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import * as ops from './index.js';
 import type { ReduceOptions } from './reduce.js';
+import type { Conv1dOptions, Conv2dOptions, Pair } from './conv.js';
+import type { Pool2dOptions } from './pool.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
@@ -47,6 +49,13 @@ declare module '../tensor/tensor.js' {
     narrow(dim: number, start: number, length: number): Tensor;
     /** Rows of this table ([rows, dim]) picked by indices. */
     embedding(indices: Tensor): Tensor;
+    // -- convolution and pooling (issue 12) --
+    conv2d(weight: Tensor, bias?: Tensor | null | Conv2dOptions, options?: Conv2dOptions): Tensor;
+    conv1d(weight: Tensor, bias?: Tensor | null | Conv1dOptions, options?: Conv1dOptions): Tensor;
+    maxPool2d(kernel: Pair, options?: Pool2dOptions): Tensor;
+    avgPool2d(kernel: Pair, options?: Pool2dOptions): Tensor;
+    globalAvgPool2d(options?: ReduceOptions): Tensor;
+    // -- end convolution and pooling --
     /** Back-propagates from this tensor (a scalar, or pass the upstream gradient). */
     backward(gradient?: Tensor): void;
   }
@@ -89,4 +98,11 @@ p.dropout = function (pr, options) { return ops.dropout(this, pr, options); };
 p.slice = function (begin, size) { return ops.slice(this, begin, size); };
 p.narrow = function (dim, start, length) { return ops.narrow(this, dim, start, length); };
 p.embedding = function (indices) { return ops.embedding(indices, this); };
+// -- convolution and pooling (issue 12) --
+p.conv2d = function (weight, bias, options) { return ops.conv2d(this, weight, bias, options); };
+p.conv1d = function (weight, bias, options) { return ops.conv1d(this, weight, bias, options); };
+p.maxPool2d = function (kernel, options) { return ops.maxPool2d(this, kernel, options); };
+p.avgPool2d = function (kernel, options) { return ops.avgPool2d(this, kernel, options); };
+p.globalAvgPool2d = function (options) { return ops.globalAvgPool2d(this, options); };
+// -- end convolution and pooling --
 p.backward = function (gradient) { backwardImpl(this, gradient); };

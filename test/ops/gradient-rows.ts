@@ -168,6 +168,25 @@ export const rows: Row[] = [
   { op: 'embedding', note: 'indices [5] with repeats', shapes: [[4, 3]], fn: (t) => ops.embedding(new Tensor(new Float64Array([2, 0, 2, 3, 2]), [5]), t) },
   { op: 'embedding', note: 'indices [2,3] into a [4,2] table', shapes: [[4, 2]], fn: (t) => ops.embedding(new Tensor(new Float64Array([1, 0, 3, 3, 2, 0]), [2, 3]), t) },
   { op: 'embedding', note: 'twice: the gradient of the gradient path (table used by both)', shapes: [[3, 2]], fn: (t) => ops.mul(ops.embedding(new Tensor(new Float64Array([0, 2]), [2]), t), ops.embedding(new Tensor(new Float64Array([2, 1]), [2]), t)) },
+  // -- convolution and pooling (issue 12): input and weight gradients (conv2dInputGrad and
+  // conv2dWeightGrad run in every conv row's backward), strides, paddings, dilation, groups, odd sizes.
+  { op: 'conv2d', note: 'valid 3×3', shapes: [[2, 3, 5, 5], [4, 3, 3, 3]], fn: (x, w) => ops.conv2d(x, w) },
+  { op: 'conv2d', note: 'stride 2, padding 1, odd sizes, 3×2 kernel', shapes: [[1, 2, 5, 7], [3, 2, 3, 2]], fn: (x, w) => ops.conv2d(x, w, { stride: 2, padding: 1 }) },
+  { op: 'conv2d', note: 'dilation 2, stride [1, 2], padding [2, 0]', shapes: [[1, 2, 7, 6], [2, 2, 2, 3]], fn: (x, w) => ops.conv2d(x, w, { dilation: 2, stride: [1, 2], padding: [2, 0] }) },
+  { op: 'conv2d', note: 'groups 2 with bias', shapes: [[2, 4, 5, 4], [6, 2, 3, 3], [6]], fn: (x, w, b) => ops.conv2d(x, w, b, { groups: 2, padding: [1, 0] }) },
+  { op: 'conv2d', note: "depthwise (groups = channels), 'same' with an even kernel", shapes: [[1, 3, 4, 5], [3, 1, 2, 2]], fn: (x, w) => ops.conv2d(x, w, { groups: 3, padding: 'same' }) },
+  { op: 'conv2d', note: 'stride 3 past the edge, dilation [2, 1], groups 2, 1×1 rows', shapes: [[2, 2, 8, 7], [4, 1, 2, 1]], fn: (x, w) => ops.conv2d(x, w, { stride: 3, dilation: [2, 1], groups: 2, padding: 1 }) },
+  { op: 'conv2d', note: 'x feeds both operands (fan-out)', shapes: [[1, 1, 3, 3]], fn: (x) => ops.conv2d(x, x, { padding: 1 }) },
+  { op: 'conv1d', note: 'stride 2, padding 1, dilation 2, groups 2, bias', shapes: [[2, 4, 9], [6, 2, 3], [6]], fn: (x, w, b) => ops.conv1d(x, w, b, { stride: 2, padding: 1, dilation: 2, groups: 2 }) },
+  { op: 'conv1d', note: "'same', even kernel", shapes: [[1, 2, 6], [3, 2, 4]], fn: (x, w) => ops.conv1d(x, w, { padding: 'same' }) },
+  { op: 'maxPool2d', note: '2×2, odd size', shapes: [[2, 2, 5, 5]], domain: 'distinct', fn: (x) => ops.maxPool2d(x, 2) },
+  { op: 'maxPool2d', note: '3×3 stride 2 padding 1', shapes: [[1, 2, 7, 6]], domain: 'distinct', fn: (x) => ops.maxPool2d(x, 3, { stride: 2, padding: 1 }) },
+  { op: 'maxPool2d', note: '[2, 3] kernel, stride [1, 2], overlapping windows', shapes: [[1, 1, 4, 7]], domain: 'distinct', fn: (x) => ops.maxPool2d(x, [2, 3], { stride: [1, 2] }) },
+  { op: 'avgPool2d', note: '2×2, odd size', shapes: [[2, 2, 5, 5]], fn: (x) => ops.avgPool2d(x, 2) },
+  { op: 'avgPool2d', note: '3×3 stride 2 padding 1 (count_include_pad)', shapes: [[1, 2, 7, 6]], fn: (x) => ops.avgPool2d(x, 3, { stride: 2, padding: 1 }) },
+  { op: 'globalAvgPool2d', note: 'per-channel mean', shapes: [[2, 3, 4, 5]], fn: (x) => ops.globalAvgPool2d(x) },
+  { op: 'globalAvgPool2d', note: 'keepDims', shapes: [[1, 2, 3, 3]], fn: (x) => ops.globalAvgPool2d(x, { keepDims: true }) },
+  // -- end convolution and pooling --
 ];
 
 export function sample(shape: number[], domain: Domain, rng: Random): Tensor {
