@@ -5,13 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { CHROMIUM_SKIP, withCorePage } from '../browser-core.js';
 import { dropout, jit, ones, type Tensor } from '../../src/index.js';
-
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 
 /** The masks both runtimes compute: eager for three seeds (one above 2³²), and through jit. */
 const PROBE = `
@@ -34,19 +29,8 @@ function inNode(): { eager: number[][]; compiled: number[] } {
   return { eager, compiled: Array.from(step(x).data) };
 }
 
-test('browser: dropout with a seed draws the same mask as in Node, eager and compiled', { skip: CHROMIUM ? false : 'no Chromium installed (CI installs it)', timeout: 60_000 }, async () => {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(fromSource ? '../../src/index.ts' : '../../src/index.js', import.meta.url));
-  const bundle = await build({
-    entryPoints: [entry], bundle: true, format: 'iife', globalName: 'backprop', platform: 'browser', external: ['stream'], write: false, logLevel: 'silent',
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.setContent('<!doctype html><title>backprop</title>');
-    await page.addScriptTag({ content: bundle.outputFiles[0].text });
+test('browser: dropout with a seed draws the same mask as in Node, eager and compiled', { skip: CHROMIUM_SKIP, timeout: 60_000 }, async () => {
+  await withCorePage(async (page, errors) => {
     const there = await page.evaluate(PROBE) as { eager: number[][]; compiled: number[] };
     assert.deepEqual(errors, []);
     const here = inNode();
@@ -55,7 +39,5 @@ test('browser: dropout with a seed draws the same mask as in Node, eager and com
       assert.deepEqual(there.eager[i], mask, `eager mask ${i}`);
     });
     assert.deepEqual(there.compiled, here.compiled, 'compiled mask');
-  } finally {
-    await browser.close();
-  }
+  });
 });

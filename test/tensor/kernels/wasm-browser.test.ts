@@ -6,12 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
-
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+import { CHROMIUM_SKIP, withCorePage } from '../../browser-core.js';
 
 /** What the page (or worker) reports after loading the bundle. */
 const PROBE = `
@@ -31,21 +26,8 @@ const PROBE = `
   }
 `;
 
-test('browser: the core bundle runs on wasm on the main thread and in a Web Worker', { skip: CHROMIUM ? false : 'no Chromium installed (CI installs it)', timeout: 60_000 }, async () => {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(fromSource ? '../../../src/index.ts' : '../../../src/index.js', import.meta.url));
-  // papaparse names Node's 'stream' only inside its Node-stream reader, which the core never calls.
-  const bundle = await build({
-    entryPoints: [entry], bundle: true, format: 'iife', globalName: 'backprop', platform: 'browser', external: ['stream'], write: false, logLevel: 'silent',
-  });
-  const code = bundle.outputFiles[0].text;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.setContent('<!doctype html><title>backprop</title>');
-    await page.addScriptTag({ content: code });
+test('browser: the core bundle runs on wasm on the main thread and in a Web Worker', { skip: CHROMIUM_SKIP, timeout: 60_000 }, async () => {
+  await withCorePage(async (page, errors, code) => {
     const main = await page.evaluate(`(async () => { ${PROBE} return probe(); })()`) as Record<string, unknown>;
     assert.deepEqual(errors, []);
     assert.equal(main.first, 'wasm', 'picked at import on the main thread');
@@ -64,7 +46,5 @@ test('browser: the core bundle runs on wasm on the main thread and in a Web Work
     assert.equal(inWorker.first, 'wasm');
     assert.equal(inWorker.init, true);
     assert.ok((inWorker.maxDiff as number) < 1e-4);
-  } finally {
-    await browser.close();
-  }
+  });
 });
