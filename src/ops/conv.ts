@@ -117,6 +117,12 @@ function chunkOf(g: Geom): number {
   return Math.max(1, Math.min(g.n, Math.floor(CHUNK_ELEMENTS / Math.max(1, g.k * g.p))));
 }
 
+/** The output columns [x0, x1) whose tap, dx to the right of the window's origin, lands inside the input: 0 ≤ x·sw + dx < W. */
+function tapColumns(dx: number, sw: number, W: number, ow: number): [number, number] {
+  const x0 = Math.min(ow, Math.max(0, Math.ceil(-dx / sw)));
+  return [x0, Math.max(x0, Math.min(ow, Math.ceil((W - dx) / sw)))];
+}
+
 /**
  * cols[r][s·p + q] for r = (c·kh + i)·kw + j (c a channel of group `grp`), sample s of the chunk
  * starting at n0, output position q = y·ow + x: the input element under tap (i, j) of that window,
@@ -130,9 +136,7 @@ function im2col(xd: TypedArray, cols: TypedArray, g: Geom, n0: number, nb: numbe
       for (let j = 0; j < kw; j++) {
         const row = ((c * kh + i) * kw + j) * np;
         const dx = j * dw - pl;
-        // the output columns whose tap lands inside the input: 0 ≤ x·sw + dx < W
-        const x0 = Math.min(ow, Math.max(0, Math.ceil(-dx / sw)));
-        const x1 = Math.max(x0, Math.min(ow, Math.ceil((W - dx) / sw)));
+        const [x0, x1] = tapColumns(dx, sw, W, ow);
         for (let s = 0; s < nb; s++) {
           const xb = ((n0 + s) * C + grp * cg + c) * H * W;
           for (let y = 0; y < oh; y++) {
@@ -160,8 +164,7 @@ function col2im(cols: TypedArray, gx: TypedArray, g: Geom, n0: number, nb: numbe
       for (let j = 0; j < kw; j++) {
         const row = ((c * kh + i) * kw + j) * np;
         const dx = j * dw - pl;
-        const x0 = Math.min(ow, Math.max(0, Math.ceil(-dx / sw)));
-        const x1 = Math.max(x0, Math.min(ow, Math.ceil((W - dx) / sw)));
+        const [x0, x1] = tapColumns(dx, sw, W, ow);
         for (let s = 0; s < nb; s++) {
           const xb = ((n0 + s) * C + grp * cg + c) * H * W;
           for (let y = 0; y < oh; y++) {
