@@ -2,7 +2,7 @@
  * 'backprop/node': everything in 'backprop' plus what needs Node (files). Importing it also adds
  * `network.save(path)` and `Network.load(path)`, so the browser build never pulls in node:fs.
  */
-import './node-flags.js';
+import './node-threads.js';
 import { Network } from './train/network.js';
 import { totalmem } from 'node:os';
 import { loadModel, saveModel } from './io/model-file.js';
@@ -13,7 +13,7 @@ setMemoryLimit(totalmem() / 2);
 
 export * from './index.js';
 export { loadCsvFile, loadIdxFile, loadImageDataset, type ImageDataset } from './io/datasets.js';
-export { enableWasmThreads, shutdownWasmThreads, wasmThreadStats, type WasmThreadsOptions } from './tensor/kernels/wasm-threads.js';
+export { enableWasmThreads, setThreads, shutdownWasmThreads, wasmThreadStats, type WasmThreadsOptions } from './tensor/kernels/wasm-threads.js';
 export { saveModel, loadModel, saveModelSync, loadModelSync, writeFileAtomic, writeFileAtomicSync } from './io/model-file.js';
 export { writeFilesAtomicSync, checkWritable, checkDistinct, writeTarget, FileError, type NamedPath, type WriteOptions } from './io/safe-write.js';
 export { saveTfjsModel, loadTfjsModel } from './io/tfjs-file.js';

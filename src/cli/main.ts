@@ -3,7 +3,7 @@
  * The `backprop` command. Each subcommand lives in src/cli/commands/ and registers itself with
  * commander; this file only wires the global flags and error handling.
  */
-import '../node-flags.js';
+import '../node-threads.js';
 import { Command } from 'commander';
 import '../index.js';
 import { commands } from './commands/index.js';

@@ -6,7 +6,7 @@
  * With `refit`, a second phase trains a fresh network (same seed) on all rows, validation rows
  * included, for the epoch count early stopping chose; stopping during it keeps the first model.
  */
-import '../node-flags.js';
+import '../node-threads.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import '../index.js';
 import { Tensor } from '../tensor/tensor.js';

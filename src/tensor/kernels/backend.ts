@@ -72,7 +72,8 @@ export function registerBackend(backend: Backend, options: { preferred?: boolean
     if (key !== 'preferred') throw new ValueError(`registerBackend: unknown option '${key}' (known: preferred)`);
   }
   registry.set(backend.name, backend);
-  if (options.preferred && !chosen) active = backend;
+  // A backend registered again under the active one's name (new threads) replaces it in place.
+  if ((options.preferred && !chosen) || active?.name === backend.name) active = backend;
 }
 
 /** The backend ops run on now. */

@@ -83,6 +83,8 @@ interface Helper {
   job: number;
   workOffset: number;
   workBytes: number;
+  /** False once the worker reported that it could not start (it is then never offered work). */
+  alive: boolean;
 }
 
 class Pool implements GemmThreads {
@@ -90,11 +92,54 @@ class Pool implements GemmThreads {
   /** Bands offered to workers, and how many of them the caller took back unclaimed. */
   offered = 0;
   takenBack = 0;
-  constructor(private readonly kernels: WasmKernels, private readonly helpers: Helper[], private readonly minWork: number, private readonly memory: SharedMemory) {}
+  private readonly helpers: Helper[] = [];
+  private started = false;
+  /** Resolves once every worker has reported (ready or failed): what `enableWasmThreads` awaits. */
+  ready: Promise<void> = Promise.resolve();
 
-  /** Threads a large product runs on: the caller and the live workers (1 once closed). */
+  constructor(
+    private readonly kernels: WasmKernels,
+    private readonly module: object,
+    private readonly memory: SharedMemory,
+    private readonly planned: number,
+    private readonly minWork: number,
+  ) {}
+
+  /** Threads a large product runs on: the caller and the workers (1 once closed). */
   get threads(): number {
-    return this.closed ? 1 : this.helpers.length + 1;
+    return this.closed ? 1 : this.planned;
+  }
+
+  /** Workers started and not known to have failed. */
+  get liveWorkers(): number {
+    return this.helpers.filter((h) => h.alive).length;
+  }
+
+  /**
+   * Starts the workers (synchronously: they come up on their own cores while the caller works;
+   * until one claims its band, the caller takes it back, so a starting worker costs no waiting).
+   */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    const reports: Promise<void>[] = [];
+    for (let i = 1; i < this.planned; i++) {
+      const ctrlOffset = this.kernels.allocBytes(CTRL_INTS * 4);
+      // No inherited execArgv: the worker is plain CommonJS, and a parent's --input-type=module (or
+      // --import hooks) would make its source fail or load slowly. V8's flags are process-wide anyway.
+      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module: this.module, memory: this.memory, ctrlOffset } });
+      const h: Helper = { worker, ctrl: new Int32Array(this.memory.buffer, ctrlOffset, CTRL_INTS), job: 0, workOffset: 0, workBytes: 0, alive: true };
+      reports.push(new Promise<void>((resolve) => {
+        // Referenced until it reports (so `await enableWasmThreads()` sees the report), then unref'd:
+        // a sleeping worker never keeps the process alive.
+        const done = (alive: boolean) => { h.alive &&= alive; worker.unref(); resolve(); };
+        worker.once('message', (m: { ready?: boolean }) => done(m.ready === true));
+        worker.once('error', () => done(false));
+        worker.once('exit', () => done(false));
+      }));
+      this.helpers.push(h);
+    }
+    this.ready = Promise.all(reports).then(() => undefined);
   }
 
   private ctrlView(h: Helper): Int32Array {
@@ -105,15 +150,18 @@ class Pool implements GemmThreads {
 
   gemm(args: readonly number[]): boolean {
     const [, transB, m, n, k, a, lda, b, ldb, c, ldc] = args;
-    const parts = this.helpers.length + 1;
-    if (this.closed || m * n * k < this.minWork || n < parts * NR) return false;
+    if (this.closed || this.planned < 2 || m * n * k < this.minWork) return false;
+    if (!this.started) this.start();
+    const live = this.helpers.filter((h) => h.alive);
+    const parts = live.length + 1;
+    if (parts < 2 || n < parts * NR) return false;
     // Column bands: band i is C[:, j0:j1] = op(A) · op(B)[:, j0:j1]; the caller does band 0.
     const band = Math.ceil(n / parts / NR) * NR;
     const offered: { h: Helper; job: number; args: number[] }[] = [];
     for (let i = 1; i < parts; i++) {
       const j0 = i * band, j1 = Math.min(n, j0 + band);
       if (j1 <= j0) break;
-      const h = this.helpers[i - 1];
+      const h = live[i - 1];
       const need = this.kernels.workspaceBytes(m, j1 - j0, k);
       if (need > h.workBytes) {
         if (h.workBytes > 0) this.kernels.release(h.workOffset, h.workBytes);
@@ -188,21 +236,21 @@ export interface WasmThreadsOptions {
 }
 
 const pools: Pool[] = [];
+const KNOWN = ['threads', 'minWork', 'variant', 'register'];
 
 /**
- * Starts worker threads sharing one wasm memory and returns the kernels that use them (their
- * gemm — and the 'wasm-threads' backend's matmul — splits large products across the threads).
- * Resolves null where shared WebAssembly memory is unavailable.
- * @example const k = await enableWasmThreads({ threads: 2 }); // backend().name === 'wasm-threads'
+ * Builds the shared-memory kernels and their pool, synchronously; the workers start on the first
+ * product large enough to split (so a program that never multiplies large matrices starts none).
+ * Returns null where shared WebAssembly memory is unavailable.
  */
-export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promise<WasmKernels | null> {
+function startPool(options: WasmThreadsOptions, who: string): { kernels: WasmKernels; pool: Pool } | null {
   for (const key of Object.keys(options)) {
-    if (!['threads', 'minWork', 'variant', 'register'].includes(key)) {
-      throw new ValueError(`enableWasmThreads: unknown option '${key}' (known: threads, minWork, variant, register)`);
-    }
+    if (!KNOWN.includes(key)) throw new ValueError(`${who}: unknown option '${key}' (known: ${KNOWN.join(', ')})`);
   }
   const threads = options.threads ?? Math.min(4, availableParallelism());
-  if (!Number.isInteger(threads) || threads < 1) throw new ValueError(`enableWasmThreads: threads must be a whole number ≥ 1, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1) throw new ValueError(`${who}: threads must be a whole number ≥ 1, got ${threads}`);
+  const minWork = options.minWork ?? DEFAULT_THREAD_MIN_WORK;
+  if (!Number.isFinite(minWork) || minWork < 0) throw new ValueError(`${who}: minWork must be a number ≥ 0, got ${minWork}`);
   const variant = options.variant ?? supportedWasmVariants()[0];
   if (!variant || typeof SharedArrayBuffer === 'undefined') return null;
   const bytes = decode(variant === 'relaxed' ? RELAXED_SHARED_WASM_BASE64 : SIMD_SHARED_WASM_BASE64);
@@ -211,28 +259,65 @@ export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promi
   const module = new WA.Module(bytes);
   const instance = new WA.Instance(module, { env: { memory } });
   const kernels = new WasmKernels(variant, instance.exports);
-  const helpers: Helper[] = [];
-  try {
-    for (let i = 1; i < threads; i++) {
-      const ctrlOffset = kernels.allocBytes(CTRL_INTS * 4);
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctrlOffset } });
-      const ready = await new Promise<{ ready?: boolean; error?: string }>((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-      });
-      if (!ready.ready) throw new BackpropError(`wasm threads: a worker could not instantiate the kernels: ${ready.error}`);
-      worker.unref();
-      helpers.push({ worker, ctrl: new Int32Array(memory.buffer, ctrlOffset, CTRL_INTS), job: 0, workOffset: 0, workBytes: 0 });
-    }
-  } catch (e) {
-    for (const h of helpers) void h.worker.terminate();
-    throw e;
-  }
-  const pool = new Pool(kernels, helpers, options.minWork ?? DEFAULT_THREAD_MIN_WORK, memory);
+  const pool = new Pool(kernels, module, memory, threads, minWork);
   kernels.threads = pool;
   pools.push(pool);
   if (options.register ?? true) registerBackend(createWasmBackend(kernels, { name: 'wasm-threads' }), { preferred: true });
-  return kernels;
+  return { kernels, pool };
+}
+
+/**
+ * Starts worker threads sharing one wasm memory and returns the kernels that use them (their
+ * gemm — and the 'wasm-threads' backend's matmul — splits large products across the threads).
+ * Resolves once every worker is up; null where shared WebAssembly memory is unavailable. Node
+ * entry points already do this by default (see setThreads); call it for other options.
+ * @example const k = await enableWasmThreads({ threads: 2 }); // backend().name === 'wasm-threads'
+ */
+export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promise<WasmKernels | null> {
+  const started = startPool(options, 'enableWasmThreads');
+  if (!started) return null;
+  started.pool.start();
+  await started.pool.ready;
+  if (started.pool.threads > 1 && started.pool.liveWorkers === 0) {
+    started.pool.close();
+    throw new BackpropError('wasm threads: no worker could instantiate the kernels; threads are off');
+  }
+  return started.kernels;
+}
+
+/**
+ * Sets how many threads large matrix products use, the calling one included: 1 turns the worker
+ * pool off (so does the environment variable BACKPROP_THREADS=1 before start-up); n > 1 starts a
+ * pool of n − 1 workers, started when the first large product comes. Node's entry points
+ * ('backprop-lab' under Node, 'backprop-lab/node', the CLI) call this at start-up with the
+ * machine's cores (at most 4). Returns the threads now in use for large products.
+ * @example setThreads(1) // one thread, as in a browser without cross-origin isolation
+ */
+export function setThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new ValueError(`setThreads: expected a whole number of threads ≥ 1, got ${n}`);
+  shutdownWasmThreads();
+  if (n === 1) return 1;
+  const started = startPool({ threads: n }, 'setThreads');
+  return started ? started.pool.threads : 1;
+}
+
+/**
+ * The Node entry points' default: threads on when the machine has more than one core, unless
+ * BACKPROP_THREADS says otherwise (1: off; n: that many). A bad value is one line on stderr, not a
+ * crash at import.
+ * @internal
+ */
+export function startDefaultThreads(env: string | undefined = process.env.BACKPROP_THREADS): void {
+  let n = Math.min(4, availableParallelism());
+  if (env !== undefined && env !== '') {
+    const v = Number(env);
+    if (!Number.isInteger(v) || v < 1) {
+      process.stderr.write(`backprop: BACKPROP_THREADS must be a whole number ≥ 1, got '${env}'; using one thread\n`);
+      return;
+    }
+    n = v;
+  }
+  if (n > 1) setThreads(n);
 }
 
 /**
