@@ -4,6 +4,8 @@
  */
 import './tensor/kernels/js.js';
 export { backendInfo, type BackendInfo, initWasmBackend, wasmKernels, loadWasmKernels, supportedWasmVariants, WasmArray, WasmKernels, type WasmVariant } from './tensor/kernels/wasm.js';
+export { enableWebThreads } from './tensor/kernels/wasm-threads-web.js';
+export { shutdownWasmThreads, wasmThreadStats, type WasmThreadsOptions } from './tensor/kernels/thread-pool.js';
 import './ops/methods.js';
 
 export { Tensor, tensor, zeros, ones, full, rand, randn, assertFinite } from './tensor/tensor.js';

@@ -13,7 +13,7 @@ setMemoryLimit(totalmem() / 2);
 
 export * from './index.js';
 export { loadCsvFile, loadIdxFile, loadImageDataset, type ImageDataset } from './io/datasets.js';
-export { enableWasmThreads, setThreads, shutdownWasmThreads, wasmThreadStats, type WasmThreadsOptions } from './tensor/kernels/wasm-threads.js';
+export { enableWasmThreads, setThreads } from './tensor/kernels/wasm-threads.js';
 export { saveModel, loadModel, saveModelSync, loadModelSync, writeFileAtomic, writeFileAtomicSync } from './io/model-file.js';
 export { writeFilesAtomicSync, checkWritable, checkDistinct, writeTarget, FileError, type NamedPath, type WriteOptions } from './io/safe-write.js';
 export { saveTfjsModel, loadTfjsModel } from './io/tfjs-file.js';

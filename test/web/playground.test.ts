@@ -179,6 +179,17 @@ describe('playground in Chromium', { skip: SKIP, timeout: 120_000 }, () => {
     await page.context().close();
   });
 
+  test('the page is cross-origin isolated, so the training worker splits large products over the cores', async () => {
+    const { page, errors } = await open();
+    assert.equal(await page.evaluate('self.crossOriginIsolated'), true);
+    const cores = Math.min(4, Number(await page.evaluate('navigator.hardwareConcurrency')));
+    const status = await text(page, '#updates');
+    if (cores > 1) assert.match(status, new RegExp(`backend wasm-threads \\((relaxed SIMD|SIMD), ${cores} threads\\)$`));
+    else assert.match(status, /backend wasm/);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
   test('Step makes one update and changes the loss (also from the keyboard)', async () => {
     const { page, errors } = await open();
     const loss0 = await text(page, '#loss-train');

@@ -77,7 +77,7 @@ export interface Snapshot {
   neurons: Float32Array[][];
   /** The landscape parameters' values after each update so far (decimated), [x0, y0, x1, y1, …]. */
   path: Float32Array;
-  /** The active compute backend ('wasm' or 'js'). */
+  /** The active compute backend, described: 'wasm (relaxed SIMD)', 'wasm-threads (SIMD, 2 threads)', 'js'. */
   backend: string;
   /** Epochs the training loss has been flat while the problem is unsolved (0: not stalled). */
   stalled: number;

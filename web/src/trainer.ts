@@ -5,7 +5,7 @@
  * updates are the Training's own, so Step after Step makes exactly the updates Train would. No DOM
  * and no worker API here, so Node tests can run it.
  */
-import { backend, landscape, Network, noGrad, optim, tensor, ValueError, type Tensor, type Training } from '../../src/index.js';
+import { backendInfo, landscape, Network, noGrad, optim, tensor, ValueError, type Tensor, type Training } from '../../src/index.js';
 import { classScore, targetsFor } from './experiment.js';
 import type { HistoryPoint, LandscapeResult, Snapshot, TrainConfig } from './protocol.js';
 import { featurize, SPEEDS, type Feature, type Speed } from './state.js';
@@ -188,7 +188,7 @@ export class Trainer {
     const snapshot: Snapshot = {
       generation: this.generation, running, seq, epoch: this.epoch, updates: this.updates, batchesPerEpoch: this.batchesPerEpoch,
       trainLoss: tr.loss, testLoss: te.loss, trainAccuracy: tr.accuracy, testAccuracy: te.accuracy, history,
-      spec: this.net.toJSON(), gridSize: this.config.gridSize, boundary, neurons, path, backend: backend().name,
+      spec: this.net.toJSON(), gridSize: this.config.gridSize, boundary, neurons, path, backend: describeBackend(),
       stalled: this.stalled(),
     };
     const transfer: ArrayBufferLike[] = [boundary.buffer, path.buffer, ...neurons.flat().map((a) => a.buffer)];
@@ -322,4 +322,11 @@ export function paramLocation(net: Network, name: string): [number, number] {
   }
   if (col >= 0 || row >= dense.outFeatures) throw new ValueError(`parameter '${name}' is outside layer ${layer}'s ${dense.outFeatures} biases`);
   return [index, row];
+}
+
+/** 'wasm (relaxed SIMD)', 'wasm-threads (relaxed SIMD, 2 threads)' or 'js': what the status line shows. */
+function describeBackend(): string {
+  const info = backendInfo();
+  const parts = [info.wasm ? `${info.wasm === 'relaxed' ? 'relaxed SIMD' : 'SIMD'}` : null, info.threads > 1 ? `${info.threads} threads` : null].filter(Boolean);
+  return parts.length ? `${info.name} (${parts.join(', ')})` : info.name;
 }

@@ -3,7 +3,7 @@
  * slices so Pause and other messages get through between them, and posts snapshots back with their
  * typed arrays transferred. The page never freezes because all training happens here.
  */
-import { initWasmBackend } from '../../src/index.js';
+import { enableWebThreads, initWasmBackend } from '../../src/index.js';
 import { Pacer, speedOf, Trainer } from './trainer.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
@@ -135,8 +135,9 @@ class Session {
 
 const session = new Session();
 // The import already tried the wasm kernels synchronously (allowed in workers); this covers runtimes
-// that refuse, and the first message waits for it.
-const ready = initWasmBackend();
+// that refuse, and the first message waits for it. Served cross-origin isolated (backprop
+// playground sends the headers), large products also use the other cores; elsewhere one thread.
+const ready = initWasmBackend().then(() => enableWebThreads()).catch(() => null);
 scope.onmessage = (event) => {
   void ready.then(() => session.handle(event.data));
 };

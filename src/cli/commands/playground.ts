@@ -102,6 +102,10 @@ function handle(root: string, req: IncomingMessage, res: ServerResponse): void {
     'Content-Length': body.length,
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
+    // Cross-origin isolation: what browsers require before they give a page SharedArrayBuffer,
+    // so the training worker can split large products across Web Workers (enableWebThreads).
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
   });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -49,8 +49,8 @@ export type WasmVariant = 'relaxed' | 'simd';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-/** base64 → bytes without atob/Buffer (neither is in the core's type libraries). */
-function decodeBase64(text: string): Uint8Array {
+/** @internal base64 → bytes without atob/Buffer (neither is in the core's type libraries). */
+export function decodeBase64(text: string): Uint8Array {
   const lookup = new Uint8Array(128);
   for (let i = 0; i < B64.length; i++) lookup[B64.charCodeAt(i)] = i;
   let len = text.length;
