@@ -255,14 +255,20 @@ export interface XorImpl<N> {
 }
 
 /**
- * XOR's timing, the same for every library: a short warm-up on a throw-away network, then fresh
- * networks each trained for the full epoch count until `minSeconds` of training have passed (at
- * least one), so the fast libraries' few-millisecond runs are not dominated by timer noise.
+ * XOR's timing, the same for every library: a warm-up of throw-away networks, each trained for the
+ * full epoch count, for as long as the timed part will run (at least two networks), so each
+ * library's JIT-compiled code is measured warm rather than its first calls in the interpreter
+ * (every child is a fresh process, and V8 needs some thousand calls to settle each function); then
+ * fresh networks each trained for the full epoch count until `minSeconds` of training have passed
+ * (at least one), so the fast libraries' few-millisecond runs are not dominated by timer noise.
  */
 export async function runXor<N>(sizes: Sizes, impl: XorImpl<N>): Promise<XorResult> {
-  const warm = impl.make();
-  await impl.train(warm, Math.min(20, sizes.xorEpochs));
-  impl.dispose?.(warm);
+  let warmSeconds = 0;
+  for (let w = 0; w < 2 || warmSeconds < sizes.minSeconds; w++) {
+    const warm = impl.make();
+    warmSeconds += await timeAsync(() => impl.train(warm, sizes.xorEpochs));
+    impl.dispose?.(warm);
+  }
   let nets = 0;
   let seconds = 0;
   let quality = { mse: NaN, learned: false };
