@@ -39,7 +39,7 @@ const BODY = `(async () => {
     }
   }
   const s = bp.wasmThreadStats();
-  return { isolated: self.crossOriginIsolated, kernels: true, info: bp.backendInfo(), results, byWorkers: s.offered - s.takenBack };
+  return { isolated: self.crossOriginIsolated, kernels: true, info: bp.backendInfo(), results, byWorkers: s.offered - s.takenBack - s.stolen };
 })()`;
 
 test('enableWebThreads splits products over Web Workers on an isolated page, bit for bit; declines elsewhere', { skip: CHROMIUM_SKIP, timeout: 120_000 }, async () => {

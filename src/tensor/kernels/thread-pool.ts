@@ -17,14 +17,22 @@ const NR = 8; // the micro-kernel's tile width (assembly/kernels.ts): bands are 
 const MAX_PAGES = 32768; // must match --maximumMemory in scripts/build-wasm.mjs
 
 // Control block, Int32 slots. JOB: > 0, job id j offered; −j, claimed by the worker; 0, none (or
-// taken back by the caller). OP: 0 gemm, 1 stop. ARGS: the 13 gemm arguments (workspace last).
-// DONE: id of the last job the worker finished; STATUS: 0 when it went well.
-// Protocol: the caller writes ARGS, then JOB = j (and notifies); the worker claims with
-// compareExchange(JOB, j, −j), computes, sets DONE = j. The caller, done with its own band, takes
-// the job back with compareExchange(JOB, j, 0) or, if the worker got there first, waits for DONE.
-const JOB = 0, OP = 1, ARGS = 2, DONE = 15, STATUS = 16, CTRL_INTS = 17;
+// taken back by the caller). OP: 0 gemm, 1 stop. ARGS: the 13 gemm arguments (workspace last): the
+// worker computes its band into a private buffer, then copies it to DST (row stride DLD) if it wins
+// COMMIT. DONE: id of the last job the worker finished; STATUS: 0 when it went well.
+// Protocol: the caller writes ARGS, DST, DLD, COMMIT = j, then JOB = j (and notifies); the worker
+// claims with compareExchange(JOB, j, −j), computes, commits with compareExchange(COMMIT, j, −j),
+// copies, and sets DONE = j. The caller, done with its own band, takes an unclaimed job back with
+// compareExchange(JOB, j, 0); a claimed one it waits for a little (a fraction of its own band's
+// time), then steals with compareExchange(COMMIT, j, 0) and computes the band itself: a worker
+// whose core was taken by another process never holds the caller up for long, and its late result
+// is dropped. The caller only resizes a worker's buffers once that worker has finished (DONE).
+const JOB = 0, OP = 1, ARGS = 2, DONE = 15, STATUS = 16, DST = 17, DLD = 18, COMMIT = 19, CTRL_INTS = 20;
 /** Spins before sleeping, both sides: a product usually follows another within microseconds. */
 const SPINS = 2000;
+/** How long the caller waits for a claimed band before computing it itself: this share of its own band's time (default; at least MIN_PATIENCE_MS). */
+export const DEFAULT_PATIENCE = 0.25;
+const MIN_PATIENCE_MS = 0.02;
 
 /**
  * A worker's whole program: `prologue` defines how it gets its data (module, memory, ctrlOffset)
@@ -52,7 +60,12 @@ function main(data) {
     if (c[${OP}] === 1) break;
     let status = 0;
     try {
-      x.gemm(c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14]);
+      const m = c[4], w = c[5], own = c[11], dst = c[${DST}], dld = c[${DLD}];
+      x.gemm(c[2], c[3], m, w, c[6], c[7], c[8], c[9], c[10], own, w, 0, c[14]);
+      if (Atomics.compareExchange(c, ${COMMIT}, job, -job) === job) {
+        const f = new Float32Array(memory.buffer), from = own >> 2, to = dst >> 2;
+        for (let r = 0; r < m; r++) f.copyWithin(to + r * dld, from + r * w, from + r * w + w);
+      }
     } catch (e) {
       status = 1;
     }
@@ -63,7 +76,6 @@ function main(data) {
 }
 `;
 }
-
 
 // The WebAssembly global as used here (@types/node declares no values for it; lib.dom is off).
 export interface SharedMemory { readonly buffer: SharedArrayBuffer; grow(pages: number): number }
@@ -92,15 +104,19 @@ interface Helper {
   job: number;
   workOffset: number;
   workBytes: number;
+  /** The worker's private output buffer (its band lands here before the copy into C). */
+  outOffset: number;
+  outBytes: number;
   /** False once the worker reported that it could not start (it is then never offered work). */
   alive: boolean;
 }
 
 export class Pool implements GemmThreads {
   closed = false;
-  /** Bands offered to workers, and how many of them the caller took back unclaimed. */
+  /** Bands offered to workers, how many of them the caller took back unclaimed, and how many it computed itself after a worker had claimed them but not finished in time. */
   offered = 0;
   takenBack = 0;
+  stolen = 0;
   private readonly helpers: Helper[] = [];
   private started = false;
   /** Resolves once every worker has reported (ready or failed): what `enableWasmThreads` awaits. */
@@ -115,6 +131,7 @@ export class Pool implements GemmThreads {
     private readonly spawn: Spawn,
     /** Whether this thread may block in Atomics.wait (a browser's main thread may not: it spins). */
     private readonly canWait: boolean,
+    private readonly patience: number,
   ) {}
 
   /** Threads a large product runs on: the caller and the workers (1 once closed). */
@@ -137,7 +154,7 @@ export class Pool implements GemmThreads {
     const reports: Promise<void>[] = [];
     for (let i = 1; i < this.planned; i++) {
       const ctrlOffset = this.kernels.allocBytes(CTRL_INTS * 4);
-      const h: Helper = { worker: this.spawn({ module: this.module, memory: this.memory, ctrlOffset }), ctrl: new Int32Array(this.memory.buffer, ctrlOffset, CTRL_INTS), job: 0, workOffset: 0, workBytes: 0, alive: true };
+      const h: Helper = { worker: this.spawn({ module: this.module, memory: this.memory, ctrlOffset }), ctrl: new Int32Array(this.memory.buffer, ctrlOffset, CTRL_INTS), job: 0, workOffset: 0, workBytes: 0, outOffset: 0, outBytes: 0, alive: true };
       reports.push(h.worker.report.then((ok) => { h.alive &&= ok; }, () => { h.alive = false; }));
       this.helpers.push(h);
     }
@@ -150,9 +167,18 @@ export class Pool implements GemmThreads {
     return h.ctrl;
   }
 
+  /** A buffer of at least `need` bytes at `offset`, regrown geometrically; only called while the worker is idle. */
+  private grow(offset: number, bytes: number, need: number): [number, number] {
+    if (need <= bytes) return [offset, bytes];
+    if (bytes > 0) this.kernels.release(offset, bytes);
+    const size = Math.ceil(Math.max(need, 2 * bytes) / 64) * 64;
+    return [this.kernels.allocBytes(size), size];
+  }
+
   gemm(args: readonly number[]): boolean {
-    const [, transB, m, n, k, a, lda, b, ldb, c, ldc] = args;
-    if (this.closed || this.planned < 2 || m * n * k < this.minWork) return false;
+    const [, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate] = args;
+    // Accumulating products stay on one thread: a band computed apart and added would round differently.
+    if (this.closed || this.planned < 2 || accumulate !== 0 || m * n * k < this.minWork) return false;
     if (!this.started) this.start();
     const live = this.helpers.filter((h) => h.alive);
     const parts = live.length + 1;
@@ -160,47 +186,70 @@ export class Pool implements GemmThreads {
     // Column bands: band i is C[:, j0:j1] = op(A) · op(B)[:, j0:j1]; the caller does band 0.
     const band = Math.ceil(n / parts / NR) * NR;
     const offered: { h: Helper; job: number; args: number[] }[] = [];
+    const mine = [...args];
+    mine[3] = Math.min(n, band);
     for (let i = 1; i < parts; i++) {
       const j0 = i * band, j1 = Math.min(n, j0 + band);
       if (j1 <= j0) break;
       const h = live[i - 1];
-      const need = this.kernels.workspaceBytes(m, j1 - j0, k);
-      if (need > h.workBytes) {
-        if (h.workBytes > 0) this.kernels.release(h.workOffset, h.workBytes);
-        h.workBytes = Math.ceil(Math.max(need, 2 * h.workBytes) / 64) * 64;
-        h.workOffset = this.kernels.allocBytes(h.workBytes);
-      }
       const ctrl = this.ctrlView(h);
       const bPart = transB ? b + j0 * ldb * 4 : b + j0 * 4;
-      const job = [args[0], transB, m, j1 - j0, k, a, lda, bPart, ldb, c + j0 * 4, ldc, args[11], h.workOffset];
+      const direct = [args[0], transB, m, j1 - j0, k, a, lda, bPart, ldb, c + j0 * 4, ldc, 0];
+      const needWork = this.kernels.workspaceBytes(m, j1 - j0, k), needOut = m * (j1 - j0) * 4;
+      if (needWork > h.workBytes || needOut > h.outBytes) {
+        if (Atomics.load(ctrl, DONE) !== h.job) {
+          // Still busy with a band the caller stole earlier: its buffers stay as they are; this band is done here.
+          offered.push({ h, job: 0, args: direct });
+          continue;
+        }
+        [h.workOffset, h.workBytes] = this.grow(h.workOffset, h.workBytes, needWork);
+        [h.outOffset, h.outBytes] = this.grow(h.outOffset, h.outBytes, needOut);
+      }
+      const job = [args[0], transB, m, j1 - j0, k, a, lda, bPart, ldb, h.outOffset, j1 - j0, 0, h.workOffset];
       for (let s = 0; s < job.length; s++) ctrl[ARGS + s] = job[s];
+      ctrl[DST] = c + j0 * 4;
+      ctrl[DLD] = ldc;
       ctrl[OP] = 0;
       h.job = h.job >= 0x3fffffff ? 1 : h.job + 1;
+      Atomics.store(ctrl, COMMIT, h.job);
       Atomics.store(ctrl, JOB, h.job);
       Atomics.notify(ctrl, JOB);
-      offered.push({ h, job: h.job, args: job });
+      offered.push({ h, job: h.job, args: direct });
     }
-    const mine = [...args];
-    mine[3] = Math.min(n, band);
+    const t0 = now();
     this.kernels.gemmBlock(mine);
+    const patience = this.patience === 0 ? 0 : Math.max(MIN_PATIENCE_MS, this.patience * (now() - t0));
     for (const { h, job, args: theirs } of offered) {
+      if (job === 0) { this.kernels.gemmBlock(theirs); continue; }
       const ctrl = this.ctrlView(h);
       this.offered++;
       if (Atomics.compareExchange(ctrl, JOB, job, 0) === job) {
         // Not claimed yet (the worker is asleep or its core busy): do the band here.
         this.takenBack++;
-        this.kernels.gemmBlock(theirs.slice(0, 12));
+        this.kernels.gemmBlock(theirs);
         continue;
       }
+      const waitedFrom = now();
       let spins = 0;
+      while (Atomics.load(ctrl, DONE) !== job && Atomics.load(ctrl, COMMIT) === job && now() - waitedFrom < patience) {
+        if (++spins > SPINS) { this.pause(ctrl, job); spins = 0; }
+      }
+      if (Atomics.load(ctrl, DONE) !== job && Atomics.compareExchange(ctrl, COMMIT, job, 0) === job) {
+        // Claimed but not finished in time (its core is busy elsewhere): compute it here; the worker's copy is dropped.
+        this.stolen++;
+        this.kernels.gemmBlock(theirs);
+        continue;
+      }
+      // The worker finished, or is copying its band into C: wait for it.
       const started = Date.now();
+      spins = 0;
       while (Atomics.load(ctrl, DONE) !== job) {
         if (++spins > SPINS) {
-          if (this.canWait) Atomics.wait(ctrl, DONE, Atomics.load(ctrl, DONE), 1000);
+          this.pause(ctrl, job);
           spins = 0;
           if (Date.now() - started > 120_000) {
             this.closed = true;
-            throw new BackpropError('wasm threads: a worker did not finish its share of a matmul within 2 minutes; threads are now off (shutdownWasmThreads/setBackend(\'wasm\'))');
+            throw new BackpropError('wasm threads: a worker did not finish copying its share of a matmul within 2 minutes; threads are now off (shutdownWasmThreads/setBackend(\'wasm\'))');
           }
         }
       }
@@ -210,6 +259,12 @@ export class Pool implements GemmThreads {
       }
     }
     return true;
+  }
+
+  /** Sleeps briefly until the worker signals DONE (where this thread may block), else returns to spinning. */
+  private pause(ctrl: Int32Array, job: number): void {
+    const done = Atomics.load(ctrl, DONE);
+    if (this.canWait && done !== job) Atomics.wait(ctrl, DONE, done, 0.05);
   }
 
   close(): void {
@@ -231,6 +286,12 @@ export interface WasmThreadsOptions {
   threads?: number;
   /** Products below this many multiply-adds stay on one thread (default DEFAULT_THREAD_MIN_WORK). */
   minWork?: number;
+  /**
+   * How long the caller waits for a band a worker has claimed but not finished, as a share of the
+   * time its own band took (default 0.25), before computing that band itself and dropping the
+   * worker's late result: what bounds the cost of a core another process has taken.
+   */
+  patience?: number;
   /** Which build (default: the fastest this runtime validates). */
   variant?: WasmVariant;
   /** Register the backend as 'wasm-threads' and make it active unless setBackend() chose one (default true). */
@@ -238,7 +299,10 @@ export interface WasmThreadsOptions {
 }
 
 const pools: Pool[] = [];
-export const THREAD_OPTIONS = ['threads', 'minWork', 'variant', 'register'];
+const clock = (globalThis as unknown as { performance?: { now(): number } }).performance;
+/** Milliseconds, for the caller's patience with a claimed band. */
+const now = (): number => (clock ? clock.now() : Date.now());
+export const THREAD_OPTIONS = ['threads', 'minWork', 'patience', 'variant', 'register'];
 
 /**
  * Builds the shared-memory kernels and their pool, synchronously; the workers start on the first
@@ -261,7 +325,9 @@ export function startPool(options: WasmThreadsOptions, who: string, spawn: Spawn
   const module = new WA.Module(bytes);
   const instance = new WA.Instance(module, { env: { memory } });
   const kernels = new WasmKernels(variant, instance.exports);
-  const pool = new Pool(kernels, module, memory, threads, minWork, spawn, canWait);
+  const patience = options.patience ?? DEFAULT_PATIENCE;
+  if (!(patience >= 0 && patience <= 100)) throw new ValueError(`${who}: patience must be a number from 0 to 100 (a share of the caller's own band time), got ${patience}`);
+  const pool = new Pool(kernels, module, memory, threads, minWork, spawn, canWait, patience);
   kernels.threads = pool;
   pools.push(pool);
   if (options.register ?? true) registerBackend(createWasmBackend(kernels, { name: 'wasm-threads' }), { preferred: true });
@@ -273,10 +339,10 @@ export function startPool(options: WasmThreadsOptions, who: string, spawn: Spawn
  * the calling thread took back because no worker had started them (a busy machine shows here).
  * @example const { offered, takenBack } = wasmThreadStats()
  */
-export function wasmThreadStats(): { offered: number; takenBack: number } {
-  let offered = 0, takenBack = 0;
-  for (const pool of pools) { offered += pool.offered; takenBack += pool.takenBack; }
-  return { offered, takenBack };
+export function wasmThreadStats(): { offered: number; takenBack: number; stolen: number } {
+  let offered = 0, takenBack = 0, stolen = 0;
+  for (const pool of pools) { offered += pool.offered; takenBack += pool.takenBack; stolen += pool.stolen; }
+  return { offered, takenBack, stolen };
 }
 
 /**
