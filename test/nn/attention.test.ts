@@ -119,7 +119,7 @@ test('Embedding: shape + [dim], N(0, 1) seeded init, repeated indices sum their 
 
 test('Embedding init is N(0, 1) from the seed, and bad indices or options are one-line errors', () => {
   const big = new Embedding(100, 100, { seed: 3 });
-  const d = big.weight.data;
+  const d = Array.from(big.weight.data);
   const mean = d.reduce((a, b) => a + b, 0) / d.length;
   const std = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / d.length);
   assert.ok(Math.abs(mean) < 0.03 && Math.abs(std - 1) < 0.03, `mean ${mean}, std ${std}`);

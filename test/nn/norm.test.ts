@@ -31,8 +31,8 @@ test('BatchNorm1d by hand: batch mean and biased variance in training, running s
   const expect = [[-2 / Math.sqrt(8 / 3 + 1e-5), -4 / Math.sqrt(32 / 3 + 1e-5)], [0, 0], [2 / Math.sqrt(8 / 3 + 1e-5), 4 / Math.sqrt(32 / 3 + 1e-5)]];
   y.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - expect[i][j]) < 1e-12, `${v} vs ${expect[i][j]}`)));
   // running_mean = 0.9·0 + 0.1·mean; running_var = 0.9·1 + 0.1·(unbiased variance 4, 16)
-  assert.deepEqual(bn.runningMean!.toArray().map((v) => +v.toFixed(12)), [0.3, 0.6]);
-  assert.deepEqual(bn.runningVar!.toArray().map((v) => +v.toFixed(12)), [1.3, 2.5]);
+  assert.deepEqual((bn.runningMean!.toArray() as number[]).map((v) => +v.toFixed(12)), [0.3, 0.6]);
+  assert.deepEqual((bn.runningVar!.toArray() as number[]).map((v) => +v.toFixed(12)), [1.3, 2.5]);
   assert.equal(bn.numBatchesTracked!.item(), 1);
   // eval: the running statistics, then weight·x̂ + bias
   bn.weight!.data.set([2, 1]);
