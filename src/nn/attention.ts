@@ -31,8 +31,8 @@ export interface AttendOptions {
   /**
    * Added to the attention scores before the softmax, as PyTorch's float `attn_mask`: 0 keeps a
    * key, −Infinity blocks it, anything else biases it. Shape [queries, keys] or anything that
-   * broadcasts to [batch, heads, queries, keys] (PyTorch's 3-D [batch·heads, queries, keys] mask
-   * is that reshaped to [batch, heads, queries, keys]).
+   * broadcasts to [batch, heads, queries, keys]: [batch, 1, 1, keys] masks padded keys (PyTorch's
+   * key_padding_mask); PyTorch's 3-D [batch·heads, queries, keys] mask is that reshaped to 4-D.
    */
   mask?: Tensor;
   /** Also return the attention weights averaged over heads, [batch, queries, keys] (default false). */
@@ -88,6 +88,7 @@ export class MultiHeadAttention extends Module {
    */
   attend(query: Tensor, key: Tensor, value: Tensor, options?: AttendOptions & { needWeights?: false }): Tensor;
   attend(query: Tensor, key: Tensor, value: Tensor, options: AttendOptions & { needWeights: true }): { output: Tensor; weights: Tensor };
+  attend(query: Tensor, key: Tensor, value: Tensor, options: AttendOptions): Tensor | { output: Tensor; weights: Tensor };
   attend(query: Tensor, key: Tensor, value: Tensor, options: AttendOptions = {}): Tensor | { output: Tensor; weights: Tensor } {
     const E = this.embedDim, H = this.numHeads, D = this.headDim;
     const what = `MultiHeadAttention(${E}, ${H} heads)`;
