@@ -1,3 +1,3 @@
 /** The compiler: jit (trace once, replay fast) and what it reports. */
-export { jit, hostCall, isTracing, UNROLL_MAX_ELEMENTS, type Jitted, type JitOptions, type JitResult } from './jit.js';
+export { jit, hostCall, isTracing, traceCondition, UNROLL_MAX_ELEMENTS, type Jitted, type JitOptions, type JitResult } from './jit.js';
 export { TraceError } from '../tensor/errors.js';

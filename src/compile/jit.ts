@@ -30,6 +30,8 @@ interface Recorder extends Tracer {
   /** Position in `nodes` after which each update ran, and the update. */
   updates: { at: number; update: TraceUpdate }[];
   leaves: Set<Tensor>;
+  /** Conditions the trace depends on besides its inputs (traceCondition). */
+  conditions: (() => boolean)[];
 }
 
 let recording: Recorder | null = null;
@@ -60,6 +62,16 @@ export function hostCall(t: Tensor, fn: (values: TypedArray) => void): void {
     traceGuard.depth--;
   }
   rec.updates.push({ at: rec.nodes.length, update: { grad: t, apply: fn } });
+}
+
+/**
+ * Records a condition the trace in progress was made under, beyond its inputs' shapes (a layer's
+ * train/eval mode, which changes the graph): once it is false, the next call traces again instead
+ * of replaying a graph of the other mode. Does nothing outside a trace.
+ * @example traceCondition(() => layer.training === true);
+ */
+export function traceCondition(holds: () => boolean): void {
+  if (recording !== null) recording.conditions.push(holds);
 }
 
 /** Whether a jit trace is in progress (for code that must behave differently while traced). */
@@ -231,7 +243,7 @@ function signature(args: readonly unknown[]): string {
 function trace<A extends unknown[], R extends JitResult>(fn: (...args: A) => R, args: A, mode: JitOptions['mode']): { result: R; plan: Plan | null } {
   if (recording !== null) throw new TraceError('jit: a jitted function was called while another is being traced; jit the outer function only');
   const rec: Recorder = {
-    nodes: [], updates: [], leaves: new Set(),
+    nodes: [], updates: [], leaves: new Set(), conditions: [],
     node(n) { this.nodes.push(n as TraceNode); },
     grad(leaf) { this.leaves.add(leaf); },
   };
@@ -526,7 +538,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
   const leafGrads = leafGradTensors.map(({ leaf, grad, arg }) => ({ leaf, arg, grad: wrap(grad) }));
   const replay = kind === 'unrolled' ? () => unrolledReplay(steps, slots, updates, pinned, lastUse) : () => kernelReplay(steps, slots, updates, lastUse);
   const nonTensor = args.map((a) => (a instanceof Tensor ? undefined : a));
-  const checks = [...new Set(rec.updates.map((u) => u.update.valid).filter((v): v is () => boolean => v !== undefined))];
+  const checks = [...new Set([...rec.updates.map((u) => u.update.valid).filter((v): v is () => boolean => v !== undefined), ...rec.conditions])];
   const argSlot = (slot: number): boolean => slots[slot].kind === 'arg';
   const loopable = args.every((a) => a instanceof Tensor && a.rank >= 1 && a.shape[0] === (args[0] as Tensor).shape[0])
     && leafGradTensors.every((lg) => lg.arg < 0)

@@ -5,3 +5,7 @@ export { ACTIVATION_TABLE, HIDDEN_ACTIVATIONS, activationEntry, type ActivationE
 export * as init from './init.js';
 // -- convolution and pooling layers (issue 12) --
 export { Conv2d, Conv1d, MaxPool2d, AvgPool2d, Flatten, type ConvLayerOptions, type Conv1dLayerOptions } from './conv.js';
+// -- normalisation, embeddings and attention (issue 12) --
+export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './norm.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { MultiHeadAttention, type MultiHeadAttentionOptions, type AttendOptions } from './attention.js';
