@@ -16,6 +16,8 @@ import { Training } from './training.js';
 export interface Trainable {
   forward(x: Tensor): Tensor;
   parameters(): Tensor[];
+  /** Non-trainable state (BatchNorm's running statistics), kept and restored with the best weights. */
+  namedBuffers?(): [string, Tensor][];
   train?(mode?: boolean): unknown;
   eval?(): unknown;
 }

@@ -222,7 +222,7 @@ export class Network {
     const y = toTargetTensor('learn targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const optimizer = this.makeOptimizer(options);
     const { forward, loss, outputsAreLogits } = this.lossForTraining();
-    const trainable: Trainable = { forward, parameters: () => this.model.parameters(), train: (m) => this.model.train(m), eval: () => this.model.eval() };
+    const trainable: Trainable = { forward, parameters: () => this.model.parameters(), namedBuffers: () => this.model.namedBuffers(), train: (m) => this.model.train(m), eval: () => this.model.eval() };
     let validationData: [Tensor, Tensor] | undefined;
     if (options.validationData) {
       const vx = toInputTensor('learn validationData inputs', options.validationData[0], this.inputs, this.dtype);

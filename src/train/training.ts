@@ -34,6 +34,7 @@ export class Training {
   private readonly valY: Tensor | null;
   private readonly monitor: 'loss' | 'valLoss';
   private readonly es: { patience: number; minDelta: number; restoreBest: boolean } | null;
+  /** What the best epoch's weights are: the parameters and the buffers (running statistics). */
   private readonly params: Tensor[];
   private readonly started = Date.now();
   /** 1-based epoch in progress (or next to start), and the next batch in it. */
@@ -86,7 +87,7 @@ export class Training {
     if (es && this.monitor === 'valLoss' && !valX) throw new ValueError(`${where}: earlyStopping monitors 'valLoss' but there is no validation data (set validationSplit or validationData)`);
     this.es = es ? { patience: es.patience ?? 10, minDelta: es.minDelta ?? 0, restoreBest: es.restoreBest ?? true } : null;
     this.keepBestWeights = this.es?.restoreBest ?? false;
-    this.params = model.parameters();
+    this.params = [...model.parameters(), ...(model.namedBuffers?.() ?? []).map(([, t]) => t)];
     this.order = Array.from({ length: this.rows }, (_, i) => i);
     this.stepper = makeStep(trainX, trainY);
     this.history = { epochs: [], stopReason: 'completed', updates: 0, bestEpoch: null };

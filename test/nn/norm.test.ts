@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BatchNorm1d, BatchNorm2d, Conv2d, Dense, Flatten, LayerNorm, Random, ReLU, Sequential, ShapeError, Tensor, ValueError,
-  checkGradients, crossEntropy, fit, jit, whyNotCompiled, mse, mul, optim, sum, tensor, type Module,
+  checkGradients, crossEntropy, fit, jit, whyNotCompiled, mse, mul, optim, sum, tensor, training, type Module,
 } from '../../src/index.js';
 import { skipWithoutTorch } from '../io/torch.js';
 import { compareWithTorch, runBackprop, runTorch, type TorchCase } from './torch-layers.js';
@@ -226,4 +226,24 @@ test('wrong input shapes and options are one-line errors naming the layer', () =
   throwsLine(() => new BatchNorm2d(3, { track_running_stats: false } as never), ValueError, /BatchNorm2d: unknown option 'track_running_stats' \(known: eps, momentum, affine, trackRunningStats, dtype\)/);
   throwsLine(() => new LayerNorm([]), ValueError, /LayerNorm: normalizedShape must be a number or a non-empty array/);
   throwsLine(() => new LayerNorm(4, { elementwise_affine: false } as never), ValueError, /LayerNorm: unknown option 'elementwise_affine'/);
+});
+
+test("restoring the best epoch restores BatchNorm's running statistics with the weights", () => {
+  const r = new Random(4);
+  const x = tensor(Float32Array.from({ length: 64 * 3 }, () => r.range(-2, 2)), { shape: [64, 3] });
+  const y = tensor(Float32Array.from({ length: 64 }, (_, i) => (i % 2 ? 1 : -1)), { shape: [64, 1] });
+  const bn = new BatchNorm1d(6);
+  const model = new Sequential(new Dense(3, 6, { seed: 1 }), bn, new ReLU(), new Dense(6, 1, { seed: 2 }));
+  const opt = new optim.SGD(model.parameters(), { lr: 0.05 });
+  const snapshots: Float32Array[][] = [];
+  const t = training(model, x, y, {
+    loss: mse, optimizer: opt, epochs: 3, batchSize: 16, shuffle: false, earlyStopping: { patience: 10, restoreBest: true },
+    // After epoch 1 the rate is made far too large, so epochs 2 and 3 end worse than epoch 1.
+    onEpochEnd: (logs) => { snapshots.push([bn.runningMean!, bn.runningVar!].map((b) => Float32Array.from(b.data))); if (logs.epoch === 1) opt.learningRate = 1.2; },
+  });
+  const history = t.run();
+  assert.equal(history.bestEpoch, 1, 'epoch 1 should be the best (the test relies on it)');
+  assert.notDeepEqual(snapshots[2][0], snapshots[0][0], 'the statistics moved after epoch 1');
+  assert.deepEqual(Float32Array.from(bn.runningMean!.data), snapshots[0][0]);
+  assert.deepEqual(Float32Array.from(bn.runningVar!.data), snapshots[0][1]);
 });
