@@ -4,7 +4,7 @@
  * link reproduces an experiment; parsing checks every field and reports, rather than ignores,
  * unknown keys and bad values (which fall back to their defaults).
  */
-import type { LossName } from '../../src/index.js';
+import { HIDDEN_ACTIVATIONS as TRAINS_HIDDEN, type ActivationName, type LossName } from '../../src/index.js';
 
 export const DATASETS = ['gate-or', 'gate-and', 'gate-xor', 'circle', 'spirals', 'gaussian', 'xor', 'reg-plane', 'reg-bumps', 'csv'] as const;
 export type DatasetName = (typeof DATASETS)[number];
@@ -19,8 +19,9 @@ export function isRegression(d: DatasetName): d is 'reg-plane' | 'reg-bumps' {
   return d.startsWith('reg-');
 }
 
-export const HIDDEN_ACTIVATIONS = ['tanh', 'relu', 'leakyRelu', 'sigmoid', 'softplus', 'linear'] as const;
-export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
+/** Every activation the table marks as training hidden layers (tanh, the default, first): a row added there appears here. */
+export const HIDDEN_ACTIVATIONS: readonly ActivationName[] = ['tanh', ...TRAINS_HIDDEN.filter((a) => a !== 'tanh')];
+export type HiddenActivation = ActivationName;
 /** The output layer has one unit with one of these, except with crossEntropy: two softmax units. */
 export const OUTPUT_ACTIVATIONS = ['sigmoid', 'tanh', 'linear'] as const;
 export type OutputActivation = (typeof OUTPUT_ACTIVATIONS)[number];
