@@ -5,3 +5,5 @@ export { ACTIVATION_TABLE, HIDDEN_ACTIVATIONS, activationEntry, type ActivationE
 export * as init from './init.js';
 // -- convolution and pooling layers (issue 12) --
 export { Conv2d, Conv1d, MaxPool2d, AvgPool2d, Flatten, type ConvLayerOptions, type Conv1dLayerOptions } from './conv.js';
+// -- recurrent layers (issue 12) --
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type RecurrentState, type RecurrentRun } from './recurrent.js';
