@@ -5,7 +5,7 @@
  * A workload that throws is reported as an error, not fatal, so the other figures still count.
  */
 import {
-  PeerMissing, RESULT_MARKER, SIZES, seededRandom, setClock,
+  PeerMissing, RESULT_MARKER, SIZES, seededRandom, sequenceData, setClock,
   type ChildConfig, type ChildReport, type FashionData, type LibName, type MatmulResult, type Runner, type WorkloadName,
 } from './common.js';
 import { loadFashion } from './data.js';
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
           data = null;
           report.results.memory = await runner.memory!(sizes, await loadFashion(config.build, config.fashionDir, sizes.memorySamples, 1, config.seed), config.seed);
           break;
+        case 'lstm': report.results.lstm = await runner.lstm!(sizes, sequenceData(sizes.lstmTrain, sizes.lstmTest, config.seed), config.seed); break;
       }
     } catch (e) {
       report.errors[w] = oneLine(e);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export const LIBS = ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', 'pytorch-1', 'pytorch', 'brain', 'synaptic'] as const;
 export type LibName = (typeof LIBS)[number];
 
-export const WORKLOADS = ['xor', 'fashion', 'matmul', 'elementwise', 'adam', 'memory'] as const;
+export const WORKLOADS = ['xor', 'fashion', 'matmul', 'elementwise', 'adam', 'memory', /* issue 12: */ 'lstm'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export type Mode = 'full' | 'quick' | 'tiny';
@@ -31,12 +31,17 @@ export interface Sizes {
   /** Memory workload: the Fashion MLP trained this many epochs on the first `memorySamples` images. */
   memoryEpochs: number;
   memorySamples: number;
+  /** LSTM workload (issue 12): training sequences, epochs timed, test sequences, warm-up batches on a throw-away model. */
+  lstmTrain: number;
+  lstmEpochs: number;
+  lstmTest: number;
+  lstmWarmupBatches: number;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
-  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 1, memoryEpochs: 20, memorySamples: 2048 },
-  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 0.25, memoryEpochs: 20, memorySamples: 1024 },
-  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulSizes: [32, 64], elementwiseSize: 10_000, minSeconds: 0.01, memoryEpochs: 3, memorySamples: 128 },
+  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 1, memoryEpochs: 20, memorySamples: 2048, lstmTrain: 4096, lstmEpochs: 2, lstmTest: 1024, lstmWarmupBatches: 10 },
+  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 0.25, memoryEpochs: 20, memorySamples: 1024, lstmTrain: 2048, lstmEpochs: 1, lstmTest: 512, lstmWarmupBatches: 5 },
+  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulSizes: [32, 64], elementwiseSize: 10_000, minSeconds: 0.01, memoryEpochs: 3, memorySamples: 128, lstmTrain: 128, lstmEpochs: 1, lstmTest: 64, lstmWarmupBatches: 1 },
 };
 
 /** The fixed hyper-parameters of the issue's workloads (the same for every library). */
@@ -44,6 +49,13 @@ export const XOR = { learningRate: 0.5, hidden: 4 } as const;
 export const FASHION = { hidden: 128, classes: 10, learningRate: 1e-3, batchSize: 64 } as const;
 /** Adam-update throughput steps the Fashion MLP's own parameter shapes (784×128, 128, 128×10, 10). */
 export const ADAM_SHAPES: readonly (readonly number[])[] = [[784, 128], [128], [128, 10], [10]];
+
+/**
+ * The LSTM workload (issue 12): LSTM(32) over sequences of 20 steps × 8 features, a dense softmax head
+ * over 4 classes, cross-entropy, Adam 1e-3, batches of 32. The gates' activations are PyTorch's
+ * (σ and tanh; tfjs is told recurrentActivation 'sigmoid', its default being hardSigmoid).
+ */
+export const LSTM_BENCH = { steps: 20, features: 8, hidden: 32, classes: 4, learningRate: 1e-3, batchSize: 32 } as const;
 
 export const XOR_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
 export const XOR_TARGETS = [0, 1, 1, 0];
@@ -71,6 +83,7 @@ export interface ChildConfig {
 /** `nets`: fresh networks trained back to back in the timed part; mse/learned are the first one's. */
 export interface XorResult { updatesPerSec: number; seconds: number; nets: number; mse: number; learned: boolean }
 export interface FashionResult { samplesPerSec: number; seconds: number; accuracy: number; trainSamples: number; testSamples: number; synthetic: boolean }
+export interface LstmResult { samplesPerSec: number; seconds: number; accuracy: number; trainSamples: number; epochs: number }
 export interface MatmulResult { gflops: number; n: number }
 export interface ElementwiseResult { add: number; mul: number; exp: number; size: number }
 export interface AdamResult { paramsPerSec: number; params: number }
@@ -88,6 +101,7 @@ export interface WorkloadResults {
   elementwise?: ElementwiseResult;
   adam?: AdamResult;
   memory?: MemoryResult;
+  lstm?: LstmResult;
 }
 
 /** One child's report for one round. */
@@ -119,6 +133,37 @@ export interface Runner {
   elementwise?(sizes: Sizes): Promise<ElementwiseResult>;
   adam?(sizes: Sizes): Promise<AdamResult>;
   memory?(sizes: Sizes, data: FashionData, seed: number): Promise<MemoryResult>;
+  lstm?(sizes: Sizes, data: SequenceData, seed: number): Promise<LstmResult>;
+}
+
+/**
+ * The LSTM workload's seeded sequences: x [count, steps, features] row-major, values uniform in
+ * [−1, 1); the label of a sequence is the feature among the first `classes` whose sum over all
+ * steps is largest (a task an LSTM learns by accumulating, the same for every library).
+ */
+export interface SequenceData { trainX: Float32Array; trainY: Float32Array; testX: Float32Array; testY: Float32Array; trainCount: number; testCount: number }
+
+export function sequenceData(trainCount: number, testCount: number, seed: number): SequenceData {
+  const random = seededRandom(seed + 12);
+  const { steps, features, classes } = LSTM_BENCH;
+  const make = (count: number) => {
+    const x = new Float32Array(count * steps * features);
+    const y = new Float32Array(count);
+    for (let s = 0; s < count; s++) {
+      const sums = new Array<number>(classes).fill(0);
+      for (let t = 0; t < steps; t++) {
+        for (let f = 0; f < features; f++) {
+          const v = Math.fround(random() * 2 - 1);
+          x[(s * steps + t) * features + f] = v;
+          if (f < classes) sums[f] += v;
+        }
+      }
+      y[s] = sums.indexOf(Math.max(...sums));
+    }
+    return { x, y };
+  };
+  const train = make(trainCount), test = make(testCount);
+  return { trainX: train.x, trainY: train.y, testX: test.x, testY: test.y, trainCount, testCount };
 }
 
 /** Fashion-MNIST (or its seeded random stand-in) as flat arrays: pixels scaled to [0, 1]. */

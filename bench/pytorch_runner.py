@@ -1,7 +1,7 @@
 """PyTorch (CPU) side of the bench: bench/libs/pytorch.ts runs this once per workload.
 
 Reads one JSON job on stdin, prints one line `@@backprop-bench-result {json}` on stdout. The job:
-  workload  'probe' | 'xor' | 'fashion' | 'matmul'
+  workload  'probe' | 'xor' | 'fashion' | 'matmul' | 'lstm'
   threads   torch.set_num_threads(threads) before anything runs (the runner also sets
             OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS in the environment)
   clock     'cpu': time.process_time() (user + system CPU time of this process, all its threads,
@@ -128,6 +128,60 @@ def main():
         net, opt = make(seed)
         gen = torch.Generator().manual_seed(seed)
         seconds = timed(lambda: epoch(net, opt, train_x, train_y, gen))
+        with torch.no_grad():
+            acc = (net(test_x).argmax(1) == test_y).float().mean().item()
+        emit({'seconds': seconds, 'accuracy': acc})
+        return
+
+    if workload == 'lstm':
+        # issue 12: LSTM(32) on 20 steps x 8 features, a linear head over 4 classes, Adam, batches of 32.
+        d = job['data']
+        hp = job['lstm']
+        steps, feats, classes, batch = hp['steps'], hp['features'], hp['classes'], hp['batchSize']
+        raw = torch.from_numpy(__import__('numpy').fromfile(d['path'], dtype='<f4'))
+        ends = [d['trainCount'] * steps * feats, d['trainCount'], d['testCount'] * steps * feats, d['testCount']]
+        parts, at = [], 0
+        for n in ends:
+            parts.append(raw[at:at + n])
+            at += n
+        if at != raw.numel():
+            raise ValueError(f'lstm data file holds {raw.numel()} values, expected {at}')
+        train_x = parts[0].reshape(d['trainCount'], steps, feats)
+        train_y = parts[1].long()
+        test_x = parts[2].reshape(d['testCount'], steps, feats)
+        test_y = parts[3].long()
+
+        class Classifier(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm = torch.nn.LSTM(feats, hp['hidden'], batch_first=True)
+                self.head = torch.nn.Linear(hp['hidden'], classes)
+
+            def forward(self, x):
+                _, (h, _) = self.lstm(x)
+                return self.head(h[0])
+
+        def make(s):
+            torch.manual_seed(s)
+            net = Classifier()
+            return net, torch.optim.Adam(net.parameters(), lr=hp['learningRate'])
+
+        def epochs(net, opt, xs, ys, count, generator):
+            for _ in range(count):
+                order = torch.randperm(xs.shape[0], generator=generator)
+                for i in range(0, xs.shape[0], batch):
+                    idx = order[i:i + batch]
+                    opt.zero_grad(set_to_none=True)
+                    F.cross_entropy(net(xs[idx]), ys[idx]).backward()
+                    opt.step()
+
+        warm_n = min(d['trainCount'], sizes['lstmWarmupBatches'] * batch)
+        warm, warm_opt = make(seed)
+        epochs(warm, warm_opt, train_x[:warm_n], train_y[:warm_n], 1, torch.Generator().manual_seed(seed))
+        del warm, warm_opt
+        net, opt = make(seed)
+        gen = torch.Generator().manual_seed(seed)
+        seconds = timed(lambda: epochs(net, opt, train_x, train_y, sizes['lstmEpochs'], gen))
         with torch.no_grad():
             acc = (net(test_x).argmax(1) == test_y).float().mean().item()
         emit({'seconds': seconds, 'accuracy': acc})

@@ -31,6 +31,10 @@ const METRICS: Metric[] = [
   { workload: 'elementwise', id: 'exp', unit: 'Melem/s', value: (r) => scale(r.elementwise?.exp), label: (r) => `exp, ${fmtInt(r.elementwise?.size)} float32` },
   { workload: 'adam', id: 'adam', unit: 'Mparams/s', value: (r) => scale(r.adam?.paramsPerSec), label: (r) => `Adam step, ${fmtInt(r.adam?.params)} params` },
   {
+    workload: 'lstm', id: 'lstm', unit: 'samples/s', value: (r) => r.lstm?.samplesPerSec,
+    label: (r) => `LSTM(32) 20 steps × 8 features, dense 4, Adam, batch 32, ${fmtInt(r.lstm?.trainSamples)} sequences × ${r.lstm?.epochs ?? '?'} epoch(s)`,
+  },
+  {
     workload: 'memory', id: 'memory', unit: '%', noRatio: true, value: (r) => (r.memory ? r.memory.growth * 100 : undefined),
     label: (r) => `memory growth, epoch 2 → ${r.memory?.epochs ?? '?'} (Fashion MLP, ${fmtInt(r.memory?.samples)} samples)`,
   },
@@ -123,6 +127,7 @@ export function summarize(rounds: ChildReport[][], libs: readonly string[]): Sum
         row.learned = withFigure.every((res) => res.xor!.learned);
       }
       if (metric.id === 'fashion') row.accuracy = median(withFigure.map((res) => res.fashion!.accuracy));
+      if (metric.id === 'lstm') row.accuracy = median(withFigure.map((res) => res.lstm!.accuracy));
       if (metric.id === 'memory') {
         row.early = median(withFigure.map((res) => res.memory!.early));
         row.late = median(withFigure.map((res) => res.memory!.late));

@@ -10,8 +10,8 @@ import { entryOf, variantOf } from '../common.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, bytesInUse, matmulWarmup, memoryResult, rate, runXor, timeAsync,
-  type FashionData, type Runner, type Sizes,
+  ADAM_SHAPES, FASHION, LSTM_BENCH, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, bytesInUse, matmulWarmup, memoryResult, rate, runXor, timeAsync,
+  type FashionData, type Runner, type SequenceData, type Sizes,
 } from '../common.js';
 
 type Backprop = typeof import('../../dist/src/index.js');
@@ -95,6 +95,33 @@ export async function backpropRunner(build: string): Promise<Runner> {
         onEpochEnd: (logs) => { byEpoch[logs.epoch] = bytesInUse(); },
       });
       return memoryResult(byEpoch, sizes.memoryEpochs, n);
+    },
+
+    // issue 12: LSTM(32) + dense head as a user's Module, trained by fit() (compiled steps). fit takes
+    // rows, so each sequence is one row of 20·8 values and forward() views it as [batch, 20, 8].
+    async lstm(sizes: Sizes, data: SequenceData, seed: number) {
+      if (typeof bp.LSTM !== 'function') throw new Error('this build of backprop has no LSTM layer');
+      const { steps, features, hidden, classes, learningRate, batchSize } = LSTM_BENCH;
+      class Classifier extends bp.Module {
+        readonly lstm = this.registerModule('lstm', new bp.LSTM(features, hidden, { seed }));
+        readonly head = this.registerModule('head', new bp.Dense(hidden, classes, { seed: seed + 1 }));
+        forward(x: InstanceType<typeof bp.Tensor>) {
+          return this.head.forward(this.lstm.forward(bp.reshape(x, [x.shape[0], steps, features])));
+        }
+      }
+      const rows = (x: Float32Array, n: number) => bp.tensor(x, { shape: [n, steps * features] });
+      const train = (count: number, epochs: number) => {
+        const model = new Classifier();
+        const x = rows(data.trainX.subarray(0, count * steps * features), count);
+        const y = bp.tensor(data.trainY.subarray(0, count), { shape: [count] });
+        const optimizer = new bp.optim.Adam(model.parameters(), { lr: learningRate });
+        return { model, run: () => bp.fit(model, x, y, { loss: bp.crossEntropy, optimizer, epochs, batchSize, shuffle: true, seed }) };
+      };
+      train(Math.min(data.trainCount, sizes.lstmWarmupBatches * batchSize), 1).run();
+      const { model, run } = train(data.trainCount, sizes.lstmEpochs);
+      const seconds = await timeAsync(() => { run(); });
+      const scores = bp.noGrad(() => model.forward(rows(data.testX, data.testCount))).data;
+      return { samplesPerSec: (data.trainCount * sizes.lstmEpochs) / seconds, seconds, accuracy: accuracy(scores, data.testY, classes), trainSamples: data.trainCount, epochs: sizes.lstmEpochs };
     },
   };
 }

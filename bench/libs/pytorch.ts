@@ -16,8 +16,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  FASHION, PeerMissing, RESULT_MARKER, XOR, getClock, matmulWarmup, xorQuality,
-  type FashionData, type Runner, type Sizes,
+  FASHION, LSTM_BENCH, PeerMissing, RESULT_MARKER, XOR, getClock, matmulWarmup, xorQuality,
+  type FashionData, type Runner, type SequenceData, type Sizes,
 } from '../common.js';
 
 const SCRIPT = join(dirname(dirname(fileURLToPath(import.meta.url))), 'pytorch_runner.py');
@@ -92,6 +92,21 @@ export async function pytorchRunner(threadsWanted: 'one' | 'all'): Promise<Runne
           samplesPerSec: data.trainCount / seconds, seconds, accuracy: r.accuracy as number,
           trainSamples: data.trainCount, testSamples: data.testCount, synthetic: data.synthetic,
         };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+
+    // issue 12: nn.LSTM(8, 32, batch_first=True) + nn.Linear(32, 4), Adam, F.cross_entropy (bench/pytorch_runner.py).
+    async lstm(sizes: Sizes, data: SequenceData, seed: number) {
+      const dir = mkdtempSync(join(os.tmpdir(), 'backprop-bench-torch-'));
+      try {
+        const path = join(dir, 'sequences.f32');
+        const parts = [data.trainX, data.trainY, data.testX, data.testY];
+        writeFileSync(path, Buffer.concat(parts.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
+        const r = check(runPython(py, threads, { ...base('lstm', sizes, seed), lstm: LSTM_BENCH, data: { path, trainCount: data.trainCount, testCount: data.testCount } }));
+        const seconds = r.seconds as number;
+        return { samplesPerSec: (data.trainCount * sizes.lstmEpochs) / seconds, seconds, accuracy: r.accuracy as number, trainSamples: data.trainCount, epochs: sizes.lstmEpochs };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

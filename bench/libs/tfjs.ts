@@ -6,8 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import {
-  ADAM_SHAPES, FASHION, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, matmulWarmup, rate, runXor, timeAsync,
-  type FashionData, type Runner, type Sizes,
+  ADAM_SHAPES, FASHION, LSTM_BENCH, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, matmulWarmup, rate, runXor, timeAsync,
+  type FashionData, type Runner, type SequenceData, type Sizes,
 } from '../common.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -119,6 +119,36 @@ export async function tfjsRunner(backendName: 'wasm' | 'cpu'): Promise<Runner> {
       optimizer.dispose();
       tf.dispose([...vars, ...grads.map((g) => g.tensor)]);
       return { paramsPerSec: params * perSec, params };
+    },
+
+    // issue 12: tf.layers.lstm(32) with σ gates (recurrentActivation 'sigmoid', as PyTorch) + dense softmax, model.fit.
+    async lstm(sizes: Sizes, data: SequenceData, seed: number) {
+      const { steps, features, hidden, classes, learningRate, batchSize } = LSTM_BENCH;
+      const build = () => {
+        const model = tf.sequential();
+        model.add(tf.layers.lstm({
+          units: hidden, inputShape: [steps, features], recurrentActivation: 'sigmoid',
+          kernelInitializer: tf.initializers.glorotUniform({ seed }), recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }),
+        }));
+        model.add(dense(classes, 'softmax', seed + 2));
+        model.compile({ optimizer: tf.train.adam(learningRate), loss: 'categoricalCrossentropy' });
+        return model;
+      };
+      const xs = tf.tensor3d(data.trainX, [data.trainCount, steps, features]);
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(data.trainY, 'int32'), classes));
+      const warmCount = Math.min(data.trainCount, sizes.lstmWarmupBatches * batchSize);
+      const warm = build();
+      const warmXs = xs.slice(0, warmCount), warmYs = ys.slice(0, warmCount);
+      await warm.fit(warmXs, warmYs, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
+      tf.dispose([warmXs, warmYs]);
+      warm.dispose();
+      const model = build();
+      const seconds = await timeAsync(async () => { await model.fit(xs, ys, { batchSize, epochs: sizes.lstmEpochs, shuffle: true, verbose: 0 }); });
+      const testXs = tf.tensor3d(data.testX, [data.testCount, steps, features]);
+      const scores = tf.tidy(() => (model.predict(testXs) as Tensor).dataSync());
+      model.dispose();
+      tf.dispose([xs, ys, testXs]);
+      return { samplesPerSec: (data.trainCount * sizes.lstmEpochs) / seconds, seconds, accuracy: accuracy(scores, data.testY, classes), trainSamples: data.trainCount, epochs: sizes.lstmEpochs };
     },
   };
 }

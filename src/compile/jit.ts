@@ -13,6 +13,7 @@ import { allocate, type DType, type TypedArray } from '../tensor/dtype.js';
 import { TraceError, ValueError, fmtShape } from '../tensor/errors.js';
 import { sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor, traceGuard } from '../tensor/tensor.js';
+import { backend } from '../tensor/kernels/backend.js';
 import { generateShared, isPerTrace, perTraceFunction, type Prim, type Runner, type TraceNode, type UnrollContext } from '../ops/prim.js';
 
 /** A host call the replay makes with a value's storage: an optimizer update (recorded by Optimizer.step while tracing) or a hostCall. */
@@ -627,7 +628,7 @@ function kernelReplay(steps: readonly Step[], slots: readonly Slot[], updates: r
     flushUpdates(i);
     const g = byStart.get(i);
     if (g !== undefined && g.end - g.start > 1) {
-      lines.push(fusedLoop(steps, slots, g, ref, arr, lastUse));
+      lines.push(`${ref(fusedFunction(steps, slots, g, lastUse))}(A);`);
       // Updates cannot fall inside a group (fuseGroups stops at them).
       i = g.end;
       continue;
@@ -681,6 +682,10 @@ function accessOf(strides: readonly number[], inShape: Shape, out: Shape): Acces
   return null;
 }
 
+function hasUnaryKernels(): boolean {
+  return typeof backend().unary === 'function';
+}
+
 /** Maximal runs of consecutive element-wise steps over the same output shape whose inputs all have a simple access. */
 function fuseGroups(steps: readonly Step[]): Group[] {
   const groups: Group[] = [];
@@ -688,7 +693,10 @@ function fuseGroups(steps: readonly Step[]): Group[] {
   let shape: Shape | null = null;
   steps.forEach((s, i) => {
     const p = s.node.prepared;
-    const ok = s.node.prim.scalar !== undefined && p.strides !== undefined
+    // A formula with a SIMD kernel of the backend's own (tanh, sigmoid, exp, log) runs that kernel
+    // instead of a fused loop: it is several times faster than the scalar Math.* formula per element.
+    const simd = s.node.prim.wasm !== undefined && s.node.inputs[0].dtype === 'float32' && hasUnaryKernels();
+    const ok = !simd && s.node.prim.scalar !== undefined && p.strides !== undefined
       && p.strides.every((st, k) => accessOf(st, s.node.inputs[k].shape, p.shape) !== null);
     if (ok && cur !== null && shape !== null && sameShape(shape, p.shape)) {
       cur.end = i + 1;
@@ -700,6 +708,38 @@ function fuseGroups(steps: readonly Step[]): Group[] {
   });
   if (cur !== null) groups.push(cur);
   return groups;
+}
+
+/**
+ * A fused group as a small function of its own, shared by source (its buffers are constants passed
+ * as data). Why not inline in the replay: a long plan (an unrolled recurrent sequence) makes one
+ * replay function too big for V8 to optimise or to inline the formulas into, so every fused loop
+ * would run interpreted; as separate functions, the identical loops of every time step share one
+ * small function that V8 optimises once, with the formulas inlined.
+ */
+function fusedFunction(steps: readonly Step[], slots: readonly Slot[], g: Group, lastUse: readonly number[]): (args: TypedArray[]) => void {
+  const consts: unknown[] = [];
+  const ref = (v: unknown): string => {
+    let i = consts.indexOf(v);
+    if (i < 0) { consts.push(v); i = consts.length - 1; }
+    return `K${i}`;
+  };
+  const arr = (s: number): string => {
+    const sl = slots[s];
+    return sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data);
+  };
+  const body = fusedLoop(steps, slots, g, ref, arr, lastUse);
+  // Code generation refused: the replay that would call this is refused too (it falls back to
+  // interpretedReplay), so this fallback runs only if the two disagree; it runs the steps unfused.
+  const fallback = () => (A: TypedArray[]) => {
+    const get = (s: number): TypedArray => { const sl = slots[s]; return sl.kind === 'arg' ? A[sl.index] : sl.data!; };
+    for (let i = g.start; i < g.end; i++) {
+      const st = steps[i];
+      const ins = st.ins.map(get);
+      st.node.prepared.run(get(st.out), ins[0], ins[1], ins[2]);
+    }
+  };
+  return perTraceFunction(generateShared<(args: TypedArray[]) => void>('fused', ['A'], body, consts, fallback));
 }
 
 function fusedLoop(steps: readonly Step[], slots: readonly Slot[], g: Group, ref: (v: unknown) => string, arr: (s: number) => string, lastUse: readonly number[]): string {

@@ -9,3 +9,5 @@ export { Conv2d, Conv1d, MaxPool2d, AvgPool2d, Flatten, type ConvLayerOptions, t
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './norm.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions, type AttendOptions } from './attention.js';
+// -- recurrent layers (issue 12) --
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type RecurrentState, type RecurrentRun } from './recurrent.js';

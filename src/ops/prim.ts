@@ -48,6 +48,8 @@ export interface Prim<A = unknown> {
   readonly alias?: boolean;
   /** Element-wise prims: the formula for one element, (input elements) → output element. */
   readonly scalar?: (...xs: number[]) => number;
+  /** Element-wise prims with a SIMD kernel on the wasm backend (exp, log, tanh, sigmoid): its name. */
+  readonly wasm?: WasmUnaryName;
   /**
    * Tiny graphs: the output's elements as expressions, from each input's element expressions
    * (row-major). Element-wise prims need none (their `scalar` is used). Absent: not unrollable.
@@ -298,6 +300,7 @@ export function elementwise(def: {
   return {
     name: def.name,
     scalar: def.scalar,
+    wasm: def.wasm,
     prepare: (inputs) => elementwiseKernel(def.name, def.scalar, inputs.map((t) => t.shape), dtypeOver(inputs), def.wasm),
     backward: (g, inputs, out) => def.backward(g, inputs, out),
   };

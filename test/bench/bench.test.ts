@@ -80,6 +80,8 @@ test('bench --tiny --json: every library reports, backprop has a finite positive
     exp: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
     adam: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
     memory: ['backprop'],
+    // issue 12: LSTM(32) over 20 steps × 8 features (jax-js, brain.js, synaptic and backprop-module have none)
+    lstm: ['backprop', 'tfjs-wasm', 'tfjs-cpu', ...TORCH],
   };
   for (const [metric, libs] of Object.entries(expected)) {
     assert.deepEqual(out.rows.filter((r) => r.metric === metric).map((r) => r.lib), libs, `libraries reporting ${metric}`);
@@ -100,6 +102,7 @@ test('bench --tiny --json: every library reports, backprop has a finite positive
     }
     if (row.metric === 'xor') assert.ok(Number.isFinite(row.mse) && row.mse! >= 0, `${what}: mse ${row.mse}`);
     if (row.metric === 'fashion') assert.ok(row.accuracy! >= 0 && row.accuracy! <= 1, `${what}: accuracy ${row.accuracy}`);
+    if (row.metric === 'lstm') assert.ok(row.accuracy! >= 0 && row.accuracy! <= 1, `${what}: accuracy ${row.accuracy}`);
   }
   for (const peer of PEERS) assert.ok(out.rows.some((r) => r.lib === peer && r.ratio !== null), `a ratio to ${peer}`);
   assert.match(out.details.jaxjs, /^jax-js 0\.1\.25 wasm, /);
