@@ -8,7 +8,8 @@
  * brings trained weights back into a model file. Browser-safe: text and bytes only.
  */
 import { DataError, ValueError } from '../tensor/errors.js';
-import type { ActivationName, LossName, NetworkSpec } from '../spec/index.js';
+import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../spec/index.js';
+import { resolveLayers, type ResolvedLayer } from '../nn/layer-types.js';
 import { Network } from '../train/network.js';
 import { LOSS_TABLE, BCE_EPSILON } from '../losses/index.js';
 import { MISSING_VALUES, type Preprocessor } from '../data/tabular.js';
@@ -318,13 +319,10 @@ export function importSafetensors(bytes: Uint8Array, source: string, spec?: Mode
     base = raw as ModelFile;
   }
   const layers = base.network.layers;
-  const expected = new Map<string, number[]>();
-  let width = base.network.inputs;
-  layers.forEach((l, i) => {
-    expected.set(`layers.${i}.weight`, [l.units, width]);
-    expected.set(`layers.${i}.bias`, [l.units]);
-    width = l.units;
-  });
+  const expected = new Map<string, readonly number[]>();
+  let resolved: ResolvedLayer[];
+  try { resolved = resolveLayers(base.network); } catch (err) { throw new DataError(`${source}: ${(err as Error).message}`); }
+  for (const l of resolved) for (const t of l.tensors) expected.set(`layers.${l.index}.${t.key}`, t.shape);
   const unexpected = Object.keys(tensors).filter((k) => !expected.has(k));
   if (unexpected.length) throw new DataError(`${source}: tensor '${unexpected[0]}' is not in the model (its tensors: ${[...expected.keys()].join(', ')}); is this the right --spec?`);
   for (const [name, shape] of expected) {
@@ -341,8 +339,12 @@ export function importSafetensors(bytes: Uint8Array, source: string, spec?: Mode
   const network: NetworkSpec = {
     ...base.network,
     layers: layers.map((l, i) => {
-      const w = tensors[`layers.${i}.weight`].data, cols = w.length / l.units;
-      return { ...l, weights: Array.from({ length: l.units }, (_, j) => Array.from(w.subarray(j * cols, (j + 1) * cols))), bias: Array.from(tensors[`layers.${i}.bias`].data) };
+      const out = { ...l } as Record<string, unknown>;
+      for (const t of resolved[i].tensors) {
+        const data = tensors[`layers.${i}.${t.key}`].data, rows = t.shape[0], cols = data.length / rows;
+        out[t.field] = t.shape.length === 1 ? Array.from(data) : Array.from({ length: rows }, (_, j) => Array.from(data.subarray(j * cols, (j + 1) * cols)));
+      }
+      return out as LayerSpec;
     }),
   };
   const file: ModelFile = { ...base, network };

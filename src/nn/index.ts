@@ -5,3 +5,6 @@ export { ACTIVATION_TABLE, HIDDEN_ACTIVATIONS, activationEntry, type ActivationE
 export * as init from './init.js';
 // -- convolution and pooling layers (issue 12) --
 export { Conv2d, Conv1d, MaxPool2d, AvgPool2d, Flatten, type ConvLayerOptions, type Conv1dLayerOptions } from './conv.js';
+// -- dropout layer and the spec's layer-type table (issue 12) --
+export { Dropout, type DropoutLayerOptions } from './dropout.js';
+export { LAYER_TYPE_TABLE, GlobalAvgPool2d, ActivatedConv2d, ActivatedConv1d, resolveLayers, inputShape, sampleSize, layerEntry, isActivated, type LayerTypeEntry, type LayerTensor, type ResolvedLayer, type SampleShape } from './layer-types.js';

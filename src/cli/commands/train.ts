@@ -348,7 +348,7 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   const input: WorkerInput = {
     spec, task, inputs: transferable(trainPart.inputs), targets: transferable(trainPart.targets!),
     n: trainPart.n, width: trainPart.width,
-    learn: learnOptions(s, spec.inputs, trainPart.n - valRows),
+    learn: learnOptions(s, data.width, trainPart.n - valRows),
     // Only an epoch count chosen by early stopping on validation rows is worth refitting for.
     refit: s.refit && valRows > 0 && s.earlyStopping !== false,
     stopFlag: new SharedArrayBuffer(4),
