@@ -88,3 +88,11 @@ test('--architecture trains any spec (inputs filled in from the data) and checks
     t.cleanup();
   }
 });
+
+test('the default CNN leaves out a pooling the image is too small for', async () => {
+  const { imageCnn } = await import('../../src/cli/commands/train.js');
+  const types = (shape: number[]) => imageCnn(shape, 3).layers.map((l) => l.type ?? 'dense').join(' ');
+  assert.equal(types([28, 28]), 'conv2d maxPool2d conv2d maxPool2d flatten dropout dense dense');
+  assert.equal(types([3, 3]), 'conv2d maxPool2d conv2d flatten dropout dense dense');
+  assert.equal(types([1, 5]), 'conv2d conv2d flatten dropout dense dense');
+});
