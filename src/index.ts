@@ -33,3 +33,9 @@ export { exportOnnx, inspectOnnx, ONNX_OPSET, type OnnxExportOptions, type OnnxT
 export { exportTfjs, importTfjs, type TfjsArtifacts, type TfjsExportOptions, type TfjsImport, type TfjsModelJson, type TfjsWeightSpec, type TfjsWeightsGroup } from './io/tfjs.js';
 export { toSafetensors, fromSafetensors, parseSafetensors, SAFETENSORS_DTYPES, MAX_SAFETENSORS_HEADER, type ParsedSafetensors, type SafetensorsEntry, type SafetensorsOptions, type SafetensorsDtype, type TensorSource } from './io/safetensors.js';
 export { exportPytorch, importSafetensors, trainingSettings, TORCHRUN, type PytorchExport, type TrainingSettings } from './io/pytorch.js';
+// -- layer types in the JSON spec (issue 12) --
+export {
+  LAYER_TYPES, layerType, type LayerTypeName, type LayerSpecs, type AnyLayerSpec, type DenseLayerSpec, type DenseNetworkSpec,
+  type Conv2dLayerSpec, type Conv1dLayerSpec, type MaxPool2dLayerSpec, type AvgPool2dLayerSpec, type GlobalAvgPool2dLayerSpec,
+  type FlattenLayerSpec, type DropoutLayerSpec, type PairSpec,
+} from './spec/index.js';

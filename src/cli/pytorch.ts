@@ -14,7 +14,7 @@ import type { Model } from '../io/model.js';
 import { serializeModel } from '../io/model.js';
 import { loadModel } from '../io/model-file.js';
 import { writeFilesAtomicSync } from '../io/safe-write.js';
-import { exportPytorch, importSafetensors, TORCHRUN } from '../io/pytorch.js';
+import { describeNetwork, exportPytorch, importSafetensors, TORCHRUN } from '../io/pytorch.js';
 
 /** Writes the PyTorch folder for a loaded model; `say` gets the summary. */
 /** The files a PyTorch export writes into its folder. */
@@ -62,7 +62,7 @@ export async function importSafetensorsFile(path: string, f: SafetensorsImportFl
   else await writeOutput(out, text);
   if (f.quiet) return;
   const net = model.network;
-  const arch = [String(net.inputs), ...net.layers.map((l) => `${l.outFeatures} ${l.activation}`)].join(' → ');
+  const arch = describeNetwork(net);
   const pt = model.metadata?.pytorch as { processes?: number; epochs?: number; loss?: number; torch?: string } | undefined;
   const trained = pt ? `; trained in PyTorch ${pt.torch ?? ''} on ${pt.processes ?? 1} process${pt.processes === 1 ? '' : 'es'} for ${pt.epochs} epoch${pt.epochs === 1 ? '' : 's'}, final loss ${Number(pt.loss).toPrecision(5)}` : '';
   process.stderr.write(`imported ${path}: ${arch}, loss ${net.loss}${f.spec ? ` (architecture from ${f.spec})` : ' (architecture from the file\'s metadata)'}${trained}${out ? `; wrote ${out.path}` : ''}\n`);

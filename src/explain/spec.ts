@@ -4,7 +4,7 @@
  * as vectors, and the dataset shape. Every number the explainer prints is computed by the engine
  * (src/explain/engine.ts runs a float64 Network on these specs).
  */
-import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../spec/index.js';
+import type { ActivationName, DenseLayerSpec, LossName, NetworkSpec } from '../spec/index.js';
 import { ACTIVATIONS, LOSSES } from '../spec/index.js';
 import { LOSS_TABLE } from '../losses/index.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
@@ -35,12 +35,13 @@ export function resolveSpec(where: string, net: NetworkLike, lossOverride?: Loss
   // Weights left out are initialised the way Network does it (its `init` and `seed`), so a bare
   // architecture explains the same network that `new Network(spec)` would build.
   if (Array.isArray(spec.layers) && spec.layers.some((l) => l && typeof l === 'object' && l.weights === undefined)) spec = new Network(spec).toJSON();
-  if (!Number.isInteger(spec.inputs) || spec.inputs < 1) throw new ValueError(`${where}: 'inputs' must be a positive integer, got ${JSON.stringify(spec.inputs)}`);
+  refuseLayerTypes(where, spec);
+  if (typeof spec.inputs !== 'number' || !Number.isInteger(spec.inputs) || spec.inputs < 1) throw new ValueError(`${where}: 'inputs' must be a positive integer, got ${JSON.stringify(spec.inputs)}`);
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new ValueError(`${where}: 'layers' must be a non-empty array of layers`);
   const loss = lossOverride ?? spec.loss ?? 'mse';
   if (!(LOSSES as readonly string[]).includes(loss)) throw new ValueError(`${where}: unknown loss '${String(loss)}' (known: ${LOSSES.join(', ')})`);
-  let width = spec.inputs;
-  const layers = spec.layers.map((l: LayerSpec, k) => {
+  let width: number = spec.inputs;
+  const layers = (spec.layers as DenseLayerSpec[]).map((l, k) => {
     const at = `${where}: layers[${k}]`;
     if (l === null || typeof l !== 'object') throw new ValueError(`${at} must be an object`);
     if (!Number.isInteger(l.units) || l.units < 1) throw new ValueError(`${at}.units must be a positive integer, got ${JSON.stringify(l.units)}`);
@@ -69,6 +70,20 @@ export function resolveSpec(where: string, net: NetworkLike, lossOverride?: Loss
     if (l.activation === 'softmax') throw new ValueError(`${where}: layers[${k}] uses softmax, which only the output layer may use`);
   });
   return { inputs: spec.inputs, layers, loss: loss as LossName };
+}
+
+/**
+ * The explainer traces Dense layers (neurons, weights, sums); another layer type is refused by name
+ * rather than drawn wrong.
+ */
+function refuseLayerTypes(where: string, spec: NetworkSpec): void {
+  if (!Array.isArray(spec.layers)) return;
+  spec.layers.forEach((l, k) => {
+    if (l && typeof l === 'object' && l.type !== undefined && l.type !== 'dense') {
+      throw new ValueError(`${where}: layers[${k}] is a ${String(l.type)} layer; this explainer traces dense layers only (give a network of dense layers)`);
+    }
+  });
+  if (Array.isArray(spec.inputs)) throw new ValueError(`${where}: inputs is the shape ${JSON.stringify(spec.inputs)}; this explainer traces dense layers on a number of inputs`);
 }
 
 /** A deep copy (parameters are edited on copies, never on the caller's spec). */

@@ -8,11 +8,17 @@
 import { DataError, ValueError } from '../tensor/errors.js';
 import { Network, validateSpec } from '../train/network.js';
 import { MAX_SAVED_PARAMETERS, parameterCount } from '../train/size.js';
+import { inputShape, resolveLayers, sampleSize } from '../nn/layer-types.js';
 import type { NetworkSpec } from '../spec/index.js';
 import { parsePreprocessor, type Preprocessor } from '../data/tabular.js';
 
 export const MODEL_FORMAT = 'backprop-model';
-export const MODEL_VERSION = 1;
+/**
+ * The newest format this backprop reads and writes. Version 2 added layer types (`type`) and shaped
+ * `inputs`; a network of Dense layers on a feature count is still written as version 1, which every
+ * backprop reads, and version-1 files load unchanged.
+ */
+export const MODEL_VERSION = 2;
 
 export interface ModelFile {
   format: typeof MODEL_FORMAT;
@@ -34,7 +40,7 @@ export interface Model {
 export function serializeModel(model: Model): string {
   const network = model.network.toJSON();
   checkSavable(network, model);
-  const file: ModelFile = { format: MODEL_FORMAT, version: MODEL_VERSION, network };
+  const file: ModelFile = { format: MODEL_FORMAT, version: model.network.isDense ? 1 : MODEL_VERSION, network };
   if (model.preprocessing !== undefined) file.preprocessing = model.preprocessing;
   if (model.metadata !== undefined) file.metadata = model.metadata;
   return `${JSON.stringify(file, null, 1)}\n`;
@@ -49,13 +55,14 @@ function checkSavable(spec: NetworkSpec, model: Model): void {
   if (count > MAX_SAVED_PARAMETERS) {
     throw new ValueError(`save: the network has ${count.toLocaleString('en-US')} parameters, more than a model file holds (${MAX_SAVED_PARAMETERS.toLocaleString('en-US')}); use fewer or smaller layers`);
   }
-  spec.layers.forEach((l, li) => {
-    l.weights?.forEach((row, j) => row.forEach((v, i) => {
-      if (!Number.isFinite(v)) throw new ValueError(`save: network.layers[${li}].weights[${j}][${i}] is ${v}; a model file holds finite numbers only (did training diverge?)`);
-    }));
-    l.bias?.forEach((v, j) => {
-      if (!Number.isFinite(v)) throw new ValueError(`save: network.layers[${li}].bias[${j}] is ${v}; a model file holds finite numbers only (did training diverge?)`);
-    });
+  resolveLayers(spec).forEach(({ tensors }, li) => {
+    const l = spec.layers[li] as Record<string, unknown>;
+    for (const { field } of tensors) {
+      (l[field] as (number | number[])[] | undefined)?.forEach((row, j) => (Array.isArray(row) ? row : [row]).forEach((v, i) => {
+        const at = Array.isArray(row) ? `${field}[${j}][${i}]` : `${field}[${j}]`;
+        if (!Number.isFinite(v)) throw new ValueError(`save: network.layers[${li}].${at} is ${v}; a model file holds finite numbers only (did training diverge?)`);
+      }));
+    }
   });
   const walk = (v: unknown, path: string): void => {
     if (typeof v === 'number' && !Number.isFinite(v)) throw new ValueError(`save: ${path} is ${v}; JSON cannot hold it (it would be written as null)`);
@@ -97,8 +104,10 @@ export function parseModel(text: string, source = 'model'): Model {
     if (!['format', 'version', 'network', 'preprocessing', 'metadata'].includes(k)) throw new DataError(`${source}: unknown field '${k}'`);
   }
   const spec = checkedSpec(obj.network, source, 'network');
-  for (const [i, l] of spec.layers.entries()) {
-    if (!l.weights || !l.bias) throw new DataError(`${source}: network.layers[${i}] has no ${!l.weights ? 'weights' : 'bias'}; a model file stores every parameter (truncated or edited?)`);
+  for (const { index, tensors } of resolveLayers(spec)) {
+    const l = spec.layers[index] as Record<string, unknown>;
+    const missing = tensors.find((t) => l[t.field] === undefined);
+    if (missing) throw new DataError(`${source}: network.layers[${index}] has no ${missing.field}; a model file stores every parameter (truncated or edited?)`);
   }
   if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
     throw new DataError(`${source}: 'metadata' must be an object`);
@@ -133,8 +142,7 @@ export const MAX_SPEC_PARAMETERS = MAX_SAVED_PARAMETERS;
 
 /** A bare spec sets only sizes, so it could ask for more memory than exists; refuse that with a message. */
 function checkSize(spec: NetworkSpec, source: string): NetworkSpec {
-  let width = spec.inputs, count = 0;
-  for (const l of spec.layers) { count += (width + 1) * l.units; width = l.units; }
+  const count = parameterCount(spec);
   if (count > MAX_SPEC_PARAMETERS) {
     throw new DataError(`${source}: the network spec asks for ${count} parameters, more than backprop builds (${MAX_SPEC_PARAMETERS}); use fewer inputs or units`);
   }
@@ -156,7 +164,7 @@ function checkedSpec(value: unknown, source: string, where: string): NetworkSpec
 function checkPreprocessingFits(pre: Preprocessor, spec: NetworkSpec, source: string): void {
   let width = 0;
   for (const f of pre.features) width += f.kind === 'numeric' ? 1 : f.categories.length;
-  if (width !== spec.inputs) {
+  if (width !== sampleSize(inputShape(spec))) {
     throw new DataError(`${source}: preprocessing encodes ${width} inputs but network.inputs is ${spec.inputs}; the file was edited or is corrupt`);
   }
 }

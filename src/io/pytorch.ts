@@ -8,7 +8,8 @@
  * brings trained weights back into a model file. Browser-safe: text and bytes only.
  */
 import { DataError, ValueError } from '../tensor/errors.js';
-import type { ActivationName, LossName, NetworkSpec } from '../spec/index.js';
+import type { ActivationName, LayerSpec, LayerTypeName, LossName, NetworkSpec, PairSpec } from '../spec/index.js';
+import { LAYER_TYPE_TABLE, resolveLayers, type LayerTypeEntry, type ResolvedLayer } from '../nn/layer-types.js';
 import { Network } from '../train/network.js';
 import { LOSS_TABLE, BCE_EPSILON } from '../losses/index.js';
 import { MISSING_VALUES, type Preprocessor } from '../data/tabular.js';
@@ -41,6 +42,52 @@ const TORCH_ACTIVATIONS: { readonly [K in ActivationName]: (alpha: number) => st
   elu: () => 'F.elu(z)',
   silu: () => 'F.silu(z)',
 };
+
+const pyPair = (v: PairSpec): string => (Array.isArray(v) ? `(${v[0]}, ${v[1]})` : String(v));
+const pyPad = (v: PairSpec | 'same' | 'valid' | undefined): string => (v === undefined ? '0' : typeof v === 'string' ? `'${v}'` : pyPair(v));
+
+/**
+ * Each layer type as a torch.nn module (its parameters named as backprop names them, in the same
+ * layouts) and the activation that follows it; typed over every layer type, so a new type without a
+ * row fails the build. A string instead of a row: the reason export refuses that type.
+ */
+export const TORCH_LAYERS: { readonly [T in LayerTypeName]: ((l: ResolvedLayer<T>) => { module: string; activation: string | null }) | string } = {
+  dense: ({ spec: l, input }) => ({ module: `nn.Linear(${input[0]}, ${l.units})`, activation: TORCH_ACTIVATIONS[l.activation ?? 'linear'](l.alpha ?? 0.01) }),
+  conv2d: ({ spec: l, input }) => ({
+    module: `nn.Conv2d(${input[0]}, ${l.filters}, ${pyPair(l.kernelSize)}, stride=${pyPair(l.stride ?? 1)}, padding=${pyPad(l.padding)}, dilation=${pyPair(l.dilation ?? 1)}, groups=${l.groups ?? 1})`,
+    activation: TORCH_ACTIVATIONS[l.activation ?? 'linear'](l.alpha ?? 0.01),
+  }),
+  conv1d: ({ spec: l, input }) => ({
+    module: `nn.Conv1d(${input[0]}, ${l.filters}, ${l.kernelSize}, stride=${l.stride ?? 1}, padding=${pyPad(l.padding)}, dilation=${l.dilation ?? 1}, groups=${l.groups ?? 1})`,
+    activation: TORCH_ACTIVATIONS[l.activation ?? 'linear'](l.alpha ?? 0.01),
+  }),
+  maxPool2d: ({ spec: l }) => ({ module: `nn.MaxPool2d(${pyPair(l.poolSize)}, stride=${pyPair(l.stride ?? l.poolSize)}, padding=${pyPair(l.padding ?? 0)})`, activation: null }),
+  avgPool2d: ({ spec: l }) => ({ module: `nn.AvgPool2d(${pyPair(l.poolSize)}, stride=${pyPair(l.stride ?? l.poolSize)}, padding=${pyPair(l.padding ?? 0)})`, activation: null }),
+  globalAvgPool2d: () => ({ module: 'nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())', activation: null }),
+  flatten: () => ({ module: 'nn.Flatten()', activation: null }),
+  dropout: ({ spec: l }) => ({ module: `nn.Dropout(${py(l.rate)})`, activation: null }),
+};
+
+/** The torch modules of a network's layers, or the refusal naming the first type PyTorch export does not support. */
+function torchLayers(net: Network): { module: string; activation: string | null }[] {
+  return net.architecture.map((layer) => {
+    const row = TORCH_LAYERS[layer.type];
+    if (typeof row === 'string') throw new ValueError(`exportPytorch: layers[${layer.index}] is a ${layer.type} layer, which PyTorch export does not support: ${row}`);
+    return (row as (l: ResolvedLayer) => { module: string; activation: string | null })(layer);
+  });
+}
+
+/** "784 → 128 relu → 10 softmax", or with layer types "[1, 28, 28] → conv2d 16 relu → maxPool2d → …". */
+export function describeNetwork(net: Network, arrow = '→'): string {
+  const head = net.inputShape.length > 1 ? `[${net.inputShape.join(', ')}]` : String(net.inputs);
+  const parts = net.architecture.map((l) => {
+    const act = (LAYER_TYPE_TABLE[l.type] as LayerTypeEntry<LayerSpec>).activation(l.spec);
+    if (l.type === 'dense') return `${l.output[0]} ${act}`;
+    const size = l.type === 'conv2d' || l.type === 'conv1d' ? ` ${l.output[0]}` : '';
+    return `${l.type}${size}${act && act !== 'linear' ? ` ${act}` : ''}`;
+  });
+  return [head, ...parts].join(` ${arrow} `);
+}
 
 /**
  * How each loss is written in PyTorch, as backprop computes it: `out` the network's outputs, or its
@@ -123,7 +170,7 @@ export function trainingSettings(model: Model): TrainingSettings {
 function architecture(model: Model): ModelFile {
   const spec = model.network.toJSON();
   const network: NetworkSpec = { ...spec, layers: spec.layers.map(({ weights: _w, bias: _b, ...l }) => l) };
-  const file: ModelFile = { format: MODEL_FORMAT, version: MODEL_VERSION, network };
+  const file: ModelFile = { format: MODEL_FORMAT, version: model.network.isDense ? 1 : MODEL_VERSION, network };
   if (model.preprocessing) file.preprocessing = model.preprocessing;
   if (model.metadata) {
     const { history: _h, ...rest } = model.metadata;
@@ -150,10 +197,14 @@ function modelPy(model: Model, training: TrainingSettings): string {
   const net = model.network;
   const fused = net.usesFusedLoss;
   const loss = TORCH_LOSSES[net.loss];
-  const layers = net.layers.map((d) => `nn.Linear(${d.inFeatures}, ${d.outFeatures})`);
-  const hidden = net.layers.slice(0, -1).map((d, i) => `        z = self.layers[${i}](x)\n        x = ${TORCH_ACTIVATIONS[d.activation](d.alpha)}`);
-  const last = net.layers[net.layers.length - 1];
-  const arch = [String(net.inputs), ...net.layers.map((l) => `${l.outFeatures} ${l.activation}`)].join(' -> ');
+  const torch = torchLayers(net);
+  const layers = torch.map((t) => t.module);
+  const hidden = torch.slice(0, -1).map((t, i) => (t.activation === null || t.activation === 'z'
+    ? `        x = self.layers[${i}](x)`
+    : `        z = self.layers[${i}](x)\n        x = ${t.activation}`));
+  if (net.inputShape.length > 1) hidden.unshift('        x = x.view(-1, *INPUT_SHAPE)');
+  const last = torch[torch.length - 1];
+  const arch = describeNetwork(net, '->');
   const targets = LOSS_TABLE[net.loss].classIndexTargets
     ? '    return y.long()'
     : net.outputs === 1 || !model.preprocessing || model.preprocessing.target.kind === 'regress'
@@ -189,6 +240,8 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 DTYPE = torch.${net.dtype === 'float64' ? 'float64' : 'float32'}
 INPUTS = ${net.inputs}
+# One sample's shape: inputs arrive as rows of INPUTS values and are viewed as this before the layers.
+INPUT_SHAPE = (${net.inputShape.join(', ')},)
 OUTPUTS = ${net.outputs}
 LOSS = ${JSON.stringify(net.loss)}
 # A loss that sums over the batch instead of averaging (train.py scales it under DistributedDataParallel).
@@ -213,11 +266,11 @@ class Model(nn.Module):
 
     def logits(self, x):
         """The last layer's pre-activation outputs."""
-${hidden.length ? `${hidden.join('\n')}\n` : ''}        return self.layers[${net.layers.length - 1}](x)
+${hidden.length ? `${hidden.join('\n')}\n` : ''}        return self.layers[${net.modules.length - 1}](x)
 
     def forward(self, x):
         z = self.logits(x)
-        return ${TORCH_ACTIVATIONS[last.activation](last.alpha)}
+        return ${last.activation ?? 'z'}
 
 
 def make_targets(y):
@@ -244,7 +297,7 @@ function readmeMd(model: Model, training: TrainingSettings): string {
   const pre = model.preprocessing;
   const data = pre && model.metadata?.images ? '--images train-images.gz --labels train-labels.gz' : '--data train.csv';
   const net = model.network;
-  return `# ${[String(net.inputs), ...net.layers.map((l) => `${l.outFeatures} ${l.activation}`)].join(' → ')} (exported by backprop)
+  return `# ${describeNetwork(net)} (exported by backprop)
 
 - \`model.safetensors\`: the weights, named as in backprop (\`layers.0.weight\` is [out, in]).
 - \`model.py\`: the network as a \`torch.nn.Module\`, the preprocessing${pre ? ' (standardisation, one-hot columns)' : ' (none: the network takes its inputs as they are)'}, the loss (${net.loss}) and a safetensors reader that needs only Python and torch.
@@ -277,8 +330,9 @@ The optimizer state (momentum, Adam's moments) is not exported: it starts from z
 export function exportPytorch(model: Model | Network): PytorchExport {
   const m: Model = model instanceof Network ? { network: model } : model;
   if (!(m.network instanceof Network)) throw new ValueError('exportPytorch: expected a Network or a loaded model file');
-  for (const d of m.network.layers) {
-    if (!Object.prototype.hasOwnProperty.call(TORCH_ACTIVATIONS, d.activation)) throw new ValueError(`exportPytorch: activation '${d.activation}' has no PyTorch counterpart`);
+  for (const l of m.network.architecture) {
+    const act = (LAYER_TYPE_TABLE[l.type] as LayerTypeEntry<LayerSpec>).activation(l.spec);
+    if (act !== null && !Object.prototype.hasOwnProperty.call(TORCH_ACTIVATIONS, act)) throw new ValueError(`exportPytorch: activation '${act}' has no PyTorch counterpart`);
   }
   if (!Object.prototype.hasOwnProperty.call(TORCH_LOSSES, m.network.loss)) throw new ValueError(`exportPytorch: loss '${m.network.loss}' has no PyTorch counterpart`);
   const training = trainingSettings(m);
@@ -318,13 +372,10 @@ export function importSafetensors(bytes: Uint8Array, source: string, spec?: Mode
     base = raw as ModelFile;
   }
   const layers = base.network.layers;
-  const expected = new Map<string, number[]>();
-  let width = base.network.inputs;
-  layers.forEach((l, i) => {
-    expected.set(`layers.${i}.weight`, [l.units, width]);
-    expected.set(`layers.${i}.bias`, [l.units]);
-    width = l.units;
-  });
+  const expected = new Map<string, readonly number[]>();
+  let resolved: ResolvedLayer[];
+  try { resolved = resolveLayers(base.network); } catch (err) { throw new DataError(`${source}: ${(err as Error).message}`); }
+  for (const l of resolved) for (const t of l.tensors) expected.set(`layers.${l.index}.${t.key}`, t.shape);
   const unexpected = Object.keys(tensors).filter((k) => !expected.has(k));
   if (unexpected.length) throw new DataError(`${source}: tensor '${unexpected[0]}' is not in the model (its tensors: ${[...expected.keys()].join(', ')}); is this the right --spec?`);
   for (const [name, shape] of expected) {
@@ -341,8 +392,12 @@ export function importSafetensors(bytes: Uint8Array, source: string, spec?: Mode
   const network: NetworkSpec = {
     ...base.network,
     layers: layers.map((l, i) => {
-      const w = tensors[`layers.${i}.weight`].data, cols = w.length / l.units;
-      return { ...l, weights: Array.from({ length: l.units }, (_, j) => Array.from(w.subarray(j * cols, (j + 1) * cols))), bias: Array.from(tensors[`layers.${i}.bias`].data) };
+      const out = { ...l } as Record<string, unknown>;
+      for (const t of resolved[i].tensors) {
+        const data = tensors[`layers.${i}.${t.key}`].data, rows = t.shape[0], cols = data.length / rows;
+        out[t.field] = t.shape.length === 1 ? Array.from(data) : Array.from({ length: rows }, (_, j) => Array.from(data.subarray(j * cols, (j + 1) * cols)));
+      }
+      return out as LayerSpec;
     }),
   };
   const file: ModelFile = { ...base, network };

@@ -8,7 +8,7 @@
 import { ACTIVATION_TABLE } from '../nn/activations.js';
 import { DataError, ValueError } from '../tensor/errors.js';
 import { Network } from '../train/network.js';
-import type { ActivationName, LayerSpec, LossName, NetworkSpec } from '../spec/index.js';
+import type { ActivationName, LayerSpec, LayerTypeName, LossName, NetworkSpec } from '../spec/index.js';
 import { checkFeatureCount, parsePreprocessor, type Preprocessor } from '../data/tabular.js';
 
 export interface TfjsWeightSpec {
@@ -83,6 +83,21 @@ function writeFloats(view: DataView, offset: number, values: ArrayLike<number>):
 const EXPORT_KEYS = ['weightsPath', 'preprocessing'];
 
 /**
+ * Which layer types the TensorFlow.js export writes: true, or the reason it refuses the type. Typed
+ * over every layer type, so a new type without an entry fails the build.
+ */
+export const TFJS_LAYERS: { readonly [T in LayerTypeName]: true | string } = {
+  dense: true,
+  conv2d: 'TensorFlow.js convolutions are channels-last (NHWC) and backprop is NCHW; the kernel and the flatten order would need transposing, which this export does not do yet (export ONNX instead)',
+  conv1d: 'TensorFlow.js convolutions are channels-last and backprop is channels-first; export ONNX instead',
+  maxPool2d: 'pooling needs the channels-last layout TensorFlow.js uses; export ONNX instead',
+  avgPool2d: 'pooling needs the channels-last layout TensorFlow.js uses; export ONNX instead',
+  globalAvgPool2d: 'pooling needs the channels-last layout TensorFlow.js uses; export ONNX instead',
+  flatten: 'flatten after a channels-first layer orders values differently in TensorFlow.js; export ONNX instead',
+  dropout: 'not written yet (it is the identity at inference: remove the layer from the spec, or export ONNX)',
+};
+
+/**
  * A network in the TensorFlow.js Layers format. Dense weights are transposed to TF.js's kernel
  * layout [in, out]; a leakyRelu layer becomes a linear Dense followed by a LeakyReLU layer. A 'step'
  * activation has no Layers counterpart and is an error.
@@ -95,6 +110,11 @@ export function exportTfjs(network: Network, options: TfjsExportOptions = {}): T
   for (const k of Object.keys(options)) if (!EXPORT_KEYS.includes(k)) throw new ValueError(`exportTfjs: unknown option '${k}' (known: ${EXPORT_KEYS.join(', ')})`);
   const weightsPath = options.weightsPath ?? 'weights.bin';
   if (weightsPath === '' || /[/\\]/.test(weightsPath)) throw new ValueError(`exportTfjs: weightsPath must be a plain file name, got ${JSON.stringify(weightsPath)}`);
+  for (const l of network.architecture) {
+    const ok = TFJS_LAYERS[l.type];
+    if (ok !== true) throw new ValueError(`${FORMAT} export: layers[${l.index}] is a ${l.type} layer, which this export does not support: ${ok}`);
+  }
+  if (network.inputShape.length > 1) throw new ValueError(`${FORMAT} export: the network takes samples of shape [${network.inputShape.join(', ')}]; this export writes dense networks on a number of inputs (export ONNX instead)`);
   const layers: { class_name: string; config: Record<string, unknown> }[] = [];
   const specs: TfjsWeightSpec[] = [];
   let bytes = 0;

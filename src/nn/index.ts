@@ -11,3 +11,6 @@ export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions, type AttendOptions } from './attention.js';
 // -- recurrent layers (issue 12) --
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type RecurrentState, type RecurrentRun } from './recurrent.js';
+// -- dropout layer and the spec's layer-type table (issue 12) --
+export { Dropout, type DropoutLayerOptions } from './dropout.js';
+export { LAYER_TYPE_TABLE, GlobalAvgPool2d, ActivatedConv2d, ActivatedConv1d, resolveLayers, inputShape, sampleSize, layerEntry, isActivated, type LayerTypeEntry, type LayerTensor, type ResolvedLayer, type SampleShape } from './layer-types.js';

@@ -5,7 +5,7 @@
  * compiler fuses and unrolls) and its chain rule written with derivative helpers defined beside it.
  */
 import { ValueError } from '../tensor/errors.js';
-import { defaultRandom } from '../tensor/random.js';
+import { defaultRandom, Random } from '../tensor/random.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { checkTensor, operands, scalarLike } from './kernels.js';
@@ -210,31 +210,33 @@ export function dropoutMaskAt(key: number, i: number, p: number): number {
 
 interface DropoutAttrs {
   readonly p: number;
-  /** The mask's key; null: a fresh key from the default generator each time the kernel runs. */
+  /** The mask's key; null: a fresh key from `random` (or the default generator) each time the kernel runs. */
   readonly key: number | null;
+  /** Where fresh keys come from (a Dropout layer's own seeded generator); absent: the default generator. */
+  readonly random?: Random;
 }
 
 /** A fresh mask key from the default generator (manualSeed makes the sequence reproducible). */
-const drawKey = (): number => defaultRandom().nextUint32();
+const drawKey = (random?: Random): number => (random ?? defaultRandom()).nextUint32();
 
 export const DROPOUT_MASK: Prim<DropoutAttrs> = {
   name: 'dropoutMask',
   // x gives the mask its shape and dtype only.
-  prepare([x], { p, key }) {
+  prepare([x], { p, key, random }) {
     const n = x.size;
     return {
       shape: x.shape, dtype: x.dtype,
       run(out) {
-        const k = key ?? drawKey();
+        const k = key ?? drawKey(random);
         for (let i = 0; i < n; i++) out[i] = dropoutMaskAt(k, i, p);
       },
     };
   },
   // The mask depends on no value of x: no gradient through it (dropout's gradient is mul's).
   backward: () => [null],
-  unroll([a], _, __, { p, key }, cx) {
+  unroll([a], _, __, { p, key, random }, cx) {
     const at = cx.fn(dropoutMaskAt);
-    const k = key === null ? cx.let(`${cx.fn(perTraceFunction(() => drawKey()))}()`) : cx.num(key);
+    const k = key === null ? cx.let(`${cx.fn(perTraceFunction(() => drawKey(random)))}()`) : cx.num(key);
     return a.map((_, i) => cx.let(`${at}(${k}, ${i}, ${cx.num(p)})`));
   },
 };
@@ -244,6 +246,8 @@ export interface DropoutOptions {
   training?: boolean;
   /** A whole number: the same mask every call (reproducible). Omitted: a fresh mask each call (each replay, when compiled) from the default generator, which manualSeed seeds. */
   seed?: number;
+  /** Without a seed: the generator each call's (each replay's) fresh mask key is drawn from (default: the default generator). */
+  random?: Random;
 }
 
 /**
@@ -256,12 +260,14 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   checkTensor('dropout', 'x', x);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`dropout: p must be a probability in [0, 1], got ${String(p)}`);
   if (typeof options !== 'object' || options === null) throw new ValueError('dropout: options must be an object like { training: true, seed: 1 }');
-  const unknown = Object.keys(options).filter((k) => k !== 'training' && k !== 'seed');
-  if (unknown.length) throw new ValueError(`dropout: unknown option '${unknown[0]}' (known: training, seed)`);
-  const { training = true, seed } = options;
+  const unknown = Object.keys(options).filter((k) => k !== 'training' && k !== 'seed' && k !== 'random');
+  if (unknown.length) throw new ValueError(`dropout: unknown option '${unknown[0]}' (known: training, seed, random)`);
+  const { training = true, seed, random } = options;
+  if (random !== undefined && !(random instanceof Random)) throw new ValueError('dropout: random must be a Random (new Random(seed))');
+  if (random !== undefined && seed !== undefined) throw new ValueError('dropout: give seed (one fixed mask) or random (a fresh mask per call), not both');
   if (typeof training !== 'boolean') throw new ValueError(`dropout: training must be true or false, got ${String(training)}`);
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ValueError(`dropout: seed must be a whole number, got ${String(seed)}`);
   if (!training || p === 0) return x;
-  const mask = apply(DROPOUT_MASK, [x], { p, key: seed === undefined ? null : seedKey(seed) });
+  const mask = apply(DROPOUT_MASK, [x], { p, key: seed === undefined ? null : seedKey(seed), random });
   return apply(MUL, [x, mask], undefined);
 }

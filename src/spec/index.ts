@@ -1,7 +1,8 @@
 /**
  * The plain, JSON-able description of a network: the one format shared by `Network`, the model file,
  * the CLI, the explainer and the playground. `weights[j][i]` is the weight from input i to neuron j
- * (so a layer's weight matrix has one row per neuron, PyTorch's [out, in]).
+ * (so a layer's weight matrix has one row per neuron, PyTorch's [out, in]). Layers have a `type`
+ * (LAYER_TYPES; Dense by default); `inputs` is a feature count or a sample's shape.
  */
 
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax', 'step', 'softplus', 'gelu', 'elu', 'silu'] as const;
@@ -13,7 +14,21 @@ export type LossName = (typeof LOSSES)[number];
 export const INITS = ['zeros', 'constant', 'uniform', 'normal', 'xavier', 'glorot', 'he'] as const;
 export type InitName = (typeof INITS)[number];
 
-export interface LayerSpec {
+/**
+ * The layer types of the JSON spec, by `type` (a layer with `units` and no `type` is 'dense'). Each
+ * name has one spec interface in `LayerSpecs` below and one row in `LAYER_TYPE_TABLE`
+ * (src/nn/layer-types.ts: fields, shape inference, the module, its weights), and one row in each
+ * consumer's table (ONNX, TensorFlow.js, PyTorch, explain), typed so a missing row fails the build.
+ */
+export const LAYER_TYPES = ['dense', 'conv2d', 'conv1d', 'maxPool2d', 'avgPool2d', 'globalAvgPool2d', 'flatten', 'dropout'] as const;
+export type LayerTypeName = (typeof LAYER_TYPES)[number];
+
+/** A kernel, stride or dilation: one number for both axes or [height, width]. */
+export type PairSpec = number | [number, number];
+
+/** A fully connected layer (the default type). `weights[j][i]`: from input i to neuron j (PyTorch's [out, in]). */
+export interface DenseLayerSpec {
+  type?: 'dense';
   /** Number of neurons. */
   units: number;
   /** Default 'linear'. */
@@ -26,9 +41,121 @@ export interface LayerSpec {
   bias?: number[];
 }
 
-export interface NetworkSpec {
-  /** Number of input features. */
+/**
+ * 2-D convolution over [channels, height, width] (PyTorch's nn.Conv2d). `weights[f]` is filter f's
+ * inChannels/groups · kh · kw numbers in PyTorch's order (channel, row, column): the weight
+ * [filters, inChannels/groups, kh, kw] with one row per filter.
+ */
+export interface Conv2dLayerSpec {
+  type: 'conv2d';
+  /** Output channels. */
+  filters: number;
+  kernelSize: PairSpec;
+  /** Default 1. */
+  stride?: PairSpec;
+  /** A number, [height, width], 'valid' (0, the default) or 'same' (stride 1 only). */
+  padding?: PairSpec | 'same' | 'valid';
+  /** Default 1. */
+  dilation?: PairSpec;
+  /** Default 1; must divide the input channels and filters. */
+  groups?: number;
+  /** Default 'linear'. */
+  activation?: ActivationName;
+  alpha?: number;
+  weights?: number[][];
+  bias?: number[];
+}
+
+/** 1-D convolution over [channels, length] (PyTorch's nn.Conv1d); `weights[f]`: inChannels/groups · k numbers. */
+export interface Conv1dLayerSpec {
+  type: 'conv1d';
+  filters: number;
+  kernelSize: number;
+  stride?: number;
+  padding?: number | 'same' | 'valid';
+  dilation?: number;
+  groups?: number;
+  activation?: ActivationName;
+  alpha?: number;
+  weights?: number[][];
+  bias?: number[];
+}
+
+/** Max pooling over [channels, height, width] (PyTorch's nn.MaxPool2d: stride defaults to poolSize). */
+export interface MaxPool2dLayerSpec {
+  type: 'maxPool2d';
+  poolSize: PairSpec;
+  /** Default: poolSize. */
+  stride?: PairSpec;
+  /** Default 0; at most half the pool size. */
+  padding?: PairSpec;
+}
+
+/** Average pooling (PyTorch's nn.AvgPool2d, count_include_pad). */
+export interface AvgPool2dLayerSpec {
+  type: 'avgPool2d';
+  poolSize: PairSpec;
+  stride?: PairSpec;
+  padding?: PairSpec;
+}
+
+/** The mean of each channel: [channels, height, width] → [channels]. */
+export interface GlobalAvgPool2dLayerSpec {
+  type: 'globalAvgPool2d';
+}
+
+/** Everything after the batch axis as one axis: [c, h, w] → [c·h·w]. */
+export interface FlattenLayerSpec {
+  type: 'flatten';
+}
+
+/** Inverted dropout while training, the identity in evaluation. */
+export interface DropoutLayerSpec {
+  type: 'dropout';
+  /** The probability of zeroing each value, in [0, 1). */
+  rate: number;
+  /** Seed of the masks (default: derived from the network's seed and the layer index). */
+  seed?: number;
+}
+
+/** The spec interface of each layer type. */
+export interface LayerSpecs {
+  dense: DenseLayerSpec;
+  conv2d: Conv2dLayerSpec;
+  conv1d: Conv1dLayerSpec;
+  maxPool2d: MaxPool2dLayerSpec;
+  avgPool2d: AvgPool2dLayerSpec;
+  globalAvgPool2d: GlobalAvgPool2dLayerSpec;
+  flatten: FlattenLayerSpec;
+  dropout: DropoutLayerSpec;
+}
+
+/** Any one layer, narrowed by its `type`. */
+export type AnyLayerSpec = LayerSpecs[LayerTypeName];
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+type ValueAt<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
+
+/**
+ * A layer as JSON holds it: every field of every type, each optional (derived from `LayerSpecs`, so
+ * a new type's fields appear here by themselves). `layerType(l)` names its type; validateSpec checks
+ * that it has exactly its type's fields.
+ */
+export type LayerSpec = { [K in KeysOfUnion<AnyLayerSpec>]?: ValueAt<AnyLayerSpec, K> };
+
+/** The type of a layer: its `type`, or 'dense' when it has none. @example layerType({ units: 3 }) // 'dense' */
+export function layerType(l: { type?: string }): LayerTypeName {
+  return (l.type ?? 'dense') as LayerTypeName;
+}
+
+/** A network of Dense layers only, with a number of inputs: what the playground and the Dense explainer draw. */
+export interface DenseNetworkSpec extends NetworkSpec {
   inputs: number;
+  layers: DenseLayerSpec[];
+}
+
+export interface NetworkSpec {
+  /** Number of input features, or the shape of one sample without the batch axis ([channels, height, width] for images). */
+  inputs: number | number[];
   layers: LayerSpec[];
   /** Default 'mse'. */
   loss?: LossName;

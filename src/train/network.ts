@@ -1,7 +1,7 @@
 /**
  * Network: seed 003's black box with `learn` and `predict`, built from the plain JSON spec that the
  * CLI, the explainer, the playground and the model file share. Inside it is an ordinary Sequential
- * of Dense layers; when the output activation and the loss have a fused stable form (sigmoid + bce,
+ * with one module per spec layer (LAYER_TYPE_TABLE builds them: Dense, Conv2d, pooling, …); when the output activation and the loss have a fused stable form (sigmoid + bce,
  * softmax + crossEntropy) training uses it automatically on the pre-activation outputs.
  */
 import { Tensor } from '../tensor/tensor.js';
@@ -9,9 +9,13 @@ import { Random } from '../tensor/random.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { noGrad } from '../autograd/graph.js';
 import { Dense, Sequential } from '../nn/layers.js';
+import type { Module } from '../nn/module.js';
+import { LAYER_TYPE_TABLE, inputShape, isActivated, resolveLayers, sampleSize, type LayerTypeEntry, type ResolvedLayer } from '../nn/layer-types.js';
+import { reshape } from '../ops/index.js';
+import { fmtShape } from '../tensor/errors.js';
 import { LOSS_TABLE, lossByName, type LossFn } from '../losses/index.js';
 import { optimizerByName, OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.js';
-import { ACTIVATIONS, INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from '../spec/index.js';
+import { INITS, LOSSES, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from '../spec/index.js';
 import { checkFitOptions, classificationAccuracy, training as makeTraining, type FitOptions, type History, type OptimizerLike, type Trainable } from './fit.js';
 import type { Training } from './training.js';
 import { toInputTensor, toTargetTensor, type InputData, type TargetData } from './data.js';
@@ -40,18 +44,32 @@ export interface LearnOptions extends Omit<FitOptions, 'loss' | 'optimizer' | 'v
 }
 
 const SPEC_KEYS = ['inputs', 'layers', 'loss', 'init', 'initValue', 'seed', 'dtype'];
-const LAYER_KEYS = ['units', 'activation', 'alpha', 'weights', 'bias'];
 
 function isWholeAtLeast(v: unknown, min: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min;
 }
 
-/** Checks a spec field by field; every message names the field (`layers[1].weights has 3 rows, expected 2 (units)`). */
+/** What one row of a layer's 2-D tensor is as long as, for messages: the inputs, or the previous layer's output. */
+function rowOrigin(li: number, layers: readonly ResolvedLayer[]): string {
+  if (li === 0) return 'the inputs';
+  const prev = layers[li - 1];
+  return prev.type === 'dense' ? `units of layers[${li - 1}]` : `the output size of layers[${li - 1}] (${prev.type})`;
+}
+
+/**
+ * Checks a spec field by field and follows the shapes through its layers; every message names the
+ * field (`layers[1].weights has 3 rows, expected 2 (units)`), and a layer whose input does not fit
+ * is one error naming its index, its type and both shapes.
+ */
 export function validateSpec(spec: unknown, where = 'network'): NetworkSpec {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new ValueError(`${where}: expected an object with 'inputs' and 'layers'`);
   const s = spec as Record<string, unknown>;
   for (const k of Object.keys(s)) if (!SPEC_KEYS.includes(k)) throw new ValueError(`${where}: unknown field '${k}' (known: ${SPEC_KEYS.join(', ')})`);
-  if (!isWholeAtLeast(s.inputs, 1)) throw new ValueError(`${where}.inputs must be a whole number ≥ 1, got ${JSON.stringify(s.inputs)}`);
+  if (Array.isArray(s.inputs)) {
+    if (s.inputs.length < 1 || s.inputs.length > 3 || !s.inputs.every((d) => isWholeAtLeast(d, 1))) {
+      throw new ValueError(`${where}.inputs must be a whole number ≥ 1 or the shape of one sample ([features], [channels, length] or [channels, height, width]), got ${JSON.stringify(s.inputs)}`);
+    }
+  } else if (!isWholeAtLeast(s.inputs, 1)) throw new ValueError(`${where}.inputs must be a whole number ≥ 1, got ${JSON.stringify(s.inputs)}`);
   if (!Array.isArray(s.layers) || s.layers.length === 0) throw new ValueError(`${where}.layers must be a non-empty array of layers`);
   if (s.layers.length > MAX_LAYERS) throw new ValueError(`${where}.layers has ${s.layers.length} layers; backprop builds at most ${MAX_LAYERS}`);
   if (s.loss !== undefined && !(LOSSES as readonly unknown[]).includes(s.loss)) throw new ValueError(`${where}.loss is ${JSON.stringify(s.loss)}; expected one of ${LOSSES.join(', ')}`);
@@ -59,44 +77,56 @@ export function validateSpec(spec: unknown, where = 'network'): NetworkSpec {
   if (s.initValue !== undefined && !Number.isFinite(s.initValue)) throw new ValueError(`${where}.initValue must be a finite number`);
   if (s.seed !== undefined && !isSeed(s.seed)) throw new ValueError(`${where}.seed must be a whole number from 0 to ${MAX_SEED}, got ${JSON.stringify(s.seed)}`);
   if (s.dtype !== undefined && s.dtype !== 'float32' && s.dtype !== 'float64') throw new ValueError(`${where}.dtype must be 'float32' or 'float64'`);
-  let width = s.inputs;
+  const layers = resolveLayers(s as { inputs: number | number[]; layers: LayerSpec[] }, where);
+  const last = layers[layers.length - 1];
+  if (last.output.length !== 1) {
+    throw new ShapeError(`${where}.layers[${last.index}] (${last.type}): the network's output shape ${fmtShape(last.output)} is not flat; end with a dense layer or add { "type": "flatten" }`);
+  }
   const limit = s.dtype === 'float64' ? Number.MAX_VALUE : FLOAT32_MAX;
   const range = (v: number, what: string, at: string) => {
     if (Math.abs(v) > limit) throw new ValueError(`${at} is ${v}, outside float32's range (±3.4028235e38); ${what} of a float32 network must fit float32 (the file is damaged, or use dtype 'float64')`);
   };
-  s.layers.forEach((layer: unknown, li: number) => {
-    const at = `${where}.layers[${li}]`;
-    if (layer === null || typeof layer !== 'object' || Array.isArray(layer)) throw new ValueError(`${at}: expected an object like { units: 4, activation: 'relu' }`);
-    const l = layer as Record<string, unknown>;
-    for (const k of Object.keys(l)) if (!LAYER_KEYS.includes(k)) throw new ValueError(`${at}: unknown field '${k}' (known: ${LAYER_KEYS.join(', ')})`);
-    if (!isWholeAtLeast(l.units, 1)) throw new ValueError(`${at}.units must be a whole number ≥ 1, got ${JSON.stringify(l.units)}`);
-    if (l.activation !== undefined && !(ACTIVATIONS as readonly unknown[]).includes(l.activation)) {
-      throw new ValueError(`${at}.activation is ${JSON.stringify(l.activation)}; expected one of ${ACTIVATIONS.join(', ')}`);
-    }
-    if (l.alpha !== undefined && !Number.isFinite(l.alpha)) throw new ValueError(`${at}.alpha must be a finite number`);
-    if (l.weights !== undefined) {
-      if (!Array.isArray(l.weights)) throw new ValueError(`${at}.weights must be an array of ${l.units} rows (one per neuron)`);
-      if (l.weights.length !== l.units) throw new ShapeError(`${at}.weights has ${l.weights.length} rows, expected ${l.units} (units)`);
-      l.weights.forEach((row: unknown, j: number) => {
-        if (!Array.isArray(row)) throw new ValueError(`${at}.weights[${j}] must be an array of ${width} numbers`);
-        if (row.length !== width) throw new ShapeError(`${at}.weights[${j}] has ${row.length} numbers, expected ${width} (${li === 0 ? 'the inputs' : `units of layers[${li - 1}]`})`);
-        row.forEach((v: unknown, i: number) => {
-          if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${at}.weights[${j}][${i}] is ${JSON.stringify(v)}; weights must be finite numbers`);
-          range(v, 'weights', `${at}.weights[${j}][${i}]`);
-        });
+  const number = (v: unknown, what: string, at: string) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${at} is ${JSON.stringify(v)}; ${what} must be finite numbers`);
+    range(v, what, at);
+  };
+  for (const layer of layers) {
+    const at = `${where}.layers[${layer.index}]`;
+    const l = layer.spec as unknown as Record<string, unknown>;
+    for (const t of layer.tensors) {
+      const value = l[t.field];
+      if (value === undefined) continue;
+      const rows = t.shape[0];
+      const what = t.field === 'bias' ? 'biases' : t.field;
+      if (t.shape.length === 1) {
+        if (!Array.isArray(value)) throw new ValueError(`${at}.${t.field} must be an array of ${rows} numbers`);
+        if (value.length !== rows) throw new ShapeError(`${at}.${t.field} has ${value.length} numbers, expected ${rows} (${t.rows})`);
+        value.forEach((v: unknown, j: number) => number(v, what, `${at}.${t.field}[${j}]`));
+        continue;
+      }
+      const width = t.shape.slice(1).reduce((x, y) => x * y, 1);
+      if (!Array.isArray(value)) throw new ValueError(`${at}.${t.field} must be an array of ${rows} rows (one per ${t.rows === 'units' ? 'neuron' : t.rows.replace(/s$/, '')})`);
+      if (value.length !== rows) throw new ShapeError(`${at}.${t.field} has ${value.length} rows, expected ${rows} (${t.rows})`);
+      value.forEach((row: unknown, j: number) => {
+        if (!Array.isArray(row)) throw new ValueError(`${at}.${t.field}[${j}] must be an array of ${width} numbers`);
+        if (row.length !== width) throw new ShapeError(`${at}.${t.field}[${j}] has ${row.length} numbers, expected ${width} (${t.rowIs ?? rowOrigin(layer.index, layers)})`);
+        row.forEach((v: unknown, i: number) => number(v, what, `${at}.${t.field}[${j}][${i}]`));
       });
     }
-    if (l.bias !== undefined) {
-      if (!Array.isArray(l.bias)) throw new ValueError(`${at}.bias must be an array of ${l.units} numbers`);
-      if (l.bias.length !== l.units) throw new ShapeError(`${at}.bias has ${l.bias.length} numbers, expected ${l.units} (units)`);
-      l.bias.forEach((v: unknown, j: number) => {
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${at}.bias[${j}] is ${JSON.stringify(v)}; biases must be finite numbers`);
-        range(v, 'biases', `${at}.bias[${j}]`);
-      });
-    }
-    width = l.units as number;
-  });
+  }
   return spec as NetworkSpec;
+}
+
+/** The module's tensors by state-dict name (its parameters; buffers join here once Module has them). */
+function tensorsOf(m: Module): Map<string, Tensor> {
+  return new Map(m.namedParameters());
+}
+
+/** A tensor as the spec writes it: numbers for 1-D, else one row per first-axis entry. */
+function tensorToJSON(t: Tensor): number[] | number[][] {
+  if (t.rank === 1) return Array.from(t.data);
+  const rows = t.shape[0], width = t.size / rows;
+  return Array.from({ length: rows }, (_, j) => Array.from(t.data.subarray(j * width, (j + 1) * width)));
 }
 
 /**
@@ -107,33 +137,59 @@ export function validateSpec(spec: unknown, where = 'network'): NetworkSpec {
  * net.predict([[1, 0]]) // [[0.97…]]
  */
 export class Network {
+  /** The number of values in one sample (the product of inputShape). */
   readonly inputs: number;
+  /** One sample's shape: [features], or [channels, height, width] for images. */
+  readonly inputShape: readonly number[];
   readonly loss: LossName;
-  readonly layers: readonly Dense[];
+  /** Each layer's type, spec and shapes, in order (what the exporters and the explainer read). */
+  readonly architecture: readonly ResolvedLayer[];
+  /** One module per spec layer (Dense, Conv2d, MaxPool2d, …), in order. */
+  readonly modules: readonly Module[];
   /** The layers as a Sequential module (parameters named 'layers.0.weight', …). */
   readonly model: Sequential;
   private readonly meta: Pick<NetworkSpec, 'init' | 'initValue' | 'seed' | 'dtype'>;
+  private readonly inputsAsGiven: number | number[];
 
   constructor(spec: NetworkSpec) {
     validateSpec(spec);
     checkNetworkSize(spec);
-    this.inputs = spec.inputs;
+    this.inputsAsGiven = Array.isArray(spec.inputs) ? [...spec.inputs] : spec.inputs;
+    this.inputShape = inputShape(spec);
+    this.inputs = sampleSize(this.inputShape);
     this.loss = spec.loss ?? 'mse';
     this.meta = { init: spec.init, initValue: spec.initValue, seed: spec.seed, dtype: spec.dtype };
     const random = new Random(spec.seed ?? 0);
-    let width = spec.inputs;
-    const layers: Dense[] = spec.layers.map((l: LayerSpec) => {
-      const dense = new Dense(width, l.units, {
-        init: spec.init ?? 'xavier', initValue: spec.initValue, random, dtype: spec.dtype ?? 'float32',
-        activation: l.activation ?? 'linear', alpha: l.alpha,
+    this.architecture = resolveLayers(spec).map((r) => ({ ...r, spec: LAYER_TYPE_TABLE[r.type].hyper(r.spec as never) }) as ResolvedLayer);
+    this.modules = spec.layers.map((l: LayerSpec, index) => {
+      const { type, input, tensors } = this.architecture[index];
+      const module = (LAYER_TYPE_TABLE[type] as LayerTypeEntry<LayerSpec>).build(l, input, {
+        init: spec.init ?? 'xavier', initValue: spec.initValue, random, dtype: spec.dtype ?? 'float32', seed: spec.seed ?? 0, index,
       });
-      if (l.weights) dense.weight.data.set(l.weights.flat());
-      if (l.bias) dense.bias!.data.set(l.bias);
-      width = l.units;
-      return dense;
+      const own = tensorsOf(module);
+      for (const t of tensors) {
+        const value = (l as Record<string, unknown>)[t.field] as number[] | number[][] | undefined;
+        if (value !== undefined) own.get(t.key)!.data.set(value.flat());
+      }
+      return module;
     });
-    this.layers = layers;
-    this.model = new Sequential(...layers);
+    this.model = new Sequential(...this.modules);
+  }
+
+  /**
+   * The layers as Dense layers, for a network of Dense layers only (what the Dense-only tools use);
+   * for any other network it throws, naming the first other layer: use `modules` or `architecture`.
+   * @example net.layers[0].weight.grad
+   */
+  get layers(): readonly Dense[] {
+    const other = this.architecture.find((l) => l.type !== 'dense');
+    if (other) throw new ValueError(`Network.layers: layers[${other.index}] is ${other.type}, not dense; use net.modules (the modules) or net.architecture (types and shapes)`);
+    return this.modules as Dense[];
+  }
+
+  /** Whether every layer is Dense (and the input a plain feature count). */
+  get isDense(): boolean {
+    return typeof this.inputsAsGiven === 'number' && this.architecture.every((l) => l.type === 'dense');
   }
 
   static fromJSON(spec: NetworkSpec): Network {
@@ -141,22 +197,42 @@ export class Network {
   }
 
   get outputs(): number {
-    return this.layers[this.layers.length - 1].outFeatures;
+    return this.architecture[this.architecture.length - 1].output[0];
   }
 
+  /** The activation the last layer ends with ('linear' for a layer without one). */
   get outputActivation(): ActivationName {
-    return this.layers[this.layers.length - 1].activation;
+    const last = this.architecture[this.architecture.length - 1];
+    return (LAYER_TYPE_TABLE[last.type] as LayerTypeEntry<LayerSpec>).activation(last.spec) ?? 'linear';
+  }
+
+  /** A batch [rows, inputs] (or already [rows, ...inputShape]) in the layers' shape [rows, ...inputShape]. */
+  private shaped(x: Tensor): Tensor {
+    if (this.inputShape.length === 1 || x.rank === this.inputShape.length + 1) return x;
+    return reshape(x, [x.shape[0], ...this.inputShape]);
+  }
+
+  /** A Tensor of samples in the input's shape [rows, ...inputShape] as rows [rows, inputs] (what the data checks take). */
+  private flatRows(x: InputData): InputData {
+    if (!(x instanceof Tensor) || this.inputShape.length === 1 || x.rank !== this.inputShape.length + 1) return x;
+    if (x.shape.slice(1).some((d, i) => d !== this.inputShape[i])) {
+      throw new ShapeError(`network: samples have shape ${fmtShape(x.shape.slice(1))}, expected ${fmtShape(this.inputShape)} (the network's inputs)`);
+    }
+    return x.reshape([x.shape[0], this.inputs]);
   }
 
   /** Outputs for a batch [rows, inputs], recording the graph when gradients are enabled. */
   forward(x: Tensor): Tensor {
-    return this.model.forward(x);
+    return this.model.forward(this.shaped(x));
   }
 
   /** The last layer's pre-activation outputs (logits). */
   logits(x: Tensor): Tensor {
-    for (let i = 0; i < this.layers.length - 1; i++) x = this.layers[i].forward(x);
-    return this.layers[this.layers.length - 1].preActivation(x);
+    x = this.shaped(x);
+    const last = this.modules.length - 1;
+    for (let i = 0; i < last; i++) x = this.modules[i].forward(x);
+    const m = this.modules[last];
+    return isActivated(m) ? m.preActivation(x) : m.forward(x);
   }
 
   /** True when training runs the fused, numerically stable loss on logits. */
@@ -184,8 +260,8 @@ export class Network {
   predict(inputs: number[][]): number[][];
   predict(inputs: Tensor): Tensor;
   predict(inputs: InputData): number[][] | Tensor {
-    const x = toInputTensor('predict', inputs, this.inputs, this.dtype);
-    const out = noGrad(() => this.forward(x));
+    const x = toInputTensor('predict', this.flatRows(inputs), this.inputs, this.dtype);
+    const out = this.inEval(() => noGrad(() => this.forward(x)));
     if (inputs instanceof Tensor) return out;
     return out.toArray() as number[][];
   }
@@ -218,14 +294,14 @@ export class Network {
   training(inputs: InputData, targets: TargetData, options: LearnOptions = {}): Training {
     checkFitOptions('learn', options, ['learningRate', 'optimizerOptions']);
     if (options.seed !== undefined && !isSeed(options.seed)) throw new ValueError(`learn: seed must be a whole number from 0 to ${MAX_SEED}, got ${String(options.seed)}`);
-    const x = toInputTensor('learn inputs', inputs, this.inputs, this.dtype);
+    const x = toInputTensor('learn inputs', this.flatRows(inputs), this.inputs, this.dtype);
     const y = toTargetTensor('learn targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const optimizer = this.makeOptimizer(options);
     const { forward, loss, outputsAreLogits } = this.lossForTraining();
     const trainable: Trainable = { forward, parameters: () => this.model.parameters(), namedBuffers: () => this.model.namedBuffers(), train: (m) => this.model.train(m), eval: () => this.model.eval() };
     let validationData: [Tensor, Tensor] | undefined;
     if (options.validationData) {
-      const vx = toInputTensor('learn validationData inputs', options.validationData[0], this.inputs, this.dtype);
+      const vx = toInputTensor('learn validationData inputs', this.flatRows(options.validationData[0]), this.inputs, this.dtype);
       validationData = [vx, toTargetTensor('learn validationData targets', options.validationData[1], vx.shape[0], this.outputs, this.classIndexTargets(), this.dtype)];
     }
     const { optimizer: _o, learningRate: _l, optimizerOptions: _oo, validationData: _v, ...rest } = options;
@@ -254,15 +330,26 @@ export class Network {
 
   /** Loss (and accuracy for classifiers) on a dataset, without training. */
   evaluate(inputs: InputData, targets: TargetData): { loss: number; accuracy?: number } {
-    const x = toInputTensor('evaluate inputs', inputs, this.inputs, this.dtype);
+    const x = toInputTensor('evaluate inputs', this.flatRows(inputs), this.inputs, this.dtype);
     const y = toTargetTensor('evaluate targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const { forward, loss, outputsAreLogits } = this.lossForTraining();
-    return noGrad(() => {
+    return this.inEval(() => noGrad(() => {
       const out = forward(x);
       const result: { loss: number; accuracy?: number } = { loss: loss(out, y).item() };
       if (this.isClassifier()) result.accuracy = classificationAccuracy(out, y, outputsAreLogits ? 0 : 0.5);
       return result;
-    });
+    }));
+  }
+
+  /** Runs f with every module in evaluation mode (dropout off), then restores the mode it found. */
+  private inEval<T>(f: () => T): T {
+    const was = this.model.training;
+    this.model.eval();
+    try {
+      return f();
+    } finally {
+      this.model.train(was);
+    }
   }
 
   parameters(): Tensor[] {
@@ -274,17 +361,15 @@ export class Network {
     return this.model.namedParameters('layers.');
   }
 
-  /** The spec with every weight and bias filled in (plain numbers). */
+  /** The spec with every weight and bias filled in (plain numbers; a convolution's weights one row per filter). */
   toJSON(): NetworkSpec {
     const spec: NetworkSpec = {
-      inputs: this.inputs,
-      layers: this.layers.map((d) => {
-        const w = d.weight.data;
-        const layer: LayerSpec = { units: d.outFeatures, activation: d.activation };
-        if (d.activation === 'leakyRelu') layer.alpha = d.alpha;
-        layer.weights = Array.from({ length: d.outFeatures }, (_, j) => Array.from(w.subarray(j * d.inFeatures, (j + 1) * d.inFeatures)));
-        layer.bias = Array.from(d.bias!.data);
-        return layer;
+      inputs: Array.isArray(this.inputsAsGiven) ? [...this.inputsAsGiven] : this.inputsAsGiven,
+      layers: this.architecture.map((r, i) => {
+        const layer = { ...r.spec } as Record<string, unknown>;
+        const own = tensorsOf(this.modules[i]);
+        for (const t of r.tensors) layer[t.field] = tensorToJSON(own.get(t.key)!);
+        return layer as LayerSpec;
       }),
       loss: this.loss,
     };

@@ -6,6 +6,7 @@
  */
 import { ValueError } from '../tensor/errors.js';
 import type { NetworkSpec } from '../spec/index.js';
+import { inputShape, resolveLayers, sampleSize } from '../nn/layer-types.js';
 
 /** More layers than this is refused by validateSpec (a size rule, not the call stack, says no). */
 export const MAX_LAYERS = 1000;
@@ -40,28 +41,34 @@ export function getMemoryLimit(): number {
 }
 
 /**
- * Weights and biases of a spec: Σ (inputs of layer + 1) × units.
+ * Weights and biases of a spec, from its layers' shapes (a Dense layer: (inputs + 1) × units); the
+ * spec's fields and shapes are checked on the way.
  * @example parameterCount({ inputs: 4, layers: [{ units: 8 }, { units: 3 }] }) // 67
  */
 export function parameterCount(spec: Pick<NetworkSpec, 'inputs' | 'layers'>): number {
-  let width = spec.inputs, count = 0;
-  for (const l of spec.layers) { count += (width + 1) * l.units; width = l.units; }
+  let count = 0;
+  for (const l of resolveLayers(spec)) for (const t of l.tensors) count += sampleSize(t.shape);
   return count;
 }
 
 /**
  * Bytes that training a spec needs, roughly: parameters four times (the weights, their gradients
  * and two optimizer moments, as Adam keeps), and per row of a batch three values per unit and input
- * (activation, pre-activation, gradient); plus the rows themselves when `rows` × `inputs` is given.
+ * (activation, pre-activation, gradient) — a unit being one value of a layer's output; plus the rows themselves when `rows` × `inputs` is given.
  * @example trainingMemory({ inputs: 784, layers: [{ units: 128 }, { units: 10 }] }, { batchSize: 32 }) // ≈ 1.9 MB
  */
 export function trainingMemory(spec: Pick<NetworkSpec, 'inputs' | 'layers' | 'dtype'>, options: { batchSize?: number; rows?: number } = {}): number {
   const bytes = spec.dtype === 'float64' ? 8 : 4;
   const batch = options.batchSize ?? 32;
-  let units = spec.inputs;
-  for (const l of spec.layers) units += l.units;
-  const data = (options.rows ?? 0) * spec.inputs * bytes;
-  return parameterCount(spec) * bytes * 4 + batch * units * bytes * 3 + data;
+  const layers = resolveLayers(spec);
+  const inputs = sampleSize(inputShape(spec));
+  let units = inputs, count = 0;
+  for (const l of layers) {
+    units += sampleSize(l.output);
+    for (const t of l.tensors) count += sampleSize(t.shape);
+  }
+  const data = (options.rows ?? 0) * inputs * bytes;
+  return count * bytes * 4 + batch * units * bytes * 3 + data;
 }
 
 /**

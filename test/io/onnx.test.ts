@@ -196,3 +196,46 @@ test('a float64 network exports as float32 and still agrees to 1e-5', async () =
   const out = await runOnnx(exportOnnx(net), { input: new ort.Tensor('float32', Float32Array.from(x.flat()), [5, 3]) });
   assertClose(out.output.data as Float32Array, net.predict(x).flat(), 1e-5, 'float64');
 });
+
+// -- layer types (issue 12): every type through onnxruntime-web, equal to backprop to 1e-5 --
+const LAYER_NETS: { name: string; spec: import('../../src/index.js').NetworkSpec; ops: string[] }[] = [
+  {
+    name: 'conv2d same (even kernel) + maxPool2d + flatten + dropout + dense softmax',
+    spec: { inputs: [2, 7, 6], layers: [
+      { type: 'conv2d', filters: 4, kernelSize: [2, 3], padding: 'same', activation: 'relu' },
+      { type: 'maxPool2d', poolSize: 2 }, { type: 'flatten' }, { type: 'dropout', rate: 0.3 }, { units: 3, activation: 'softmax' },
+    ] },
+    ops: ['Reshape', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Softmax', 'Identity'],
+  },
+  {
+    name: 'conv2d stride, padding, dilation, groups + avgPool2d (padded) + globalAvgPool2d',
+    spec: { inputs: [4, 9, 9], layers: [
+      { type: 'conv2d', filters: 6, kernelSize: 3, stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2, activation: 'tanh' },
+      { type: 'avgPool2d', poolSize: 2, stride: 1, padding: 1 }, { type: 'maxPool2d', poolSize: [2, 3], stride: [1, 2], padding: [1, 1] },
+      { type: 'globalAvgPool2d' }, { units: 2, activation: 'sigmoid' },
+    ] },
+    ops: ['Reshape', 'Conv', 'Tanh', 'AveragePool', 'MaxPool', 'GlobalAveragePool', 'Flatten', 'Gemm', 'Sigmoid', 'Identity'],
+  },
+  {
+    name: 'conv1d (same, then strided) + flatten + dense',
+    spec: { inputs: [3, 12], layers: [
+      { type: 'conv1d', filters: 5, kernelSize: 4, padding: 'same', activation: 'elu' },
+      { type: 'conv1d', filters: 2, kernelSize: 3, stride: 2, dilation: 2, padding: 1 }, { type: 'flatten' }, { units: 4 },
+    ] },
+    ops: ['Reshape', 'Conv', 'Elu', 'Conv', 'Flatten', 'Gemm', 'Identity'],
+  },
+];
+
+for (const { name, spec, ops } of LAYER_NETS) {
+  test(`layer types in ONNX (${name}): onnxruntime-web equals backprop to 1e-5`, async () => {
+    const net = new Network({ ...spec, seed: 4 });
+    const width = net.inputs;
+    const x = SEEDED_ROWS(5, width, 9);
+    const expected = net.predict(x).flat();
+    const bytes = exportOnnx(net);
+    assert.deepEqual(inspectOnnx(bytes).ops, ops);
+    const out = await runOnnx(bytes, { input: new ort.Tensor('float32', Float32Array.from(x.flat()), [5, width]) });
+    assert.deepEqual(out.output.dims, [5, net.outputs]);
+    assertClose(out.output.data as Float32Array, expected, 1e-5, name);
+  });
+}

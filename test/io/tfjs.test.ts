@@ -172,3 +172,10 @@ test('import: unsupported layers, activations and weights name themselves and th
   assert.throws(() => importTfjs(quantized, weights, 'm.json'), /is quantized; backprop imports float32 weights only/);
   await assert.rejects(loadTfjsModel(join(tmpdir(), 'no-such-dir', 'model.json')), /cannot read the TensorFlow\.js model\.json \(no such file\)/);
 });
+
+test('layer types TensorFlow.js export does not write are refused by name, in one line', () => {
+  const conv = new Network({ inputs: [1, 4, 4], layers: [{ type: 'conv2d', filters: 2, kernelSize: 3 }, { type: 'flatten' }, { units: 2 }] });
+  assert.throws(() => exportTfjs(conv), /TensorFlow\.js Layers export: layers\[0\] is a conv2d layer, which this export does not support: .*channels-last/);
+  const drop = new Network({ inputs: 3, layers: [{ units: 4 }, { type: 'dropout', rate: 0.5 }, { units: 1 }] });
+  assert.throws(() => exportTfjs(drop), /layers\[1\] is a dropout layer/);
+});

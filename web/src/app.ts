@@ -4,7 +4,7 @@
  * to the worker, and hands each snapshot to the views. All mutable page state lives in this object.
  */
 import {
-  DataError, listParams, neuronNames, Network, parseModel, resolveSpec, serializeModel, type NetworkSpec,
+  DataError, listParams, neuronNames, Network, parseModel, resolveSpec, serializeModel, layerType, type DenseNetworkSpec as NetworkSpec, type NetworkSpec as AnyNetworkSpec,
 } from '../../src/index.js';
 import { Controls, type ChangeKind } from './controls.js';
 import { buildData, networkSpec, type ExperimentData } from './experiment.js';
@@ -186,7 +186,7 @@ export class App {
     this.landscape = null;
     this.picked = this.picked !== null && this.picked < this.data.train.x.length ? this.picked : null;
     const spec = networkSpec(this.state);
-    this.params = paramOptions(this.imported ?? new Network(spec).toJSON());
+    this.params = paramOptions(this.imported ?? (new Network(spec).toJSON() as NetworkSpec));
     const names = this.params.map((p) => p.name);
     const weights = this.params.filter((p) => p.name.includes('weight')).map((p) => p.name);
     if (!names.includes(this.state.landscapeX) || !names.includes(this.state.landscapeY) || this.state.landscapeX === this.state.landscapeY) {
@@ -486,8 +486,9 @@ export class App {
   private importModel(text: string, source: string): void {
     let spec: NetworkSpec;
     try {
-      spec = parseModel(text, source).network.toJSON();
-      checkPlayable(spec, source);
+      const raw = parseModel(text, source).network.toJSON();
+      checkPlayable(raw, source);
+      spec = raw;
     } catch (err) {
       this.status((err as Error).message);
       return;
@@ -518,14 +519,18 @@ function paramOptions(spec: NetworkSpec): ParamOption[] {
   }));
 }
 
-/** Whether the playground can show a network: 2 inputs, its layer limits, one score output. */
-function checkPlayable(spec: NetworkSpec, source: string): void {
+/** Whether the playground can show a network: dense layers only, 2 inputs, its layer limits, one score output. */
+function checkPlayable(spec: AnyNetworkSpec, source: string): asserts spec is NetworkSpec {
   const fail = (why: string): never => { throw new DataError(`${source}: ${why}`); };
+  // The playground draws neurons and their weights: other layer types are refused by name.
+  spec.layers.forEach((l, k) => {
+    if (layerType(l) !== 'dense') fail(`layers[${k}] is a ${layerType(l)} layer; the playground draws dense layers only (train it with backprop train --architecture)`);
+  });
   if (spec.inputs !== 2) fail(`the network takes ${spec.inputs} inputs; the playground's data have 2`);
   const hidden = spec.layers.slice(0, -1);
   if (hidden.length > LIMITS.hiddenLayers) fail(`${hidden.length} hidden layers; the playground shows up to ${LIMITS.hiddenLayers}`);
   hidden.forEach((l, k) => {
-    if (l.units > LIMITS.units) fail(`hidden layer ${k + 1} has ${l.units} units; the playground shows up to ${LIMITS.units}`);
+    if (l.units! > LIMITS.units) fail(`hidden layer ${k + 1} has ${l.units} units; the playground shows up to ${LIMITS.units}`);
     if (!(HIDDEN_ACTIVATIONS as readonly string[]).includes(l.activation ?? 'linear')) fail(`hidden layer ${k + 1} uses ${l.activation}, which the playground does not offer (${HIDDEN_ACTIVATIONS.join(', ')})`);
   });
   const out = spec.layers[spec.layers.length - 1];

@@ -6,7 +6,7 @@
  */
 import {
   applyPreprocessor, builtinDataset, DataError, fitPreprocessor, parseCsv, PREPROCESSOR_VERSION, Random, synthetic, trainTestSplit,
-  type NetworkSpec, type Preprocessor,
+  type DenseNetworkSpec as NetworkSpec, type Preprocessor,
 } from '../../src/index.js';
 import { isGate, isRegression, type PlaygroundState } from './state.js';
 

@@ -4,7 +4,7 @@
  * render. Every reply carries the `generation` of the reset it belongs to, so replies from an older
  * network are dropped.
  */
-import type { NetworkSpec } from '../../src/index.js';
+import type { DenseNetworkSpec as NetworkSpec } from '../../src/index.js';
 import type { Domain, Points } from './experiment.js';
 import type { Feature } from './state.js';
 

@@ -5,7 +5,7 @@
  * updates are the Training's own, so Step after Step makes exactly the updates Train would. No DOM
  * and no worker API here, so Node tests can run it.
  */
-import { backendInfo, landscape, Network, noGrad, optim, tensor, ValueError, type Tensor, type Training } from '../../src/index.js';
+import { backendInfo, landscape, Network, noGrad, optim, tensor, ValueError, type Tensor, type Training, type DenseNetworkSpec } from '../../src/index.js';
 import { classScore, targetsFor } from './experiment.js';
 import type { HistoryPoint, LandscapeResult, Snapshot, TrainConfig } from './protocol.js';
 import { featurize, SPEEDS, type Feature, type Speed } from './state.js';
@@ -188,7 +188,7 @@ export class Trainer {
     const snapshot: Snapshot = {
       generation: this.generation, running, seq, epoch: this.epoch, updates: this.updates, batchesPerEpoch: this.batchesPerEpoch,
       trainLoss: tr.loss, testLoss: te.loss, trainAccuracy: tr.accuracy, testAccuracy: te.accuracy, history,
-      spec: this.net.toJSON(), gridSize: this.config.gridSize, boundary, neurons, path, backend: describeBackend(),
+      spec: this.net.toJSON() as DenseNetworkSpec, gridSize: this.config.gridSize, boundary, neurons, path, backend: describeBackend(),
       stalled: this.stalled(),
     };
     const transfer: ArrayBufferLike[] = [boundary.buffer, path.buffer, ...neurons.flat().map((a) => a.buffer)];

@@ -11,7 +11,8 @@ import { parseModel } from '../../io/model.js';
 import { readTextFileSync, writeFileAtomicSync } from '../../io/model-file.js';
 import { loadCsvFile } from '../../io/datasets.js';
 import { builtinDataset, isBuiltinDataset, numericDataset, BUILTIN_DATASETS, type Dataset } from '../../data/index.js';
-import { LOSSES, type LossName, type NetworkSpec } from '../../spec/index.js';
+import { LOSSES, layerType, type LossName, type NetworkSpec } from '../../spec/index.js';
+import { renderLayersText, traceLayers } from '../../explain/layers.js';
 import { explain } from '../../explain/trace.js';
 import { renderMarkdown, renderText } from '../../explain/render.js';
 import { parseAssignments, traceExpression } from '../../explain/expr.js';
@@ -109,6 +110,16 @@ function runExplain(file: string | undefined, o: ExplainCliOptions): void {
   if (o.target === undefined) throw new UsageError(`--target is required: one number per output (or a class index), e.g. --target 0.9,0.1`);
   const steps = o.steps === undefined ? undefined : parseNumber('--steps', o.steps, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000');
   const spec = loadNetworkSpec(file);
+  if (Array.isArray(spec.inputs) || spec.layers.some((l) => layerType(l) !== 'dense')) {
+    // Layer types beyond Dense: the layer-by-layer trace (one pass, no update step).
+    for (const [flag, v] of [['--steps', o.steps], ['--learning-rate', o.learningRate], ['--loss', o.loss]] as const) {
+      if (v !== undefined) throw new UsageError(`${flag} goes with a network of dense layers; ${file} has other layer types (explain shows one forward and backward pass of it)`);
+    }
+    const t = traceLayers(spec, parseNumberList('--input', o.input), parseNumberList('--target', o.target));
+    const text = renderLayersText(t, digits);
+    process.stdout.write(format === 'json' ? `${JSON.stringify(t, null, 2)}\n` : format === 'markdown' ? `\`\`\`text\n${text}\`\`\`\n` : text);
+    return;
+  }
   const trace = explain(spec, parseNumberList('--input', o.input), parseNumberList('--target', o.target), { learningRate, steps, digits, loss: parseLoss(o.loss) });
   process.stdout.write(format === 'json' ? `${JSON.stringify(trace, null, 2)}\n` : format === 'markdown' ? renderMarkdown(trace) : renderText(trace, { width: textWidth(o.wide) }));
 }

@@ -8,7 +8,8 @@ import { HIDDEN_ACTIVATIONS } from '../../nn/activations.js';
 import type { Command } from 'commander';
 import { Worker } from 'node:worker_threads';
 import { DataError, DivergenceError, ShapeError, ValueError, BackpropError } from '../../tensor/errors.js';
-import { ACTIVATIONS, LOSSES, type ActivationName, type LossName, type NetworkSpec } from '../../spec/index.js';
+import { ACTIVATIONS, LOSSES, layerType, type ActivationName, type LayerSpec, type LossName, type NetworkSpec } from '../../spec/index.js';
+import { readFile } from 'node:fs/promises';
 import { Network, validateSpec } from '../../train/network.js';
 import type { History } from '../../train/fit.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../../optim/index.js';
@@ -24,7 +25,7 @@ import { progressMode, TrainingProgress } from '../progress.js';
 import { plotFormat, saveLossPlot } from '../plot.js';
 import {
   checkSource, columnOptions, dataInput, parseEncoding, loadTrainingData, networkSpec, parseDelimiter, report, subset,
-  type ClassificationReport, type RegressionReport,
+  type ClassificationReport, type RegressionReport, type ImageInfo, type ModelPreprocessing,
 } from '../tabular.js';
 import type { RefitResult, WorkerInput, WorkerMessage } from '../train-worker.js';
 
@@ -52,8 +53,58 @@ export const TRAIN_DEFAULTS = {
 
 
 
+/**
+ * The network `backprop train --images … --labels …` trains when neither --hidden nor
+ * --architecture is given: two 3×3 convolutions (16 and 32 filters, ReLU, 'same' padding), each
+ * followed by 2×2 max pooling, then dropout 0.25, a dense layer of 128 ReLU units and the softmax
+ * output. The convolutions see each 3×3 neighbourhood with shared weights, so they learn edges and
+ * textures anywhere in the image with 4,800 weights where an MLP's first layer needs 100,000; the
+ * MLP tops out near 88% on Fashion-MNIST, this CNN passes 90.5% in a few epochs (README,
+ * "Fashion-MNIST"). On images under 2 pixels a side a pooling is left out.
+ * @example imageCnn([28, 28], 10).layers.length // 8
+ */
+export function imageCnn(shape: readonly number[], classes: number): Pick<NetworkSpec, 'inputs' | 'layers'> {
+  // Each pooling halves the map; on images too small for it (under 2 pixels a side) it is left out.
+  let [h, w] = [shape[0], shape[shape.length - 1]];
+  const pool = (): LayerSpec[] => {
+    if (h < 2 || w < 2) return [];
+    h = Math.floor(h / 2); w = Math.floor(w / 2);
+    return [{ type: 'maxPool2d', poolSize: 2 }];
+  };
+  return {
+    inputs: [1, ...shape],
+    layers: [
+      { type: 'conv2d', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' },
+      ...pool(),
+      { type: 'conv2d', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' },
+      ...pool(),
+      { type: 'flatten' },
+      { type: 'dropout', rate: 0.25 },
+      { units: 128, activation: 'relu' },
+      { units: classes, activation: 'softmax' },
+    ],
+  };
+}
+
+/**
+ * The training defaults of that CNN (each flag still overrides its own): Adam at 1e-3 without an L2
+ * penalty (dropout regularises), batches of 64, 8 epochs with a 10% validation split keeping the
+ * best epoch, and no refit (a refit would train the whole thing a second time). At PyTorch-like
+ * convolution speed (about 2,000 images/s on these 2 cores) that is 8 × 54,000 images, under 4 minutes.
+ */
+export const IMAGE_CNN_DEFAULTS = {
+  optimizer: 'adam' as OptimizerName,
+  learningRate: 1e-3,
+  weightDecay: 0,
+  epochs: 8,
+  batchSize: 64,
+  validationSplit: 0.1,
+  refit: false,
+};
+
 export interface TrainFlags {
   target?: string;
+  architecture?: string;
   out: string;
   hidden?: string;
   activation?: string;
@@ -85,6 +136,8 @@ export interface TrainFlags {
 }
 
 export interface TrainSettings {
+  /** 'mlp': Dense layers from --hidden; 'cnn': imageCnn (images without --hidden); 'file': --architecture. */
+  network: 'mlp' | 'cnn' | 'file';
   hidden: number[];
   activation: ActivationName;
   loss?: LossName;
@@ -126,18 +179,27 @@ function pick<T extends string>(option: string, value: string, known: readonly T
 
 /** Turns the command-line flags into checked settings (before any data is read). */
 export function trainSettings(f: Omit<TrainFlags, 'out'>): TrainSettings {
+  if (f.architecture !== undefined && (f.hidden !== undefined || f.activation !== undefined)) {
+    throw new UsageError(`--architecture ${f.architecture} gives the whole network; drop --${f.hidden !== undefined ? 'hidden' : 'activation'}`);
+  }
+  const network = f.architecture !== undefined ? 'file' : f.images !== undefined && f.hidden === undefined ? 'cnn' : 'mlp';
+  // The CNN's defaults where the MLP's are tuned for small tables; any flag given still wins.
+  const cnn = network === 'cnn';
   const fraction = (name: string, v: string | undefined, dflt: number) =>
     v === undefined ? dflt : parseNumber(name, v, (n) => n >= 0 && n < 1, 'a fraction from 0 to below 1 (e.g. 0.2)');
   const optimizer = f.optimizer === undefined ? TRAIN_DEFAULTS.optimizer : pick('--optimizer', f.optimizer, OPTIMIZER_NAMES);
   let learningRate: number | 'auto' | undefined;
   if (f.learningRate !== undefined) learningRate = parseNumber('--learning-rate', f.learningRate, (n) => n > 0, 'a positive number (e.g. 0.01)');
+  else if (cnn && optimizer === IMAGE_CNN_DEFAULTS.optimizer) learningRate = IMAGE_CNN_DEFAULTS.learningRate;
   else if (optimizer === TRAIN_DEFAULTS.optimizer) learningRate = 'auto';
-  const weightDecay = f.weightDecay === undefined ? (optimizer === TRAIN_DEFAULTS.optimizer ? 'auto' : undefined) : parseNumber('--weight-decay', f.weightDecay, (n) => n >= 0, 'a number ≥ 0 (e.g. 0.0001)');
-  let batchSize: number | 'full' = TRAIN_DEFAULTS.batchSize;
+  const weightDecay = f.weightDecay === undefined
+    ? (cnn ? IMAGE_CNN_DEFAULTS.weightDecay : optimizer === TRAIN_DEFAULTS.optimizer ? 'auto' : undefined)
+    : parseNumber('--weight-decay', f.weightDecay, (n) => n >= 0, 'a number ≥ 0 (e.g. 0.0001)');
+  let batchSize: number | 'full' = cnn ? IMAGE_CNN_DEFAULTS.batchSize : TRAIN_DEFAULTS.batchSize;
   if (f.batchSize !== undefined) {
     batchSize = f.batchSize === 'full' ? 'full' : parseNumber('--batch-size', f.batchSize, (n) => Number.isInteger(n) && n >= 1, "a whole number ≥ 1 or 'full'");
   }
-  const validationSplit = fraction('--validation-split', f.validationSplit, TRAIN_DEFAULTS.validationSplit);
+  const validationSplit = fraction('--validation-split', f.validationSplit, cnn ? IMAGE_CNN_DEFAULTS.validationSplit : TRAIN_DEFAULTS.validationSplit);
   const testSplit = fraction('--test-split', f.testSplit, 0);
   if (validationSplit + testSplit >= 0.95) throw new UsageError(`--validation-split ${validationSplit} and --test-split ${testSplit} leave too few rows to train on; keep their sum below 0.95`);
   let earlyStopping: number | false;
@@ -150,18 +212,19 @@ export function trainSettings(f: Omit<TrainFlags, 'out'>): TrainSettings {
     throw new UsageError(`--activation ${activation} does not train hidden layers (no useful gradient, or it is an output activation); use one of ${HIDDEN_ACTIVATIONS.join(', ')}`);
   }
   return {
+    network,
     hidden: f.hidden === undefined ? TRAIN_DEFAULTS.hidden : parseHidden(f.hidden),
     activation,
     loss: f.loss === undefined ? undefined : pick('--loss', f.loss, LOSSES),
     optimizer,
     learningRate,
     weightDecay,
-    epochs: f.epochs === undefined ? TRAIN_DEFAULTS.epochs : parseNumber('--epochs', f.epochs, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1'),
+    epochs: f.epochs === undefined ? (cnn ? IMAGE_CNN_DEFAULTS.epochs : TRAIN_DEFAULTS.epochs) : parseNumber('--epochs', f.epochs, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1'),
     batchSize,
     validationSplit,
     testSplit,
     earlyStopping,
-    refit: f.refit ?? TRAIN_DEFAULTS.refit,
+    refit: f.refit ?? (cnn ? IMAGE_CNN_DEFAULTS.refit : TRAIN_DEFAULTS.refit),
     seed: f.seed === undefined ? TRAIN_DEFAULTS.seed : parseSeed(f.seed),
     task: f.task === undefined ? undefined : pick('--task', f.task, ['classify', 'regress'] as const),
   };
@@ -210,7 +273,7 @@ function checkTrainingSize(spec: NetworkSpec, hidden: string | undefined, batchS
   const where = hidden === undefined ? 'the network' : `--hidden ${hidden}`;
   const count = parameterCount(spec);
   if (count > MAX_SAVED_PARAMETERS) {
-    throw new UsageError(`${where}: ${spec.inputs} inputs → ${spec.layers.map((l) => l.units).join(' → ')} is ${count.toLocaleString('en-US')} parameters, more than a model file holds (${MAX_SAVED_PARAMETERS.toLocaleString('en-US')}); use fewer or smaller layers`);
+    throw new UsageError(`${where}: ${describeSpec(spec, 'sizes')} is ${count.toLocaleString('en-US')} parameters, more than a model file holds (${MAX_SAVED_PARAMETERS.toLocaleString('en-US')}); use fewer or smaller layers`);
   }
   try {
     checkNetworkSize(spec, where, { batchSize, rows, flag: '--max-memory' });
@@ -289,8 +352,16 @@ function transferable(a: Float32Array): Float32Array {
   return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? a : a.slice();
 }
 
-function describeSpec(spec: NetworkSpec): string {
-  return [`${spec.inputs} inputs`, ...spec.layers.map((l) => `${l.units} ${l.activation ?? 'linear'}`)].join(' → ');
+/** "784 inputs → 64 relu → 10 softmax", or for layer types "[1, 28, 28] inputs → conv2d 16 relu → maxPool2d → …". */
+function describeSpec(spec: NetworkSpec, how: 'full' | 'sizes' = 'full'): string {
+  const inputs = Array.isArray(spec.inputs) ? `[${spec.inputs.join(', ')}]` : String(spec.inputs);
+  const layers = spec.layers.map((l) => {
+    const type = layerType(l);
+    if (type === 'dense') return how === 'sizes' ? String(l.units) : `${l.units} ${l.activation ?? 'linear'}`;
+    const size = l.filters !== undefined ? ` ${l.filters}` : l.rate !== undefined ? ` ${l.rate}` : '';
+    return `${type}${size}${l.activation && l.activation !== 'linear' && how === 'full' ? ` ${l.activation}` : ''}`;
+  });
+  return [`${inputs} inputs`, ...layers].join(' → ');
 }
 
 function fmt(x: number | undefined, d = 4): string {
@@ -301,6 +372,38 @@ function metricsLine(r: ClassificationReport | RegressionReport): string {
   return r.task === 'classify'
     ? `accuracy ${fmt(r.accuracy)}, macro F1 ${fmt(r.macroF1)}`
     : `RMSE ${fmt(r.rmse)}, MAE ${fmt(r.mae)}, R² ${fmt(r.r2)}`;
+}
+
+/**
+ * The network to train: Dense layers from --hidden, the default CNN for images, or the spec in the
+ * --architecture file (its `inputs` may be left out: the data's shape fills it in), checked against
+ * the data's width and classes.
+ */
+async function chooseSpec(s: TrainSettings, f: TrainFlags, pre: ModelPreprocessing, width: number, images: ImageInfo | undefined): Promise<NetworkSpec> {
+  const mlp = networkSpec(pre, width, { hidden: s.hidden, activation: s.activation, loss: s.loss, seed: s.seed });
+  if (s.network === 'mlp') return mlp;
+  const out = mlp.layers[mlp.layers.length - 1];
+  if (s.network === 'cnn') {
+    if (out.activation !== 'softmax') throw new UsageError(`--loss ${mlp.loss}: the default image CNN ends in softmax with crossEntropy; drop --loss, or give --hidden for an MLP`);
+    return { ...imageCnn(images!.shape, out.units!), loss: mlp.loss, init: mlp.init, seed: s.seed };
+  }
+  const path = f.architecture!;
+  let text: string;
+  try { text = await readFile(path, 'utf8'); } catch (err) { throw new UsageError(`--architecture ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`); }
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (err) { throw new UsageError(`--architecture ${path}: not valid JSON (${(err as Error).message})`); }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--architecture ${path}: expected a network spec object like { "layers": [{ "units": 10, "activation": "softmax" }] }`);
+  const given = raw as Partial<NetworkSpec>;
+  const spec = { loss: mlp.loss, seed: s.seed, ...given, inputs: given.inputs ?? (images ? [1, ...images.shape] : width) } as NetworkSpec;
+  try {
+    validateSpec(spec, `--architecture ${path}`);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const net = { inputs: Array.isArray(spec.inputs) ? spec.inputs.reduce((a, b) => a * b, 1) : spec.inputs, outputs: new Network(spec).outputs };
+  if (net.inputs !== width) throw new UsageError(`--architecture ${path}: inputs ${JSON.stringify(spec.inputs)} is ${net.inputs} values per row, but the data has ${width}${images ? ` (${images.shape.join('×')} images: use [1, ${images.shape.join(', ')}])` : ''}`);
+  if (net.outputs !== out.units) throw new UsageError(`--architecture ${path}: the last layer has ${net.outputs} outputs, but the target needs ${out.units}${pre.target.kind === 'classify' ? ` (${pre.target.labels.length} classes)` : ''}`);
+  return spec;
 }
 
 async function train(file: string | undefined, f: TrainFlags): Promise<void> {
@@ -330,7 +433,7 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   }
   if (s.earlyStopping !== false && valRows === 0 && f.earlyStopping === undefined) s.earlyStopping = false;
 
-  const spec = networkSpec(pre, data.width, { hidden: s.hidden, activation: s.activation, loss: s.loss, seed: s.seed });
+  const spec = await chooseSpec(s, f, pre, data.width, images);
   validateSpec(spec);
   checkTrainingSize(spec, f.hidden, s.batchSize === 'full' ? trainPart.n : s.batchSize, data.n);
   const classify = task === 'classify';
@@ -348,7 +451,7 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   const input: WorkerInput = {
     spec, task, inputs: transferable(trainPart.inputs), targets: transferable(trainPart.targets!),
     n: trainPart.n, width: trainPart.width,
-    learn: learnOptions(s, spec.inputs, trainPart.n - valRows),
+    learn: learnOptions(s, data.width, trainPart.n - valRows),
     // Only an epoch count chosen by early stopping on validation rows is worth refitting for.
     refit: s.refit && valRows > 0 && s.earlyStopping !== false,
     stopFlag: new SharedArrayBuffer(4),
@@ -374,7 +477,8 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
     target: pre.target.name,
     source: data.source,
     ...(classify ? { labels: pre.target.kind === 'classify' ? pre.target.labels : [] } : {}),
-    inputs: spec.inputs,
+    inputs: network.inputs,
+    ...(network.inputShape.length > 1 ? { inputShape: network.inputShape } : {}),
     outputs: network.outputs,
     rows: { train: trainPart.n - valRows, validation: valRows, test: testPart?.n ?? 0, dropped: data.droppedLines.length },
     network: {
@@ -433,7 +537,8 @@ export function registerTrain(program: Command): void {
     .argument('[data.csv]', 'training data: a CSV file with a header row')
     .option('-t, --target <column>', 'the column to predict (required for CSV)')
     .option('-o, --out <model.json>', 'where to save the model', 'model.json')
-    .option('--hidden <sizes>', `hidden layer sizes, e.g. 16,8 ('none' for no hidden layer) (default: ${TRAIN_DEFAULTS.hidden.join(',')})`)
+    .option('--hidden <sizes>', `hidden layer sizes of an MLP, e.g. 16,8 ('none' for no hidden layer) (default: ${TRAIN_DEFAULTS.hidden.join(',')}; for --images a small CNN instead)`)
+    .option('--architecture <spec.json>', 'train the network in this JSON spec (any layer types; "inputs" may be left out)')
     .option('--activation <name>', `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')} (default: ${TRAIN_DEFAULTS.activation})`)
     .option('--loss <name>', 'loss: crossEntropy or bce (classification), mse, mae or sse (regression) (default: crossEntropy / mse)')
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default: ${TRAIN_DEFAULTS.optimizer})`)
@@ -445,6 +550,7 @@ export function registerTrain(program: Command): void {
     .option('--test-split <fraction>', 'rows held out for a final test, reported at the end (default: 0)')
     .option('--early-stopping [patience]', `stop after this many epochs without a better validation loss, keeping the best (default: on, ${TRAIN_DEFAULTS.patience})`)
     .option('--no-early-stopping', 'train all --epochs')
+    .option('--refit', 'after early stopping, retrain on all rows for the best epoch count (default: on; off for the default image CNN)')
     .option('--no-refit', 'keep the early-stopped model instead of retraining on all rows (validation rows too) for its best epoch count')
     .option('--seed <n>', `seed for weights, shuffling and splits (default: ${TRAIN_DEFAULTS.seed})`)
     .option('--task <task>', 'classify or regress (default: inferred: text, or a few distinct integers, is a class label)')
@@ -466,7 +572,9 @@ Examples:
   $ backprop train iris.csv --target species
   $ backprop train houses.csv --target price --hidden 32,16 --plot loss.svg --out houses.json
   $ backprop train data.csv --target label --epochs 50 --batch-size full --optimizer sgd --learning-rate 0.5
-  $ backprop train --images train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --hidden 128 --epochs 10 --out fashion.json
+  $ backprop train --images train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --out fashion.json   (a small CNN)
+  $ backprop train --images train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --hidden 128 --epochs 10 --out fashion-mlp.json
+  $ backprop train data.csv --target label --architecture net.json
 
 Progress goes to stderr: a live bar on a terminal, one line per epoch otherwise.
 Ctrl-C stops training and saves the best model so far (exit code 130).`)

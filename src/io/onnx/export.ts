@@ -1,6 +1,7 @@
 /**
  * exportOnnx: a backprop network (and the preprocessing `backprop train` saved with it) as the bytes
- * of an ONNX model that onnxruntime runs unchanged. Dense layers become Gemm, activations their ONNX
+ * of an ONNX model that onnxruntime runs unchanged. Dense layers become Gemm, convolutions Conv,
+ * pooling MaxPool/AveragePool/GlobalAveragePool (ONNX_LAYERS, one row per layer type), activations their ONNX
  * ops; the standardisation, one-hot encoding and output decoding of `backprop predict` are emitted
  * as ops, so the model takes the same raw values and gives the same numbers (to float32 rounding).
  * Browser-safe: protobufjs/light with a JSON schema, no file access.
@@ -9,7 +10,11 @@ import { ACTIVATION_TABLE } from '../../nn/activations.js';
 import protobuf from 'protobufjs/light.js';
 import { ValueError } from '../../tensor/errors.js';
 import { Network } from '../../train/network.js';
-import type { ActivationName } from '../../spec/index.js';
+import type { ActivationName, LayerTypeName, PairSpec } from '../../spec/index.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { Module } from '../../nn/module.js';
+import type { Dense } from '../../nn/layers.js';
+import type { ResolvedLayer } from '../../nn/layer-types.js';
 import type { FeatureSpec, Preprocessor } from '../../data/tabular.js';
 import { ONNX_ATTRIBUTE, ONNX_DESCRIPTOR, ONNX_TYPE } from './schema.js';
 
@@ -152,14 +157,77 @@ function activation(g: GraphBuilder, act: ActivationName, alpha: number, x: stri
   return g.op(entry.onnx, [x], `${at}_${act.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, attrs);
 }
 
-/** The dense layers: Gemm (weights kept [out, in], transB = 1) then the activation. */
-function denseLayers(g: GraphBuilder, network: Network, x: string): string {
-  network.layers.forEach((layer, li) => {
-    const w = g.floats(`layers${li}_weight`, [layer.outFeatures, layer.inFeatures], layer.weight.data);
-    const b = g.floats(`layers${li}_bias`, [layer.outFeatures], layer.bias ? layer.bias.data : new Float32Array(layer.outFeatures));
+/** A layer's tensor by its state-dict name ('weight', 'bias'). */
+function param(m: Module, key: string): Tensor {
+  const t = new Map(m.namedParameters()).get(key);
+  if (!t) throw new ValueError(`exportOnnx: the layer has no '${key}'`);
+  return t;
+}
+
+const ints = (name: string, v: readonly number[]): Attr => ({ name, type: ONNX_ATTRIBUTE.INTS, ints: [...v] });
+const pairOf = (p: PairSpec | undefined, d: number): [number, number] => (p === undefined ? [d, d] : Array.isArray(p) ? [p[0], p[1]] : [p, p]);
+
+/** A convolution's padding as ONNX attributes: 'same' is SAME_UPPER (the odd pixel after, as PyTorch), numbers as pads. */
+function convPadding(padding: PairSpec | 'same' | 'valid' | undefined, rank: 1 | 2): Attr[] {
+  if (padding === 'same') return [{ name: 'auto_pad', type: ONNX_ATTRIBUTE.STRING, s: 'SAME_UPPER' }];
+  const p = padding === undefined || padding === 'valid' ? [0, 0] : pairOf(padding, 0);
+  return [ints('pads', rank === 2 ? [p[0], p[1], p[0], p[1]] : [p[1], p[1]])];
+}
+
+/** A convolution: Conv (weights in PyTorch's layout, which is ONNX's) then the activation. */
+function conv(g: GraphBuilder, layer: ResolvedLayer<'conv2d'> | ResolvedLayer<'conv1d'>, m: Module, x: string, rank: 1 | 2): string {
+  const li = layer.index, l = layer.spec;
+  const w = param(m, 'weight'), b = param(m, 'bias');
+  const one = (v: PairSpec | undefined, d: number): number[] => (rank === 2 ? pairOf(v, d) : [v === undefined ? d : (v as number)]);
+  const attrs = [
+    ints('kernel_shape', w.shape.slice(2)), ints('strides', one(l.stride, 1)), ints('dilations', one(l.dilation, 1)), int('group', l.groups ?? 1),
+    ...convPadding(l.padding as PairSpec | 'same' | 'valid' | undefined, rank),
+  ];
+  const y = g.op('Conv', [x, g.floats(`layers${li}_weight`, [...w.shape], w.data), g.floats(`layers${li}_bias`, [...b.shape], b.data)], `layers${li}_conv`, attrs);
+  return activation(g, l.activation ?? 'linear', l.alpha ?? 0.01, y, li);
+}
+
+function pool(g: GraphBuilder, opType: 'MaxPool' | 'AveragePool', layer: ResolvedLayer<'maxPool2d'> | ResolvedLayer<'avgPool2d'>, x: string): string {
+  const l = layer.spec;
+  const k = pairOf(l.poolSize, 1), st = l.stride === undefined ? k : pairOf(l.stride, 1), p = pairOf(l.padding, 0);
+  const attrs = [ints('kernel_shape', k), ints('strides', st), ints('pads', [p[0], p[1], p[0], p[1]])];
+  if (opType === 'AveragePool') attrs.push(int('count_include_pad', 1)); // PyTorch's default: the divisor is always kh·kw
+  return g.op(opType, [x], `layers${layer.index}_${opType === 'MaxPool' ? 'max' : 'avg'}pool`, attrs);
+}
+
+type OnnxLayer<T extends LayerTypeName> = (g: GraphBuilder, layer: ResolvedLayer<T>, m: Module, x: string) => string;
+
+/**
+ * How each layer type becomes ONNX nodes (its input: the previous layer's output, batch first).
+ * Typed over every layer type, so a new type without a row here fails the build; a type ONNX
+ * cannot express gets a string instead: the reason export refuses it.
+ */
+export const ONNX_LAYERS: { readonly [T in LayerTypeName]: OnnxLayer<T> | string } = {
+  dense(g, { index: li }, m, x) {
+    const d = m as Dense;
+    const w = g.floats(`layers${li}_weight`, [d.outFeatures, d.inFeatures], d.weight.data);
+    const b = g.floats(`layers${li}_bias`, [d.outFeatures], d.bias ? d.bias.data : new Float32Array(d.outFeatures));
     const z = g.op('Gemm', [x, w, b], `layers${li}_gemm`, [int('transB', 1)]);
-    x = activation(g, layer.activation, layer.alpha, z, li);
-  });
+    return activation(g, d.activation, d.alpha, z, li);
+  },
+  conv2d: (g, layer, m, x) => conv(g, layer, m, x, 2),
+  conv1d: (g, layer, m, x) => conv(g, layer, m, x, 1),
+  maxPool2d: (g, layer, _, x) => pool(g, 'MaxPool', layer, x),
+  avgPool2d: (g, layer, _, x) => pool(g, 'AveragePool', layer, x),
+  globalAvgPool2d: (g, { index: li }, _, x) => g.op('Flatten', [g.op('GlobalAveragePool', [x], `layers${li}_gap`)], `layers${li}_flat`, [int('axis', 1)]),
+  flatten: (g, { index: li }, _, x) => g.op('Flatten', [x], `layers${li}_flatten`, [int('axis', 1)]),
+  // Inference only: dropout is the identity there, so it is left out.
+  dropout: (_, __, ___, x) => x,
+};
+
+/** The layers, in order: a network on shaped samples first reshapes the input rows [batch, inputs] to [batch, ...inputShape]. */
+function networkLayers(g: GraphBuilder, network: Network, x: string): string {
+  if (network.inputShape.length > 1) x = g.op('Reshape', [x, g.int64s('input_shape', [network.inputShape.length + 1], [-1, ...network.inputShape])], 'input_shaped');
+  for (const layer of network.architecture) {
+    const emit = ONNX_LAYERS[layer.type];
+    if (typeof emit === 'string') throw new ValueError(`exportOnnx: layers[${layer.index}] is a ${layer.type} layer, which ONNX export does not support: ${emit}`);
+    x = (emit as OnnxLayer<LayerTypeName>)(g, layer, network.modules[layer.index], x);
+  }
   return x;
 }
 
@@ -248,7 +316,7 @@ function build(network: Network, options: OnnxExportOptions): Built {
 
   if (!pre) {
     inputs.push({ name: 'input', type: 'float32', shape: [BATCH, network.inputs], description: `the network's ${network.inputs} inputs` });
-    const y = denseLayers(g, network, 'input');
+    const y = networkLayers(g, network, 'input');
     g.op('Identity', [y], 'output', [], true);
     outputs.push({ name: 'output', type: 'float32', shape: [BATCH, network.outputs], description: `the network's ${network.outputs} outputs` });
     return { inputs, outputs, g, opset, metadata };
@@ -258,7 +326,7 @@ function build(network: Network, options: OnnxExportOptions): Built {
   for (const f of pre.features) width += f.kind === 'numeric' ? 1 : f.categories.length;
   if (width !== network.inputs) throw new ValueError(`exportOnnx: the preprocessing encodes ${width} inputs but the network takes ${network.inputs}; pass the model's own preprocessing`);
   if (pre.features.some((f) => f.kind === 'categorical')) opset = ONNX_OPSET_STRINGS; // Equal on strings needs opset 19
-  const y = denseLayers(g, network, tabularInputs(g, pre, inputs));
+  const y = networkLayers(g, network, tabularInputs(g, pre, inputs));
   const t = pre.target;
   metadata.target = t.name;
   metadata.task = t.kind;
@@ -330,7 +398,7 @@ export function exportOnnx(network: Network | { network: Network; preprocessing?
     irVersion: opset >= 19 ? 9 : 7,
     producerName: 'backprop',
     producerVersion: '1',
-    docString: 'Exported by backprop: dense layers as Gemm, preprocessing and output decoding as ops.',
+    docString: 'Exported by backprop: dense layers as Gemm, convolutions as Conv, preprocessing and output decoding as ops.',
     opsetImport: [{ domain: '', version: opset }],
     graph: {
       name: options.name ?? 'backprop',

@@ -8,7 +8,7 @@
  * the stage; the app redraws the diagram with highlight() and then calls drawOverlay().
  */
 import {
-  explain, lossProvenance, neuronProvenance, paramProvenance, renderText, type NetworkSpec, type ParamTrace, type StepTrace, type Trace,
+  explain, lossProvenance, neuronProvenance, paramProvenance, renderText, type DenseNetworkSpec as NetworkSpec, type ParamTrace, type StepTrace, type Trace,
 } from '../../../src/index.js';
 import { fmt } from '../../../src/explain/format.js';
 import { short } from './colors.js';

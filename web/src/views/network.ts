@@ -4,7 +4,7 @@
  * whose thickness is |weight| and colour its sign (blue positive, orange negative). Renders a
  * snapshot; returns a one-paragraph text description for screen readers.
  */
-import type { NetworkSpec } from '../../../src/index.js';
+import type { DenseNetworkSpec as NetworkSpec } from '../../../src/index.js';
 import { BLUE, diverging, fitCanvas, heatImage, ORANGE, rgb, short } from './colors.js';
 
 /** What "Explain a step" lights up: neurons as 'layer:index' (layer 0 = inputs), edges as 'layer:from:to' (layer = the Dense layer). */

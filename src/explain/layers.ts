@@ -1,0 +1,181 @@
+/**
+ * The explainer for networks with layer types beyond Dense (a tiny conv net): one forward and
+ * backward pass of one sample, every number read off the engine's tape. Each output of a layer
+ * with weights is written as Σ w·(∂z/∂w) + b, the factors ∂z/∂w (the input values that weight
+ * touches: a convolution's window) coming from the tape too, so no layer's geometry is restated;
+ * each weight's gradient (weight.grad) is shown with its terms Σ δ·(∂z/∂w) over the outputs it feeds.
+ */
+import { Tensor, tensor } from '../tensor/tensor.js';
+import { backward } from '../autograd/graph.js';
+import { ValueError } from '../tensor/errors.js';
+import { mul, reshape, sum } from '../ops/index.js';
+import { applyActivation } from '../nn/activations.js';
+import { isActivated } from '../nn/layer-types.js';
+import { LOSS_TABLE, lossByName } from '../losses/index.js';
+import { Network } from '../train/network.js';
+import type { NetworkSpec } from '../spec/index.js';
+
+/** The most outputs a layer may have here: every one of them is written out. */
+export const MAX_TRACED_OUTPUTS = 64;
+
+/** One output of a layer with weights: its sum's terms, value, activation and δ = ∂L/∂z. */
+export interface TracedOutput {
+  index: number;
+  /** [weight index (row-major over the weight's shape), weight value, factor ∂z/∂w] for each nonzero factor. */
+  terms: [number, number, number][];
+  bias: number;
+  z: number;
+  a: number;
+  delta: number;
+}
+
+export interface LayerTape {
+  index: number;
+  type: string;
+  input: number[];
+  output: number[];
+  activation: string | null;
+  /** The layer's output values (after the activation). */
+  a: number[];
+  /** ∂L/∂a for the layer's output. */
+  dLda: number[];
+  /** For a layer with weights: each output written out, and each weight's gradient as Σ δ·factor. */
+  outputs?: TracedOutput[];
+  weightShape?: number[];
+  weightGrad?: { index: number; terms: [number, number][]; value: number }[];
+  biasGrad?: number[];
+}
+
+export interface LayersTrace {
+  inputShape: number[];
+  input: number[];
+  target: number[];
+  loss: string;
+  lossValue: number;
+  fused: boolean;
+  layers: LayerTape[];
+}
+
+const values = (t: Tensor | null, size: number): number[] => (t === null ? new Array<number>(size).fill(0) : Array.from(t.data));
+
+/**
+ * One forward and backward pass of one sample through any spec, every number from the tape.
+ * @example traceLayers({ inputs: [1, 3, 3], layers: [{ type: 'conv2d', filters: 1, kernelSize: 2 }, { type: 'flatten' }, { units: 1 }] }, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1])
+ */
+export function traceLayers(spec: NetworkSpec, input: number[], target: number[]): LayersTrace {
+  const net = new Network({ ...spec, dtype: 'float64' });
+  net.model.eval(); // dropout: the identity, so the pass is the one predict makes
+  if (input.length !== net.inputs) throw new ValueError(`explain: --input has ${input.length} numbers, the network takes ${net.inputs} (shape [${net.inputShape.join(', ')}])`);
+  for (const l of net.architecture) {
+    const size = l.output.reduce((a, b) => a * b, 1);
+    if (size > MAX_TRACED_OUTPUTS) throw new ValueError(`explain: layers[${l.index}] (${l.type}) has ${size} outputs; the explainer writes every number, so give a tiny network (at most ${MAX_TRACED_OUTPUTS} outputs per layer)`);
+  }
+  const classIndex = LOSS_TABLE[net.loss].classIndexTargets;
+  const y = classIndex ? tensor([target[0]], { dtype: 'float64' }) : tensor([target], { dtype: 'float64' });
+  const fused = net.usesFusedLoss;
+  // Forward, layer by layer, keeping each layer's input, pre-activation and output on the tape.
+  const ins: Tensor[] = [], zs: (Tensor | null)[] = [], as: Tensor[] = [];
+  let a: Tensor = reshape(tensor([input], { dtype: 'float64' }), [1, ...net.inputShape]);
+  net.modules.forEach((m, i) => {
+    ins.push(a);
+    if (isActivated(m)) {
+      const z = m.preActivation(a).retainGrad();
+      zs.push(z);
+      a = applyActivation(m.activation, z, (m as unknown as { alpha?: number }).alpha ?? 0.01);
+    } else {
+      zs.push(null);
+      a = m.forward(a);
+    }
+    a.retainGrad();
+    as.push(a);
+    if (i === net.modules.length - 1 && fused && zs[i] === null) throw new ValueError('explain: the fused loss needs the last layer\'s logits');
+  });
+  const last = net.modules.length - 1;
+  const L = fused ? LOSS_TABLE[net.loss].fused!.fn(zs[last]!, y) : lossByName(net.loss)(as[last], y);
+  backward(L);
+  const layers = net.architecture.map((l, i): LayerTape => {
+    const m = net.modules[i];
+    const out = as[i];
+    const tape: LayerTape = {
+      index: i, type: l.type, input: l.input, output: l.output, activation: isActivated(m) ? m.activation : null,
+      a: Array.from(out.data), dLda: values(out.grad, out.size),
+    };
+    const params = new Map(m.namedParameters());
+    const w = params.get('weight'), b = params.get('bias');
+    if (!w) return tape;
+    const z = zs[i] ?? out;
+    const delta = values(z.grad, z.size);
+    const wGrad = values(w.grad, w.size), bGrad = b ? values(b.grad, b.size) : undefined;
+    // ∂z_o/∂w for each output o: the input values weight k multiplies (read off the tape, one backward each).
+    const x = ins[i].detach();
+    const factors: number[][] = [];
+    for (let o = 0; o < z.size; o++) {
+      w.grad = null;
+      if (b) b.grad = null;
+      const pick = new Float64Array(z.size); pick[o] = 1;
+      const zo = isActivated(m) ? m.preActivation(x) : m.forward(x);
+      backward(sum(mul(zo, new Tensor(pick, zo.shape))));
+      factors.push(values(w.grad, w.size));
+    }
+    tape.weightShape = [...w.shape];
+    tape.outputs = factors.map((f, o) => ({
+      index: o,
+      terms: f.flatMap((v, k) => (v !== 0 ? [[k, w.data[k], v] as [number, number, number]] : [])),
+      bias: b ? b.data[Math.floor(o / (z.size / b.size))] : 0,
+      z: z.data[o], a: out.data[o], delta: delta[o],
+    }));
+    tape.weightGrad = Array.from({ length: w.size }, (_, k) => {
+      const terms = factors.flatMap((f, o) => (f[k] !== 0 ? [[delta[o], f[k]] as [number, number]] : []));
+      return { index: k, terms, value: wGrad[k] };
+    });
+    tape.biasGrad = bGrad;
+    w.grad = null;
+    return tape;
+  });
+  return { inputShape: [...net.inputShape], input, target, loss: net.loss, lossValue: L.item(), fused, layers };
+}
+
+/** A number with `digits` significant digits, without trailing zeros. */
+function n(v: number, digits: number): string {
+  return String(Number(v.toPrecision(digits)));
+}
+
+/** An index into a shape as [i, j, …]. */
+function at(index: number, shape: readonly number[]): string {
+  const out: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) { out.unshift(index % shape[d]); index = Math.floor(index / shape[d]); }
+  return `[${out.join(', ')}]`;
+}
+
+/**
+ * The trace as text: the forward pass layer by layer (each weighted output as its sum of products),
+ * the loss, then the backward pass (∂L/∂a, δ and each weight's gradient as Σ δ·factor).
+ * @example process.stdout.write(renderLayersText(traceLayers(spec, input, target)))
+ */
+export function renderLayersText(t: LayersTrace, digits = 4): string {
+  const f = (v: number) => n(v, digits);
+  const lines: string[] = [];
+  lines.push(`Network: [${t.inputShape.join(', ')}] → ${t.layers.map((l) => `${l.type}${l.activation && l.activation !== 'linear' ? ` ${l.activation}` : ''} [${l.output.join(', ')}]`).join(' → ')}; loss ${t.loss}${t.fused ? ' (fused with the output activation, on the logits)' : ''}`);
+  lines.push(`Input x [${t.inputShape.join(', ')}] = ${t.input.map(f).join(', ')}`, '', 'Forward pass');
+  for (const l of t.layers) {
+    lines.push(`layers[${l.index}] ${l.type}: [${l.input.join(', ')}] → [${l.output.join(', ')}]`);
+    if (l.outputs) {
+      for (const o of l.outputs) {
+        const sumText = o.terms.map(([k, w, x]) => `${f(w)}·${f(x)}`).join(' + ');
+        const act = l.activation && l.activation !== 'linear' ? `, a = ${l.activation}(z) = ${f(o.a)}` : '';
+        lines.push(`  z${at(o.index, l.output)} = ${sumText || '0'} + ${f(o.bias)} = ${f(o.z)}${act}`);
+      }
+    } else lines.push(`  a = ${l.a.map(f).join(', ')}`);
+  }
+  lines.push(`Loss ${t.loss}(output, target ${t.target.map(f).join(', ')}) = ${f(t.lossValue)}`, '', 'Backward pass (∂L/∂… from the tape, last layer first)');
+  for (const l of [...t.layers].reverse()) {
+    const fusedHead = t.fused && l.index === t.layers.length - 1;
+    lines.push(`layers[${l.index}] ${l.type}: ${fusedHead ? `∂L/∂a not used: the fused ${t.loss} takes the logits z` : `∂L/∂a = ${l.dLda.map(f).join(', ')}`}`);
+    if (l.outputs) {
+      lines.push(`  δ = ∂L/∂z = ${l.outputs.map((o) => f(o.delta)).join(', ')}`);
+      for (const g of l.weightGrad!) lines.push(`  ∂L/∂w${at(g.index, l.weightShape!)} = ${g.terms.map(([d, x]) => `${f(d)}·${f(x)}`).join(' + ') || '0'} = ${f(g.value)}`);
+      if (l.biasGrad) lines.push(`  ∂L/∂b = ${l.biasGrad.map(f).join(', ')} (each the sum of its outputs' δ)`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,80 @@
+// PyTorch export of the spec's layer types: model.py builds nn.Conv2d/Conv1d/MaxPool2d/AvgPool2d/
+// Flatten/Dropout with backprop's parameter names, loads model.safetensors as it is, and computes
+// what backprop computes (to 1e-5) under Debian's python3-torch; import of the weights round-trips.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Network, type NetworkSpec } from '../../src/index.js';
+import { exportPytorch, importSafetensors } from '../../src/io/pytorch.js';
+import { runPython, skipWithoutTorch } from './torch.js';
+
+const SPECS: NetworkSpec[] = [
+  { inputs: [2, 7, 6], loss: 'crossEntropy', layers: [
+    { type: 'conv2d', filters: 4, kernelSize: [2, 3], padding: 'same', activation: 'relu' },
+    { type: 'maxPool2d', poolSize: 2 }, { type: 'flatten' }, { type: 'dropout', rate: 0.3 }, { units: 3, activation: 'softmax' },
+  ] },
+  { inputs: [4, 9, 9], loss: 'mse', layers: [
+    { type: 'conv2d', filters: 6, kernelSize: 3, stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2, activation: 'leakyRelu', alpha: 0.2 },
+    { type: 'avgPool2d', poolSize: 2, stride: 1, padding: 1 }, { type: 'maxPool2d', poolSize: [2, 3], stride: [1, 2], padding: [1, 1] },
+    { type: 'globalAvgPool2d' }, { units: 2, activation: 'sigmoid' },
+  ] },
+  { inputs: [3, 12], loss: 'mse', layers: [
+    { type: 'conv1d', filters: 5, kernelSize: 4, padding: 'same', activation: 'tanh' },
+    { type: 'conv1d', filters: 2, kernelSize: 3, stride: 2, dilation: 2, padding: 1 }, { type: 'flatten' }, { units: 4 },
+  ] },
+];
+
+const DRIVER = String.raw`
+import importlib.util, json, sys, torch
+out = []
+for folder, x in json.loads(sys.argv[1]):
+    spec = importlib.util.spec_from_file_location('model_' + str(len(out)), folder + '/model.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    m = mod.load().eval()
+    with torch.no_grad():
+        o = m(torch.tensor(x, dtype=mod.DTYPE))
+    out.append({'out': o.double().flatten().tolist(), 'names': [k for k, _ in m.named_parameters()]})
+print(json.dumps(out))
+`;
+
+function rows(n: number, d: number, seed: number): number[][] {
+  let s = seed;
+  return Array.from({ length: n }, () => Array.from({ length: d }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 4 - 2));
+}
+
+test('model.py of conv/pool/flatten/dropout networks computes what backprop computes (to 1e-5)', { skip: skipWithoutTorch() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bp-torch-layers-'));
+  const nets = SPECS.map((spec, i) => new Network({ ...spec, seed: 20 + i }));
+  const inputs = nets.map((net, i) => rows(3, net.inputs, i + 1));
+  const payload: [string, number[][]][] = nets.map((net, i) => {
+    const folder = join(dir, `net${i}`);
+    writeFiles(folder, exportPytorch(net).files);
+    return [folder, inputs[i]];
+  });
+  const r = runPython(['-c', DRIVER, JSON.stringify(payload)]);
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { out: number[]; names: string[] }[];
+  nets.forEach((net, i) => {
+    assert.deepEqual(got[i].names, net.namedParameters().map(([n]) => n), `net ${i}: parameter names`);
+    const expected = net.predict(inputs[i]).flat();
+    assert.equal(got[i].out.length, expected.length);
+    for (let k = 0; k < expected.length; k++) {
+      assert.ok(Math.abs(got[i].out[k] - expected[k]) <= 1e-5 * Math.max(1, Math.abs(expected[k])), `net ${i} output ${k}: torch ${got[i].out[k]} vs backprop ${expected[k]}`);
+    }
+  });
+});
+
+test('the safetensors of a conv network import back into the same network (architecture from its metadata)', () => {
+  const net = new Network({ ...SPECS[0], seed: 5 });
+  const { files } = exportPytorch(net);
+  const back = importSafetensors(files['model.safetensors'] as Uint8Array, 'model.safetensors').network;
+  assert.deepEqual(back.toJSON(), net.toJSON());
+});
+
+function writeFiles(folder: string, files: Record<string, string | Uint8Array>): void {
+  mkdirSync(folder, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(folder, name), content);
+}
