@@ -561,6 +561,13 @@ export function adam(
   return a >= 0 ? (a + b - 1) / b : -((-a) / b);
 }
 
+/** Zeros n floats at p (n may be 0 or negative: nothing). */
+@inline function zeroRun(p: usize, n: i32): void {
+  let x = 0;
+  for (; x + 3 < n; x += 4) v128.store(p + (<usize>x << 2), f32x4.splat(0));
+  for (; x < n; x++) store<f32>(p + (<usize>x << 2), 0);
+}
+
 /** cols[(c·kh + i)·kw + j][y·ow + x] = x_s[c][y·sh − pt + i·dh][x·sw − pl + j·dw], 0 in the padding; xs points at channel 0 of the group. */
 function im2colSample(xs: usize, cols: usize, geo: usize): void {
   const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6), oh = geoAt(geo, 7), ow = geoAt(geo, 8);
@@ -576,15 +583,21 @@ function im2colSample(xs: usize, cols: usize, geo: usize): void {
         const x0 = minI(ow, ceilDiv(-dx, sw) > 0 ? ceilDiv(-dx, sw) : 0);
         let x1 = minI(ow, ceilDiv(W - dx, sw));
         if (x1 < x0) x1 = x0;
+        // Rows are short (a feature map's width): plain loops beat memory.copy/fill's per-call cost.
         for (let y = 0; y < oh; y++) {
           const o = row + <usize>y * owB;
           const iy = y * sh - pt + i * dh;
-          if (iy < 0 || iy >= H) { memory.fill(o, 0, owB); continue; }
+          if (iy < 0 || iy >= H) { zeroRun(o, ow); continue; }
           const src = plane + (<usize>(iy * W + dx) << 2);
-          if (x0 > 0) memory.fill(o, 0, <usize>x0 << 2);
-          if (sw == 1) memory.copy(o + (<usize>x0 << 2), src + (<usize>x0 << 2), <usize>(x1 - x0) << 2);
-          else for (let x = x0; x < x1; x++) store<f32>(o + (<usize>x << 2), load<f32>(src + (<usize>(x * sw) << 2)));
-          if (x1 < ow) memory.fill(o + (<usize>x1 << 2), 0, <usize>(ow - x1) << 2);
+          zeroRun(o, x0);
+          if (sw == 1) {
+            let x = x0;
+            for (; x + 3 < x1; x += 4) v128.store(o + (<usize>x << 2), v128.load(src + (<usize>x << 2)));
+            for (; x < x1; x++) store<f32>(o + (<usize>x << 2), load<f32>(src + (<usize>x << 2)));
+          } else {
+            for (let x = x0; x < x1; x++) store<f32>(o + (<usize>x << 2), load<f32>(src + (<usize>(x * sw) << 2)));
+          }
+          zeroRun(o + (<usize>x1 << 2), ow - x1);
         }
         row += <usize>oh * owB;
       }
@@ -706,6 +719,48 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   return best;
 }
 
+/** Staging for a row's last 1–3 pooling windows (pool4 reads and writes whole vectors). */
+const POOL_STAGE: usize = memory.data(256, 16);
+
+/**
+ * Four 2×2 stride-2 windows at once: x rows at xr0/xr1 (8 floats each), by windowArgmax's rule in
+ * window order top-left, top-right, bottom-left, bottom-right. kind 0: four values of v (rows
+ * vr0/vr1) at the argmaxes to fwd; kind 1: the gradients at g land at the argmaxes of the rows
+ * outR0/outR1 (8 floats each, every other one 0). Windows do not overlap, so nothing accumulates.
+ */
+@inline function pool4(kind: i32, xr0: usize, xr1: usize, vr0: usize, vr1: usize, g: usize, fwd: usize, outR0: usize, outR1: usize): void {
+  const l0 = v128.load(xr0), h0 = v128.load(xr0, 16), l1 = v128.load(xr1), h1 = v128.load(xr1, 16);
+  let m = v128.shuffle<f32>(l0, h0, 0, 2, 4, 6);
+  let idx = i32x4.splat(0);
+  const tr = v128.shuffle<f32>(l0, h0, 1, 3, 5, 7), bl = v128.shuffle<f32>(l1, h1, 0, 2, 4, 6), br = v128.shuffle<f32>(l1, h1, 1, 3, 5, 7);
+  // take v where it beats m or is NaN, unless m is NaN already (the first NaN wins)
+  let take = v128.and(v128.or(f32x4.gt(tr, m), f32x4.ne(tr, tr)), f32x4.eq(m, m));
+  idx = v128.bitselect(i32x4.splat(1), idx, take); m = v128.bitselect(tr, m, take);
+  take = v128.and(v128.or(f32x4.gt(bl, m), f32x4.ne(bl, bl)), f32x4.eq(m, m));
+  idx = v128.bitselect(i32x4.splat(2), idx, take); m = v128.bitselect(bl, m, take);
+  take = v128.and(v128.or(f32x4.gt(br, m), f32x4.ne(br, br)), f32x4.eq(m, m));
+  idx = v128.bitselect(i32x4.splat(3), idx, take);
+  const is0 = i32x4.eq(idx, i32x4.splat(0)), is1 = i32x4.eq(idx, i32x4.splat(1)), is2 = i32x4.eq(idx, i32x4.splat(2)), is3 = i32x4.eq(idx, i32x4.splat(3));
+  if (kind == 0) {
+    const vl0 = v128.load(vr0), vh0 = v128.load(vr0, 16), vl1 = v128.load(vr1), vh1 = v128.load(vr1, 16);
+    let r = v128.and(v128.shuffle<f32>(vl0, vh0, 0, 2, 4, 6), is0);
+    r = v128.or(r, v128.and(v128.shuffle<f32>(vl0, vh0, 1, 3, 5, 7), is1));
+    r = v128.or(r, v128.and(v128.shuffle<f32>(vl1, vh1, 0, 2, 4, 6), is2));
+    r = v128.or(r, v128.and(v128.shuffle<f32>(vl1, vh1, 1, 3, 5, 7), is3));
+    v128.store(fwd, r);
+  } else {
+    // + 0 as the reference's 0 + g does: a −0 gradient lands as +0
+    const zero = f32x4.splat(0);
+    const gv = v128.load(g);
+    const ga = f32x4.add(v128.and(gv, is0), zero), gb = f32x4.add(v128.and(gv, is1), zero);
+    const gc = f32x4.add(v128.and(gv, is2), zero), gd = f32x4.add(v128.and(gv, is3), zero);
+    v128.store(outR0, v128.shuffle<f32>(ga, gb, 0, 4, 1, 5));
+    v128.store(outR0, v128.shuffle<f32>(ga, gb, 2, 6, 3, 7), 16);
+    v128.store(outR1, v128.shuffle<f32>(gc, gd, 0, 4, 1, 5));
+    v128.store(outR1, v128.shuffle<f32>(gc, gd, 2, 6, 3, 7), 16);
+  }
+}
+
 /**
  * Max pooling over planes [planes, h, w] (windows kh×kw, stride sh×sw, padding ph×pw clipped away),
  * each window reduced to its windowArgmax. kind 0: out[i] = v[argmax] (v = x for maxPool2d itself);
@@ -716,7 +771,6 @@ export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i
   const planeB = <usize>(h * w) << 2;
   if (kind == 1) memory.fill(out, 0, <usize>planes * planeB);
   const fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
-  const zero = f32x4.splat(0);
   let o: usize = 0;
   for (let pl = 0; pl < planes; pl++) {
     const off = <usize>pl * planeB;
@@ -728,40 +782,37 @@ export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i
       let xo = 0;
       if (fast) {
         const r0 = <usize>(y0 * w) << 2, r1 = r0 + (<usize>w << 2);
+        const vb = v + off, ob = out + off;
         for (; xo + 3 < ow; xo += 4, o += 4) {
           const c = <usize>(xo * 2) << 2;
-          const l0 = v128.load(base + r0 + c), h0 = v128.load(base + r0 + c, 16);
-          const l1 = v128.load(base + r1 + c), h1 = v128.load(base + r1 + c, 16);
-          // window positions in row-major order: 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right
-          let m = v128.shuffle<f32>(l0, h0, 0, 2, 4, 6);
-          let idx = i32x4.splat(0);
-          const tr = v128.shuffle<f32>(l0, h0, 1, 3, 5, 7), bl = v128.shuffle<f32>(l1, h1, 0, 2, 4, 6), br = v128.shuffle<f32>(l1, h1, 1, 3, 5, 7);
-          let take = v128.and(v128.or(f32x4.gt(tr, m), f32x4.ne(tr, tr)), f32x4.eq(m, m));
-          idx = v128.bitselect(i32x4.splat(1), idx, take); m = v128.bitselect(tr, m, take);
-          take = v128.and(v128.or(f32x4.gt(bl, m), f32x4.ne(bl, bl)), f32x4.eq(m, m));
-          idx = v128.bitselect(i32x4.splat(2), idx, take); m = v128.bitselect(bl, m, take);
-          take = v128.and(v128.or(f32x4.gt(br, m), f32x4.ne(br, br)), f32x4.eq(m, m));
-          idx = v128.bitselect(i32x4.splat(3), idx, take);
-          const is0 = i32x4.eq(idx, i32x4.splat(0)), is1 = i32x4.eq(idx, i32x4.splat(1)), is2 = i32x4.eq(idx, i32x4.splat(2)), is3 = i32x4.eq(idx, i32x4.splat(3));
-          const vb = v + off;
-          if (kind == 0) {
-            const vl0 = v128.load(vb + r0 + c), vh0 = v128.load(vb + r0 + c, 16), vl1 = v128.load(vb + r1 + c), vh1 = v128.load(vb + r1 + c, 16);
-            let r = v128.and(v128.shuffle<f32>(vl0, vh0, 0, 2, 4, 6), is0);
-            r = v128.or(r, v128.and(v128.shuffle<f32>(vl0, vh0, 1, 3, 5, 7), is1));
-            r = v128.or(r, v128.and(v128.shuffle<f32>(vl1, vh1, 0, 2, 4, 6), is2));
-            r = v128.or(r, v128.and(v128.shuffle<f32>(vl1, vh1, 1, 3, 5, 7), is3));
-            v128.store(out + (o << 2), r);
-          } else {
-            // + 0 as the reference's 0 + g does: a −0 gradient lands as +0
-            const g = v128.load(v + (o << 2));
-            const ga = f32x4.add(v128.and(g, is0), zero), gb = f32x4.add(v128.and(g, is1), zero);
-            const gc = f32x4.add(v128.and(g, is2), zero), gd = f32x4.add(v128.and(g, is3), zero);
-            const ob = out + off;
-            v128.store(ob + r0 + c, v128.shuffle<f32>(ga, gb, 0, 4, 1, 5));
-            v128.store(ob + r0 + c, v128.shuffle<f32>(ga, gb, 2, 6, 3, 7), 16);
-            v128.store(ob + r1 + c, v128.shuffle<f32>(gc, gd, 0, 4, 1, 5));
-            v128.store(ob + r1 + c, v128.shuffle<f32>(gc, gd, 2, 6, 3, 7), 16);
+          pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (o << 2), out + (o << 2), ob + r0 + c, ob + r1 + c);
+        }
+        const cnt = ow - xo;
+        if (cnt > 0) {
+          // The last 1–3 windows of the row through the same code, staged in POOL_STAGE.
+          const c = <usize>(xo * 2) << 2, st = POOL_STAGE;
+          for (let l = 0; l < 2 * cnt; l++) {
+            const q = c + (<usize>l << 2), sq = <usize>l << 2;
+            store<f32>(st + sq, load<f32>(base + r0 + q));
+            store<f32>(st + 32 + sq, load<f32>(base + r1 + q));
+            if (kind == 0) {
+              store<f32>(st + 64 + sq, load<f32>(vb + r0 + q));
+              store<f32>(st + 96 + sq, load<f32>(vb + r1 + q));
+            }
           }
+          for (let l = 0; l < cnt; l++) store<f32>(st + 128 + (<usize>l << 2), load<f32>(v + ((o + <usize>l) << 2)));
+          pool4(kind, st, st + 32, st + 64, st + 96, st + 128, st + 160, st + 192, st + 224);
+          if (kind == 0) {
+            for (let l = 0; l < cnt; l++) store<f32>(out + ((o + <usize>l) << 2), load<f32>(st + 160 + (<usize>l << 2)));
+          } else {
+            for (let l = 0; l < 2 * cnt; l++) {
+              const q = c + (<usize>l << 2), sq = <usize>l << 2;
+              store<f32>(ob + r0 + q, load<f32>(st + 192 + sq));
+              store<f32>(ob + r1 + q, load<f32>(st + 224 + sq));
+            }
+          }
+          xo = ow;
+          o += <usize>cnt;
         }
       }
       for (; xo < ow; xo++, o++) {
