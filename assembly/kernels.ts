@@ -463,6 +463,37 @@ export function reluGrad(g: usize, x: usize, out: usize, n: i32): void {
   }
 }
 
+/**
+ * out[o] = Σ_j x[o·len + j] for `outer` contiguous runs (a reduction of the last axes): each run
+ * summed in order in f64 and rounded once, exactly as the JS reference reduce does, four runs at a
+ * time so the four dependency chains of adds overlap (the bias gradients of a conv layer).
+ */
+export function sumRuns(x: usize, out: usize, outer: i32, len: i32): void {
+  const lenB = <usize>len << 2;
+  let o = 0;
+  for (; o + 3 < outer; o += 4) {
+    const r0 = x + <usize>o * lenB, r1 = r0 + lenB, r2 = r1 + lenB, r3 = r2 + lenB;
+    let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
+    for (let j = 0; j < len; j++) {
+      const q = <usize>j << 2;
+      a0 += <f64>load<f32>(r0 + q);
+      a1 += <f64>load<f32>(r1 + q);
+      a2 += <f64>load<f32>(r2 + q);
+      a3 += <f64>load<f32>(r3 + q);
+    }
+    store<f32>(out + (<usize>o << 2), <f32>a0);
+    store<f32>(out + (<usize>(o + 1) << 2), <f32>a1);
+    store<f32>(out + (<usize>(o + 2) << 2), <f32>a2);
+    store<f32>(out + (<usize>(o + 3) << 2), <f32>a3);
+  }
+  for (; o < outer; o++) {
+    const r = x + <usize>o * lenB;
+    let a: f64 = 0;
+    for (let j = 0; j < len; j++) a += <f64>load<f32>(r + (<usize>j << 2));
+    store<f32>(out + (<usize>o << 2), <f32>a);
+  }
+}
+
 /** out[j] = Σ_i x[i, j] (or out[j] += … when accumulate ≠ 0): the bias gradient of a dense layer. */
 export function sumRows(x: usize, out: usize, rows: i32, cols: i32, accumulate: i32): void {
   const rowB = <usize>cols << 2;

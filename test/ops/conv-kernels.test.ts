@@ -1,9 +1,9 @@
 /**
- * The wasm kernels behind conv2d, its two gradient prims, max pooling and relu against the JS
+ * The wasm kernels behind conv2d, its two gradient prims, max pooling, relu and the bias sums against the JS
  * reference kernels they replace (the im2col + matmul loops of src/ops/conv.ts, pool.ts's
  * argmaxes, the generated element-wise loops): the same prims run once on the 'js' backend and once
  * on 'wasm', on random shapes, strides, paddings, dilations and groups. Products agree to 1e-6
- * relative (the gemm sums in another order); pooling and relu agree bit for bit, NaN and ±0 included.
+ * relative (the gemm sums in another order); pooling, relu and sums agree bit for bit, NaN and ±0 included.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,4 +160,17 @@ test('the wasm relu and relu′ kernels equal the generated loops bit for bit (N
     sameBits(on('wasm', () => apply(RELU, [x], undefined).data), on('js', () => apply(RELU, [x], undefined).data), `relu ${n}`);
     sameBits(on('wasm', () => apply(RELU_D, [g, x], undefined).data), on('js', () => apply(RELU_D, [g, x], undefined).data), `relu′ ${n}`);
   }
+});
+
+test('the wasm sum over contiguous runs (a conv bias gradient: axes 0, 2, 3) equals the JS reduce bit for bit', { skip: !HAS_WASM }, () => {
+  const rng = new Random(25);
+  for (const shape of [[64, 16, 28, 28], [3, 5, 7, 9], [2, 3, 1, 300]]) {
+    const x = nasty(shape, rng);
+    for (const axes of [[0, 2, 3], [2, 3], [3]]) {
+      sameBits(on('wasm', () => ops.sum(x, axes).data), on('js', () => ops.sum(x, axes).data), `sum ${JSON.stringify(shape)} over ${JSON.stringify(axes)}`);
+    }
+  }
+  // finite values too (NaN would hide a difference in the order of the adds)
+  const y = rand([5, 7, 333], rng);
+  sameBits(on('wasm', () => ops.sum(y, [2]).data), on('js', () => ops.sum(y, [2]).data), 'sum of finite values');
 });

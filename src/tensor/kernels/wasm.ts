@@ -28,6 +28,7 @@ interface KernelExports {
   sumRows(x: number, out: number, rows: number, cols: number, accumulate: number): void;
   unary(kind: number, x: number, out: number, n: number): void;
   reluGrad(g: number, x: number, out: number, n: number): void;
+  sumRuns(x: number, out: number, outer: number, len: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, l2: number, shrink: number): void;
   convWorkspaceBytes(geo: number): number;
   conv2d(kind: number, geo: number, a: number, b: number, bias: number, out: number, work: number): void;
@@ -446,6 +447,16 @@ export class WasmKernels {
     out.set(heap.subarray(base >> 2, (base >> 2) + n));
   }
 
+  /** @internal Backend.reduce('sum') over contiguous runs (inner = 1) of a float32 array. */
+  sumRunsArrays(x: Float32Array, out: Float32Array, outer: number, len: number): void {
+    const xBytes = align(outer * len * 4);
+    const base = this.scratch(xBytes + outer * 4);
+    const heap = this.heap();
+    heap.set(x.length === outer * len ? x : x.subarray(0, outer * len), base >> 2);
+    this.x.sumRuns(base, base + xBytes, outer, len);
+    out.set(heap.subarray((base + xBytes) >> 2, ((base + xBytes) >> 2) + outer));
+  }
+
   /** @internal Backend.binary('reluGrad') on float32 arrays. */
   reluGradArrays(g: Float32Array, x: Float32Array, out: Float32Array): void {
     const n = g.length, bytes = align(n * 4);
@@ -631,6 +642,15 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
       need('unary', [['out', out, x.length]]);
       outsideWasm(kernels, [x as Float32Array, out as Float32Array], [1], ([x2, o2]) => kernels.unaryArrays(code, x2!, o2!));
       return true;
+    },
+    reduce(kind, x, out, outer, len, inner) {
+      // Runs summed in the reference's order (f64, rounded once), so the result is the same bits.
+      if (kind !== 'sum' || inner !== 1 || outer * len < minElems || !(x instanceof Float32Array && out instanceof Float32Array)) {
+        jsBackend.reduce(kind, x, out, outer, len, inner);
+        return;
+      }
+      need('reduce', [['x', x, outer * len], ['out', out, outer]]);
+      outsideWasm(kernels, [x, out], [1], ([x2, o2]) => kernels.sumRunsArrays(x2!, o2!, outer, len));
     },
     binary(kind, a, b, out) {
       if (kind !== 'reluGrad' || a.length < minElems || !isF32(a) || !isF32(b) || !isF32(out)) return false;
