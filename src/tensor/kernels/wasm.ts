@@ -7,7 +7,7 @@
  */
 import type { TypedArray } from '../dtype.js';
 import { BackpropError, ShapeError, ValueError } from '../errors.js';
-import { backend, registerBackend, type AdamStep, type Backend, type KernelActivation, type WasmUnaryName } from './backend.js';
+import { backend, registerBackend, type AdamStep, type Backend, type ConvGeometry, type ConvKind, type KernelActivation, type PoolGeometry, type WasmUnaryName } from './backend.js';
 import { jsBackend } from './js.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-binary.js';
 
@@ -27,7 +27,12 @@ interface KernelExports {
   activationBackward(y: number, gy: number, gx: number, n: number, act: number, alpha: number): void;
   sumRows(x: number, out: number, rows: number, cols: number, accumulate: number): void;
   unary(kind: number, x: number, out: number, n: number): void;
+  reluGrad(g: number, x: number, out: number, n: number): void;
+  sumRuns(x: number, out: number, outer: number, len: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, l2: number, shrink: number): void;
+  convWorkspaceBytes(geo: number): number;
+  conv2d(kind: number, geo: number, a: number, b: number, bias: number, out: number, work: number): void;
+  maxPool2d(kind: number, planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, x: number, v: number, out: number): void;
 }
 type WasmModule = object;
 interface WasmInstance { readonly exports: unknown }
@@ -104,7 +109,7 @@ const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
 /** The element-wise maps the wasm kernels compute (the cheap ones stay in JS: a copy costs more). */
 export type WasmUnaryKind = WasmUnaryName;
-const UNARY: Record<WasmUnaryKind, number> = { exp: 1, log: 2, tanh: 3, sigmoid: 4 };
+const UNARY: Record<WasmUnaryKind, number> = { exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5 };
 
 const ACTIVATIONS: Record<KernelActivation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
 
@@ -442,6 +447,27 @@ export class WasmKernels {
     out.set(heap.subarray(base >> 2, (base >> 2) + n));
   }
 
+  /** @internal Backend.reduce('sum') over contiguous runs (inner = 1) of a float32 array. */
+  sumRunsArrays(x: Float32Array, out: Float32Array, outer: number, len: number): void {
+    const xBytes = align(outer * len * 4);
+    const base = this.scratch(xBytes + outer * 4);
+    const heap = this.heap();
+    heap.set(x.length === outer * len ? x : x.subarray(0, outer * len), base >> 2);
+    this.x.sumRuns(base, base + xBytes, outer, len);
+    out.set(heap.subarray((base + xBytes) >> 2, ((base + xBytes) >> 2) + outer));
+  }
+
+  /** @internal Backend.binary('reluGrad') on float32 arrays. */
+  reluGradArrays(g: Float32Array, x: Float32Array, out: Float32Array): void {
+    const n = g.length, bytes = align(n * 4);
+    const base = this.scratch(2 * bytes);
+    const heap = this.heap();
+    heap.set(g, base >> 2);
+    heap.set(x.subarray(0, n), (base + bytes) >> 2);
+    this.x.reluGrad(base, base + bytes, base, n);
+    out.set(heap.subarray(base >> 2, (base >> 2) + n));
+  }
+
   /** @internal */
   adamArrays(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
     const n = param.length, bytes = align(n * 4);
@@ -458,8 +484,45 @@ export class WasmKernels {
     v.set(heap.subarray(vo, vo + n));
   }
 
+  /** Sixteen i32 of convolution geometry, allocated on first use (the conv2d export reads them). */
+  private geoOffset = -1;
+
+  /**
+   * @internal Backend.conv2d on float32 arrays: one call for the batch (copy in, run, copy out);
+   * sizes were checked by the op. a, b as in Backend.conv2d.
+   */
+  conv2dArrays(kind: ConvKind, g: ConvGeometry, out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | undefined): void {
+    if (this.geoOffset < 0) this.geoOffset = this.allocBytes(64);
+    const geo = [g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.groups];
+    new Int32Array(this.memory.buffer, this.geoOffset, 16).set(geo);
+    const workBytes = this.x.convWorkspaceBytes(this.geoOffset);
+    const sizes = [a.length, b.length, bias ? bias.length : 0, out.length].map((len) => align(len * 4));
+    const base = this.scratch(sizes.reduce((x, y) => x + y, 0) + workBytes);
+    const [ao, bo, biasO, oo] = [0, 1, 2, 3].map((i) => base + sizes.slice(0, i).reduce((x, y) => x + y, 0));
+    const heap = this.heap();
+    heap.set(a, ao >> 2);
+    heap.set(b, bo >> 2);
+    if (bias) heap.set(bias, biasO >> 2);
+    this.x.conv2d(CONV_KIND[kind], this.geoOffset, ao, bo, bias ? biasO : 0, oo, oo + sizes[3]);
+    out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
+  }
+
+  /** @internal Backend.maxPool2d on float32 arrays (v may be x itself: copied once). */
+  maxPoolArrays(kind: 'forward' | 'grad', g: PoolGeometry, out: Float32Array, x: Float32Array, v: Float32Array): void {
+    const xBytes = align(x.length * 4), vBytes = v === x ? 0 : align(v.length * 4);
+    const base = this.scratch(xBytes + vBytes + out.length * 4);
+    const heap = this.heap();
+    const xo = base, vo = v === x ? base : base + xBytes, oo = base + xBytes + vBytes;
+    heap.set(x, xo >> 2);
+    if (v !== x) heap.set(v, vo >> 2);
+    this.x.maxPool2d(kind === 'forward' ? 0 : 1, g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, xo, vo, oo);
+    out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
+  }
+
 
 }
+
+const CONV_KIND: Record<ConvKind, number> = { forward: 0, inputGrad: 1, weightGrad: 2 };
 
 /** @internal What wasm-threads.ts plugs into WasmKernels: returns false to leave a call to the caller. */
 export interface GemmThreads {
@@ -580,6 +643,21 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
       outsideWasm(kernels, [x as Float32Array, out as Float32Array], [1], ([x2, o2]) => kernels.unaryArrays(code, x2!, o2!));
       return true;
     },
+    reduce(kind, x, out, outer, len, inner) {
+      // Runs summed in the reference's order (f64, rounded once), so the result is the same bits.
+      if (kind !== 'sum' || inner !== 1 || outer * len < minElems || !(x instanceof Float32Array && out instanceof Float32Array)) {
+        jsBackend.reduce(kind, x, out, outer, len, inner);
+        return;
+      }
+      need('reduce', [['x', x, outer * len], ['out', out, outer]]);
+      outsideWasm(kernels, [x, out], [1], ([x2, o2]) => kernels.sumRunsArrays(x2!, o2!, outer, len));
+    },
+    binary(kind, a, b, out) {
+      if (kind !== 'reluGrad' || a.length < minElems || !isF32(a) || !isF32(b) || !isF32(out)) return false;
+      need('binary', [['b', b, a.length], ['out', out, a.length]]);
+      outsideWasm(kernels, [a, b, out] as Float32Array[], [2], ([a2, b2, o2]) => kernels.reluGradArrays(a2!, b2!, o2!));
+      return true;
+    },
     adamUpdate(param, grad, m, v, step) {
       checkAdam(step);
       if (param.length < minElems || !isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v)) {
@@ -590,6 +668,16 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
       // scripts/bench-matmul.mjs); parameters kept in wasm memory skip them (WasmKernels.adamUpdate).
       outsideWasm(kernels, [param, grad, m, v] as Float32Array[], [0, 2, 3],
         ([p2, g2, m2, v2]) => kernels.adamArrays(p2!, g2!, m2!, v2!, step));
+      return true;
+    },
+    conv2d(kind, g, out, a, b, bias) {
+      if (!(out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && isF32(bias ?? null))) return false;
+      outsideWasm(kernels, [out, a, b, (bias ?? null) as Float32Array | null], [0], ([o2, a2, b2, bias2]) => kernels.conv2dArrays(kind, g, o2!, a2!, b2!, bias2 ?? undefined));
+      return true;
+    },
+    maxPool2d(kind, g, out, x, v) {
+      if (!(out instanceof Float32Array && x instanceof Float32Array && v instanceof Float32Array)) return false;
+      outsideWasm(kernels, [out, x, v === x ? null : v], [0], ([o2, x2, v2]) => kernels.maxPoolArrays(kind, g, o2!, x2!, v2 ?? x2!));
       return true;
     },
   };
