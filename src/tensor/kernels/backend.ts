@@ -31,6 +31,16 @@ export interface Backend {
   /** One Adam/AdamW step over a flat parameter array in one pass, updating param, m and v in place (the optimizer's rule, on a SIMD kernel). */
   /** Returns false (having done nothing) where it has no kernel for these arrays; the optimizer's own rule runs instead. */
   adamUpdate?(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): boolean;
+
+  /**
+   * A zeroed float32 array living in the backend's own memory, which its kernels read and write
+   * without copying (a compiled step's buffers, parameters and optimizer state); null where it has
+   * none for this size (the plain-TS backend, non-shared wasm memory whose views detach when it
+   * grows, tiny arrays). Its memory is reclaimed once the array is garbage.
+   */
+  resident?(length: number): Float32Array | null;
+  /** Whether `a` lives in the backend's own memory (made by `resident`). */
+  owns?(a: TypedArray): boolean;
 }
 
 /** The element-wise maps a SIMD backend may have kernels for (the op names them in its table entry). */
