@@ -467,11 +467,12 @@ export class WasmKernels {
     this.check('adamUpdate', 'm', m, n);
     this.check('adamUpdate', 'v', v, n);
     this.check('adamUpdate', 'param', param, n);
-    this.adamRaw(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n, step);
+    this.adamRaw(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n, checkAdam(step));
   }
 
+  /** The raw Adam export; `step` already checked (checkAdam) by the caller. */
   private adamRaw(p: number, g: number, m: number, v: number, n: number, step: AdamStep): void {
-    const { lr, beta1, beta2, eps, step: t } = checkAdam(step);
+    const { lr, beta1, beta2, eps, step: t } = step;
     const wd = step.weightDecay ?? 0;
     this.x.adam(p, g, m, v, n, beta1, beta2, eps, lr / (1 - beta1 ** t), Math.sqrt(1 - beta2 ** t),
       step.decoupled ? 0 : wd, step.decoupled ? 1 - lr * wd : 1);
