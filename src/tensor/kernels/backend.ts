@@ -46,6 +46,15 @@ export interface Backend {
    * v (output-shaped) into those positions of a zeroed x-shaped out. False: the reference runs.
    */
   maxPool2d?(kind: 'forward' | 'grad', g: PoolGeometry, out: TypedArray, x: TypedArray, v: TypedArray): boolean;
+  /**
+   * A zeroed float32 array living in the backend's own memory, which its kernels read and write
+   * without copying (a compiled step's buffers, parameters and optimizer state); null where it has
+   * none for this size (the plain-TS backend, non-shared wasm memory whose views detach when it
+   * grows, tiny arrays). Its memory is reclaimed once the array is garbage.
+   */
+  resident?(length: number): Float32Array | null;
+  /** Whether `a` lives in the backend's own memory (made by `resident`). */
+  owns?(a: TypedArray): boolean;
 }
 
 export type ConvKind = 'forward' | 'inputGrad' | 'weightGrad';
