@@ -95,6 +95,11 @@ export const TFJS_LAYERS: { readonly [T in LayerTypeName]: true | string } = {
   globalAvgPool2d: 'pooling needs the channels-last layout TensorFlow.js uses; export ONNX instead',
   flatten: 'flatten after a channels-first layer orders values differently in TensorFlow.js; export ONNX instead',
   dropout: 'not written yet (it is the identity at inference: remove the layer from the spec, or export ONNX)',
+  // normalisation, embedding, attention: this export writes Dense stacks only
+  batchNorm: 'this export writes Dense stacks only (a BatchNormalization layer, its running statistics and channel axis are not written yet); export ONNX instead',
+  layerNorm: 'this export writes Dense stacks only (LayerNormalization is not written yet); export ONNX instead',
+  embedding: 'this export writes Dense stacks on float inputs only (an Embedding takes integer indices); export ONNX instead',
+  attention: "TensorFlow.js Layers has no MultiHeadAttention layer to load; export ONNX instead",
 };
 
 /**
