@@ -117,7 +117,7 @@ export function exportTfjs(network: Network, options: TfjsExportOptions = {}): T
   if (weightsPath === '' || /[/\\]/.test(weightsPath)) throw new ValueError(`exportTfjs: weightsPath must be a plain file name, got ${JSON.stringify(weightsPath)}`);
   for (const l of network.architecture) {
     const ok = TFJS_LAYERS[l.type];
-    if (ok !== true) throw new ValueError(`${FORMAT} export: layers[${l.index}] is a ${l.type} layer, which this export does not support: ${ok}`);
+    if (ok !== true) throw new ValueError(`${FORMAT} export: layers[${l.index}] is ${/^[aeiou]/.test(l.type) ? 'an' : 'a'} ${l.type} layer, which this export does not support: ${ok}`);
   }
   if (network.inputShape.length > 1) throw new ValueError(`${FORMAT} export: the network takes samples of shape [${network.inputShape.join(', ')}]; this export writes dense networks on a number of inputs (export ONNX instead)`);
   const layers: { class_name: string; config: Record<string, unknown> }[] = [];
