@@ -280,6 +280,8 @@ test('batchNorm: BatchNorm1d on [C] and [C, L], BatchNorm2d on images; eval in p
   assert.equal(bn.numBatchesTracked.data[0], 6);
   assert.notDeepEqual(net.predict(x), p0);
   assert.deepEqual(net.predict(x), net.predict(x), 'eval: predictions do not move the running stats');
+  net.evaluate(x, y);
+  assert.equal(bn.numBatchesTracked.data[0], 6, 'predict and evaluate run in eval mode');
   const json = net.toJSON();
   assert.deepEqual(Object.keys(json.layers[0]), ['type', 'momentum', 'eps', 'scale', 'bias', 'runningMean', 'runningVar', 'numBatchesTracked']);
   assert.equal(json.layers[0].numBatchesTracked, 6);
