@@ -66,7 +66,42 @@ export const TORCH_LAYERS: { readonly [T in LayerTypeName]: ((l: ResolvedLayer<T
   globalAvgPool2d: () => ({ module: 'nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())', activation: null }),
   flatten: () => ({ module: 'nn.Flatten()', activation: null }),
   dropout: ({ spec: l }) => ({ module: `nn.Dropout(${py(l.rate)})`, activation: null }),
+  /* issue 12, recurrent: */
+  lstm: ({ spec: l, input }) => ({ module: `Recurrent('LSTM', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'})`, activation: null }),
+  gru: ({ spec: l, input }) => ({ module: `Recurrent('GRU', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'})`, activation: null }),
+  rnn: ({ spec: l, input }) => ({ module: `Recurrent('RNN', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'}, nonlinearity='${l.nonlinearity ?? 'tanh'}')`, activation: null }),
 };
+
+/* issue 12, recurrent: */
+/**
+ * The Python class model.py gets when the network has a recurrent layer: nn.LSTM/GRU/RNN
+ * (batch_first=True, one layer) whose parameters are named as backprop names them (weight_ih for
+ * PyTorch's weight_ih_l0, …), so model.safetensors loads as written; it returns the last step's
+ * hidden state, or every step's.
+ */
+const TORCH_RECURRENT = `class Recurrent(nn.Module):
+    """nn.LSTM/GRU/RNN(batch_first=True), one layer, with backprop's parameter names: weight_ih,
+    weight_hh, bias_ih, bias_hh are PyTorch's weight_ih_l0, ... (same layouts and gate order).
+    Returns the last step's hidden state [batch, units], or every step's [batch, time, units]."""
+
+    NAMES = ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')
+
+    def __init__(self, kind, inputs, units, return_sequences, **options):
+        super().__init__()
+        cell = getattr(nn, kind)(inputs, units, batch_first=True, **options)
+        for name in self.NAMES:
+            self.register_parameter(name, getattr(cell, name + '_l0'))
+        self.return_sequences = return_sequences
+        self._cell = [cell]  # in a list: not a submodule, so its parameters are listed once, under backprop's names
+
+    def forward(self, x):
+        cell = self._cell[0]
+        cell._flat_weights = [getattr(self, name) for name in self.NAMES]  # the weights it runs with: ours
+        y, _ = cell(x)
+        return y if self.return_sequences else y[:, -1]
+
+
+`;
 
 /** The torch modules of a network's layers, or the refusal naming the first type PyTorch export does not support. */
 function torchLayers(net: Network): { module: string; activation: string | null }[] {
@@ -169,7 +204,12 @@ export function trainingSettings(model: Model): TrainingSettings {
 /** The model file without weights: what the safetensors metadata carries so import needs no --spec. */
 function architecture(model: Model): ModelFile {
   const spec = model.network.toJSON();
-  const network: NetworkSpec = { ...spec, layers: spec.layers.map(({ weights: _w, bias: _b, ...l }) => l) };
+  // Every layer without its tensors (weights and bias, weightIh, …): the row's `tensors` name them.
+  const tensorFields = (i: number) => model.network.architecture[i].tensors.map((t) => t.field);
+  const network: NetworkSpec = {
+    ...spec,
+    layers: spec.layers.map((l, i) => Object.fromEntries(Object.entries(l).filter(([k]) => !tensorFields(i).includes(k))) as LayerSpec),
+  };
   const file: ModelFile = { format: MODEL_FORMAT, version: model.network.isDense ? 1 : MODEL_VERSION, network };
   if (model.preprocessing) file.preprocessing = model.preprocessing;
   if (model.metadata) {
@@ -258,7 +298,7 @@ TRAINING = ${pyLiteral(training)}
 BACKPROP_MODEL = ${pyJson(architecture(model))}
 
 
-class Model(nn.Module):
+${net.architecture.some((l) => l.type === 'lstm' || l.type === 'gru' || l.type === 'rnn') ? TORCH_RECURRENT : ''}class Model(nn.Module):
     def __init__(self):
         super().__init__()
         self.layers = nn.ModuleList([${layers.join(', ')}])

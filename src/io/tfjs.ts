@@ -95,6 +95,10 @@ export const TFJS_LAYERS: { readonly [T in LayerTypeName]: true | string } = {
   globalAvgPool2d: 'pooling needs the channels-last layout TensorFlow.js uses; export ONNX instead',
   flatten: 'flatten after a channels-first layer orders values differently in TensorFlow.js; export ONNX instead',
   dropout: 'not written yet (it is the identity at inference: remove the layer from the spec, or export ONNX)',
+  /* issue 12, recurrent: */
+  lstm: 'not written yet (TensorFlow.js keeps one kernel [features, 4·units] and one bias per LSTM; export ONNX or PyTorch instead)',
+  gru: 'not written yet (TensorFlow.js would need resetAfter: true and its own kernel layout; export ONNX or PyTorch instead)',
+  rnn: 'not written yet (TensorFlow.js SimpleRNN keeps its kernel transposed and one bias; export ONNX or PyTorch instead)',
 };
 
 /**
