@@ -118,7 +118,8 @@ export function describeNetwork(net: Network, arrow = '→'): string {
   const parts = net.architecture.map((l) => {
     const act = (LAYER_TYPE_TABLE[l.type] as LayerTypeEntry<LayerSpec>).activation(l.spec);
     if (l.type === 'dense') return `${l.output[0]} ${act}`;
-    const size = l.type === 'conv2d' || l.type === 'conv1d' ? ` ${l.output[0]}` : '';
+    const size = l.type === 'conv2d' || l.type === 'conv1d' ? ` ${l.output[0]}`
+      : /* issue 12, recurrent: */ l.type === 'lstm' || l.type === 'gru' || l.type === 'rnn' ? ` ${l.output[l.output.length - 1]}` : '';
     return `${l.type}${size}${act && act !== 'linear' ? ` ${act}` : ''}`;
   });
   return [head, ...parts].join(` ${arrow} `);
