@@ -425,15 +425,18 @@ const UNARY_EXP = 1;
 const UNARY_LOG = 2;
 const UNARY_TANH = 3;
 const UNARY_SIGMOID = 4;
+const UNARY_RELU = 5;
 
 @inline function unaryV(x: v128, kind: i32): v128 {
+  // relu by a mask, so NaN and −0 map to +0 exactly as the engine's x > 0 ? x : 0
+  if (kind == UNARY_RELU) return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
   if (kind == UNARY_EXP) return expV(x);
   if (kind == UNARY_LOG) return logV(x);
   if (kind == UNARY_TANH) return tanhV(x);
   return sigmoidV(x);
 }
 
-/** out[i] = f(x[i]) for n elements, f = exp (1), log (2), tanh (3) or sigmoid (4); out may be x. */
+/** out[i] = f(x[i]) for n elements, f = exp (1), log (2), tanh (3), sigmoid (4) or relu (5); out may be x. */
 export function unary(kind: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 3 < n; i += 4) {
@@ -443,6 +446,51 @@ export function unary(kind: i32, x: usize, out: usize, n: i32): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(out + o, f32x4.extract_lane(unaryV(f32x4.splat(load<f32>(x + o)), kind), 0));
+  }
+}
+
+/** out[i] = x[i] > 0 ? g[i] : 0 (relu's derivative helper, bit for bit) for n elements; out may be g or x. */
+export function reluGrad(g: usize, x: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, v128.and(v128.load(g + o), f32x4.gt(v128.load(x + o), zero)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(x + o) > 0 ? load<f32>(g + o) : 0);
+  }
+}
+
+/**
+ * out[o] = Σ_j x[o·len + j] for `outer` contiguous runs (a reduction of the last axes): each run
+ * summed in order in f64 and rounded once, exactly as the JS reference reduce does, four runs at a
+ * time so the four dependency chains of adds overlap (the bias gradients of a conv layer).
+ */
+export function sumRuns(x: usize, out: usize, outer: i32, len: i32): void {
+  const lenB = <usize>len << 2;
+  let o = 0;
+  for (; o + 3 < outer; o += 4) {
+    const r0 = x + <usize>o * lenB, r1 = r0 + lenB, r2 = r1 + lenB, r3 = r2 + lenB;
+    let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
+    for (let j = 0; j < len; j++) {
+      const q = <usize>j << 2;
+      a0 += <f64>load<f32>(r0 + q);
+      a1 += <f64>load<f32>(r1 + q);
+      a2 += <f64>load<f32>(r2 + q);
+      a3 += <f64>load<f32>(r3 + q);
+    }
+    store<f32>(out + (<usize>o << 2), <f32>a0);
+    store<f32>(out + (<usize>(o + 1) << 2), <f32>a1);
+    store<f32>(out + (<usize>(o + 2) << 2), <f32>a2);
+    store<f32>(out + (<usize>(o + 3) << 2), <f32>a3);
+  }
+  for (; o < outer; o++) {
+    const r = x + <usize>o * lenB;
+    let a: f64 = 0;
+    for (let j = 0; j < len; j++) a += <f64>load<f32>(r + (<usize>j << 2));
+    store<f32>(out + (<usize>o << 2), <f32>a);
   }
 }
 
@@ -523,5 +571,289 @@ export function adam(
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
     store<f32>(p + o, pv - (stepSize * mv) / (Mathf.sqrt(vv) / bc2Sqrt + eps));
+  }
+}
+
+// ---- convolution: per-sample im2col + gemm, and the pools ------------------------------------
+// One call runs a whole batch of one of conv.ts's three prims, so a training step crosses from
+// JS into wasm once per prim rather than once per product. Each sample's column matrix
+// cols [cg·kh·kw, oh·ow] is built here (it stays in L2) and multiplied in place: W_g · cols is then
+// already the NCHW output slice of that sample and group, and the output gradient's slice is
+// already a row-major [og, oh·ow] matrix, so nothing is transposed or gathered. src/ops/conv.ts
+// holds the JS reference of the same geometry (and test/ops/conv-reference.ts the direct loops).
+// The geometry is sixteen i32 at `geo`: n, c, h, w, o, kh, kw, oh, ow, sh, sw, pt, pl, dh, dw, groups.
+
+@inline function geoAt(geo: usize, i: i32): i32 {
+  return load<i32>(geo + (<usize>i << 2));
+}
+
+/** ⌈a / b⌉ for b > 0 and any sign of a (i32 division truncates towards zero). */
+@inline function ceilDiv(a: i32, b: i32): i32 {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+/** Zeros n floats at p (n may be 0 or negative: nothing). */
+@inline function zeroRun(p: usize, n: i32): void {
+  let x = 0;
+  for (; x + 3 < n; x += 4) v128.store(p + (<usize>x << 2), f32x4.splat(0));
+  for (; x < n; x++) store<f32>(p + (<usize>x << 2), 0);
+}
+
+/** cols[(c·kh + i)·kw + j][y·ow + x] = x_s[c][y·sh − pt + i·dh][x·sw − pl + j·dw], 0 in the padding; xs points at channel 0 of the group. */
+function im2colSample(xs: usize, cols: usize, geo: usize): void {
+  const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6), oh = geoAt(geo, 7), ow = geoAt(geo, 8);
+  const sh = geoAt(geo, 9), sw = geoAt(geo, 10), pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
+  const cg = geoAt(geo, 1) / geoAt(geo, 15);
+  const owB = <usize>ow << 2;
+  let row = cols;
+  for (let c = 0; c < cg; c++) {
+    const plane = xs + (<usize>(c * H * W) << 2);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const dx = j * dw - pl;
+        const x0 = minI(ow, ceilDiv(-dx, sw) > 0 ? ceilDiv(-dx, sw) : 0);
+        let x1 = minI(ow, ceilDiv(W - dx, sw));
+        if (x1 < x0) x1 = x0;
+        // Rows are short (a feature map's width): plain loops beat memory.copy/fill's per-call cost.
+        for (let y = 0; y < oh; y++) {
+          const o = row + <usize>y * owB;
+          const iy = y * sh - pt + i * dh;
+          if (iy < 0 || iy >= H) { zeroRun(o, ow); continue; }
+          const src = plane + (<usize>(iy * W + dx) << 2);
+          zeroRun(o, x0);
+          if (sw == 1) {
+            let x = x0;
+            for (; x + 3 < x1; x += 4) v128.store(o + (<usize>x << 2), v128.load(src + (<usize>x << 2)));
+            for (; x < x1; x++) store<f32>(o + (<usize>x << 2), load<f32>(src + (<usize>x << 2)));
+          } else {
+            for (let x = x0; x < x1; x++) store<f32>(o + (<usize>x << 2), load<f32>(src + (<usize>(x * sw) << 2)));
+          }
+          zeroRun(o + (<usize>x1 << 2), ow - x1);
+        }
+        row += <usize>oh * owB;
+      }
+    }
+  }
+}
+
+/** The adjoint of im2colSample: adds each column entry into the input element it was read from. */
+function col2imSample(cols: usize, gxs: usize, geo: usize): void {
+  const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6), oh = geoAt(geo, 7), ow = geoAt(geo, 8);
+  const sh = geoAt(geo, 9), sw = geoAt(geo, 10), pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
+  const cg = geoAt(geo, 1) / geoAt(geo, 15);
+  const owB = <usize>ow << 2;
+  let row = cols;
+  for (let c = 0; c < cg; c++) {
+    const plane = gxs + (<usize>(c * H * W) << 2);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const dx = j * dw - pl;
+        const x0 = minI(ow, ceilDiv(-dx, sw) > 0 ? ceilDiv(-dx, sw) : 0);
+        let x1 = minI(ow, ceilDiv(W - dx, sw));
+        if (x1 < x0) x1 = x0;
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - pt + i * dh;
+          if (iy < 0 || iy >= H) continue;
+          const o = row + <usize>y * owB;
+          const dst = plane + (<usize>(iy * W + dx) << 2);
+          let x = x0;
+          if (sw == 1) {
+            for (; x + 3 < x1; x += 4) {
+              const d = dst + (<usize>x << 2);
+              v128.store(d, f32x4.add(v128.load(d), v128.load(o + (<usize>x << 2))));
+            }
+          }
+          for (; x < x1; x++) {
+            const d = dst + (<usize>(x * sw) << 2);
+            store<f32>(d, load<f32>(d) + load<f32>(o + (<usize>x << 2)));
+          }
+        }
+        row += <usize>oh * owB;
+      }
+    }
+  }
+}
+
+/** Bytes of scratch conv2d(kind, …) needs at `work`: one sample's column matrix and the gemm's workspace. */
+export function convWorkspaceBytes(geo: usize): i32 {
+  const groups = geoAt(geo, 15);
+  const og = geoAt(geo, 4) / groups, k = geoAt(geo, 1) / groups * geoAt(geo, 5) * geoAt(geo, 6), p = geoAt(geo, 7) * geoAt(geo, 8);
+  let g = gemmWorkspaceBytes(og, p, k);
+  const g2 = gemmWorkspaceBytes(k, p, og), g3 = gemmWorkspaceBytes(og, k, p);
+  if (g2 > g) g = g2;
+  if (g3 > g) g = g3;
+  return roundUp(k * p * 4, 64) + g;
+}
+
+/**
+ * One of conv.ts's three prims over the whole batch, float32 NCHW:
+ *   kind 0 (forward):    out [n, o, oh, ow] = conv2d(a = x, b = w) + bias (bias 0: none);
+ *   kind 1 (input grad): out [n, c, h, w]   = Σ col2im(W_gᵀ · G_g), a = gy, b = w;
+ *   kind 2 (weight grad): out [o, c/groups, kh, kw] = Σ_s G_g · cols_gᵀ, a = x, b = gy.
+ * `work` holds convWorkspaceBytes(geo) bytes, 16-byte aligned.
+ */
+export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, out: usize, work: usize): void {
+  const n = geoAt(geo, 0), C = geoAt(geo, 1), H = geoAt(geo, 2), W = geoAt(geo, 3), O = geoAt(geo, 4);
+  const kh = geoAt(geo, 5), kw = geoAt(geo, 6), p = geoAt(geo, 7) * geoAt(geo, 8), groups = geoAt(geo, 15);
+  const cg = C / groups, og = O / groups, k = cg * kh * kw;
+  const cols = work, gw = work + <usize>roundUp(k * p * 4, 64);
+  const inB = <usize>(H * W) << 2, pB = <usize>p << 2;
+  if (kind == 1) memory.fill(out, 0, <usize>(n * C) * inB);
+  if (kind == 2 && n == 0) memory.fill(out, 0, <usize>(O * k) << 2);
+  for (let s = 0; s < n; s++) {
+    for (let grp = 0; grp < groups; grp++) {
+      const wg = kind == 2 ? 0 : b + (<usize>(grp * og * k) << 2);
+      if (kind == 0) {
+        im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
+        const dst = out + <usize>(s * O + grp * og) * pB;
+        gemm(0, 0, og, p, k, wg, k, cols, p, dst, p, 0, gw);
+        if (bias) {
+          for (let o = 0; o < og; o++) {
+            const bv = f32x4.splat(load<f32>(bias + (<usize>(grp * og + o) << 2)));
+            const r = dst + <usize>o * pB;
+            let q = 0;
+            for (; q + 3 < p; q += 4) v128.store(r + (<usize>q << 2), f32x4.add(v128.load(r + (<usize>q << 2)), bv));
+            for (; q < p; q++) store<f32>(r + (<usize>q << 2), load<f32>(r + (<usize>q << 2)) + f32x4.extract_lane(bv, 0));
+          }
+        }
+      } else if (kind == 1) {
+        gemm(1, 0, k, p, og, wg, k, a + <usize>(s * O + grp * og) * pB, p, cols, p, 0, gw);
+        col2imSample(cols, out + <usize>(s * C + grp * cg) * inB, geo);
+      } else {
+        im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
+        gemm(0, 1, og, k, p, b + <usize>(s * O + grp * og) * pB, p, cols, p, out + (<usize>(grp * og * k) << 2), k, s > 0 ? 1 : 0, gw);
+      }
+    }
+  }
+}
+
+/**
+ * The flat index (i·w + j) in its plane of the first maximum of the window [y0, y1) × [x0, x1),
+ * NaN taken as the maximum: pool.ts's argmaxes rule. Bitwise, not short-circuit: the selects
+ * compile to conditional moves, so random data mispredicts no branch.
+ */
+@inline function windowArgmax(base: usize, w: i32, y0: i32, y1: i32, x0: i32, x1: i32): i32 {
+  let best = y0 * w + x0;
+  let m: f32 = -Infinity;
+  let nan: i32 = 0;
+  for (let i = y0; i < y1; i++) {
+    for (let j = x0; j < x1; j++) {
+      const q = i * w + j;
+      const val = load<f32>(base + (<usize>q << 2));
+      const isNan = <i32>(val != val);
+      const take = (<i32>(val > m) | isNan) & (nan ^ 1);
+      m = select<f32>(val, m, take != 0);
+      best = select<i32>(q, best, take != 0);
+      nan |= isNan;
+    }
+  }
+  return best;
+}
+
+/** Staging for a row's last 1–3 pooling windows (pool4 reads and writes whole vectors). */
+const POOL_STAGE: usize = memory.data(256, 16);
+
+/**
+ * Four 2×2 stride-2 windows at once: x rows at xr0/xr1 (8 floats each), by windowArgmax's rule in
+ * window order top-left, top-right, bottom-left, bottom-right. kind 0: four values of v (rows
+ * vr0/vr1) at the argmaxes to fwd; kind 1: the gradients at g land at the argmaxes of the rows
+ * outR0/outR1 (8 floats each, every other one 0). Windows do not overlap, so nothing accumulates.
+ */
+@inline function pool4(kind: i32, xr0: usize, xr1: usize, vr0: usize, vr1: usize, g: usize, fwd: usize, outR0: usize, outR1: usize): void {
+  const l0 = v128.load(xr0), h0 = v128.load(xr0, 16), l1 = v128.load(xr1), h1 = v128.load(xr1, 16);
+  let m = v128.shuffle<f32>(l0, h0, 0, 2, 4, 6);
+  let idx = i32x4.splat(0);
+  const tr = v128.shuffle<f32>(l0, h0, 1, 3, 5, 7), bl = v128.shuffle<f32>(l1, h1, 0, 2, 4, 6), br = v128.shuffle<f32>(l1, h1, 1, 3, 5, 7);
+  // take v where it beats m or is NaN, unless m is NaN already (the first NaN wins)
+  let take = v128.and(v128.or(f32x4.gt(tr, m), f32x4.ne(tr, tr)), f32x4.eq(m, m));
+  idx = v128.bitselect(i32x4.splat(1), idx, take); m = v128.bitselect(tr, m, take);
+  take = v128.and(v128.or(f32x4.gt(bl, m), f32x4.ne(bl, bl)), f32x4.eq(m, m));
+  idx = v128.bitselect(i32x4.splat(2), idx, take); m = v128.bitselect(bl, m, take);
+  take = v128.and(v128.or(f32x4.gt(br, m), f32x4.ne(br, br)), f32x4.eq(m, m));
+  idx = v128.bitselect(i32x4.splat(3), idx, take);
+  const is0 = i32x4.eq(idx, i32x4.splat(0)), is1 = i32x4.eq(idx, i32x4.splat(1)), is2 = i32x4.eq(idx, i32x4.splat(2)), is3 = i32x4.eq(idx, i32x4.splat(3));
+  if (kind == 0) {
+    const vl0 = v128.load(vr0), vh0 = v128.load(vr0, 16), vl1 = v128.load(vr1), vh1 = v128.load(vr1, 16);
+    let r = v128.and(v128.shuffle<f32>(vl0, vh0, 0, 2, 4, 6), is0);
+    r = v128.or(r, v128.and(v128.shuffle<f32>(vl0, vh0, 1, 3, 5, 7), is1));
+    r = v128.or(r, v128.and(v128.shuffle<f32>(vl1, vh1, 0, 2, 4, 6), is2));
+    r = v128.or(r, v128.and(v128.shuffle<f32>(vl1, vh1, 1, 3, 5, 7), is3));
+    v128.store(fwd, r);
+  } else {
+    // + 0 as the reference's 0 + g does: a −0 gradient lands as +0
+    const zero = f32x4.splat(0);
+    const gv = v128.load(g);
+    const ga = f32x4.add(v128.and(gv, is0), zero), gb = f32x4.add(v128.and(gv, is1), zero);
+    const gc = f32x4.add(v128.and(gv, is2), zero), gd = f32x4.add(v128.and(gv, is3), zero);
+    v128.store(outR0, v128.shuffle<f32>(ga, gb, 0, 4, 1, 5));
+    v128.store(outR0, v128.shuffle<f32>(ga, gb, 2, 6, 3, 7), 16);
+    v128.store(outR1, v128.shuffle<f32>(gc, gd, 0, 4, 1, 5));
+    v128.store(outR1, v128.shuffle<f32>(gc, gd, 2, 6, 3, 7), 16);
+  }
+}
+
+/**
+ * Max pooling over planes [planes, h, w] (windows kh×kw, stride sh×sw, padding ph×pw clipped away),
+ * each window reduced to its windowArgmax. kind 0: out[i] = v[argmax] (v = x for maxPool2d itself);
+ * kind 1: out (x-shaped) = 0, then out[argmax] += v[i] (v = the output gradient). The common
+ * 2×2, stride-2, unpadded pool runs four windows per step in SIMD with the same rule.
+ */
+export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, x: usize, v: usize, out: usize): void {
+  const planeB = <usize>(h * w) << 2;
+  if (kind == 1) memory.fill(out, 0, <usize>planes * planeB);
+  const fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
+  let o: usize = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const off = <usize>pl * planeB;
+    const base = x + off;
+    for (let y = 0; y < oh; y++) {
+      let y0 = y * sh - ph, y1 = y0 + kh;
+      if (y0 < 0) y0 = 0;
+      if (y1 > h) y1 = h;
+      let xo = 0;
+      if (fast) {
+        const r0 = <usize>(y0 * w) << 2, r1 = r0 + (<usize>w << 2);
+        const vb = v + off, ob = out + off;
+        for (; xo + 3 < ow; xo += 4, o += 4) {
+          const c = <usize>(xo * 2) << 2;
+          pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (o << 2), out + (o << 2), ob + r0 + c, ob + r1 + c);
+        }
+        const cnt = ow - xo;
+        if (cnt > 0) {
+          // The last 1–3 windows of the row through the same code, staged in POOL_STAGE.
+          const c = <usize>(xo * 2) << 2, st = POOL_STAGE;
+          for (let l = 0; l < 2 * cnt; l++) {
+            const q = c + (<usize>l << 2), sq = <usize>l << 2;
+            store<f32>(st + sq, load<f32>(base + r0 + q));
+            store<f32>(st + 32 + sq, load<f32>(base + r1 + q));
+            if (kind == 0) {
+              store<f32>(st + 64 + sq, load<f32>(vb + r0 + q));
+              store<f32>(st + 96 + sq, load<f32>(vb + r1 + q));
+            }
+          }
+          for (let l = 0; l < cnt; l++) store<f32>(st + 128 + (<usize>l << 2), load<f32>(v + ((o + <usize>l) << 2)));
+          pool4(kind, st, st + 32, st + 64, st + 96, st + 128, st + 160, st + 192, st + 224);
+          if (kind == 0) {
+            for (let l = 0; l < cnt; l++) store<f32>(out + ((o + <usize>l) << 2), load<f32>(st + 160 + (<usize>l << 2)));
+          } else {
+            for (let l = 0; l < 2 * cnt; l++) {
+              const q = c + (<usize>l << 2), sq = <usize>l << 2;
+              store<f32>(ob + r0 + q, load<f32>(st + 192 + sq));
+              store<f32>(ob + r1 + q, load<f32>(st + 224 + sq));
+            }
+          }
+          xo = ow;
+          o += <usize>cnt;
+        }
+      }
+      for (; xo < ow; xo++, o++) {
+        let x0 = xo * sw - pw, x1 = x0 + kw;
+        if (x0 < 0) x0 = 0;
+        if (x1 > w) x1 = w;
+        const at = off + (<usize>windowArgmax(base, w, y0, y1, x0, x1) << 2);
+        if (kind == 0) store<f32>(out + (o << 2), load<f32>(v + at));
+        else store<f32>(out + at, load<f32>(out + at) + load<f32>(v + (o << 2)));
+      }
+    }
   }
 }

@@ -62,6 +62,12 @@ async function main(): Promise<void> {
           data ??= await loadFashion(config.build, config.fashionDir, sizes.fashionTrain, sizes.fashionTest, config.seed);
           report.results.fashion = await runner.fashion!(sizes, data, config.seed);
           break;
+        case 'cnn': {
+          // Its own subset (smaller than the MLP's in quick mode: the peers take minutes per epoch).
+          const cnnData = await loadFashion(config.build, config.fashionDir, sizes.cnnTrain, sizes.cnnTest, config.seed);
+          report.results.cnn = await runner.cnn!(sizes, cnnData, config.seed);
+          break;
+        }
         case 'matmul': {
           // Smallest first; a size that fails ends the workload, keeping the figures before it.
           const results: MatmulResult[] = [];

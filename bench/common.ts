@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export const LIBS = ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', 'pytorch-1', 'pytorch', 'brain', 'synaptic'] as const;
 export type LibName = (typeof LIBS)[number];
 
-export const WORKLOADS = ['xor', 'fashion', 'matmul', 'elementwise', 'adam', 'memory', /* issue 12: */ 'lstm'] as const;
+export const WORKLOADS = ['xor', 'fashion', 'cnn', 'matmul', 'elementwise', 'adam', 'memory', 'lstm'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export type Mode = 'full' | 'quick' | 'tiny';
@@ -36,17 +36,27 @@ export interface Sizes {
   lstmEpochs: number;
   lstmTest: number;
   lstmWarmupBatches: number;
+  /** CNN workload: training images of its one epoch, and test images evaluated after it. */
+  cnnTrain: number;
+  cnnTest: number;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
-  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 1, memoryEpochs: 20, memorySamples: 2048, lstmTrain: 4096, lstmEpochs: 2, lstmTest: 1024, lstmWarmupBatches: 10 },
-  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 0.25, memoryEpochs: 20, memorySamples: 1024, lstmTrain: 2048, lstmEpochs: 1, lstmTest: 512, lstmWarmupBatches: 5 },
-  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulSizes: [32, 64], elementwiseSize: 10_000, minSeconds: 0.01, memoryEpochs: 3, memorySamples: 128, lstmTrain: 128, lstmEpochs: 1, lstmTest: 64, lstmWarmupBatches: 1 },
+  full: { xorEpochs: 2000, fashionTrain: 60000, fashionTest: 10000, fashionWarmupBatches: 20, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 1, memoryEpochs: 20, memorySamples: 2048, lstmTrain: 4096, lstmEpochs: 2, lstmTest: 1024, lstmWarmupBatches: 10, cnnTrain: 60000, cnnTest: 10000 },
+  quick: { xorEpochs: 2000, fashionTrain: 10000, fashionTest: 2000, fashionWarmupBatches: 10, matmulSizes: [256, 1024], elementwiseSize: 1_000_000, minSeconds: 0.25, memoryEpochs: 20, memorySamples: 1024, lstmTrain: 2048, lstmEpochs: 1, lstmTest: 512, lstmWarmupBatches: 5, cnnTrain: 6400, cnnTest: 2000 },
+  tiny: { xorEpochs: 20, fashionTrain: 512, fashionTest: 128, fashionWarmupBatches: 2, matmulSizes: [32, 64], elementwiseSize: 10_000, minSeconds: 0.01, memoryEpochs: 3, memorySamples: 128, lstmTrain: 128, lstmEpochs: 1, lstmTest: 64, lstmWarmupBatches: 1, cnnTrain: 256, cnnTest: 128 },
 };
 
 /** The fixed hyper-parameters of the issue's workloads (the same for every library). */
 export const XOR = { learningRate: 0.5, hidden: 4 } as const;
 export const FASHION = { hidden: 128, classes: 10, learningRate: 1e-3, batchSize: 64 } as const;
+/**
+ * The issue's Fashion-MNIST CNN: conv(16, 3×3, same)-relu-maxpool2-conv(32, 3×3, same)-relu-maxpool2-
+ * flatten-dense10, Adam lr 1e-3, batch 64, cross-entropy on logits; inputs [batch, 1, 28, 28].
+ * Every library starts from its own default initialisation (PyTorch's kaiming-uniform in backprop
+ * and PyTorch, glorot-uniform in TensorFlow.js), each seeded.
+ */
+export const CNN = { channels: [16, 32], kernel: 3, classes: 10, learningRate: 1e-3, batchSize: 64, warmupBatches: 5 } as const;
 /** Adam-update throughput steps the Fashion MLP's own parameter shapes (784×128, 128, 128×10, 10). */
 export const ADAM_SHAPES: readonly (readonly number[])[] = [[784, 128], [128], [128, 10], [10]];
 
@@ -96,6 +106,8 @@ export interface MemoryResult { epochs: number; samples: number; early: number; 
 export interface WorkloadResults {
   xor?: XorResult;
   fashion?: FashionResult;
+  /** The CNN's epoch: the same fields as the MLP's. */
+  cnn?: FashionResult;
   /** One per size in Sizes.matmulSizes, in that order. */
   matmul?: MatmulResult[];
   elementwise?: ElementwiseResult;
@@ -129,6 +141,8 @@ export interface Runner {
   detail(): string;
   xor?(sizes: Sizes, seed: number): Promise<XorResult>;
   fashion?(sizes: Sizes, data: FashionData, seed: number): Promise<FashionResult>;
+  /** One epoch of the CNN (CNN above) on data.trainCount images, then test accuracy. */
+  cnn?(sizes: Sizes, data: FashionData, seed: number): Promise<FashionResult>;
   matmul?(sizes: Sizes, n: number): Promise<MatmulResult>;
   elementwise?(sizes: Sizes): Promise<ElementwiseResult>;
   adam?(sizes: Sizes): Promise<AdamResult>;
@@ -289,6 +303,26 @@ export function accuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, c
     if (best === labels[r]) right++;
   }
   return right / labels.length;
+}
+
+/** Test accuracy of a CNN whose scores for test images [from, from + n) `scores` returns, in batches of 500 (a whole test set at once would need gigabytes of activations). */
+export async function cnnAccuracyAsync(data: FashionData, scores: (from: number, n: number) => ArrayLike<number> | Promise<ArrayLike<number>>): Promise<number> {
+  let right = 0;
+  for (let from = 0; from < data.testCount; from += 500) {
+    const n = Math.min(500, data.testCount - from);
+    right += accuracy(await scores(from, n), data.testLabels.subarray(from, from + n), CNN.classes) * n;
+  }
+  return right / data.testCount;
+}
+
+/** cnnAccuracyAsync for a synchronous scorer. */
+export function cnnAccuracy(data: FashionData, scores: (from: number, n: number) => ArrayLike<number>): number {
+  let right = 0;
+  for (let from = 0; from < data.testCount; from += 500) {
+    const n = Math.min(500, data.testCount - from);
+    right += accuracy(scores(from, n), data.testLabels.subarray(from, from + n), CNN.classes) * n;
+  }
+  return right / data.testCount;
 }
 
 /** How one library builds, trains and queries an XOR network; runXor does the timing. */

@@ -1,7 +1,7 @@
 """PyTorch (CPU) side of the bench: bench/libs/pytorch.ts runs this once per workload.
 
 Reads one JSON job on stdin, prints one line `@@backprop-bench-result {json}` on stdout. The job:
-  workload  'probe' | 'xor' | 'fashion' | 'matmul' | 'lstm'
+  workload  'probe' | 'xor' | 'fashion' | 'cnn' | 'matmul' | 'lstm'
   threads   torch.set_num_threads(threads) before anything runs (the runner also sets
             OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS in the environment)
   clock     'cpu': time.process_time() (user + system CPU time of this process, all its threads,
@@ -84,7 +84,7 @@ def main():
         emit({'seconds': seconds, 'nets': nets, 'outputs': outputs})
         return
 
-    if workload == 'fashion':
+    if workload in ('fashion', 'cnn'):
         d = job['data']
         feats = d['features']
         raw = torch.from_numpy(__import__('numpy').fromfile(d['path'], dtype='<f4'))
@@ -99,6 +99,41 @@ def main():
         train_y = parts[1].long()
         test_x = parts[2].reshape(d['testCount'], feats)
         test_y = parts[3].long()
+        if workload == 'cnn':
+            hp = job['cnn']
+            batch = hp['batchSize']
+            c1, c2 = hp['channels']
+            k = hp['kernel']
+            nn = torch.nn
+
+            def make_cnn(s):
+                # PyTorch's default initialisation (kaiming-uniform), as backprop's Conv2d and Dense use.
+                torch.manual_seed(s)
+                net = nn.Sequential(nn.Conv2d(1, c1, k, padding='same'), nn.ReLU(), nn.MaxPool2d(2),
+                                    nn.Conv2d(c1, c2, k, padding='same'), nn.ReLU(), nn.MaxPool2d(2),
+                                    nn.Flatten(), nn.Linear(c2 * 7 * 7, hp['classes']))
+                return net, torch.optim.Adam(net.parameters(), lr=hp['learningRate'])
+
+            def cnn_epoch(net, opt, xs, ys, generator):
+                order = torch.randperm(xs.shape[0], generator=generator)
+                for i in range(0, xs.shape[0], batch):
+                    idx = order[i:i + batch]
+                    opt.zero_grad(set_to_none=True)
+                    F.cross_entropy(net(xs[idx]), ys[idx]).backward()
+                    opt.step()
+
+            images = train_x.reshape(-1, 1, 28, 28)
+            warm_n = min(d['trainCount'], hp['warmupBatches'] * batch)
+            warm, warm_opt = make_cnn(seed)
+            cnn_epoch(warm, warm_opt, images[:warm_n], train_y[:warm_n], torch.Generator().manual_seed(seed))
+            del warm, warm_opt
+            net, opt = make_cnn(seed)
+            gen = torch.Generator().manual_seed(seed)
+            seconds = timed(lambda: cnn_epoch(net, opt, images, train_y, gen))
+            with torch.no_grad():
+                acc = (net(test_x.reshape(-1, 1, 28, 28)).argmax(1) == test_y).float().mean().item()
+            emit({'seconds': seconds, 'accuracy': acc})
+            return
         hp = job['fashion']
         batch = hp['batchSize']
 

@@ -218,12 +218,12 @@ async function main(): Promise<number> {
   }
   const fashionDir = findFashion();
   let workloads = options.workloads;
-  if (workloads.includes('fashion') && fashionDir === null) {
+  if ((workloads.includes('fashion') || workloads.includes('cnn')) && fashionDir === null) {
     if (options.mode === 'tiny') {
       notes.push(`${FASHION_INSTALL_HINT} Using seeded random Fashion-like data instead.`);
     } else {
-      notes.push(`${FASHION_INSTALL_HINT} The Fashion-MNIST workload is skipped.`);
-      workloads = workloads.filter((w) => w !== 'fashion');
+      notes.push(`${FASHION_INSTALL_HINT} The Fashion-MNIST workloads are skipped.`);
+      workloads = workloads.filter((w) => w !== 'fashion' && w !== 'cnn');
     }
     log(`bench: ${notes[notes.length - 1]}`);
   }

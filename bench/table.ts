@@ -23,6 +23,10 @@ const METRICS: Metric[] = [
     workload: 'fashion', id: 'fashion', unit: 'samples/s', value: (r) => r.fashion?.samplesPerSec,
     label: (r) => `${r.fashion?.synthetic ? 'synthetic Fashion-like' : 'Fashion-MNIST'} MLP 784-128-10, Adam, batch 64, ${r.fashion?.trainSamples ?? '?'} samples`,
   },
+  {
+    workload: 'cnn', id: 'cnn', unit: 'samples/s', value: (r) => r.cnn?.samplesPerSec,
+    label: (r) => `${r.cnn?.synthetic ? 'synthetic Fashion-like' : 'Fashion-MNIST'} CNN conv16-pool-conv32-pool-dense10, Adam, batch 64, ${r.cnn?.trainSamples ?? '?'} samples`,
+  },
   // One row per size of Sizes.matmulSizes: 'matmul' the smaller (256³), 'matmul-large' the larger (1024³).
   { workload: 'matmul', id: 'matmul', unit: 'GFLOP/s', value: (r) => r.matmul?.[0]?.gflops, label: (r) => `matmul ${r.matmul?.[0]?.n ?? '?'}³ float32` },
   { workload: 'matmul', id: 'matmul-large', unit: 'GFLOP/s', value: (r) => r.matmul?.[1]?.gflops, label: (r) => `matmul ${r.matmul?.[1]?.n ?? '?'}³ float32` },
@@ -128,6 +132,7 @@ export function summarize(rounds: ChildReport[][], libs: readonly string[]): Sum
       }
       if (metric.id === 'fashion') row.accuracy = median(withFigure.map((res) => res.fashion!.accuracy));
       if (metric.id === 'lstm') row.accuracy = median(withFigure.map((res) => res.lstm!.accuracy));
+      if (metric.id === 'cnn') row.accuracy = median(withFigure.map((res) => res.cnn!.accuracy));
       if (metric.id === 'memory') {
         row.early = median(withFigure.map((res) => res.memory!.early));
         row.late = median(withFigure.map((res) => res.memory!.late));

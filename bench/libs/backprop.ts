@@ -10,7 +10,7 @@ import { entryOf, variantOf } from '../common.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  ADAM_SHAPES, FASHION, LSTM_BENCH, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, bytesInUse, matmulWarmup, memoryResult, rate, runXor, timeAsync,
+  ADAM_SHAPES, CNN, FASHION, LSTM_BENCH, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, bytesInUse, cnnAccuracy, matmulWarmup, memoryResult, rate, runXor, timeAsync,
   type FashionData, type Runner, type SequenceData, type Sizes,
 } from '../common.js';
 
@@ -39,6 +39,33 @@ export async function backpropRunner(build: string): Promise<Runner> {
         train: (net, epochs) => { net.learn(inputs, targets, { epochs, learningRate: XOR.learningRate, optimizer: 'sgd', batchSize: 1, shuffle: false, seed }); },
         outputs: (net) => net.predict(inputs).data,
       });
+    },
+
+    async cnn(_sizes: Sizes, data: FashionData, seed: number) {
+      if (typeof bp.Conv2d !== 'function') throw new Error('this build has no Conv2d');
+      // What a user writes: a Sequential of layers trained by fit() (which compiles the step with jit).
+      const [c1, c2] = CNN.channels;
+      const make = () => {
+        const model = new bp.Sequential(
+          new bp.Conv2d(1, c1, CNN.kernel, { padding: 'same', seed }), new bp.ReLU(), new bp.MaxPool2d(2),
+          new bp.Conv2d(c1, c2, CNN.kernel, { padding: 'same', seed: seed + 1 }), new bp.ReLU(), new bp.MaxPool2d(2),
+          new bp.Flatten(), new bp.Dense(c2 * 7 * 7, CNN.classes, { seed: seed + 2 }),
+        );
+        return { model, optimizer: new bp.optim.Adam(model.parameters(), { lr: CNN.learningRate }) };
+      };
+      const images = (arr: Float32Array, n: number) => bp.tensor(arr.subarray(0, n * 784), { shape: [n, 1, 28, 28] });
+      const labels = (arr: Float32Array, n: number) => bp.tensor(Float32Array.from(arr.subarray(0, n)));
+      const options = { loss: bp.crossEntropy, epochs: 1, batchSize: CNN.batchSize, shuffle: true, seed };
+      const warmCount = Math.min(data.trainCount, CNN.warmupBatches * CNN.batchSize);
+      const warm = make();
+      bp.fit(warm.model, images(data.trainImages, warmCount), labels(data.trainLabels, warmCount), { ...options, optimizer: warm.optimizer });
+      const { model, optimizer } = make();
+      const x = images(data.trainImages, data.trainCount), y = labels(data.trainLabels, data.trainCount);
+      const seconds = await timeAsync(() => { bp.fit(model, x, y, { ...options, optimizer }); });
+      return {
+        samplesPerSec: data.trainCount / seconds, seconds, accuracy: cnnAccuracy(data, (from, n) => bp.noGrad(() => model.forward(images(data.testImages.subarray(from * 784), n))).data),
+        trainSamples: data.trainCount, testSamples: data.testCount, synthetic: data.synthetic,
+      };
     },
 
     async fashion(sizes: Sizes, data: FashionData, seed: number) {

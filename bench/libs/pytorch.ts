@@ -16,7 +16,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  FASHION, LSTM_BENCH, PeerMissing, RESULT_MARKER, XOR, getClock, matmulWarmup, xorQuality,
+  CNN, FASHION, LSTM_BENCH, PeerMissing, RESULT_MARKER, XOR, getClock, matmulWarmup, xorQuality,
   type FashionData, type Runner, type SequenceData, type Sizes,
 } from '../common.js';
 
@@ -66,6 +66,27 @@ export async function pytorchRunner(threadsWanted: 'one' | 'all'): Promise<Runne
   }
   const py = python;
   const base = (workload: string, sizes: Sizes, seed: number) => ({ workload, clock: getClock(), seed, sizes });
+  /** The MLP or CNN epoch in Python, with the data handed over as a file of float32 values. */
+  const withData = async (workload: 'fashion' | 'cnn', hp: Record<string, unknown>, sizes: Sizes, data: FashionData, seed: number) => {
+    const dir = mkdtempSync(join(os.tmpdir(), 'backprop-bench-torch-'));
+    try {
+      const path = join(dir, 'fashion.f32');
+      // Little-endian float32, the four arrays one after another (x86 and arm64 are little-endian).
+      const parts = [data.trainImages, data.trainLabels, data.testImages, data.testLabels];
+      writeFileSync(path, Buffer.concat(parts.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
+      const r = check(runPython(py, threads, {
+        ...base(workload, sizes, seed), ...hp,
+        data: { path, trainCount: data.trainCount, testCount: data.testCount, features: data.features },
+      }));
+      const seconds = r.seconds as number;
+      return {
+        samplesPerSec: data.trainCount / seconds, seconds, accuracy: r.accuracy as number,
+        trainSamples: data.trainCount, testSamples: data.testCount, synthetic: data.synthetic,
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
   return {
     detail: () => `torch ${String(probe.version)} (${py}), ${String(probe.threads)} thread${probe.threads === 1 ? '' : 's'}, BLAS ${String(probe.blas)}`,
 
@@ -76,26 +97,8 @@ export async function pytorchRunner(threadsWanted: 'one' | 'all'): Promise<Runne
       return { updatesPerSec: (nets * sizes.xorEpochs * 4) / seconds, seconds, nets, ...xorQuality(r.outputs as number[]) };
     },
 
-    async fashion(sizes: Sizes, data: FashionData, seed: number) {
-      const dir = mkdtempSync(join(os.tmpdir(), 'backprop-bench-torch-'));
-      try {
-        const path = join(dir, 'fashion.f32');
-        // Little-endian float32, the four arrays one after another (x86 and arm64 are little-endian).
-        const parts = [data.trainImages, data.trainLabels, data.testImages, data.testLabels];
-        writeFileSync(path, Buffer.concat(parts.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
-        const r = check(runPython(py, threads, {
-          ...base('fashion', sizes, seed), fashion: FASHION,
-          data: { path, trainCount: data.trainCount, testCount: data.testCount, features: data.features },
-        }));
-        const seconds = r.seconds as number;
-        return {
-          samplesPerSec: data.trainCount / seconds, seconds, accuracy: r.accuracy as number,
-          trainSamples: data.trainCount, testSamples: data.testCount, synthetic: data.synthetic,
-        };
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    fashion: (sizes: Sizes, data: FashionData, seed: number) => withData('fashion', { fashion: FASHION }, sizes, data, seed),
+    cnn: (sizes: Sizes, data: FashionData, seed: number) => withData('cnn', { cnn: CNN }, sizes, data, seed),
 
     // issue 12: nn.LSTM(8, 32, batch_first=True) + nn.Linear(32, 4), Adam, F.cross_entropy (bench/pytorch_runner.py).
     async lstm(sizes: Sizes, data: SequenceData, seed: number) {

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import {
-  ADAM_SHAPES, FASHION, LSTM_BENCH, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, matmulWarmup, rate, runXor, timeAsync,
+  ADAM_SHAPES, CNN, FASHION, LSTM_BENCH, XOR, XOR_INPUTS, XOR_TARGETS, accuracy, cnnAccuracyAsync, matmulWarmup, rate, runXor, timeAsync,
   type FashionData, type Runner, type SequenceData, type Sizes,
 } from '../common.js';
 
@@ -31,12 +31,54 @@ export async function tfjsRunner(backendName: 'wasm' | 'cpu'): Promise<Runner> {
     await tf.ready();
   }
   if (tf.getBackend() !== backendName) throw new Error(`tfjs: asked for backend '${backendName}', got '${tf.getBackend()}'`);
+  const routed = backendName === 'wasm' ? routeConv2DBackpropFilter(tf) : '';
 
   const dense = (units: number, activation: 'sigmoid' | 'relu' | 'softmax', seed: number, inputShape?: number[]) =>
     tf.layers.dense({ units, activation, inputShape, kernelInitializer: tf.initializers.glorotUniform({ seed }) });
 
   return {
-    detail: () => `tfjs ${tf.version.tfjs} ${backendName}${threads}`,
+    detail: () => `tfjs ${tf.version.tfjs} ${backendName}${threads}${routed}`,
+
+    async cnn(_sizes: Sizes, data: FashionData, seed: number) {
+      // NHWC, TensorFlow.js's layout: a [n, 28, 28, 1] image batch is the same memory as NCHW with one channel.
+      const [c1, c2] = CNN.channels;
+      const build = () => {
+        const model = tf.sequential();
+        const conv = (filters: number, s: number, inputShape?: number[]) => tf.layers.conv2d({
+          filters, kernelSize: CNN.kernel, padding: 'same', activation: 'relu', inputShape,
+          kernelInitializer: tf.initializers.glorotUniform({ seed: s }),
+        });
+        model.add(conv(c1, seed, [28, 28, 1]));
+        model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+        model.add(conv(c2, seed + 1));
+        model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+        model.add(tf.layers.flatten());
+        model.add(dense(CNN.classes, 'softmax', seed + 2));
+        model.compile({ optimizer: tf.train.adam(CNN.learningRate), loss: 'categoricalCrossentropy' });
+        return model;
+      };
+      const xs = tf.tensor4d(data.trainImages.subarray(0, data.trainCount * 784), [data.trainCount, 28, 28, 1]);
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(data.trainLabels, 'int32'), CNN.classes));
+      const fitOptions = { batchSize: CNN.batchSize, epochs: 1, shuffle: true, verbose: 0 as const };
+      const warmCount = Math.min(data.trainCount, CNN.warmupBatches * CNN.batchSize);
+      const warm = build();
+      const warmXs = xs.slice(0, warmCount);
+      const warmYs = ys.slice(0, warmCount);
+      await warm.fit(warmXs, warmYs, fitOptions);
+      tf.dispose([warmXs, warmYs]);
+      warm.dispose();
+      const model = build();
+      const seconds = await timeAsync(async () => {
+        await model.fit(xs, ys, fitOptions);
+      });
+      const acc = await cnnAccuracyAsync(data, (from, n) => tf.tidy(() => {
+        const t = tf.tensor4d(data.testImages.subarray(from * 784, (from + n) * 784), [n, 28, 28, 1]);
+        return (model.predict(t) as Tensor).dataSync();
+      }));
+      model.dispose();
+      tf.dispose([xs, ys]);
+      return { samplesPerSec: data.trainCount / seconds, seconds, accuracy: acc, trainSamples: data.trainCount, testSamples: data.testCount, synthetic: data.synthetic };
+    },
 
     async xor(sizes: Sizes, seed: number) {
       const xs = tf.tensor2d(XOR_INPUTS);
@@ -151,4 +193,35 @@ export async function tfjsRunner(backendName: 'wasm' | 'cpu'): Promise<Runner> {
       return { samplesPerSec: (data.trainCount * sizes.lstmEpochs) / seconds, seconds, accuracy: accuracy(scores, data.testY, classes), trainSamples: data.trainCount, epochs: sizes.lstmEpochs };
     },
   };
+}
+
+/**
+ * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel (a conv layer's weight gradient), so
+ * training a CNN on it fails. It has Conv3DBackpropFilterV2: a 2-D convolution is a 3-D one of depth
+ * 1, and NDHWC with D = 1 is NHWC's memory, so the kernel below hands the same buffers to it with
+ * the shapes given a depth axis. Returns the note for the detail line ('' when wasm has its own).
+ */
+function routeConv2DBackpropFilter(tf: Tf): string {
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return ', native Conv2DBackpropFilter';
+  const conv3d = tf.getKernel('Conv3DBackpropFilterV2', 'wasm');
+  if (!conv3d) throw new Error('tfjs wasm: neither Conv2DBackpropFilter nor Conv3DBackpropFilterV2 is registered');
+  type Info = { dataId: object; shape: number[]; dtype: string };
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter', backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy } = inputs as unknown as { x: Info; dy: Info };
+      const a = attrs as unknown as { strides: number | [number, number]; pad: unknown; dataFormat?: string; dimRoundingMode?: string; filterShape: number[] };
+      if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter via Conv3D: dataFormat ${a.dataFormat} is not supported`);
+      if (a.dimRoundingMode !== undefined && a.dimRoundingMode !== null) throw new Error('Conv2DBackpropFilter via Conv3D: dimRoundingMode is not supported');
+      if (typeof a.pad !== 'string') throw new Error('Conv2DBackpropFilter via Conv3D: explicit padding is not supported');
+      const [sh, sw] = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
+      const depth1 = (t: Info): Info => ({ dataId: t.dataId, shape: [t.shape[0], 1, ...t.shape.slice(1)], dtype: t.dtype });
+      const out = conv3d.kernelFunc({
+        inputs: { x: depth1(x), dy: depth1(dy) } as never, backend,
+        attrs: { strides: [1, sh, sw], pad: a.pad, filterShape: [1, ...a.filterShape] } as never,
+      }) as unknown as Info;
+      return { dataId: out.dataId, shape: a.filterShape, dtype: out.dtype } as never;
+    },
+  });
+  return ', Conv2DBackpropFilter routed to Conv3DBackpropFilterV2 (depth 1)';
 }

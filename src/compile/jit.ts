@@ -14,6 +14,7 @@ import { TraceError, ValueError, fmtShape } from '../tensor/errors.js';
 import { sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor, traceGuard } from '../tensor/tensor.js';
 import { backend } from '../tensor/kernels/backend.js';
+import { residentAllocate, residentOf } from '../tensor/resident.js';
 import { generateShared, isPerTrace, perTraceFunction, type Prim, type Runner, type TraceNode, type UnrollContext } from '../ops/prim.js';
 
 /** A host call the replay makes with a value's storage: an optimizer update (recorded by Optimizer.step while tracing) or a hostCall. */
@@ -333,7 +334,7 @@ class Plan {
   private readonly dtypes: (DType | null)[];
   private readonly argData: TypedArray[];
   private replayFn: ((args: TypedArray[]) => void) | null = null;
-  private readonly guards: { t: Tensor; requiresGrad: boolean }[];
+  private readonly guards: { t: Tensor; requiresGrad: boolean; data: TypedArray }[];
   private readonly gradEnabled: boolean;
   private loop: RowsLoop | null = null;
   private readonly sourceData: TypedArray[] = [];
@@ -361,7 +362,7 @@ class Plan {
     this.dtypes = args.map((a) => (a instanceof Tensor ? a.dtype : null));
     this.argData = args.map(() => null as unknown as TypedArray);
     this.mode = mode;
-    this.guards = guards.map((t) => ({ t, requiresGrad: t.requiresGrad }));
+    this.guards = guards.map((t) => ({ t, requiresGrad: t.requiresGrad, data: t.data }));
     this.gradEnabled = isGradEnabled();
   }
 
@@ -397,7 +398,8 @@ class Plan {
   /** False when a constant of the trace changed in a way that changes the graph (requiresGrad). */
   valid(): boolean {
     const g = this.guards;
-    for (let i = 0; i < g.length; i++) if (g[i].t.requiresGrad !== g[i].requiresGrad) return false;
+    // A constant's storage replaced (a parameter moved into another backend's memory by a later trace): trace again.
+    for (let i = 0; i < g.length; i++) if (g[i].t.requiresGrad !== g[i].requiresGrad || g[i].t.data !== g[i].data) return false;
     const c = this.checks;
     for (let i = 0; i < c.length; i++) if (!c[i]()) return false;
     return true;
@@ -478,7 +480,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
       // Its storage is read at every replay, so parameters updated in place are seen.
       if (t.traced !== null) throw new TraceError(`jit: a tensor computed in another trace (shape ${fmtShape(t.shape)}, by '${t.traced || 'its input'}') was used inside this one; pass it as an argument`);
       guards.add(t);
-      slots.push({ kind: 'const', data: t.data });
+      slots.push({ kind: 'const', data: residentOf(t.data) });
     }
     v = { tensor: t, slot: slots.length - 1, lastUse: -1 };
     values.set(t, v);
@@ -578,7 +580,8 @@ function planBuffers(steps: readonly Step[], slots: Slot[], lastUse: readonly nu
     if (sl.kind === 'buf' && sl.data === null) {
       const k = `${sl.dtype}:${sl.size}`;
       const pool = free.get(k);
-      sl.data = pool && pool.length ? pool.pop()! : allocate(sl.dtype, sl.size);
+      // float32 buffers live in the backend's memory where it has some: its kernels use them in place.
+      sl.data = pool && pool.length ? pool.pop()! : residentAllocate(sl.dtype, sl.size);
       // A value no step reads and nothing keeps (say, a gradient nobody asked for) dies at once.
       if (lastUse[step.out] < 0) release[i].push(step.out);
     }
@@ -959,7 +962,7 @@ type RowsLoop = (sources: TypedArray[], order: ArrayLike<number>, start: number,
 
 /** The general loop: gather each batch into the plan's argument buffers, replay, report. */
 function gatheringRows(batch: readonly Tensor[], replay: (args: TypedArray[]) => void): RowsLoop {
-  const bufs = batch.map((t) => allocate(t.dtype, t.size));
+  const bufs = batch.map((t) => residentAllocate(t.dtype, t.size));
   const size = batch[0].shape[0];
   const widths = batch.map((t) => t.size / size);
   return (S, order, start, count, each) => {

@@ -58,7 +58,12 @@ function checkSavable(spec: NetworkSpec, model: Model): void {
   resolveLayers(spec).forEach(({ tensors }, li) => {
     const l = spec.layers[li] as Record<string, unknown>;
     for (const { field } of tensors) {
-      (l[field] as (number | number[])[] | undefined)?.forEach((row, j) => (Array.isArray(row) ? row : [row]).forEach((v, i) => {
+      const value = l[field] as number | (number | number[])[] | undefined;
+      if (typeof value === 'number') {
+        if (!Number.isFinite(value)) throw new ValueError(`save: network.layers[${li}].${field} is ${value}; a model file holds finite numbers only (did training diverge?)`);
+        return;
+      }
+      value?.forEach((row, j) => (Array.isArray(row) ? row : [row]).forEach((v, i) => {
         const at = Array.isArray(row) ? `${field}[${j}][${i}]` : `${field}[${j}]`;
         if (!Number.isFinite(v)) throw new ValueError(`save: network.layers[${li}].${at} is ${v}; a model file holds finite numbers only (did training diverge?)`);
       }));

@@ -237,7 +237,7 @@ def decode(outputs):
     return [TARGET['labels'][i] for i in probs.argmax(dim=1).tolist()], probs
 
 
-_ST_DTYPES = {'F32': (torch.float32, 4), 'F64': (torch.float64, 8)}
+_ST_DTYPES = {'F32': (torch.float32, 4), 'F64': (torch.float64, 8), 'I32': (torch.int32, 4), 'I64': (torch.int64, 8)}
 
 
 def read_safetensors(path):
@@ -265,7 +265,7 @@ def read_safetensors(path):
     tensors = {}
     for name, e in header.items():
         if not isinstance(e, dict) or e.get('dtype') not in _ST_DTYPES:
-            raise DataError(f"{path}: tensor '{name}' has dtype {e.get('dtype') if isinstance(e, dict) else e!r}; this reader takes F32 and F64")
+            raise DataError(f"{path}: tensor '{name}' has dtype {e.get('dtype') if isinstance(e, dict) else e!r}; this reader takes F32, F64, I32 and I64")
         dtype, size = _ST_DTYPES[e['dtype']]
         begin, end = e['data_offsets']
         shape = e['shape']

@@ -51,7 +51,7 @@ const pyPad = (v: PairSpec | 'same' | 'valid' | undefined): string => (v === und
  * layouts) and the activation that follows it; typed over every layer type, so a new type without a
  * row fails the build. A string instead of a row: the reason export refuses that type.
  */
-export const TORCH_LAYERS: { readonly [T in LayerTypeName]: ((l: ResolvedLayer<T>) => { module: string; activation: string | null }) | string } = {
+export const TORCH_LAYERS: { readonly [T in LayerTypeName]: ((l: ResolvedLayer<T>) => TorchLayer) | string } = {
   dense: ({ spec: l, input }) => ({ module: `nn.Linear(${input[0]}, ${l.units})`, activation: TORCH_ACTIVATIONS[l.activation ?? 'linear'](l.alpha ?? 0.01) }),
   conv2d: ({ spec: l, input }) => ({
     module: `nn.Conv2d(${input[0]}, ${l.filters}, ${pyPair(l.kernelSize)}, stride=${pyPair(l.stride ?? 1)}, padding=${pyPad(l.padding)}, dilation=${pyPair(l.dilation ?? 1)}, groups=${l.groups ?? 1})`,
@@ -66,11 +66,42 @@ export const TORCH_LAYERS: { readonly [T in LayerTypeName]: ((l: ResolvedLayer<T
   globalAvgPool2d: () => ({ module: 'nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())', activation: null }),
   flatten: () => ({ module: 'nn.Flatten()', activation: null }),
   dropout: ({ spec: l }) => ({ module: `nn.Dropout(${py(l.rate)})`, activation: null }),
+  // normalisation, embedding, attention
+  batchNorm: ({ spec: l, input }) => ({ module: `nn.BatchNorm${input.length === 3 ? '2' : '1'}d(${input[0]}, eps=${py(l.eps ?? 1e-5)}, momentum=${py(l.momentum ?? 0.1)})`, activation: null }),
+  layerNorm: ({ spec: l, input }) => ({ module: `nn.LayerNorm(${input[input.length - 1]}, eps=${py(l.eps ?? 1e-5)})`, activation: null }),
+  embedding: ({ spec: l }) => ({ module: `IndexEmbedding(${l.vocabulary}, ${l.dim})`, activation: null, python: TORCH_EMBEDDING }),
+  attention: ({ spec: l }) => ({ module: `SelfAttention(${l.dim}, ${l.heads}, causal=${l.causal ? 'True' : 'False'})`, activation: null, python: TORCH_ATTENTION }),
   /* issue 12, recurrent: */
-  lstm: ({ spec: l, input }) => ({ module: `Recurrent('LSTM', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'})`, activation: null }),
-  gru: ({ spec: l, input }) => ({ module: `Recurrent('GRU', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'})`, activation: null }),
-  rnn: ({ spec: l, input }) => ({ module: `Recurrent('RNN', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'}, nonlinearity='${l.nonlinearity ?? 'tanh'}')`, activation: null }),
+  lstm: ({ spec: l, input }) => ({ module: `Recurrent('LSTM', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'})`, activation: null, python: TORCH_RECURRENT }),
+  gru: ({ spec: l, input }) => ({ module: `Recurrent('GRU', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'})`, activation: null, python: TORCH_RECURRENT }),
+  rnn: ({ spec: l, input }) => ({ module: `Recurrent('RNN', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'}, nonlinearity='${l.nonlinearity ?? 'tanh'}')`, activation: null, python: TORCH_RECURRENT }),
 };
+
+/** A layer of model.py: the nn module, the activation after it, and a class it needs (written once before Model). */
+export interface TorchLayer {
+  module: string;
+  activation: string | null;
+  python?: string;
+}
+
+const TORCH_EMBEDDING = `class IndexEmbedding(nn.Embedding):
+    """nn.Embedding on the float indices the inputs hold (whole numbers 0..vocabulary-1)."""
+
+    def forward(self, x):
+        return super().forward(x.long())`;
+
+const TORCH_ATTENTION = `class SelfAttention(nn.MultiheadAttention):
+    """Self-attention over [batch, time, dim] (query = key = value), the future masked when causal;
+    forward(x) returns the attention output (parameter names are nn.MultiheadAttention's)."""
+
+    def __init__(self, dim, heads, causal):
+        super().__init__(dim, heads, batch_first=True)
+        self.causal = causal
+
+    def forward(self, x):
+        t = x.shape[1]
+        mask = torch.triu(torch.full((t, t), float('-inf'), dtype=x.dtype, device=x.device), diagonal=1) if self.causal else None
+        return super().forward(x, x, x, attn_mask=mask, need_weights=False)[0]`;
 
 /* issue 12, recurrent: */
 /**
@@ -98,17 +129,14 @@ const TORCH_RECURRENT = `class Recurrent(nn.Module):
         cell = self._cell[0]
         cell._flat_weights = [getattr(self, name) for name in self.NAMES]  # the weights it runs with: ours
         y, _ = cell(x)
-        return y if self.return_sequences else y[:, -1]
-
-
-`;
+        return y if self.return_sequences else y[:, -1]`;
 
 /** The torch modules of a network's layers, or the refusal naming the first type PyTorch export does not support. */
-function torchLayers(net: Network): { module: string; activation: string | null }[] {
+function torchLayers(net: Network): TorchLayer[] {
   return net.architecture.map((layer) => {
     const row = TORCH_LAYERS[layer.type];
     if (typeof row === 'string') throw new ValueError(`exportPytorch: layers[${layer.index}] is a ${layer.type} layer, which PyTorch export does not support: ${row}`);
-    return (row as (l: ResolvedLayer) => { module: string; activation: string | null })(layer);
+    return (row as (l: ResolvedLayer) => TorchLayer)(layer);
   });
 }
 
@@ -205,12 +233,12 @@ export function trainingSettings(model: Model): TrainingSettings {
 /** The model file without weights: what the safetensors metadata carries so import needs no --spec. */
 function architecture(model: Model): ModelFile {
   const spec = model.network.toJSON();
-  // Every layer without its tensors (weights and bias, weightIh, …): the row's `tensors` name them.
-  const tensorFields = (i: number) => model.network.architecture[i].tensors.map((t) => t.field);
-  const network: NetworkSpec = {
-    ...spec,
-    layers: spec.layers.map((l, i) => Object.fromEntries(Object.entries(l).filter(([k]) => !tensorFields(i).includes(k))) as LayerSpec),
-  };
+  // Every layer without its tensors (weights, bias, running statistics, …).
+  const network: NetworkSpec = { ...spec, layers: spec.layers.map((l, i) => {
+    const out = { ...l } as Record<string, unknown>;
+    for (const t of model.network.architecture[i].tensors) delete out[t.field];
+    return out as LayerSpec;
+  }) };
   const file: ModelFile = { format: MODEL_FORMAT, version: model.network.isDense ? 1 : MODEL_VERSION, network };
   if (model.preprocessing) file.preprocessing = model.preprocessing;
   if (model.metadata) {
@@ -297,9 +325,10 @@ TRAINING = ${pyLiteral(training)}
 # The model file without its weights: written into the safetensors metadata, so 'backprop import'
 # can rebuild the model file from the weights alone.
 BACKPROP_MODEL = ${pyJson(architecture(model))}
+${[...new Set(torch.flatMap((t) => (t.python ? [t.python] : [])))].map((c) => `\n\n${c}\n`).join('')}
 
 
-${net.architecture.some((l) => l.type === 'lstm' || l.type === 'gru' || l.type === 'rnn') ? TORCH_RECURRENT : ''}class Model(nn.Module):
+class Model(nn.Module):
     def __init__(self):
         super().__init__()
         self.layers = nn.ModuleList([${layers.join(', ')}])
@@ -436,7 +465,7 @@ export function importSafetensors(bytes: Uint8Array, source: string, spec?: Mode
       const out = { ...l } as Record<string, unknown>;
       for (const t of resolved[i].tensors) {
         const data = tensors[`layers.${i}.${t.key}`].data, rows = t.shape[0], cols = data.length / rows;
-        out[t.field] = t.shape.length === 1 ? Array.from(data) : Array.from({ length: rows }, (_, j) => Array.from(data.subarray(j * cols, (j + 1) * cols)));
+        out[t.field] = t.shape.length === 0 ? data[0] : t.shape.length === 1 ? Array.from(data) : Array.from({ length: rows }, (_, j) => Array.from(data.subarray(j * cols, (j + 1) * cols)));
       }
       return out as LayerSpec;
     }),

@@ -33,7 +33,7 @@ export interface SafetensorsEntry {
 }
 
 export interface ParsedSafetensors {
-  /** Every tensor, by name, in header order; F32 → float32, F64 → float64. */
+  /** Every tensor, by name, in header order; F32 → float32, F64 → float64, I32/I64 → float64 (whole numbers). */
   tensors: StateDict;
   /** `__metadata__` (string → string), {} when the file has none. */
   metadata: Record<string, string>;
@@ -48,15 +48,30 @@ export interface SafetensorsOptions {
   dtype?: SafetensorsDtype;
 }
 
-/** Anything with named tensors: a Network (namedParameters), a Module (stateDict), a model file, or a plain state dict. */
-export type TensorSource = StateDict | { namedParameters(): [string, Tensor][] } | { network: { namedParameters(): [string, Tensor][] } };
+/**
+ * Anything with named tensors: a Network (namedTensors: parameters and buffers), a Module
+ * (stateDict: parameters and buffers), a model file, something with namedParameters, or a plain state dict.
+ */
+export type TensorSource = StateDict | { namedTensors(): [string, Tensor][] } | { stateDict(): StateDict } | { namedParameters(): [string, Tensor][] }
+  | { network: { namedTensors(): [string, Tensor][] } | { namedParameters(): [string, Tensor][] } };
+
+/** The tensors of a source: parameters and buffers (running statistics) where it has both. */
+function ownTensors(source: object): [string, Tensor][] | null {
+  const s = source as { namedTensors?: () => [string, Tensor][]; stateDict?: () => StateDict; namedParameters?: () => [string, Tensor][] };
+  if (typeof s.namedTensors === 'function') return s.namedTensors();
+  if (typeof s.stateDict === 'function') return Object.entries(s.stateDict());
+  if (typeof s.namedParameters === 'function') return s.namedParameters();
+  return null;
+}
 
 function namedTensors(source: TensorSource): [string, Tensor][] {
   if (source === null || typeof source !== 'object') throw new ValueError(`toSafetensors: expected a network, a module or a state dict, got ${String(source)}`);
-  if ('network' in source && source.network && typeof (source.network as { namedParameters?: unknown }).namedParameters === 'function') {
-    return (source.network as { namedParameters(): [string, Tensor][] }).namedParameters();
+  if ('network' in source && source.network && typeof source.network === 'object') {
+    const inner = ownTensors(source.network);
+    if (inner) return inner;
   }
-  if (typeof (source as { namedParameters?: unknown }).namedParameters === 'function') return (source as { namedParameters(): [string, Tensor][] }).namedParameters();
+  const own = ownTensors(source);
+  if (own) return own;
   const out: [string, Tensor][] = [];
   for (const [name, t] of Object.entries(source as StateDict)) {
     if (!(t instanceof Tensor)) throw new ValueError(`toSafetensors: '${name}' is not a Tensor`);
@@ -217,14 +232,24 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Par
   if (covered !== dataLength) fail(`${dataLength - covered} bytes after the last tensor belong to no tensor (the data is ${dataLength} bytes, the tensors cover ${covered}); the file is damaged`);
   const tensors: StateDict = {};
   for (const [name, e] of Object.entries(entries)) {
-    if (e.dtype !== 'F32' && e.dtype !== 'F64') {
-      fail(`tensor '${name}' is ${e.dtype}; backprop reads F32 and F64 weights (convert with tensor.float() before saving)`);
+    if (e.dtype !== 'F32' && e.dtype !== 'F64' && e.dtype !== 'I32' && e.dtype !== 'I64') {
+      fail(`tensor '${name}' is ${e.dtype}; backprop reads F32 and F64 weights, and I32/I64 counts as floats (convert with tensor.float() before saving)`);
     }
     const [begin, end] = e.dataOffsets;
     const n = (end - begin) / SAFETENSORS_DTYPES[e.dtype];
     const at = dataStart + begin;
     let data: Float32Array | Float64Array;
-    if (e.dtype === 'F32') {
+    if (e.dtype === 'I32' || e.dtype === 'I64') {
+      // Whole numbers (PyTorch writes num_batches_tracked as I64) become float64, exactly: I64
+      // values beyond ±2^53 have no exact float and are refused.
+      data = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        if (e.dtype === 'I32') { data[i] = view.getInt32(at + 4 * i, true); continue; }
+        const v = view.getBigInt64(at + 8 * i, true);
+        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) fail(`tensor '${name}' holds the I64 ${v} at element ${i}, beyond ±2^53 (not exact as a float); backprop reads I64 counts and indices only`);
+        data[i] = Number(v);
+      }
+    } else if (e.dtype === 'F32') {
       data = new Float32Array(n);
       if (LITTLE_ENDIAN) new Uint8Array(data.buffer).set(bytes.subarray(at, at + 4 * n));
       else for (let i = 0; i < n; i++) data[i] = view.getFloat32(at + 4 * i, true);

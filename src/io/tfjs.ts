@@ -95,6 +95,11 @@ export const TFJS_LAYERS: { readonly [T in LayerTypeName]: true | string } = {
   globalAvgPool2d: 'pooling needs the channels-last layout TensorFlow.js uses; export ONNX instead',
   flatten: 'flatten after a channels-first layer orders values differently in TensorFlow.js; export ONNX instead',
   dropout: 'not written yet (it is the identity at inference: remove the layer from the spec, or export ONNX)',
+  // normalisation, embedding, attention: this export writes Dense stacks only
+  batchNorm: 'this export writes Dense stacks only (a BatchNormalization layer, its running statistics and channel axis are not written yet); export ONNX instead',
+  layerNorm: 'this export writes Dense stacks only (LayerNormalization is not written yet); export ONNX instead',
+  embedding: 'this export writes Dense stacks on float inputs only (an Embedding takes integer indices); export ONNX instead',
+  attention: "TensorFlow.js Layers has no MultiHeadAttention layer to load; export ONNX instead",
   /* issue 12, recurrent: */
   lstm: 'not written yet (TensorFlow.js keeps one kernel [features, 4·units] and one bias per LSTM; export ONNX or PyTorch instead)',
   gru: 'not written yet (TensorFlow.js would need resetAfter: true and its own kernel layout; export ONNX or PyTorch instead)',
@@ -116,7 +121,7 @@ export function exportTfjs(network: Network, options: TfjsExportOptions = {}): T
   if (weightsPath === '' || /[/\\]/.test(weightsPath)) throw new ValueError(`exportTfjs: weightsPath must be a plain file name, got ${JSON.stringify(weightsPath)}`);
   for (const l of network.architecture) {
     const ok = TFJS_LAYERS[l.type];
-    if (ok !== true) throw new ValueError(`${FORMAT} export: layers[${l.index}] is a ${l.type} layer, which this export does not support: ${ok}`);
+    if (ok !== true) throw new ValueError(`${FORMAT} export: layers[${l.index}] is ${/^[aeiou]/.test(l.type) ? 'an' : 'a'} ${l.type} layer, which this export does not support: ${ok}`);
   }
   if (network.inputShape.length > 1) throw new ValueError(`${FORMAT} export: the network takes samples of shape [${network.inputShape.join(', ')}]; this export writes dense networks on a number of inputs (export ONNX instead)`);
   const layers: { class_name: string; config: Record<string, unknown> }[] = [];

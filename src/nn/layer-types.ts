@@ -19,6 +19,9 @@ import { Dropout } from './dropout.js';
 import { GRU, LSTM, RNN } from './recurrent.js';
 import { Dense } from './layers.js';
 import { Module } from './module.js';
+import { BatchNorm1d, BatchNorm2d, LayerNorm } from './norm.js';
+import { Embedding } from './embedding.js';
+import { MultiHeadAttention } from './attention.js';
 
 /** The shape of one sample, without the batch axis: [features], [channels, length], [channels, height, width]. */
 export type SampleShape = readonly number[];
@@ -34,6 +37,8 @@ export interface LayerTensor {
   rows: string;
   /** What one row's length is, for messages (default: the layer's input). */
   rowIs?: string;
+  /** A buffer (running statistics): state the layer keeps, not a trained parameter, so not counted as one. */
+  buffer?: true;
 }
 
 /** What building a layer may use: the network's initialiser, generator and element type, and the layer's index. */
@@ -392,11 +397,91 @@ export const LAYER_TYPE_TABLE: LayerTypeTable = {
     hyper: (l) => ({ ...l }),
   },
 
+  // ---- normalisation, embedding, attention ----------------------------------------------------
+
+  batchNorm: {
+    fields: ['momentum', 'eps', 'scale', 'bias', 'runningMean', 'runningVar', 'numBatchesTracked'],
+    validate(l, at) {
+      if (l.momentum !== undefined && (typeof l.momentum !== 'number' || !(l.momentum >= 0 && l.momentum <= 1))) throw new ValueError(`${at}.momentum must be a number in [0, 1], got ${JSON.stringify(l.momentum)}`);
+      epsField(l.eps, at);
+    },
+    outputShape(_, input) {
+      if (input.length < 1 || input.length > 3) throw new ShapeError(`batchNorm takes [channels], [channels, length] or [channels, height, width], not ${fmtShape(input)}`);
+      return [...input];
+    },
+    tensors: (_, input) => [
+      { field: 'scale', key: 'weight', shape: [input[0]], rows: 'channels' },
+      { field: 'bias', key: 'bias', shape: [input[0]], rows: 'channels' },
+      { field: 'runningMean', key: 'running_mean', shape: [input[0]], rows: 'channels', buffer: true },
+      { field: 'runningVar', key: 'running_var', shape: [input[0]], rows: 'channels', buffer: true },
+      { field: 'numBatchesTracked', key: 'num_batches_tracked', shape: [], rows: 'a count', buffer: true },
+    ],
+    // [channels] and [channels, length] samples are BatchNorm1d's [N, C] and [N, C, L]; images BatchNorm2d's.
+    build: (l, input, cx) => new (input.length === 3 ? BatchNorm2d : BatchNorm1d)(input[0], { momentum: l.momentum ?? 0.1, eps: l.eps ?? 1e-5, dtype: cx.dtype }),
+    activation: () => null,
+    hyper: (l) => ({ type: 'batchNorm', momentum: l.momentum ?? 0.1, eps: l.eps ?? 1e-5 }),
+  },
+
+  layerNorm: {
+    fields: ['eps', 'scale', 'bias'],
+    validate(l, at) {
+      epsField(l.eps, at);
+    },
+    outputShape: (_, input) => [...input],
+    tensors: (_, input) => [
+      { field: 'scale', key: 'weight', shape: [input[input.length - 1]], rows: 'features' },
+      { field: 'bias', key: 'bias', shape: [input[input.length - 1]], rows: 'features' },
+    ],
+    build: (l, input, cx) => new LayerNorm(input[input.length - 1], { eps: l.eps ?? 1e-5, dtype: cx.dtype }),
+    activation: () => null,
+    hyper: (l) => ({ type: 'layerNorm', eps: l.eps ?? 1e-5 }),
+  },
+
+  embedding: {
+    fields: ['vocabulary', 'dim', 'weights'],
+    validate(l, at) {
+      whole(l.vocabulary, `${at}.vocabulary`, 1);
+      whole(l.dim, `${at}.dim`, 1);
+    },
+    outputShape: (l, input) => [...input, l.dim],
+    tensors: (l) => [{ field: 'weights', key: 'weight', shape: [l.vocabulary, l.dim], rows: 'vocabulary', rowIs: `dim = ${l.dim}` }],
+    build: (l, _, cx) => new Embedding(l.vocabulary, l.dim, { random: cx.random, dtype: cx.dtype }),
+    activation: () => null,
+    hyper: (l) => ({ type: 'embedding', vocabulary: l.vocabulary, dim: l.dim }),
+  },
+
+  attention: {
+    fields: ['heads', 'dim', 'causal', 'inProjWeight', 'inProjBias', 'outProjWeight', 'outProjBias'],
+    validate(l, at) {
+      whole(l.heads, `${at}.heads`, 1);
+      whole(l.dim, `${at}.dim`, 1);
+      if (l.dim % l.heads !== 0) throw new ValueError(`${at}: dim (${l.dim}) must be divisible by heads (${l.heads}), e.g. dim ${l.heads * Math.max(1, Math.round(l.dim / l.heads))}`);
+      if (l.causal !== undefined && typeof l.causal !== 'boolean') throw new ValueError(`${at}.causal must be true or false, got ${JSON.stringify(l.causal)}`);
+    },
+    outputShape(l, input) {
+      if (input.length !== 2) throw new ShapeError(`attention takes a sequence [time, dim] (self-attention over time), not ${fmtShape(input)}; give inputs as [time, features] or start with an embedding`);
+      if (input[1] !== l.dim) throw new ShapeError(`attention's dim is ${l.dim} but its input has ${input[1]} features per step; set "dim": ${input[1]}`);
+      return [...input];
+    },
+    tensors: (l) => [
+      { field: 'inProjWeight', key: 'in_proj_weight', shape: [3 * l.dim, l.dim], rows: 'query, key and value rows (3·dim)', rowIs: `dim = ${l.dim}` },
+      { field: 'inProjBias', key: 'in_proj_bias', shape: [3 * l.dim], rows: '3·dim' },
+      { field: 'outProjWeight', key: 'out_proj.weight', shape: [l.dim, l.dim], rows: 'dim', rowIs: `dim = ${l.dim}` },
+      { field: 'outProjBias', key: 'out_proj.bias', shape: [l.dim], rows: 'dim' },
+    ],
+    build: (l, _, cx) => new MultiHeadAttention(l.dim, l.heads, { causal: l.causal ?? false, random: cx.random, dtype: cx.dtype }),
+    activation: () => null,
+    hyper: (l) => ({ type: 'attention', heads: l.heads, dim: l.dim, causal: l.causal ?? false }),
+  },
   /* issue 12, recurrent: */
   lstm: recurrentRow('lstm'),
   gru: recurrentRow('gru'),
   rnn: recurrentRow('rnn'),
 };
+
+function epsField(eps: unknown, at: string): void {
+  if (eps !== undefined && (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0)) throw new ValueError(`${at}.eps must be a finite number > 0, got ${JSON.stringify(eps)}`);
+}
 
 /** globalAvgPool2d as a module: [batch, c, h, w] → [batch, c]. @example new GlobalAvgPool2d().forward(x) */
 export class GlobalAvgPool2d extends Module {

@@ -5,9 +5,10 @@
  *   conv2dInputGrad(g, w)   = ∂B/∂x  (the "transposed" convolution),
  *   conv2dWeightGrad(x, g)  = ∂B/∂w.
  * Each one's chain rule is the other two, so every backward (second derivatives included) is written
- * with these prims and the geometry (stride, padding, dilation, groups) lives in one place. All three
- * run as im2col + the backend's matmul (the wasm SIMD gemm for float32 when it is active);
- * test/ops/conv-reference.ts holds the direct loops they are checked against.
+ * with these prims and the geometry (stride, padding, dilation, groups) lives in one place. Each runs
+ * on the backend's conv2d kernel where it has one (wasm, float32: per-sample im2col/col2im and the
+ * packed gemm in one call), else as the im2col + backend().matmul below, which is the reference
+ * kernel; test/ops/conv-reference.ts holds the direct loops both are checked against.
  * conv1d is conv2d over a height of 1.
  */
 import { allocate, promote, type TypedArray } from '../tensor/dtype.js';
@@ -217,6 +218,7 @@ let shared64: TypedArray = new Float64Array(0);
 function convForward(g: Geom): (out: TypedArray, xd: TypedArray, wd: TypedArray, bd: TypedArray | undefined) => void {
   const nbMax = chunkOf(g);
   return (out, xd, wd, bd) => {
+    if (backend().conv2d?.('forward', g, out, xd, wd, bd)) return;
     const [cols, tmp] = scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p]);
     const { o: O, og, k, p, groups } = g;
     const be = backend();
@@ -242,6 +244,7 @@ function convForward(g: Geom): (out: TypedArray, xd: TypedArray, wd: TypedArray,
 function convInputGrad(g: Geom): (out: TypedArray, gy: TypedArray, wd: TypedArray) => void {
   const nbMax = chunkOf(g);
   return (out, gy, wd) => {
+    if (backend().conv2d?.('inputGrad', g, out, gy, wd, undefined)) return;
     const [cols, gt] = scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p]);
     const { og, k, p, groups } = g;
     const be = backend();
@@ -261,6 +264,7 @@ function convInputGrad(g: Geom): (out: TypedArray, gy: TypedArray, wd: TypedArra
 function convWeightGrad(g: Geom): (out: TypedArray, xd: TypedArray, gy: TypedArray) => void {
   const nbMax = chunkOf(g);
   return (out, xd, gy) => {
+    if (backend().conv2d?.('weightGrad', g, out, xd, gy, undefined)) return;
     const [cols, gt, tmp] = scratch(out, [g.k * nbMax * g.p, g.og * nbMax * g.p, g.og * g.k]);
     const { og, k, p, groups } = g;
     const be = backend();

@@ -7,11 +7,12 @@
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { ValueError } from '../tensor/errors.js';
 import { checkTensor, operands, scalarLike } from './kernels.js';
+import type { WasmBinaryName } from '../tensor/kernels/backend.js';
 import { apply, elementwise, noSecondDerivative, type Prim } from './prim.js';
 
 /** A derivative helper: element-wise, used only inside backward (gradients are off there). */
-function derivative(name: string, scalar: (...xs: number[]) => number): Prim<void> {
-  return elementwise({ name, scalar, backward: noSecondDerivative(name) });
+function derivative(name: string, scalar: (...xs: number[]) => number, wasm?: WasmBinaryName): Prim<void> {
+  return elementwise({ name, scalar, backward: noSecondDerivative(name), wasm });
 }
 
 export const ADD = elementwise({
@@ -96,10 +97,11 @@ export const TANH = elementwise({
 });
 
 /** d relu/dx = 1 where x > 0, else 0 (0 at 0). */
-export const RELU_D = derivative('relu′', (g, x) => (x > 0 ? g : 0));
+export const RELU_D = derivative('relu′', (g, x) => (x > 0 ? g : 0), 'reluGrad');
 export const RELU = elementwise({
   name: 'relu',
   scalar: (x) => (x > 0 ? x : 0),
+  wasm: 'relu',
   backward: (g, [x]) => [apply(RELU_D, [g, x], undefined)],
 });
 

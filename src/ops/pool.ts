@@ -4,6 +4,8 @@
  * position of each window's maximum of x (the public maxPool2d passes x twice), and
  * `maxPool2dGrad(x, g)` adds g back into those positions — each is the other's adjoint in v and g,
  * and the choice of position is piecewise constant in x, so together they carry every derivative.
+ * Both run on the backend's maxPool2d kernel where it has one (wasm, float32), else on argmaxes
+ * below, the reference.
  * Average pooling is a depthwise convolution by a constant kernel (count_include_pad, PyTorch's
  * default: the divisor is always kh·kw); global average pooling is a mean.
  */
@@ -14,6 +16,7 @@ import { allocate, promote, type TypedArray } from '../tensor/dtype.js';
 import { mean } from './compose.js';
 import { CONV2D, checkOptions, pairOf, type Pair } from './conv.js';
 import { checkTensor } from './kernels.js';
+import { backend, type PoolGeometry } from '../tensor/kernels/backend.js';
 import { apply, type Prim } from './prim.js';
 import type { ReduceOptions } from './reduce.js';
 import { reshape } from './shape.js';
@@ -84,6 +87,10 @@ function argmaxes(xd: TypedArray, shape: readonly number[], a: PoolAttrs, oh: nu
   }
 }
 
+function poolGeometry(x: readonly number[], a: PoolAttrs, oh: number, ow: number): PoolGeometry {
+  return { planes: x[0] * x[1], h: x[2], w: x[3], oh, ow, kh: a.kernel[0], kw: a.kernel[1], sh: a.stride[0], sw: a.stride[1], ph: a.padding[0], pw: a.padding[1] };
+}
+
 function poolOut(x: readonly number[], a: PoolAttrs): [number, number] {
   return [Math.floor((x[2] + 2 * a.padding[0] - a.kernel[0]) / a.stride[0]) + 1, Math.floor((x[3] + 2 * a.padding[1] - a.kernel[1]) / a.stride[1]) + 1];
 }
@@ -95,10 +102,11 @@ export const MAXPOOL2D: Prim<PoolAttrs> = {
     const [oh, ow] = poolOut(x.shape, a);
     const shape = [x.shape[0], x.shape[1], oh, ow];
     const idx = new Int32Array(sizeOf(shape));
-    const from = x.shape;
+    const from = x.shape, geom = poolGeometry(from, a, oh, ow);
     return {
       shape, dtype: promote(x.dtype, v.dtype),
       run: (out, xd, vd) => {
+        if (backend().maxPool2d?.('forward', geom, out, xd, vd)) return;
         argmaxes(xd, from, a, oh, ow, idx);
         for (let i = 0; i < idx.length; i++) out[i] = vd[idx[i]];
       },
@@ -113,10 +121,11 @@ export const MAXPOOL2D_GRAD: Prim<PoolAttrs> = {
   prepare([x, g], a) {
     const [oh, ow] = poolOut(x.shape, a);
     const idx = new Int32Array(sizeOf(g.shape));
-    const from = x.shape;
+    const from = x.shape, geom = poolGeometry(from, a, oh, ow);
     return {
       shape: x.shape, dtype: promote(x.dtype, g.dtype),
       run: (out, xd, gd) => {
+        if (backend().maxPool2d?.('grad', geom, out, xd, gd)) return;
         argmaxes(xd, from, a, oh, ow, idx);
         out.fill(0);
         for (let i = 0; i < idx.length; i++) out[idx[i]] += gd[i];

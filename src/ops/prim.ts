@@ -12,7 +12,7 @@ import { activeTracer } from '../autograd/trace.js';
 import { allocate, promote, type DType, type TypedArray } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor, traceGuard } from '../tensor/tensor.js';
-import { backend, type WasmUnaryName } from '../tensor/kernels/backend.js';
+import { backend, type WasmBinaryName, type WasmUnaryName } from '../tensor/kernels/backend.js';
 
 /** Fills `out` from the inputs' storage; at most three inputs (linear's x, weight, bias). */
 export type Runner = (out: TypedArray, a: TypedArray, b: TypedArray, c: TypedArray) => void;
@@ -48,8 +48,8 @@ export interface Prim<A = unknown> {
   readonly alias?: boolean;
   /** Element-wise prims: the formula for one element, (input elements) → output element. */
   readonly scalar?: (...xs: number[]) => number;
-  /** Element-wise prims with a SIMD kernel on the wasm backend (exp, log, tanh, sigmoid): its name. */
-  readonly wasm?: WasmUnaryName;
+  /** Element-wise prims with a SIMD kernel on the wasm backend (exp, log, tanh, sigmoid, relu; relu′ binary): its name. */
+  readonly wasm?: WasmUnaryName | WasmBinaryName;
   /**
    * Tiny graphs: the output's elements as expressions, from each input's element expressions
    * (row-major). Element-wise prims need none (their `scalar` is used). Absent: not unrollable.
@@ -254,20 +254,22 @@ function odometer(shape: Shape, strides: readonly (readonly number[])[], row: (o
  * The kernel for an element-wise prim with `scalar` f over inputs of these shapes (broadcast),
  * plus the strides the compiler uses to fuse it. `wasm` names the SIMD kernel a unary formula has.
  */
-export function elementwiseKernel(op: string, f: (...xs: number[]) => number, shapes: readonly Shape[], dtype: DType, wasm?: WasmUnaryName): Prepared {
+export function elementwiseKernel(op: string, f: (...xs: number[]) => number, shapes: readonly Shape[], dtype: DType, wasm?: WasmUnaryName | WasmBinaryName): Prepared {
   const shape = broadcastAll(op, shapes);
   const strides = shapes.map((s) => broadcastStrides(s, shape));
   const n = sizeOf(shape);
   let run: Runner;
   if (shapes.length === 1) {
     const loop = unaryLoop(f as (x: number) => number);
-    run = wasm === undefined
+    run = wasm === undefined || wasm === 'reluGrad'
       ? (out, x) => loop(out, x, n)
       : (out, x) => { const be = backend(); if (!(be.unary && be.unary(wasm, x, out))) loop(out, x, n); };
   } else if (shapes.length === 2) {
     const r = binaryRun(f as (a: number, b: number) => number);
     const [sa, sb] = shapes;
-    if (sameShape(sa, sb)) run = (out, a, b) => r(out, 0, a, 0, 1, b, 0, 1, n);
+    if (sameShape(sa, sb) && wasm === 'reluGrad') {
+      run = (out, a, b) => { const be = backend(); if (!(be.binary && be.binary(wasm, a, b, out))) r(out, 0, a, 0, 1, b, 0, 1, n); };
+    } else if (sameShape(sa, sb)) run = (out, a, b) => r(out, 0, a, 0, 1, b, 0, 1, n);
     else if (sizeOf(sb) === 1 && sb.length <= shape.length && sameShape(sa, shape)) run = (out, a, b) => r(out, 0, a, 0, 1, b, 0, 0, n);
     else if (sizeOf(sa) === 1 && sa.length <= shape.length && sameShape(sb, shape)) run = (out, a, b) => r(out, 0, a, 0, 0, b, 0, 1, n);
     else {
@@ -295,7 +297,8 @@ export function elementwise(def: {
   name: string;
   scalar: (...xs: number[]) => number;
   backward: (g: Tensor, inputs: readonly Tensor[], out: Tensor) => readonly (Tensor | null)[];
-  wasm?: WasmUnaryName;
+  /** The backend kernel of the same formula (unary, or binary on equal shapes), tried before the generated loop. */
+  wasm?: WasmUnaryName | WasmBinaryName;
 }): Prim<void> {
   return {
     name: def.name,

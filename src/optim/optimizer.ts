@@ -9,6 +9,7 @@ import { ShapeError, ValueError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { engine } from '../autograd/trace.js';
 import { isTracing, traceUpdate } from '../compile/jit.js';
+import { isResident, makeResident, residentCopy, residentZerosLike } from '../tensor/resident.js';
 
 /** Every optimizer's hyper-parameters include a learning rate. */
 export type Hyper = { lr: number };
@@ -148,6 +149,9 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
           throw new ShapeError(`${this.name}.step: paramGroups[${g}].params[${i}] has ${p.data.length} elements but its grad has ${grad.data.length}; a gradient must match its parameter's shape`);
         }
         let state = this.states.get(p);
+        // A compiled step keeps the parameter and its state in the backend's memory, where its
+        // kernels update them in place (no copies per step): moved once, here, before it is recorded.
+        if (sameGroups !== null && makeResident(p) && state !== undefined) residentState(state, p.data.length);
         if (state === undefined) {
           state = this.init(p.data, group);
           this.states.set(p, state);
@@ -284,7 +288,7 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
         fresh[key] = v;
       } else if (Array.isArray(v)) {
         if (v.length !== param.length) throw new ValueError(`${where}.${key} has ${v.length} values, expected ${param.length} (the parameter's size)`);
-        const arr = param instanceof Float64Array ? new Float64Array(v.length) : new Float32Array(v.length);
+        const arr = zerosLike(param);
         for (let i = 0; i < v.length; i++) {
           if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ValueError(`${where}.${key}[${i}] is ${describe(v[i])}, expected a finite number`);
           arr[i] = v[i];
@@ -332,9 +336,18 @@ export function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : typeof v;
 }
 
-/** Fresh zeros of the same dtype and length, for state buffers. */
+/** Fresh zeros of the same dtype and length, for state buffers (in the backend's memory when the parameter is). */
 export function zerosLike(a: TypedArray): TypedArray {
-  return a instanceof Float64Array ? new Float64Array(a.length) : new Float32Array(a.length);
+  return residentZerosLike(a);
+}
+
+/** Moves a state's parameter-sized float32 arrays (moments, sums) into the backend's memory beside their parameter. */
+function residentState(state: object, length: number): void {
+  const s = state as Record<string, unknown>;
+  for (const key of Object.keys(s)) {
+    const v = s[key];
+    if (v instanceof Float32Array && v.length === length && !isResident(v)) s[key] = residentCopy(v);
+  }
 }
 
 // Checks shared by the optimizers, worded as PyTorch words them so its users recognise them.

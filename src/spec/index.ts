@@ -20,8 +20,12 @@ export type InitName = (typeof INITS)[number];
  * (src/nn/layer-types.ts: fields, shape inference, the module, its weights), and one row in each
  * consumer's table (ONNX, TensorFlow.js, PyTorch, explain), typed so a missing row fails the build.
  */
-export const LAYER_TYPES = ['dense', 'conv2d', 'conv1d', 'maxPool2d', 'avgPool2d', 'globalAvgPool2d', 'flatten', 'dropout',
-  /* issue 12, recurrent: */ 'lstm', 'gru', 'rnn'] as const;
+export const LAYER_TYPES = [
+  'dense', 'conv2d', 'conv1d', 'maxPool2d', 'avgPool2d', 'globalAvgPool2d', 'flatten', 'dropout',
+  // normalisation, embedding, attention
+  'batchNorm', 'layerNorm', 'embedding', 'attention',
+  /* issue 12, recurrent: */ 'lstm', 'gru', 'rnn',
+] as const;
 export type LayerTypeName = (typeof LAYER_TYPES)[number];
 
 /** A kernel, stride or dilation: one number for both axes or [height, width]. */
@@ -119,6 +123,68 @@ export interface DropoutLayerSpec {
   seed?: number;
 }
 
+// ---- normalisation, embedding, attention ------------------------------------------------------
+
+/**
+ * Batch normalisation over the channel axis (PyTorch's nn.BatchNorm1d for [channels] or
+ * [channels, length] samples, nn.BatchNorm2d for [channels, height, width]): batch statistics while
+ * training, the running statistics in evaluation. Tensors: `scale` (PyTorch's `weight`) and `bias`
+ * (one number per channel), the buffers `runningMean`, `runningVar` and `numBatchesTracked`.
+ */
+export interface BatchNormLayerSpec {
+  type: 'batchNorm';
+  /** Weight of each batch in the running statistics, in [0, 1] (default 0.1). */
+  momentum?: number;
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+  /** One number per channel (PyTorch's `weight`). */
+  scale?: number[];
+  bias?: number[];
+  runningMean?: number[];
+  runningVar?: number[];
+  /** Training batches seen (PyTorch's `num_batches_tracked`). */
+  numBatchesTracked?: number;
+}
+
+/** Layer normalisation over the last axis (PyTorch's nn.LayerNorm(lastDim)); `scale` (PyTorch's `weight`) and `bias` per feature. */
+export interface LayerNormLayerSpec {
+  type: 'layerNorm';
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+  scale?: number[];
+  bias?: number[];
+}
+
+/**
+ * A table of `vocabulary` vectors of `dim` numbers looked up by index (PyTorch's nn.Embedding):
+ * samples hold whole-number indices 0..vocabulary−1, so inputs [T] give [T, dim].
+ * `weights[i]` is row i of the table.
+ */
+export interface EmbeddingLayerSpec {
+  type: 'embedding';
+  vocabulary: number;
+  dim: number;
+  weights?: number[][];
+}
+
+/**
+ * Multi-head self-attention over [time, dim] samples (PyTorch's nn.MultiheadAttention with
+ * batch_first=True, query = key = value): `dim` is the incoming feature size, `heads` divides it;
+ * `causal` masks the future (position t attends to positions ≤ t). Tensors in PyTorch's names:
+ * `inProjWeight` [3·dim, dim] (query, key, value rows), `inProjBias`, `outProjWeight` [dim, dim], `outProjBias`.
+ */
+export interface AttentionLayerSpec {
+  type: 'attention';
+  heads: number;
+  dim: number;
+  /** Default false. */
+  causal?: boolean;
+  inProjWeight?: number[][];
+  inProjBias?: number[];
+  outProjWeight?: number[][];
+  outProjBias?: number[];
+}
+
 // ---- issue 12, recurrent layers ----------------------------------------------------------------
 
 /**
@@ -169,6 +235,11 @@ export interface LayerSpecs {
   globalAvgPool2d: GlobalAvgPool2dLayerSpec;
   flatten: FlattenLayerSpec;
   dropout: DropoutLayerSpec;
+  // normalisation, embedding, attention
+  batchNorm: BatchNormLayerSpec;
+  layerNorm: LayerNormLayerSpec;
+  embedding: EmbeddingLayerSpec;
+  attention: AttentionLayerSpec;
   /* issue 12, recurrent: */
   lstm: LstmLayerSpec;
   gru: GruLayerSpec;

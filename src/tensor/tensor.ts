@@ -41,7 +41,7 @@ export const traceGuard = {
 };
 
 export class Tensor {
-  private readonly storage: TypedArray;
+  private storage: TypedArray;
   /** While `jit` traces: the op that computed this tensor, or '' for an input of the traced function; else null. */
   traced: string | null = null;
   readonly shape: readonly number[];
@@ -70,6 +70,18 @@ export class Tensor {
   get data(): TypedArray {
     if (this.traced !== null && traceGuard.active && traceGuard.depth === 0) throw traceGuard.error!(this);
     return this.storage;
+  }
+
+  /**
+   * @internal Replaces the storage with an array of the same kind and length holding the same
+   * values (makeResident: a parameter moved into the backend's memory). Everything reading `data`
+   * afterwards sees the new array.
+   */
+  adoptStorage(data: TypedArray): void {
+    if (data.length !== this.storage.length || dtypeOf(data) !== this.dtype) {
+      throw new ShapeError(`Tensor.adoptStorage: new storage has ${data.length} ${dtypeOf(data)} elements, the tensor has ${this.storage.length} ${this.dtype}`);
+    }
+    this.storage = data;
   }
 
   get size(): number {

@@ -98,6 +98,10 @@ export function validateSpec(spec: unknown, where = 'network'): NetworkSpec {
       if (value === undefined) continue;
       const rows = t.shape[0];
       const what = t.field === 'bias' ? 'biases' : t.field;
+      if (t.shape.length === 0) {
+        number(value, what, `${at}.${t.field}`);
+        continue;
+      }
       if (t.shape.length === 1) {
         if (!Array.isArray(value)) throw new ValueError(`${at}.${t.field} must be an array of ${rows} numbers`);
         if (value.length !== rows) throw new ShapeError(`${at}.${t.field} has ${value.length} numbers, expected ${rows} (${t.rows})`);
@@ -117,13 +121,14 @@ export function validateSpec(spec: unknown, where = 'network'): NetworkSpec {
   return spec as NetworkSpec;
 }
 
-/** The module's tensors by state-dict name (its parameters; buffers join here once Module has them). */
+/** The module's tensors by state-dict name: its parameters and its buffers (running statistics). */
 function tensorsOf(m: Module): Map<string, Tensor> {
-  return new Map(m.namedParameters());
+  return new Map([...m.namedParameters(), ...m.namedBuffers()]);
 }
 
-/** A tensor as the spec writes it: numbers for 1-D, else one row per first-axis entry. */
-function tensorToJSON(t: Tensor): number[] | number[][] {
+/** A tensor as the spec writes it: a number for 0-D (a count), numbers for 1-D, else one row per first-axis entry. */
+function tensorToJSON(t: Tensor): number | number[] | number[][] {
+  if (t.rank === 0) return t.data[0];
   if (t.rank === 1) return Array.from(t.data);
   const rows = t.shape[0], width = t.size / rows;
   return Array.from({ length: rows }, (_, j) => Array.from(t.data.subarray(j * width, (j + 1) * width)));
@@ -168,8 +173,8 @@ export class Network {
       });
       const own = tensorsOf(module);
       for (const t of tensors) {
-        const value = (l as Record<string, unknown>)[t.field] as number[] | number[][] | undefined;
-        if (value !== undefined) own.get(t.key)!.data.set(value.flat());
+        const value = (l as Record<string, unknown>)[t.field] as number | number[] | number[][] | undefined;
+        if (value !== undefined) own.get(t.key)!.data.set(typeof value === 'number' ? [value] : value.flat());
       }
       return module;
     });
@@ -221,6 +226,23 @@ export class Network {
     return x.reshape([x.shape[0], this.inputs]);
   }
 
+  /**
+   * A network that starts with an embedding takes whole-number indices: one line naming the row, the
+   * column and the value that is not one (before any step runs, compiled or not).
+   */
+  private checkIndices(what: string, x: Tensor): void {
+    const first = this.architecture[0];
+    if (first.type !== 'embedding') return;
+    const vocabulary = (first.spec as { vocabulary: number }).vocabulary;
+    const d = x.data, width = this.inputs;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (!Number.isInteger(v) || v < 0 || v >= vocabulary) {
+        throw new ValueError(`${what}: row ${Math.floor(i / width)} has ${v} at column ${i % width}; layers[0] (embedding) takes whole-number indices 0..${vocabulary - 1} (its vocabulary is ${vocabulary})`);
+      }
+    }
+  }
+
   /** Outputs for a batch [rows, inputs], recording the graph when gradients are enabled. */
   forward(x: Tensor): Tensor {
     return this.model.forward(this.shaped(x));
@@ -261,6 +283,7 @@ export class Network {
   predict(inputs: Tensor): Tensor;
   predict(inputs: InputData): number[][] | Tensor {
     const x = toInputTensor('predict', this.flatRows(inputs), this.inputs, this.dtype);
+    this.checkIndices('predict', x);
     const out = this.inEval(() => noGrad(() => this.forward(x)));
     if (inputs instanceof Tensor) return out;
     return out.toArray() as number[][];
@@ -295,6 +318,7 @@ export class Network {
     checkFitOptions('learn', options, ['learningRate', 'optimizerOptions']);
     if (options.seed !== undefined && !isSeed(options.seed)) throw new ValueError(`learn: seed must be a whole number from 0 to ${MAX_SEED}, got ${String(options.seed)}`);
     const x = toInputTensor('learn inputs', this.flatRows(inputs), this.inputs, this.dtype);
+    this.checkIndices('learn inputs', x);
     const y = toTargetTensor('learn targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const optimizer = this.makeOptimizer(options);
     const { forward, loss, outputsAreLogits } = this.lossForTraining();
@@ -302,6 +326,7 @@ export class Network {
     let validationData: [Tensor, Tensor] | undefined;
     if (options.validationData) {
       const vx = toInputTensor('learn validationData inputs', this.flatRows(options.validationData[0]), this.inputs, this.dtype);
+    this.checkIndices('learn validationData inputs', vx);
       validationData = [vx, toTargetTensor('learn validationData targets', options.validationData[1], vx.shape[0], this.outputs, this.classIndexTargets(), this.dtype)];
     }
     const { optimizer: _o, learningRate: _l, optimizerOptions: _oo, validationData: _v, ...rest } = options;
@@ -331,6 +356,7 @@ export class Network {
   /** Loss (and accuracy for classifiers) on a dataset, without training. */
   evaluate(inputs: InputData, targets: TargetData): { loss: number; accuracy?: number } {
     const x = toInputTensor('evaluate inputs', this.flatRows(inputs), this.inputs, this.dtype);
+    this.checkIndices('evaluate inputs', x);
     const y = toTargetTensor('evaluate targets', targets, x.shape[0], this.outputs, this.classIndexTargets(), this.dtype);
     const { forward, loss, outputsAreLogits } = this.lossForTraining();
     return this.inEval(() => noGrad(() => {
@@ -359,6 +385,15 @@ export class Network {
   /** Dotted names: 'layers.0.weight', 'layers.0.bias', …. */
   namedParameters(): [string, Tensor][] {
     return this.model.namedParameters('layers.');
+  }
+
+  /**
+   * Parameters and buffers (running statistics) by dotted name, in PyTorch's state_dict order
+   * (copies): what safetensors files hold.
+   * @example net.namedTensors().map(([n]) => n) // ['layers.0.weight', …, 'layers.1.running_mean', …]
+   */
+  namedTensors(): [string, Tensor][] {
+    return Object.entries(this.model.stateDict()).map(([n, t]) => [`layers.${n}`, t]);
   }
 
   /** The spec with every weight and bias filled in (plain numbers; a convolution's weights one row per filter). */

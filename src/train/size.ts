@@ -42,12 +42,12 @@ export function getMemoryLimit(): number {
 
 /**
  * Weights and biases of a spec, from its layers' shapes (a Dense layer: (inputs + 1) × units); the
- * spec's fields and shapes are checked on the way.
+ * spec's fields and shapes are checked on the way. Buffers (running statistics) are not parameters.
  * @example parameterCount({ inputs: 4, layers: [{ units: 8 }, { units: 3 }] }) // 67
  */
 export function parameterCount(spec: Pick<NetworkSpec, 'inputs' | 'layers'>): number {
   let count = 0;
-  for (const l of resolveLayers(spec)) for (const t of l.tensors) count += sampleSize(t.shape);
+  for (const l of resolveLayers(spec)) for (const t of l.tensors) if (!t.buffer) count += sampleSize(t.shape);
   return count;
 }
 

@@ -69,10 +69,11 @@ test('bench --tiny --json: every library reports, backprop has a finite positive
 
   // Which library reports which metric: brain.js and synaptic only do XOR; backprop-module (the
   // same networks as a user's own Module, trained with fit) does XOR and Fashion-MNIST; jax-js and
-  // PyTorch do XOR, Fashion-MNIST and both matmul sizes.
+  // PyTorch do XOR, Fashion-MNIST and both matmul sizes; the CNN runs in backprop, TensorFlow.js and PyTorch.
   const expected: Record<string, string[]> = {
     xor: ['backprop', 'backprop-module', ...PEERS],
     fashion: ['backprop', 'backprop-module', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', ...TORCH],
+    cnn: ['backprop', 'tfjs-wasm', 'tfjs-cpu', ...TORCH],
     matmul: ['backprop', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', ...TORCH],
     'matmul-large': ['backprop', 'tfjs-wasm', 'tfjs-cpu', 'jaxjs', ...TORCH],
     add: ['backprop', 'tfjs-wasm', 'tfjs-cpu'],
@@ -101,7 +102,7 @@ test('bench --tiny --json: every library reports, backprop has a finite positive
       assert.ok(row.ratio !== null && Number.isFinite(row.ratio) && row.ratio > 0, `${what}: ratio ${row.ratio}`);
     }
     if (row.metric === 'xor') assert.ok(Number.isFinite(row.mse) && row.mse! >= 0, `${what}: mse ${row.mse}`);
-    if (row.metric === 'fashion') assert.ok(row.accuracy! >= 0 && row.accuracy! <= 1, `${what}: accuracy ${row.accuracy}`);
+    if (row.metric === 'fashion' || row.metric === 'cnn') assert.ok(row.accuracy! >= 0 && row.accuracy! <= 1, `${what}: accuracy ${row.accuracy}`);
     if (row.metric === 'lstm') assert.ok(row.accuracy! >= 0 && row.accuracy! <= 1, `${what}: accuracy ${row.accuracy}`);
   }
   for (const peer of PEERS) assert.ok(out.rows.some((r) => r.lib === peer && r.ratio !== null), `a ratio to ${peer}`);

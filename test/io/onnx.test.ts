@@ -198,7 +198,15 @@ test('a float64 network exports as float32 and still agrees to 1e-5', async () =
 });
 
 // -- layer types (issue 12): every type through onnxruntime-web, equal to backprop to 1e-5 --
-const LAYER_NETS: { name: string; spec: import('../../src/index.js').NetworkSpec; ops: string[] }[] = [
+/** Whole-number indices 0..vocabulary−1, for networks that start with an embedding. */
+const INDEX_ROWS = (n: number, d: number, vocabulary: number, seed: number): number[][] => SEEDED_ROWS(n, d, seed).map((r) => r.map((v) => Math.floor(((v + 2) / 4) * vocabulary)));
+
+/** A few training steps, so running statistics, scales and biases are not their initial values. */
+const TRAIN_A_LITTLE = (net: Network, rows: number[][]): void => {
+  net.learn(rows, rows.map((_, i) => (net.loss === 'crossEntropy' ? i % net.outputs : Array.from({ length: net.outputs }, (_, k) => Math.sin(i + k)))) as never, { epochs: 3, batchSize: 4, learningRate: 0.05, seed: 2 });
+};
+
+const LAYER_NETS: { name: string; spec: import('../../src/index.js').NetworkSpec; ops: string[]; rows?: (n: number, d: number) => number[][]; prepare?: (net: Network, rows: number[][]) => void }[] = [
   {
     name: 'conv2d same (even kernel) + maxPool2d + flatten + dropout + dense softmax',
     spec: { inputs: [2, 7, 6], layers: [
@@ -223,6 +231,38 @@ const LAYER_NETS: { name: string; spec: import('../../src/index.js').NetworkSpec
       { type: 'conv1d', filters: 2, kernelSize: 3, stride: 2, dilation: 2, padding: 1 }, { type: 'flatten' }, { units: 4 },
     ] },
     ops: ['Reshape', 'Conv', 'Elu', 'Conv', 'Flatten', 'Gemm', 'Identity'],
+  },
+  // normalisation, embedding, attention
+  {
+    name: 'batchNorm 2d and 1d on [C] (trained running stats) + conv2d',
+    spec: { inputs: [2, 4, 5], loss: 'mse', layers: [
+      { type: 'batchNorm', momentum: 0.3 }, { type: 'conv2d', filters: 3, kernelSize: [1, 5], activation: 'relu' }, { type: 'flatten' },
+      { type: 'batchNorm', eps: 1e-3 }, { units: 3 },
+    ] },
+    ops: ['Reshape', 'BatchNormalization', 'Conv', 'Relu', 'Flatten', 'BatchNormalization', 'Gemm', 'Identity'],
+    prepare: TRAIN_A_LITTLE,
+  },
+  {
+    name: 'batchNorm on [C, L] + layerNorm + attention (not causal) on [T, F] samples',
+    spec: { inputs: [5, 6], loss: 'mse', layers: [
+      { type: 'batchNorm' }, { type: 'layerNorm', eps: 1e-4 }, { type: 'attention', heads: 3, dim: 6 }, { type: 'flatten' }, { units: 2 },
+    ] },
+    ops: ['Reshape', 'BatchNormalization', 'ReduceMean', 'Sub', 'Mul', 'ReduceMean', 'Add', 'Sqrt', 'Div', 'Mul', 'Add',
+      'MatMul', 'Add', 'Reshape', 'Transpose', 'MatMul', 'Add', 'Reshape', 'Transpose', 'MatMul', 'Add', 'Reshape', 'Transpose',
+      'MatMul', 'Mul', 'Softmax', 'MatMul', 'Transpose', 'Reshape', 'MatMul', 'Add', 'Flatten', 'Gemm', 'Identity'],
+    prepare: TRAIN_A_LITTLE,
+  },
+  {
+    name: "the issue's sequence model: embedding + causal attention + layerNorm + flatten + dense softmax",
+    spec: { inputs: [12], loss: 'crossEntropy', layers: [
+      { type: 'embedding', vocabulary: 20, dim: 16 }, { type: 'attention', heads: 2, dim: 16, causal: true }, { type: 'layerNorm' },
+      { type: 'flatten' }, { units: 4, activation: 'softmax' },
+    ] },
+    ops: ['Cast', 'Gather', 'MatMul', 'Add', 'Reshape', 'Transpose', 'MatMul', 'Add', 'Reshape', 'Transpose', 'MatMul', 'Add', 'Reshape', 'Transpose',
+      'MatMul', 'Mul', 'Add', 'Softmax', 'MatMul', 'Transpose', 'Reshape', 'MatMul', 'Add',
+      'ReduceMean', 'Sub', 'Mul', 'ReduceMean', 'Add', 'Sqrt', 'Div', 'Mul', 'Add', 'Flatten', 'Gemm', 'Softmax', 'Identity'],
+    rows: (n, d) => INDEX_ROWS(n, d, 20, 9),
+    prepare: TRAIN_A_LITTLE,
   },
 ];
 
@@ -249,11 +289,12 @@ LAYER_NETS.push(
   },
 );
 
-for (const { name, spec, ops } of LAYER_NETS) {
+for (const { name, spec, ops, rows, prepare } of LAYER_NETS) {
   test(`layer types in ONNX (${name}): onnxruntime-web equals backprop to 1e-5`, async () => {
     const net = new Network({ ...spec, seed: 4 });
     const width = net.inputs;
-    const x = SEEDED_ROWS(5, width, 9);
+    const x = rows ? rows(5, width) : SEEDED_ROWS(5, width, 9);
+    if (prepare) prepare(net, rows ? rows(12, width) : SEEDED_ROWS(12, width, 3));
     const expected = net.predict(x).flat();
     const bytes = exportOnnx(net);
     assert.deepEqual(inspectOnnx(bytes).ops, ops);

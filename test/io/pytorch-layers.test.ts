@@ -3,11 +3,12 @@
 // what backprop computes (to 1e-5) under Debian's python3-torch; import of the weights round-trips.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Network, tensor, type NetworkSpec } from '../../src/index.js';
 import { exportPytorch, importSafetensors } from '../../src/io/pytorch.js';
+import { fromSafetensors } from '../../src/io/safetensors.js';
 import { runPython, skipWithoutTorch } from './torch.js';
 
 const SPECS: NetworkSpec[] = [
@@ -25,6 +26,34 @@ const SPECS: NetworkSpec[] = [
     { type: 'conv1d', filters: 2, kernelSize: 3, stride: 2, dilation: 2, padding: 1 }, { type: 'flatten' }, { units: 4 },
   ] },
 ];
+
+/* normalisation, embedding, attention (trained a little first, so the running statistics are not their initial values) */
+const NORM_SPECS: NetworkSpec[] = [
+  { inputs: [2, 4, 5], loss: 'mse', layers: [
+    { type: 'batchNorm', momentum: 0.3 }, { type: 'conv2d', filters: 3, kernelSize: [1, 5], activation: 'relu' }, { type: 'flatten' },
+    { type: 'batchNorm', eps: 1e-3 }, { units: 3 },
+  ] },
+  { inputs: [5, 6], loss: 'mse', layers: [
+    { type: 'batchNorm' }, { type: 'layerNorm', eps: 1e-4 }, { type: 'attention', heads: 3, dim: 6 }, { type: 'flatten' }, { units: 2 },
+  ] },
+  { inputs: [12], loss: 'crossEntropy', layers: [
+    { type: 'embedding', vocabulary: 20, dim: 16 }, { type: 'attention', heads: 2, dim: 16, causal: true }, { type: 'layerNorm' },
+    { type: 'flatten' }, { units: 4, activation: 'softmax' },
+  ] },
+];
+const TRAINED = SPECS.length;
+SPECS.push(...NORM_SPECS);
+const isNorm = (i: number): boolean => NORM_SPECS.includes(SPECS[i]);
+
+const indices = (r: number[][]): number[][] => r.map((row) => row.map((v) => Math.floor(((v + 2) / 4) * 20)));
+function inputsFor(net: Network, i: number, n: number, seed: number): number[][] {
+  const x = rows(n, net.inputs, seed);
+  return net.architecture[0].type === 'embedding' ? indices(x) : x;
+}
+function trainALittle(net: Network, i: number): void {
+  const x = inputsFor(net, i, 12, 40 + i);
+  net.learn(x, x.map((_, k) => (net.loss === 'crossEntropy' ? k % net.outputs : Array.from({ length: net.outputs }, (_, j) => Math.sin(k + j)))) as never, { epochs: 3, batchSize: 4, learningRate: 0.05, seed: 2 });
+}
 
 /* issue 12, recurrent: nn.LSTM/GRU/RNN(batch_first=True) wrapped with backprop's parameter names. */
 const RECURRENT_SPECS: NetworkSpec[] = [
@@ -56,10 +85,11 @@ function rows(n: number, d: number, seed: number): number[][] {
   return Array.from({ length: n }, () => Array.from({ length: d }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 4 - 2));
 }
 
-test('model.py of conv/pool/flatten/dropout networks computes what backprop computes (to 1e-5)', { skip: skipWithoutTorch() }, () => {
+test('model.py of conv/pool/flatten/dropout/batchNorm/layerNorm/embedding/attention networks computes what backprop computes (to 1e-5)', { skip: skipWithoutTorch() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bp-torch-layers-'));
   const nets = SPECS.map((spec, i) => new Network({ ...spec, seed: 20 + i }));
-  const inputs = nets.map((net, i) => rows(3, net.inputs, i + 1));
+  nets.forEach((net, i) => { if (isNorm(i)) trainALittle(net, i); });
+  const inputs = nets.map((net, i) => (isNorm(i) ? inputsFor(net, i, 3, i + 1) : rows(3, net.inputs, i + 1)));
   const payload: [string, number[][]][] = nets.map((net, i) => {
     const folder = join(dir, `net${i}`);
     writeFiles(folder, exportPytorch(net).files);
@@ -76,6 +106,59 @@ test('model.py of conv/pool/flatten/dropout networks computes what backprop comp
       assert.ok(Math.abs(got[i].out[k] - expected[k]) <= 1e-5 * Math.max(1, Math.abs(expected[k])), `net ${i} output ${k}: torch ${got[i].out[k]} vs backprop ${expected[k]}`);
     }
   });
+});
+
+test('the safetensors of batchNorm/layerNorm/embedding/attention networks hold the buffers and import back into the same network', () => {
+  for (let i = TRAINED; i < TRAINED + NORM_SPECS.length; i++) {
+    const net = new Network({ ...SPECS[i], seed: 7 });
+    trainALittle(net, i);
+    const bytes = exportPytorch(net).files['model.safetensors'] as Uint8Array;
+    const names = Object.keys(fromSafetensors(bytes));
+    assert.deepEqual(names, net.namedTensors().map(([n]) => n));
+    if (i === TRAINED) assert.deepEqual(names.slice(0, 5), ['layers.0.weight', 'layers.0.bias', 'layers.0.running_mean', 'layers.0.running_var', 'layers.0.num_batches_tracked']);
+    const back = importSafetensors(bytes, 'model.safetensors').network;
+    assert.deepEqual(back.toJSON(), net.toJSON());
+    const x = inputsFor(net, i, 4, 3);
+    assert.deepEqual(back.predict(x), net.predict(x));
+  }
+});
+
+test('a safetensors file PyTorch wrote (num_batches_tracked as I64) imports into a batchNorm network', { skip: skipWithoutTorch() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bp-torch-bn-'));
+  const net = new Network({ ...SPECS[TRAINED], seed: 8 });
+  trainALittle(net, TRAINED);
+  writeFiles(dir, exportPytorch(net).files);
+  // torch's own writer: the state dict as it is (num_batches_tracked int64), with a hand-made header.
+  const script = String.raw`
+import json, struct, sys, torch
+sys.path.insert(0, sys.argv[1])
+import model
+m = model.load()
+with torch.no_grad():
+    m.layers[0].running_mean.add_(0.25)
+    m.layers[0].num_batches_tracked.fill_(1234567)
+sd = m.state_dict()
+header, blobs, off = {}, [], 0
+for k, t in sd.items():
+    t = t.contiguous()
+    b = t.numpy().tobytes()
+    header[k] = {'dtype': {torch.float32: 'F32', torch.int64: 'I64'}[t.dtype], 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
+    blobs.append(b); off += len(b)
+h = json.dumps(header).encode(); h += b' ' * (-len(h) % 8)
+open(sys.argv[1] + '/torch.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
+x = torch.tensor(json.loads(sys.argv[2]), dtype=model.DTYPE)
+print(json.dumps({'dtype': str(sd['layers.0.num_batches_tracked'].dtype), 'out': m.eval()(x).detach().double().flatten().tolist()}))
+`;
+  const x = inputsFor(net, TRAINED, 3, 5);
+  const r = runPython(['-c', script, dir, JSON.stringify(x)]);
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { dtype: string; out: number[] };
+  assert.equal(got.dtype, 'torch.int64');
+  const bytes = new Uint8Array(readFileSync(join(dir, 'torch.safetensors')));
+  const back = importSafetensors(bytes, 'torch.safetensors', { network: net }).network;
+  assert.equal((back.toJSON().layers[0] as { numBatchesTracked: number }).numBatchesTracked, 1234567);
+  const expected = back.predict(x).flat();
+  expected.forEach((v, k) => assert.ok(Math.abs(got.out[k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `output ${k}: torch ${got.out[k]} vs backprop ${v}`));
 });
 
 test('the safetensors of a conv network import back into the same network (architecture from its metadata)', () => {

@@ -229,3 +229,25 @@ print(json.dumps(torch.frombuffer(bytearray(raw[8 + n + b:8 + n + end]), dtype=t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('I32 and I64 tensors (PyTorch writes num_batches_tracked as I64) are read as whole-number floats; I64 beyond 2^53 is refused', () => {
+  const i64 = new Uint8Array(new BigInt64Array([7n, -3n]).buffer), i32 = new Uint8Array(new Int32Array([5, -2147483648]).buffer);
+  const data = new Uint8Array(i64.length + i32.length); data.set(i64); data.set(i32, i64.length);
+  const { tensors, entries } = parseSafetensors(build({ n: { dtype: 'I64', shape: [2], data_offsets: [0, 16] }, k: { dtype: 'I32', shape: [2], data_offsets: [16, 24] } }, data));
+  assert.deepEqual(Array.from(tensors.n.data), [7, -3]);
+  assert.deepEqual(Array.from(tensors.k.data), [5, -2147483648]);
+  assert.equal(tensors.n.dtype, 'float64');
+  assert.equal(entries.n.dtype, 'I64');
+  const scalar = parseSafetensors(build({ num_batches_tracked: { dtype: 'I64', shape: [], data_offsets: [0, 8] } }, new Uint8Array(new BigInt64Array([12n]).buffer))).tensors;
+  assert.deepEqual(scalar.num_batches_tracked.shape, []);
+  assert.equal(scalar.num_batches_tracked.data[0], 12);
+  rejects(build({ n: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(new BigInt64Array([2n ** 60n]).buffer)), /tensor 'n' holds the I64 1152921504606846976 at element 0, beyond ±2\^53/);
+});
+
+test('toSafetensors writes buffers too: a Network (namedTensors) and a Module (stateDict), in state_dict order', () => {
+  const net = new Network({ inputs: [3], layers: [{ type: 'batchNorm' }, { units: 1 }] });
+  const names = Object.keys(fromSafetensors(toSafetensors(net)));
+  assert.deepEqual(names, ['layers.0.weight', 'layers.0.bias', 'layers.0.running_mean', 'layers.0.running_var', 'layers.0.num_batches_tracked', 'layers.1.weight', 'layers.1.bias']);
+  assert.deepEqual(Object.keys(fromSafetensors(toSafetensors(net.model))), names.map((n) => n.replace(/^layers\./, '')));
+  assert.deepEqual(Object.keys(fromSafetensors(toSafetensors({ network: net }))), names);
+});

@@ -179,3 +179,13 @@ test('layer types TensorFlow.js export does not write are refused by name, in on
   const drop = new Network({ inputs: 3, layers: [{ units: 4 }, { type: 'dropout', rate: 0.5 }, { units: 1 }] });
   assert.throws(() => exportTfjs(drop), /layers\[1\] is a dropout layer/);
 });
+
+test('batchNorm, layerNorm, embedding and attention are refused by name by the TensorFlow.js export, in one line', () => {
+  const cases: [import('../../src/index.js').NetworkSpec, RegExp][] = [
+    [{ inputs: 3, layers: [{ type: 'batchNorm' }, { units: 1 }] }, /^TensorFlow\.js Layers export: layers\[0\] is a batchNorm layer, which this export does not support: .*export ONNX instead$/],
+    [{ inputs: 3, layers: [{ units: 4 }, { type: 'layerNorm' }, { units: 1 }] }, /layers\[1\] is a layerNorm layer/],
+    [{ inputs: [4], layers: [{ type: 'embedding', vocabulary: 5, dim: 2 }, { type: 'flatten' }, { units: 1 }] }, /layers\[0\] is an embedding layer, .*integer indices/],
+    [{ inputs: [4, 2], layers: [{ type: 'attention', heads: 1, dim: 2 }, { type: 'flatten' }, { units: 1 }] }, /layers\[0\] is an attention layer, .*no MultiHeadAttention/],
+  ];
+  for (const [spec, re] of cases) assert.throws(() => exportTfjs(new Network(spec)), (e: Error) => re.test(e.message) && !e.message.includes('\n'), re.source);
+});

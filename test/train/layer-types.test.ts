@@ -199,3 +199,146 @@ test('a network with dropout trains the same compiled and eager (the masks come 
   plain.learn(x, y, { epochs: 5, batchSize: 2, optimizer: 'sgd', learningRate: 0.1, seed: 1 });
   assert.notDeepEqual(plain.parameters().flatMap((p) => Array.from(p.data)), c);
 });
+
+// ---- normalisation, embedding, attention -----------------------------------------------------
+
+/** The issue's sequence model: 12 token indices → embedding → causal attention → layerNorm → flatten → dense softmax. */
+export const SEQUENCE_SPEC: NetworkSpec = {
+  inputs: [12], loss: 'crossEntropy', layers: [
+    { type: 'embedding', vocabulary: 20, dim: 16 },
+    { type: 'attention', heads: 2, dim: 16, causal: true },
+    { type: 'layerNorm' },
+    { type: 'flatten' },
+    { units: 4, activation: 'softmax' },
+  ],
+};
+
+/** Sequences of 12 indices in 0..19; the class is the first token mod 4 (needs attention to look back). */
+function sequences(n: number, seed = 1): { x: number[][]; y: number[] } {
+  let s = seed;
+  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const x = Array.from({ length: n }, () => Array.from({ length: 12 }, () => Math.floor(r() * 20)));
+  return { x, y: x.map((row) => row[0] % 4) };
+}
+
+test('the sequence spec (embedding → causal attention → layerNorm → flatten → dense) trains compiled and round-trips a model file', () => {
+  const net = new Network({ ...SEQUENCE_SPEC, seed: 2 });
+  assert.deepEqual(net.architecture.map((l) => l.output), [[12, 16], [12, 16], [12, 16], [192], [4]]);
+  assert.ok(net.usesFusedLoss);
+  const { x, y } = sequences(64);
+  const before = net.evaluate(x, y);
+  net.learn(x, y, { epochs: 25, optimizer: 'adam', learningRate: 0.01, batchSize: 16, seed: 1 });
+  const after = net.evaluate(x, y);
+  assert.ok(after.loss < before.loss / 4, `loss ${before.loss} → ${after.loss}`);
+  assert.ok(after.accuracy! > 0.9, `accuracy ${after.accuracy}`);
+  const text = serializeModel({ network: net });
+  assert.equal(JSON.parse(text).version, 2);
+  const back = parseModel(text).network;
+  assert.deepEqual(back.predict(x), net.predict(x));
+  assert.deepEqual(back.toJSON(), net.toJSON());
+  // The compiled steps compute what the eager ones do (SGD: Adam magnifies the rounding noise of zero-gradient biases).
+  const [a, b] = [true, false].map((compiled) => {
+    const n = new Network({ ...SEQUENCE_SPEC, seed: 4 });
+    n.learn(x, y, { epochs: 2, optimizer: 'momentum', learningRate: 0.05, batchSize: 16, seed: 1, compiled });
+    return n.predict(x).flat();
+  });
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-5, `compiled ${v} vs eager ${b[i]}`));
+  assert.deepEqual(back.namedParameters().map(([n]) => n), [
+    'layers.0.weight', 'layers.1.in_proj_weight', 'layers.1.in_proj_bias', 'layers.1.out_proj.weight', 'layers.1.out_proj.bias', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias',
+  ]);
+});
+
+test('an embedding input that is not a whole-number index in range is one error naming the row, column and value', () => {
+  const net = new Network(SEQUENCE_SPEC);
+  const good = sequences(3).x;
+  for (const [bad, re] of [[2.5, /^predict: row 2 has 2\.5 at column 7; layers\[0\] \(embedding\) takes whole-number indices 0\.\.19 \(its vocabulary is 20\)$/], [20, /row 2 has 20 at column 7/], [-1, /row 2 has -1 at column 7/]] as const) {
+    const x = good.map((r) => [...r]);
+    x[2][7] = bad;
+    assert.throws(() => net.predict(x), (e: Error) => e instanceof ValueError && re.test(e.message), re.source);
+  }
+  const x = good.map((r) => [...r]); x[1][0] = 0.5;
+  assert.throws(() => net.learn(x, [0, 1, 2]), /^ValueError: learn inputs: row 1 has 0\.5 at column 0/);
+});
+
+test('batchNorm: BatchNorm1d on [C] and [C, L], BatchNorm2d on images; eval in predict; running stats survive toJSON and model files', () => {
+  const net = new Network({ inputs: [2, 3, 3], loss: 'mse', seed: 1, layers: [
+    { type: 'batchNorm' }, { type: 'conv2d', filters: 3, kernelSize: 2, activation: 'relu' }, { type: 'flatten' },
+    { type: 'batchNorm', momentum: 0.3, eps: 1e-3 }, { units: 2 },
+  ] });
+  assert.deepEqual(net.modules.map((m) => m.constructor.name).slice(0, 4), ['BatchNorm2d', 'ActivatedConv2d', 'Flatten', 'BatchNorm1d']);
+  const seq = new Network({ inputs: [3, 5], layers: [{ type: 'batchNorm' }, { type: 'flatten' }, { units: 1 }] });
+  assert.equal(seq.modules[0].constructor.name, 'BatchNorm1d');
+  let s = 7;
+  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 4 - 1;
+  const x = Array.from({ length: 16 }, () => Array.from({ length: 18 }, r));
+  const y = x.map((row) => [row[0] + row[5], row[9] - row[3]]);
+  // predict runs in eval: with fresh running stats (mean 0, var 1) a BN layer is (x − 0)/√(1 + eps)
+  const p0 = net.predict(x);
+  net.learn(x, y, { epochs: 3, batchSize: 8, learningRate: 0.05 });
+  const bn = net.modules[0] as unknown as { runningMean: { data: Float32Array }; numBatchesTracked: { data: Float32Array } };
+  assert.notEqual(bn.runningMean.data[0], 0);
+  assert.equal(bn.numBatchesTracked.data[0], 6);
+  assert.notDeepEqual(net.predict(x), p0);
+  assert.deepEqual(net.predict(x), net.predict(x), 'eval: predictions do not move the running stats');
+  net.evaluate(x, y);
+  assert.equal(bn.numBatchesTracked.data[0], 6, 'predict and evaluate run in eval mode');
+  const json = net.toJSON();
+  assert.deepEqual(Object.keys(json.layers[0]), ['type', 'momentum', 'eps', 'scale', 'bias', 'runningMean', 'runningVar', 'numBatchesTracked']);
+  assert.equal(json.layers[0].numBatchesTracked, 6);
+  const back = parseModel(serializeModel({ network: net })).network;
+  assert.deepEqual(back.predict(x), net.predict(x));
+  assert.deepEqual(back.toJSON(), json);
+  // buffers are not parameters
+  assert.equal(net.parameters().length, 2 + 2 + 2 + 2);
+  const noStats = JSON.parse(serializeModel({ network: net })); delete noStats.network.layers[3].runningVar;
+  assert.throws(() => parseModel(JSON.stringify(noStats)), /network\.layers\[3\] has no runningVar/);
+});
+
+test('layerNorm, embedding and attention round-trip toJSON exactly, tensors in PyTorch layouts', () => {
+  const net = new Network({ inputs: [4, 6], loss: 'mse', seed: 5, layers: [
+    { type: 'layerNorm', eps: 1e-4 }, { type: 'attention', heads: 3, dim: 6 }, { type: 'flatten' }, { units: 1 },
+  ] });
+  const json = net.toJSON();
+  assert.deepEqual(json.layers[0], { type: 'layerNorm', eps: 1e-4, scale: [1, 1, 1, 1, 1, 1], bias: [0, 0, 0, 0, 0, 0] });
+  const att = json.layers[1] as Record<string, number[][]>;
+  assert.equal(att.inProjWeight.length, 18);
+  assert.equal(att.inProjWeight[0].length, 6);
+  assert.equal(att.outProjWeight.length, 6);
+  assert.equal((json.layers[1] as { causal: boolean }).causal, false);
+  const x = Array.from({ length: 3 }, (_, i) => Array.from({ length: 24 }, (_, k) => Math.cos(i + k)));
+  const back = new Network(json);
+  assert.deepEqual(back.predict(x), net.predict(x));
+  assert.deepEqual(back.toJSON(), json);
+  const emb = new Network({ inputs: [2], layers: [{ type: 'embedding', vocabulary: 3, dim: 2, weights: [[1, 2], [3, 4], [5, 6]] }, { type: 'flatten' }, { units: 1, weights: [[1, 10, 100, 1000]], bias: [0] }] });
+  assert.deepEqual(emb.predict([[2, 0]]), [[5 + 60 + 100 + 2000]]);
+});
+
+test('shapes that do not fit the new types: one error naming the index, the type and both shapes', () => {
+  const cases: [NetworkSpec, RegExp][] = [
+    [{ inputs: [12, 8], layers: [{ type: 'attention', heads: 2, dim: 16 }, { type: 'flatten' }, { units: 1 }] },
+      /^network\.layers\[0\] \(attention\): input shape \[12, 8\] does not fit: attention's dim is 16 but its input has 8 features per step; set "dim": 8$/],
+    [{ inputs: 8, layers: [{ type: 'attention', heads: 2, dim: 8 }, { units: 1 }] },
+      /^network\.layers\[0\] \(attention\): input shape \[8\] does not fit: attention takes a sequence \[time, dim\]/],
+    [{ inputs: [1, 2, 3, 4] as unknown as number[], layers: [{ type: 'batchNorm' }, { type: 'flatten' }] }, /inputs must be a whole number/],
+    [{ inputs: [4], layers: [{ type: 'embedding', vocabulary: 5, dim: 3 }, { type: 'embedding', vocabulary: 5, dim: 3 }, { type: 'embedding', vocabulary: 5, dim: 2 }, { type: 'batchNorm' }, { type: 'flatten' }] },
+      /^network\.layers\[3\] \(batchNorm\): input shape \[4, 3, 3, 2\] does not fit: batchNorm takes \[channels\], \[channels, length\] or \[channels, height, width\], not \[4, 3, 3, 2\]$/],
+    [{ inputs: [12], layers: [{ type: 'embedding', vocabulary: 20, dim: 4 }, { units: 2 }] },
+      /^network\.layers\[1\] \(dense\): input shape \[12, 4\] does not fit: dense takes a flat input/],
+    [{ inputs: [5], layers: [{ type: 'layerNorm' }, { type: 'embedding', vocabulary: 3, dim: 2 }] },
+      /^network\.layers\[1\] \(embedding\): the network's output shape \[5, 2\] is not flat/],
+  ];
+  for (const [spec, re] of cases) assert.throws(() => new Network(spec), (e: Error) => re.test(e.message) && !e.message.includes('\n'), re.source);
+  const fields: [unknown, RegExp][] = [
+    [{ type: 'attention', heads: 3, dim: 8 }, /layers\[0\]: dim \(8\) must be divisible by heads \(3\)/],
+    [{ type: 'attention', heads: 2, dim: 8, causal: 'yes' }, /layers\[0\]\.causal must be true or false/],
+    [{ type: 'batchNorm', momentum: 2 }, /layers\[0\]\.momentum must be a number in \[0, 1\], got 2/],
+    [{ type: 'layerNorm', eps: 0 }, /layers\[0\]\.eps must be a finite number > 0, got 0/],
+    [{ type: 'embedding', vocabulary: 0, dim: 8 }, /layers\[0\]\.vocabulary must be a whole number ≥ 1, got 0/],
+    [{ type: 'embedding', vocabulary: 4, dim: 8, heads: 2 }, /layers\[0\]: unknown field 'heads' \(known for embedding: type, vocabulary, dim, weights\)/],
+    [{ type: 'batchNorm', runningMean: [0, 0] }, /layers\[0\]\.runningMean has 2 numbers, expected 3 \(channels\)/],
+    [{ type: 'batchNorm', numBatchesTracked: 'x' }, /layers\[0\]\.numBatchesTracked is "x"/],
+  ];
+  for (const [layer, re] of fields) {
+    assert.throws(() => new Network({ inputs: [3, 8], layers: [layer as never, { type: 'flatten' }] }), (e: Error) => (e instanceof ValueError || e instanceof ShapeError) && re.test(e.message), re.source);
+  }
+});

@@ -164,9 +164,9 @@ function activation(g: GraphBuilder, act: ActivationName, alpha: number, x: stri
   return g.op(entry.onnx, [x], `${at}_${act.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, attrs);
 }
 
-/** A layer's tensor by its state-dict name ('weight', 'bias'). */
+/** A layer's tensor by its state-dict name ('weight', 'bias', or a buffer: 'running_mean'). */
 function param(m: Module, key: string): Tensor {
-  const t = new Map(m.namedParameters()).get(key);
+  const t = new Map([...m.namedParameters(), ...m.namedBuffers()]).get(key);
   if (!t) throw new ValueError(`exportOnnx: the layer has no '${key}'`);
   return t;
 }
@@ -274,6 +274,60 @@ export const ONNX_LAYERS: { readonly [T in LayerTypeName]: OnnxLayer<T> | string
   flatten: (g, { index: li }, _, x) => g.op('Flatten', [x], `layers${li}_flatten`, [int('axis', 1)]),
   // Inference only: dropout is the identity there, so it is left out.
   dropout: (_, __, ___, x) => x,
+  // normalisation, embedding, attention
+  batchNorm(g, { index: li, spec: l }, m, x) {
+    // Inference: the running statistics (BatchNormalization's default, not training mode).
+    const t = (key: string) => { const p = param(m, key); return g.floats(`layers${li}_${key}`, [...p.shape], p.data); };
+    return g.op('BatchNormalization', [x, t('weight'), t('bias'), t('running_mean'), t('running_var')], `layers${li}_batchnorm`, [float('epsilon', l.eps ?? 1e-5)]);
+  },
+  layerNorm(g, { index: li, spec: l }, m, x) {
+    // LayerNormalization is opset 17 and this export writes opset 13, so it is composed:
+    // (x − mean) / √(var + eps) · weight + bias over the last axis, var the biased variance.
+    const at = `layers${li}`, axes = [ints('axes', [-1]), int('keepdims', 1)];
+    const centred = g.op('Sub', [x, g.op('ReduceMean', [x], `${at}_mean`, axes)], `${at}_centred`);
+    const variance = g.op('ReduceMean', [g.op('Mul', [centred, centred], `${at}_squared`)], `${at}_var`, axes);
+    const std = g.op('Sqrt', [g.op('Add', [variance, g.floats(`${at}_eps`, [], [l.eps ?? 1e-5])], `${at}_var_eps`)], `${at}_std`);
+    const w = param(m, 'weight'), b = param(m, 'bias');
+    const scaled = g.op('Mul', [g.op('Div', [centred, std], `${at}_normalized`), g.floats(`${at}_weight`, [...w.shape], w.data)], `${at}_scaled`);
+    return g.op('Add', [scaled, g.floats(`${at}_bias`, [...b.shape], b.data)], `${at}_layernorm`);
+  },
+  embedding(g, { index: li }, m, x) {
+    // The inputs are float indices: Cast to int64, then Gather rows of the table.
+    const w = param(m, 'weight');
+    const idx = g.op('Cast', [x], `layers${li}_indices`, [int('to', ONNX_TYPE.INT64)]);
+    return g.op('Gather', [g.floats(`layers${li}_weight`, [...w.shape], w.data), idx], `layers${li}_embedding`, [int('axis', 0)]);
+  },
+  attention(g, { index: li, spec: l, input }, m, x) {
+    // Self-attention as MatMul/Softmax/Transpose/Reshape; the causal mask is a constant [T, T] of 0 and −∞.
+    const at = `layers${li}`, E = l.dim, H = l.heads, D = E / H, T = input[0];
+    const w = param(m, 'in_proj_weight').data, b = param(m, 'in_proj_bias').data;
+    const transposed = (data: ArrayLike<number>, rows: number, cols: number, from: number): number[] => {
+      const out = new Array<number>(rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[(from + r) * cols + c];
+      return out;
+    };
+    const project = (name: string, i: number): string => {
+      const y = g.op('MatMul', [x, g.floats(`${at}_${name}_weight_t`, [E, E], transposed(w, E, E, i * E))], `${at}_${name}_mm`);
+      return g.op('Add', [y, g.floats(`${at}_${name}_bias`, [E], Array.from(b.subarray(i * E, (i + 1) * E)))], `${at}_${name}`);
+    };
+    const headsShape = g.int64s(`${at}_heads_shape`, [4], [0, 0, H, D]);
+    const split = (t: string, perm: number[], name: string) => g.op('Transpose', [g.op('Reshape', [t, headsShape], `${name}_split`)], `${name}_heads`, [ints('perm', perm)]);
+    const q = split(project('q', 0), [0, 2, 1, 3], `${at}_q`);
+    const kT = split(project('k', 1), [0, 2, 3, 1], `${at}_k`);
+    const v = split(project('v', 2), [0, 2, 1, 3], `${at}_v`);
+    let scores = g.op('Mul', [g.op('MatMul', [q, kT], `${at}_qk`), g.floats(`${at}_scale`, [], [1 / Math.sqrt(D)])], `${at}_scores`);
+    if (l.causal) {
+      const mask = new Array<number>(T * T).fill(0);
+      for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = -Infinity;
+      scores = g.op('Add', [scores, g.floats(`${at}_causal_mask`, [T, T], mask)], `${at}_masked`);
+    }
+    const weights = g.op('Softmax', [scores], `${at}_weights`, [int('axis', -1)]);
+    const context = g.op('Transpose', [g.op('MatMul', [weights, v], `${at}_context_heads`)], `${at}_context_t`, [ints('perm', [0, 2, 1, 3])]);
+    const joined = g.op('Reshape', [context, g.int64s(`${at}_join_shape`, [3], [0, 0, E])], `${at}_context`);
+    const wo = param(m, 'out_proj.weight').data, bo = param(m, 'out_proj.bias').data;
+    const out = g.op('MatMul', [joined, g.floats(`${at}_out_weight_t`, [E, E], transposed(wo, E, E, 0))], `${at}_out_mm`);
+    return g.op('Add', [out, g.floats(`${at}_out_bias`, [E], bo)], `${at}_attention`);
+  },
   /* issue 12, recurrent: */
   lstm: recurrent,
   gru: recurrent,

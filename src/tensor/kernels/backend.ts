@@ -22,6 +22,8 @@ export interface Backend {
    * nothing) when it has none for this kind, dtype or size, and the op's own loop runs instead.
    */
   unary?(kind: WasmUnaryName, x: TypedArray, out: TypedArray): boolean;
+  /** out[i] = kind(a[i], b[i]) over equal-length inputs, as unary (false: the op's own loop runs). */
+  binary?(kind: WasmBinaryName, a: TypedArray, b: TypedArray, out: TypedArray): boolean;
   /**
    * Reduces the middle axis of x viewed as [outer, len, inner] into out [outer, inner] (sum, or max
    * with NaN propagating); out is overwritten. Optional: the plain-TS reference runs where absent.
@@ -31,10 +33,51 @@ export interface Backend {
   /** One Adam/AdamW step over a flat parameter array in one pass, updating param, m and v in place (the optimizer's rule, on a SIMD kernel). */
   /** Returns false (having done nothing) where it has no kernel for these arrays; the optimizer's own rule runs instead. */
   adamUpdate?(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, step: AdamStep): boolean;
+
+  /**
+   * One of conv.ts's three convolution prims over a whole batch (see ConvKind), on the backend's
+   * own kernel; returns false (having done nothing) where it has none for these arrays, and the
+   * op's im2col + matmul reference runs instead. a, b: forward (x, w), inputGrad (gy, w),
+   * weightGrad (x, gy); bias only for the forward.
+   */
+  conv2d?(kind: ConvKind, g: ConvGeometry, out: TypedArray, a: TypedArray, b: TypedArray, bias: TypedArray | undefined): boolean;
+  /**
+   * Max pooling's two prims (pool.ts): 'forward' reads v at each window's argmax of x, 'grad' adds
+   * v (output-shaped) into those positions of a zeroed x-shaped out. False: the reference runs.
+   */
+  maxPool2d?(kind: 'forward' | 'grad', g: PoolGeometry, out: TypedArray, x: TypedArray, v: TypedArray): boolean;
+  /**
+   * A zeroed float32 array living in the backend's own memory, which its kernels read and write
+   * without copying (a compiled step's buffers, parameters and optimizer state); null where it has
+   * none for this size (the plain-TS backend, non-shared wasm memory whose views detach when it
+   * grows, tiny arrays). Its memory is reclaimed once the array is garbage.
+   */
+  resident?(length: number): Float32Array | null;
+  /** Whether `a` lives in the backend's own memory (made by `resident`). */
+  owns?(a: TypedArray): boolean;
+}
+
+export type ConvKind = 'forward' | 'inputGrad' | 'weightGrad';
+
+/** A convolution's sizes: input [n, c, h, w], weight [o, c/groups, kh, kw], output [n, o, oh, ow]; stride, top/left padding, dilation. */
+export interface ConvGeometry {
+  readonly n: number; readonly c: number; readonly h: number; readonly w: number;
+  readonly o: number; readonly kh: number; readonly kw: number; readonly oh: number; readonly ow: number;
+  readonly sh: number; readonly sw: number; readonly pt: number; readonly pl: number; readonly dh: number; readonly dw: number;
+  readonly groups: number;
+}
+
+/** Max pooling's sizes: planes = batch·channels of [h, w] into [oh, ow], windows kh×kw, stride sh×sw, padding ph×pw. */
+export interface PoolGeometry {
+  readonly planes: number; readonly h: number; readonly w: number; readonly oh: number; readonly ow: number;
+  readonly kh: number; readonly kw: number; readonly sh: number; readonly sw: number; readonly ph: number; readonly pw: number;
 }
 
 /** The element-wise maps a SIMD backend may have kernels for (the op names them in its table entry). */
-export type WasmUnaryName = 'exp' | 'log' | 'tanh' | 'sigmoid';
+export type WasmUnaryName = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu';
+
+/** The two-input element-wise maps (equal shapes) a SIMD backend may have kernels for. */
+export type WasmBinaryName = 'reluGrad';
 
 export type ReduceKind = 'sum' | 'max';
 

@@ -7,9 +7,10 @@
  */
 import type { TypedArray } from '../dtype.js';
 import { BackpropError, ShapeError, ValueError } from '../errors.js';
-import { backend, registerBackend, type AdamStep, type Backend, type KernelActivation, type WasmUnaryName } from './backend.js';
+import { backend, registerBackend, type AdamStep, type Backend, type ConvGeometry, type ConvKind, type KernelActivation, type PoolGeometry, type WasmUnaryName } from './backend.js';
 import { jsBackend } from './js.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-binary.js';
+import { RELAXED_SHARED_WASM_BASE64, SIMD_SHARED_WASM_BASE64 } from './wasm-binary-shared.js';
 
 // ---- the little of the WebAssembly API used here ------------------------------------------------
 // Declared locally: the standard declarations live in the DOM and Node type libraries, and the
@@ -27,12 +28,18 @@ interface KernelExports {
   activationBackward(y: number, gy: number, gx: number, n: number, act: number, alpha: number): void;
   sumRows(x: number, out: number, rows: number, cols: number, accumulate: number): void;
   unary(kind: number, x: number, out: number, n: number): void;
+  reluGrad(g: number, x: number, out: number, n: number): void;
+  sumRuns(x: number, out: number, outer: number, len: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, l2: number, shrink: number): void;
+  convWorkspaceBytes(geo: number): number;
+  conv2d(kind: number, geo: number, a: number, b: number, bias: number, out: number, work: number): void;
+  maxPool2d(kind: number, planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, x: number, v: number, out: number): void;
 }
 type WasmModule = object;
 interface WasmInstance { readonly exports: unknown }
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
+  Memory?: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => WasmInstance;
   compile(bytes: Uint8Array): Promise<WasmModule>;
@@ -68,14 +75,33 @@ export function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-const bytesCache = new Map<WasmVariant, Uint8Array>();
-function wasmBytes(variant: WasmVariant): Uint8Array {
-  let bytes = bytesCache.get(variant);
+const bytesCache = new Map<string, Uint8Array>();
+function wasmBytes(variant: WasmVariant, shared = false): Uint8Array {
+  const key = shared ? `${variant}-shared` : variant;
+  let bytes = bytesCache.get(key);
   if (!bytes) {
-    bytes = decodeBase64(variant === 'relaxed' ? RELAXED_WASM_BASE64 : SIMD_WASM_BASE64);
-    bytesCache.set(variant, bytes);
+    bytes = decodeBase64(shared ? (variant === 'relaxed' ? RELAXED_SHARED_WASM_BASE64 : SIMD_SHARED_WASM_BASE64) : variant === 'relaxed' ? RELAXED_WASM_BASE64 : SIMD_WASM_BASE64);
+    bytesCache.set(key, bytes);
   }
   return bytes;
+}
+
+/** Pages the shared builds' memory may grow to: must match --maximumMemory in scripts/build-wasm.mjs. */
+export const SHARED_MAX_PAGES = 32768;
+
+/**
+ * A shared memory for the shared build of `variant`, where the runtime has SharedArrayBuffer (Node;
+ * a cross-origin-isolated page) and validates that build; else null. Shared memory is what lets
+ * arrays live in wasm memory between calls: its views never detach when it grows.
+ */
+function sharedMemoryFor(api: WasmApi, variant: WasmVariant): WasmMemory | null {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof api.Memory !== 'function') return null;
+  try {
+    if (!api.validate(wasmBytes(variant, true))) return null;
+    return new api.Memory({ initial: 2, maximum: SHARED_MAX_PAGES, shared: true });
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -104,7 +130,7 @@ const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
 /** The element-wise maps the wasm kernels compute (the cheap ones stay in JS: a copy costs more). */
 export type WasmUnaryKind = WasmUnaryName;
-const UNARY: Record<WasmUnaryKind, number> = { exp: 1, log: 2, tanh: 3, sigmoid: 4 };
+const UNARY: Record<WasmUnaryKind, number> = { exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5 };
 
 const ACTIVATIONS: Record<KernelActivation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4 };
 
@@ -185,6 +211,15 @@ export class WasmKernels {
   private workOffset = 0;
   private workBytes = 0;
   private f32: Float32Array;
+  /** The memory's current buffer, re-read only when this instance grows the memory (the only one that does). */
+  private buf: ArrayBuffer;
+  /**
+   * Shared memory (wasm-threads): its buffers never detach when it grows, so arrays may live in it
+   * between calls and the Backend methods run on them in place (see `owns`).
+   */
+  readonly shared: boolean;
+  /** Every buffer object this shared memory has handed out: after growth, old ones still view the same bytes. */
+  private readonly buffers: ArrayBufferLike[] = [];
   /** @internal set by wasm-threads.ts: splits large products across worker threads. */
   threads: GemmThreads | null = null;
 
@@ -193,28 +228,63 @@ export class WasmKernels {
     this.x = exports as KernelExports;
     this.memory = this.x.memory;
     this.top = align(this.x.heapBase());
-    this.f32 = new Float32Array(this.memory.buffer);
+    this.buf = this.memory.buffer;
+    this.f32 = new Float32Array(this.buf);
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && (this.buf as unknown) instanceof SharedArrayBuffer;
+    if (this.shared) this.buffers.push(this.buf);
   }
 
   /** The memory's current ArrayBuffer (replaced whenever memory grows). */
   get buffer(): ArrayBuffer {
-    return this.memory.buffer;
+    return this.buf;
+  }
+
+  /**
+   * @internal Whether `a` is a view of this (shared) memory, which the kernels can read and write
+   * where it is. Always false for non-shared memory: its views detach when it grows mid-call.
+   */
+  owns(a: TypedArray): boolean {
+    if (!this.shared) return false;
+    const b = a.buffer;
+    const list = this.buffers;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i] === b) return true;
+    return false;
+  }
+
+  /**
+   * @internal A zeroed Float32Array of `length` elements living in this shared memory (the kernels
+   * use it without copies), returned to the allocator once the array is garbage; null for
+   * non-shared memory or when the memory cannot grow.
+   */
+  residentArray(length: number): Float32Array | null {
+    if (!this.shared || !(length > 0)) return null;
+    const bytes = align(length * 4);
+    let offset: number;
+    try {
+      offset = this.allocBytes(bytes);
+    } catch {
+      return null;
+    }
+    const view = new Float32Array(this.buf, offset, length);
+    view.fill(0);
+    residents.register(view, { kernels: this, offset, bytes });
+    return view;
   }
 
   /** Bytes of wasm memory reserved so far (it only grows). */
   get memoryBytes(): number {
-    return this.memory.buffer.byteLength;
+    return this.buf.byteLength;
   }
 
   /** A Float32Array over all of wasm memory, re-created after growth. */
   private heap(): Float32Array {
-    const buffer = this.memory.buffer;
+    const buffer = this.buf;
     if (this.f32.buffer !== buffer) this.f32 = new Float32Array(buffer);
     return this.f32;
   }
 
   private ensure(end: number): void {
-    const have = this.memory.buffer.byteLength;
+    const have = this.buf.byteLength;
     if (end <= have) return;
     const need = Math.ceil((end - have) / PAGE);
     // Geometric growth (at least double) so a growing workload reallocates O(log n) times.
@@ -228,6 +298,8 @@ export class WasmKernels {
         throw new BackpropError(`wasm backend: cannot grow WebAssembly memory from ${have >> 20} MiB to ${Math.ceil(end / 2 ** 20)} MiB (the runtime's limit); use smaller batches or setBackend('js')`);
       }
     }
+    this.buf = this.memory.buffer;
+    if (this.shared) this.buffers.push(this.buf);
   }
 
   /** @internal raw allocation (wasm-threads.ts); bytes are rounded up to 64. */
@@ -327,9 +399,14 @@ export class WasmKernels {
     this.gemmRaw(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, transA, transB, accumulate);
   }
 
+  /** The raw gemm's arguments, refilled per call (GemmThreads.gemm and gemmBlock read them at once and keep nothing). */
+  private readonly gemmArgs: number[] = new Array<number>(12).fill(0);
+
   private gemmRaw(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean): void {
     if (m === 0 || n === 0) return;
-    const args = [transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate ? 1 : 0];
+    const args = this.gemmArgs;
+    args[0] = transA ? 1 : 0; args[1] = transB ? 1 : 0; args[2] = m; args[3] = n; args[4] = k; args[5] = a;
+    args[6] = transA ? m : k; args[7] = b; args[8] = transB ? k : n; args[9] = c; args[10] = n; args[11] = accumulate ? 1 : 0;
     if (this.threads?.gemm(args)) return;
     this.gemmBlock(args);
   }
@@ -395,11 +472,12 @@ export class WasmKernels {
     this.check('adamUpdate', 'm', m, n);
     this.check('adamUpdate', 'v', v, n);
     this.check('adamUpdate', 'param', param, n);
-    this.adamRaw(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n, step);
+    this.adamRaw(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n, checkAdam(step));
   }
 
+  /** The raw Adam export; `step` already checked (checkAdam) by the caller. */
   private adamRaw(p: number, g: number, m: number, v: number, n: number, step: AdamStep): void {
-    const { lr, beta1, beta2, eps, step: t } = checkAdam(step);
+    const { lr, beta1, beta2, eps, step: t } = step;
     const wd = step.weightDecay ?? 0;
     this.x.adam(p, g, m, v, n, beta1, beta2, eps, lr / (1 - beta1 ** t), Math.sqrt(1 - beta2 ** t),
       step.decoupled ? 0 : wd, step.decoupled ? 1 - lr * wd : 1);
@@ -407,17 +485,24 @@ export class WasmKernels {
 
   // ---- the same kernels on JS arrays (copy in, run, copy out), for the Backend interface ----
 
-  /** @internal Backend.matmul on float32 arrays through scratch memory. */
+  /**
+   * @internal Backend.matmul on float32 arrays: operands already in this (shared) memory are used
+   * where they are; the others go through scratch memory (copied in, and the result copied out).
+   */
   matmulArrays(a: Float32Array, b: Float32Array, out: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
-    const aBytes = align(m * k * 4), bBytes = align(k * n * 4);
-    const base = this.scratch(aBytes + bBytes + m * n * 4);
+    const mk = m * k, kn = k * n, mn = m * n;
+    const ra = this.owns(a), rb = this.owns(b);
+    // The product must not be packed from memory it is writing: an overlapping out goes through scratch.
+    const ro = this.owns(out) && !(ra && overlap(a, mk, out, mn)) && !(rb && overlap(b, kn, out, mn));
+    const aBytes = ra ? 0 : align(mk * 4), bBytes = rb ? 0 : align(kn * 4);
+    const base = aBytes + bBytes > 0 || !ro ? this.scratch(aBytes + bBytes + (ro ? 0 : mn * 4)) : 0;
     this.work(m, n, k); // may grow memory: before taking the heap view
     const heap = this.heap();
-    const ao = base, bo = base + aBytes, co = bo + bBytes;
-    heap.set(a.length === m * k ? a : a.subarray(0, m * k), ao >> 2);
-    heap.set(b.length === k * n ? b : b.subarray(0, k * n), bo >> 2);
+    const ao = ra ? a.byteOffset : base, bo = rb ? b.byteOffset : base + aBytes, co = ro ? out.byteOffset : base + aBytes + bBytes;
+    if (!ra) heap.set(a.length === mk ? a : a.subarray(0, mk), ao >> 2);
+    if (!rb) heap.set(b.length === kn ? b : b.subarray(0, kn), bo >> 2);
     this.gemmRaw(ao, bo, co, m, k, n, transA, transB, false);
-    out.set(heap.subarray(co >> 2, (co >> 2) + m * n));
+    if (!ro) out.set(heap.subarray(co >> 2, (co >> 2) + mn));
   }
 
   /**
@@ -432,34 +517,108 @@ export class WasmKernels {
     this.x.unary(code, x.byteOffset, out.byteOffset, x.length);
   }
 
-  /** @internal */
+  /** @internal Backend.unary: x and out used in place when they live in this memory (the map is element-wise, so out may be x). */
   unaryArrays(code: number, x: Float32Array, out: Float32Array): void {
     const n = x.length;
-    const base = this.scratch(n * 4);
+    const rx = this.owns(x), ro = this.owns(out);
+    const base = rx && ro ? 0 : this.scratch(n * 4);
     const heap = this.heap();
-    heap.set(x, base >> 2);
-    this.x.unary(code, base, base, n);
+    const xo = rx ? x.byteOffset : base, oo = ro ? out.byteOffset : base;
+    if (!rx) heap.set(x, base >> 2);
+    this.x.unary(code, xo, oo, n);
+    if (!ro) out.set(heap.subarray(base >> 2, (base >> 2) + n));
+  }
+
+  /** @internal Backend.reduce('sum') over contiguous runs (inner = 1) of a float32 array. */
+  sumRunsArrays(x: Float32Array, out: Float32Array, outer: number, len: number): void {
+    const xBytes = align(outer * len * 4);
+    const base = this.scratch(xBytes + outer * 4);
+    const heap = this.heap();
+    heap.set(x.length === outer * len ? x : x.subarray(0, outer * len), base >> 2);
+    this.x.sumRuns(base, base + xBytes, outer, len);
+    out.set(heap.subarray((base + xBytes) >> 2, ((base + xBytes) >> 2) + outer));
+  }
+
+  /** @internal Backend.binary('reluGrad') on float32 arrays. */
+  reluGradArrays(g: Float32Array, x: Float32Array, out: Float32Array): void {
+    const n = g.length, bytes = align(n * 4);
+    const base = this.scratch(2 * bytes);
+    const heap = this.heap();
+    heap.set(g, base >> 2);
+    heap.set(x.subarray(0, n), (base + bytes) >> 2);
+    this.x.reluGrad(base, base + bytes, base, n);
     out.set(heap.subarray(base >> 2, (base >> 2) + n));
   }
 
-  /** @internal */
+  /** @internal Backend.adamUpdate: arrays in this memory are updated in place, the others through scratch. */
   adamArrays(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
     const n = param.length, bytes = align(n * 4);
-    const base = this.scratch(4 * bytes);
+    const rp = this.owns(param), rg = this.owns(grad), rm = this.owns(m), rv = this.owns(v);
+    const copies = (rp ? 0 : 1) + (rg ? 0 : 1) + (rm ? 0 : 1) + (rv ? 0 : 1);
+    const base = copies > 0 ? this.scratch(copies * bytes) : 0;
     const heap = this.heap();
-    const [po, go, mo, vo] = [0, 1, 2, 3].map((i) => (base + i * bytes) >> 2);
-    heap.set(param, po);
-    heap.set(grad.subarray(0, n), go);
-    heap.set(m.subarray(0, n), mo);
-    heap.set(v.subarray(0, n), vo);
-    this.adamRaw(po << 2, go << 2, mo << 2, vo << 2, n, step);
-    param.set(heap.subarray(po, po + n));
-    m.set(heap.subarray(mo, mo + n));
-    v.set(heap.subarray(vo, vo + n));
+    let at = base;
+    const place = (a: Float32Array, resident: boolean): number => {
+      if (resident) return a.byteOffset;
+      const o = at;
+      at += bytes;
+      heap.set(a.length === n ? a : a.subarray(0, n), o >> 2);
+      return o;
+    };
+    const po = place(param, rp), go = place(grad, rg), mo = place(m, rm), vo = place(v, rv);
+    this.adamRaw(po, go, mo, vo, n, step);
+    if (!rp) param.set(heap.subarray(po >> 2, (po >> 2) + n));
+    if (!rm) m.set(heap.subarray(mo >> 2, (mo >> 2) + n));
+    if (!rv) v.set(heap.subarray(vo >> 2, (vo >> 2) + n));
+  }
+
+  /** Sixteen i32 of convolution geometry, allocated on first use (the conv2d export reads them). */
+  private geoOffset = -1;
+
+  /**
+   * @internal Backend.conv2d on float32 arrays: one call for the batch (copy in, run, copy out);
+   * sizes were checked by the op. a, b as in Backend.conv2d.
+   */
+  conv2dArrays(kind: ConvKind, g: ConvGeometry, out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | undefined): void {
+    if (this.geoOffset < 0) this.geoOffset = this.allocBytes(64);
+    const geo = [g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.groups];
+    new Int32Array(this.memory.buffer, this.geoOffset, 16).set(geo);
+    const workBytes = this.x.convWorkspaceBytes(this.geoOffset);
+    const sizes = [a.length, b.length, bias ? bias.length : 0, out.length].map((len) => align(len * 4));
+    const base = this.scratch(sizes.reduce((x, y) => x + y, 0) + workBytes);
+    const [ao, bo, biasO, oo] = [0, 1, 2, 3].map((i) => base + sizes.slice(0, i).reduce((x, y) => x + y, 0));
+    const heap = this.heap();
+    heap.set(a, ao >> 2);
+    heap.set(b, bo >> 2);
+    if (bias) heap.set(bias, biasO >> 2);
+    this.x.conv2d(CONV_KIND[kind], this.geoOffset, ao, bo, bias ? biasO : 0, oo, oo + sizes[3]);
+    out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
+  }
+
+  /** @internal Backend.maxPool2d on float32 arrays (v may be x itself: copied once). */
+  maxPoolArrays(kind: 'forward' | 'grad', g: PoolGeometry, out: Float32Array, x: Float32Array, v: Float32Array): void {
+    const xBytes = align(x.length * 4), vBytes = v === x ? 0 : align(v.length * 4);
+    const base = this.scratch(xBytes + vBytes + out.length * 4);
+    const heap = this.heap();
+    const xo = base, vo = v === x ? base : base + xBytes, oo = base + xBytes + vBytes;
+    heap.set(x, xo >> 2);
+    if (v !== x) heap.set(v, vo >> 2);
+    this.x.maxPool2d(kind === 'forward' ? 0 : 1, g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, xo, vo, oo);
+    out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
   }
 
 
 }
+
+const CONV_KIND: Record<ConvKind, number> = { forward: 0, inputGrad: 1, weightGrad: 2 };
+
+/** Whether elements [0, na) of a and [0, nb) of b share bytes (both views of one memory). */
+function overlap(a: Float32Array, na: number, b: Float32Array, nb: number): boolean {
+  return a.byteOffset < b.byteOffset + nb * 4 && b.byteOffset < a.byteOffset + na * 4;
+}
+
+/** Resident arrays' memory goes back to their kernels' allocator once the array is garbage. */
+const residents = new FinalizationRegistry<{ kernels: WasmKernels; offset: number; bytes: number }>((h) => h.kernels.release(h.offset, h.bytes));
 
 /** @internal What wasm-threads.ts plugs into WasmKernels: returns false to leave a call to the caller. */
 export interface GemmThreads {
@@ -503,18 +662,41 @@ function checkAdam(step: AdamStep): AdamStep {
 
 // ---- loading -----------------------------------------------------------------------------------
 
+/** Options of loadWasmKernels. */
+export interface LoadWasmOptions {
+  /**
+   * Give the kernels a shared memory where the runtime can (default true): arrays then live in it
+   * between calls (a compiled step's buffers, parameters and optimizer state) and the Backend
+   * methods use them in place. false: a memory of its own, whose views detach when it grows, so
+   * every Backend call copies its operands in and out.
+   */
+  shared?: boolean;
+}
+
 /**
  * Compiles and instantiates one build synchronously (fine in Node and workers; browsers' main
  * threads may refuse synchronous compilation, see initWasmBackend). 'auto' takes the fastest build
  * the runtime validates. Returns null when the runtime has no WebAssembly SIMD.
  * @example const k = loadWasmKernels('simd')
  */
-export function loadWasmKernels(variant: WasmVariant | 'auto' = 'auto'): WasmKernels | null {
+export function loadWasmKernels(variant: WasmVariant | 'auto' = 'auto', options: LoadWasmOptions = {}): WasmKernels | null {
+  for (const key of Object.keys(options)) {
+    if (key !== 'shared') throw new ValueError(`loadWasmKernels: unknown option '${key}' (known: shared)`);
+  }
   const api = webAssembly();
   if (!api) return null;
   const chosen = variant === 'auto' ? supportedWasmVariants()[0] : variant;
   if (!chosen) return null;
   if (variant !== 'auto' && !supportedWasmVariants().includes(variant)) return null;
+  const memory = options.shared === false ? null : sharedMemoryFor(api, chosen);
+  if (memory !== null) {
+    try {
+      const instance = new api.Instance(new api.Module(wasmBytes(chosen, true)), { env: { memory } });
+      return new WasmKernels(chosen, instance.exports);
+    } catch {
+      // A runtime that validates the shared build but cannot instantiate it: the plain build below.
+    }
+  }
   const instance = new api.Instance(new api.Module(wasmBytes(chosen)), {});
   return new WasmKernels(chosen, instance.exports);
 }
@@ -523,6 +705,15 @@ async function loadWasmKernelsAsync(): Promise<WasmKernels | null> {
   const api = webAssembly();
   const chosen = supportedWasmVariants()[0];
   if (!api || !chosen) return null;
+  const memory = sharedMemoryFor(api, chosen);
+  if (memory !== null) {
+    try {
+      const instance = await api.instantiate(await api.compile(wasmBytes(chosen, true)), { env: { memory } });
+      return new WasmKernels(chosen, instance.exports);
+    } catch {
+      // The plain build below.
+    }
+  }
   const module = await api.compile(wasmBytes(chosen));
   const instance = await api.instantiate(module, {});
   return new WasmKernels(chosen, instance.exports);
@@ -551,7 +742,8 @@ const isF32 = (a: TypedArray | null): boolean => a === null || a instanceof Floa
 
 /**
  * A Backend over one WasmKernels instance: float32 work is copied into wasm memory, computed there
- * and copied back; float64 and tiny work go to the plain-TS kernels, which define the results.
+ * and copied back — except, on shared memory, arrays that already live there (`resident`), which
+ * the kernels use in place; float64 and tiny work go to the plain-TS kernels, which define the results.
  * @example registerBackend(createWasmBackend(loadWasmKernels()!, { name: 'wasm-all', matmulMinWork: 0 }))
  */
 export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOptions = {}): WasmBackend {
@@ -570,14 +762,32 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
         jsBackend.matmul(a, b, out, m, k, n, transA, transB);
         return;
       }
-      need('matmul', [['a', a, m * k], ['b', b, k * n], ['out', out, m * n]]);
+      need('matmul', 'a', a, m * k); need('matmul', 'b', b, k * n); need('matmul', 'out', out, m * n);
+      // Shared memory never detaches: arrays living in it are used in place (no copies).
+      if (kernels.shared) { kernels.matmulArrays(a, b, out, m, k, n, transA, transB); return; }
       outsideWasm(kernels, [a, b, out], [2], ([a2, b2, o2]) => kernels.matmulArrays(a2!, b2!, o2!, m, k, n, transA, transB));
     },
     unary(kind, x, out) {
       const code = UNARY[kind as WasmUnaryKind];
       if (code === undefined || x.length < minElems || !isF32(x) || !isF32(out)) return false;
-      need('unary', [['out', out, x.length]]);
+      need('unary', 'out', out, x.length);
+      if (kernels.shared) { kernels.unaryArrays(code, x as Float32Array, out as Float32Array); return true; }
       outsideWasm(kernels, [x as Float32Array, out as Float32Array], [1], ([x2, o2]) => kernels.unaryArrays(code, x2!, o2!));
+      return true;
+    },
+    reduce(kind, x, out, outer, len, inner) {
+      // Runs summed in the reference's order (f64, rounded once), so the result is the same bits.
+      if (kind !== 'sum' || inner !== 1 || outer * len < minElems || !(x instanceof Float32Array && out instanceof Float32Array)) {
+        jsBackend.reduce(kind, x, out, outer, len, inner);
+        return;
+      }
+      need('reduce', 'x', x, outer * len); need('reduce', 'out', out, outer);
+      outsideWasm(kernels, [x, out], [1], ([x2, o2]) => kernels.sumRunsArrays(x2!, o2!, outer, len));
+    },
+    binary(kind, a, b, out) {
+      if (kind !== 'reluGrad' || a.length < minElems || !isF32(a) || !isF32(b) || !isF32(out)) return false;
+      need('binary', 'b', b, a.length); need('binary', 'out', out, a.length);
+      outsideWasm(kernels, [a, b, out] as Float32Array[], [2], ([a2, b2, o2]) => kernels.reluGradArrays(a2!, b2!, o2!));
       return true;
     },
     adamUpdate(param, grad, m, v, step) {
@@ -585,20 +795,36 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
       if (param.length < minElems || !isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v)) {
         return false;
       }
-      need('adamUpdate', [['grad', grad, param.length], ['m', m, param.length], ['v', v, param.length]]);
+      need('adamUpdate', 'grad', grad, param.length); need('adamUpdate', 'm', m, param.length); need('adamUpdate', 'v', v, param.length);
       // Seven copies still beat JS's float64 sqrt and division several times over (see
-      // scripts/bench-matmul.mjs); parameters kept in wasm memory skip them (WasmKernels.adamUpdate).
+      // scripts/bench-matmul.mjs); arrays resident in shared memory (a compiled step's parameters,
+      // gradients and moments) skip them.
+      if (kernels.shared) { kernels.adamArrays(param as Float32Array, grad as Float32Array, m as Float32Array, v as Float32Array, step); return true; }
       outsideWasm(kernels, [param, grad, m, v] as Float32Array[], [0, 2, 3],
         ([p2, g2, m2, v2]) => kernels.adamArrays(p2!, g2!, m2!, v2!, step));
       return true;
     },
+    conv2d(kind, g, out, a, b, bias) {
+      if (!(out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && isF32(bias ?? null))) return false;
+      outsideWasm(kernels, [out, a, b, (bias ?? null) as Float32Array | null], [0], ([o2, a2, b2, bias2]) => kernels.conv2dArrays(kind, g, o2!, a2!, b2!, bias2 ?? undefined));
+      return true;
+    },
+    maxPool2d(kind, g, out, x, v) {
+      if (!(out instanceof Float32Array && x instanceof Float32Array && v instanceof Float32Array)) return false;
+      outsideWasm(kernels, [out, x, v === x ? null : v], [0], ([o2, x2, v2]) => kernels.maxPoolArrays(kind, g, o2!, x2!, v2 ?? x2!));
+      return true;
+    },
+    resident(length) {
+      return length >= minElems ? kernels.residentArray(length) : null;
+    },
+    owns(a) {
+      return kernels.owns(a);
+    },
   };
 }
 
-function need(op: string, arrays: [string, TypedArray | null, number][]): void {
-  for (const [name, arr, n] of arrays) {
-    if (arr && arr.length < n) throw new ShapeError(`${op}: ${name} has ${arr.length} elements, the sizes given need ${n}`);
-  }
+function need(op: string, name: string, arr: TypedArray, n: number): void {
+  if (arr.length < n) throw new ShapeError(`${op}: ${name} has ${arr.length} elements, the sizes given need ${n}`);
 }
 
 /**
@@ -607,6 +833,8 @@ function need(op: string, arrays: [string, TypedArray | null, number][]): void {
  * buffer: fn may grow the memory, which would detach those views mid-call.
  */
 function outsideWasm(kernels: WasmKernels, arrays: (Float32Array | null)[], written: number[], fn: (arrays: (Float32Array | null)[]) => void): void {
+  // Views of shared memory never detach: nothing to protect.
+  if (kernels.shared) { fn(arrays); return; }
   const buffer = kernels.buffer;
   if (!arrays.some((a) => a !== null && a.buffer === buffer)) {
     fn(arrays);

@@ -295,7 +295,8 @@ for (const [variant, kernels] of builds) {
 }
 
 test('wasm memory: arrays survive growth, views are refreshed, freed space is reused, misuse is an error', () => {
-  const kernels = loadWasmKernels('simd')!;
+  // A memory of its own (not shared): the case whose views detach on growth (shared memory: test/compile/resident.test.ts).
+  const kernels = loadWasmKernels('simd', { shared: false })!;
   const a = kernels.alloc(10);
   a.data.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   const oldView = a.data;
@@ -327,7 +328,7 @@ test('wasm memory: arrays survive growth, views are refreshed, freed space is re
   assert.equal(kernels.memoryBytes, settled);
   assert.equal(out[0], 300);
   // Views of wasm memory handed to Backend methods survive the growth those calls cause.
-  const fresh = loadWasmKernels('simd')!;
+  const fresh = loadWasmKernels('simd', { shared: false })!;
   const viaViews = createWasmBackend(fresh, { matmulMinWork: 0, elementwiseMin: 0 });
   const wa = fresh.alloc(200 * 200), wo = fresh.alloc(200 * 200);
   wa.data.fill(0.5);
