@@ -39,3 +39,5 @@ export {
   type Conv2dLayerSpec, type Conv1dLayerSpec, type MaxPool2dLayerSpec, type AvgPool2dLayerSpec, type GlobalAvgPool2dLayerSpec,
   type FlattenLayerSpec, type DropoutLayerSpec, type PairSpec,
 } from './spec/index.js';
+// -- recurrent layer types in the JSON spec (issue 12) --
+export { type RecurrentLayerSpec, type LstmLayerSpec, type GruLayerSpec, type RnnLayerSpec } from './spec/index.js';

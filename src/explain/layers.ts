@@ -14,6 +14,7 @@ import { isActivated } from '../nn/layer-types.js';
 import { LOSS_TABLE, lossByName } from '../losses/index.js';
 import { Network } from '../train/network.js';
 import type { NetworkSpec } from '../spec/index.js';
+import { isRecurrent, recurrentPass, renderRecurrentBackward, renderRecurrentForward, type RecurrentPass, type RecurrentTape } from './recurrent.js';
 
 /** The most outputs a layer may have here: every one of them is written out. */
 export const MAX_TRACED_OUTPUTS = 64;
@@ -44,6 +45,8 @@ export interface LayerTape {
   weightShape?: number[];
   weightGrad?: { index: number; terms: [number, number][]; value: number }[];
   biasGrad?: number[];
+  /** issue 12: a recurrent layer's pass step by step (backpropagation through time), from the tape. */
+  recurrent?: RecurrentTape;
 }
 
 export interface LayersTrace {
@@ -73,12 +76,27 @@ export function traceLayers(spec: NetworkSpec, input: number[], target: number[]
   const classIndex = LOSS_TABLE[net.loss].classIndexTargets;
   const y = classIndex ? tensor([target[0]], { dtype: 'float64' }) : tensor([target], { dtype: 'float64' });
   const fused = net.usesFusedLoss;
+  const x0 = reshape(tensor([input], { dtype: 'float64' }), [1, ...net.inputShape]);
+  // issue 12, recurrent: the gradient each recurrent layer's weights get in an ordinary pass, kept
+  // before the traced pass (which runs such a layer step by step on per-step copies of its weights).
+  const ordinary = new Map<number, Map<string, Tensor | null>>();
+  if (net.modules.some(isRecurrent)) {
+    backward(net.trainingLoss(x0, y));
+    net.modules.forEach((m, i) => { if (isRecurrent(m)) ordinary.set(i, new Map(m.namedParameters().map(([k, p]) => [k, p.grad ? p.grad.detach() : null]))); });
+    for (const p of net.parameters()) p.grad = null;
+  }
+  const passes = new Map<number, RecurrentPass>();
   // Forward, layer by layer, keeping each layer's input, pre-activation and output on the tape.
   const ins: Tensor[] = [], zs: (Tensor | null)[] = [], as: Tensor[] = [];
-  let a: Tensor = reshape(tensor([input], { dtype: 'float64' }), [1, ...net.inputShape]);
+  let a: Tensor = x0;
   net.modules.forEach((m, i) => {
     ins.push(a);
-    if (isActivated(m)) {
+    if (isRecurrent(m)) {
+      const pass = recurrentPass(m, a);
+      passes.set(i, pass);
+      zs.push(null);
+      a = pass.output;
+    } else if (isActivated(m)) {
       const z = m.preActivation(a).retainGrad();
       zs.push(z);
       a = applyActivation(m.activation, z, (m as unknown as { alpha?: number }).alpha ?? 0.01);
@@ -100,6 +118,8 @@ export function traceLayers(spec: NetworkSpec, input: number[], target: number[]
       index: i, type: l.type, input: l.input, output: l.output, activation: isActivated(m) ? m.activation : null,
       a: Array.from(out.data), dLda: values(out.grad, out.size),
     };
+    const pass = passes.get(i);
+    if (pass) tape.recurrent = pass.read((name) => ordinary.get(i)!.get(name) ?? null);
     const params = new Map(m.namedParameters());
     const w = params.get('weight'), b = params.get('bias');
     if (!w) return tape;
@@ -159,7 +179,8 @@ export function renderLayersText(t: LayersTrace, digits = 4): string {
   lines.push(`Input x [${t.inputShape.join(', ')}] = ${t.input.map(f).join(', ')}`, '', 'Forward pass');
   for (const l of t.layers) {
     lines.push(`layers[${l.index}] ${l.type}: [${l.input.join(', ')}] → [${l.output.join(', ')}]`);
-    if (l.outputs) {
+    if (l.recurrent) lines.push(...renderRecurrentForward(l.recurrent, f));
+    else if (l.outputs) {
       for (const o of l.outputs) {
         const sumText = o.terms.map(([k, w, x]) => `${f(w)}·${f(x)}`).join(' + ');
         const act = l.activation && l.activation !== 'linear' ? `, a = ${l.activation}(z) = ${f(o.a)}` : '';
@@ -171,6 +192,7 @@ export function renderLayersText(t: LayersTrace, digits = 4): string {
   for (const l of [...t.layers].reverse()) {
     const fusedHead = t.fused && l.index === t.layers.length - 1;
     lines.push(`layers[${l.index}] ${l.type}: ${fusedHead ? `∂L/∂a not used: the fused ${t.loss} takes the logits z` : `∂L/∂a = ${l.dLda.map(f).join(', ')}`}`);
+    if (l.recurrent) lines.push(...renderRecurrentBackward(l.recurrent, f));
     if (l.outputs) {
       lines.push(`  δ = ∂L/∂z = ${l.outputs.map((o) => f(o.delta)).join(', ')}`);
       for (const g of l.weightGrad!) lines.push(`  ∂L/∂w${at(g.index, l.weightShape!)} = ${g.terms.map(([d, x]) => `${f(d)}·${f(x)}`).join(' + ') || '0'} = ${f(g.value)}`);

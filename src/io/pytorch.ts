@@ -71,6 +71,10 @@ export const TORCH_LAYERS: { readonly [T in LayerTypeName]: ((l: ResolvedLayer<T
   layerNorm: ({ spec: l, input }) => ({ module: `nn.LayerNorm(${input[input.length - 1]}, eps=${py(l.eps ?? 1e-5)})`, activation: null }),
   embedding: ({ spec: l }) => ({ module: `IndexEmbedding(${l.vocabulary}, ${l.dim})`, activation: null, python: TORCH_EMBEDDING }),
   attention: ({ spec: l }) => ({ module: `SelfAttention(${l.dim}, ${l.heads}, causal=${l.causal ? 'True' : 'False'})`, activation: null, python: TORCH_ATTENTION }),
+  /* issue 12, recurrent: */
+  lstm: ({ spec: l, input }) => ({ module: `Recurrent('LSTM', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'})`, activation: null, python: TORCH_RECURRENT }),
+  gru: ({ spec: l, input }) => ({ module: `Recurrent('GRU', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'})`, activation: null, python: TORCH_RECURRENT }),
+  rnn: ({ spec: l, input }) => ({ module: `Recurrent('RNN', ${input[1]}, ${l.units}, ${l.returnSequences ? 'True' : 'False'}, nonlinearity='${l.nonlinearity ?? 'tanh'}')`, activation: null, python: TORCH_RECURRENT }),
 };
 
 /** A layer of model.py: the nn module, the activation after it, and a class it needs (written once before Model). */
@@ -99,6 +103,34 @@ const TORCH_ATTENTION = `class SelfAttention(nn.MultiheadAttention):
         mask = torch.triu(torch.full((t, t), float('-inf'), dtype=x.dtype, device=x.device), diagonal=1) if self.causal else None
         return super().forward(x, x, x, attn_mask=mask, need_weights=False)[0]`;
 
+/* issue 12, recurrent: */
+/**
+ * The Python class model.py gets when the network has a recurrent layer: nn.LSTM/GRU/RNN
+ * (batch_first=True, one layer) whose parameters are named as backprop names them (weight_ih for
+ * PyTorch's weight_ih_l0, …), so model.safetensors loads as written; it returns the last step's
+ * hidden state, or every step's.
+ */
+const TORCH_RECURRENT = `class Recurrent(nn.Module):
+    """nn.LSTM/GRU/RNN(batch_first=True), one layer, with backprop's parameter names: weight_ih,
+    weight_hh, bias_ih, bias_hh are PyTorch's weight_ih_l0, ... (same layouts and gate order).
+    Returns the last step's hidden state [batch, units], or every step's [batch, time, units]."""
+
+    NAMES = ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')
+
+    def __init__(self, kind, inputs, units, return_sequences, **options):
+        super().__init__()
+        cell = getattr(nn, kind)(inputs, units, batch_first=True, **options)
+        for name in self.NAMES:
+            self.register_parameter(name, getattr(cell, name + '_l0'))
+        self.return_sequences = return_sequences
+        self._cell = [cell]  # in a list: not a submodule, so its parameters are listed once, under backprop's names
+
+    def forward(self, x):
+        cell = self._cell[0]
+        cell._flat_weights = [getattr(self, name) for name in self.NAMES]  # the weights it runs with: ours
+        y, _ = cell(x)
+        return y if self.return_sequences else y[:, -1]`;
+
 /** The torch modules of a network's layers, or the refusal naming the first type PyTorch export does not support. */
 function torchLayers(net: Network): TorchLayer[] {
   return net.architecture.map((layer) => {
@@ -114,7 +146,8 @@ export function describeNetwork(net: Network, arrow = '→'): string {
   const parts = net.architecture.map((l) => {
     const act = (LAYER_TYPE_TABLE[l.type] as LayerTypeEntry<LayerSpec>).activation(l.spec);
     if (l.type === 'dense') return `${l.output[0]} ${act}`;
-    const size = l.type === 'conv2d' || l.type === 'conv1d' ? ` ${l.output[0]}` : '';
+    const size = l.type === 'conv2d' || l.type === 'conv1d' ? ` ${l.output[0]}`
+      : /* issue 12, recurrent: */ l.type === 'lstm' || l.type === 'gru' || l.type === 'rnn' ? ` ${l.output[l.output.length - 1]}` : '';
     return `${l.type}${size}${act && act !== 'linear' ? ` ${act}` : ''}`;
   });
   return [head, ...parts].join(` ${arrow} `);

@@ -100,6 +100,10 @@ export const TFJS_LAYERS: { readonly [T in LayerTypeName]: true | string } = {
   layerNorm: 'this export writes Dense stacks only (LayerNormalization is not written yet); export ONNX instead',
   embedding: 'this export writes Dense stacks on float inputs only (an Embedding takes integer indices); export ONNX instead',
   attention: "TensorFlow.js Layers has no MultiHeadAttention layer to load; export ONNX instead",
+  /* issue 12, recurrent: */
+  lstm: 'not written yet (TensorFlow.js keeps one kernel [features, 4·units] and one bias per LSTM; export ONNX or PyTorch instead)',
+  gru: 'not written yet (TensorFlow.js would need resetAfter: true and its own kernel layout; export ONNX or PyTorch instead)',
+  rnn: 'not written yet (TensorFlow.js SimpleRNN keeps its kernel transposed and one bias; export ONNX or PyTorch instead)',
 };
 
 /**

@@ -16,6 +16,7 @@ import {
 import { applyActivation } from './activations.js';
 import { Conv1d, Conv2d, AvgPool2d, Flatten, MaxPool2d } from './conv.js';
 import { Dropout } from './dropout.js';
+import { GRU, LSTM, RNN } from './recurrent.js';
 import { Dense } from './layers.js';
 import { Module } from './module.js';
 import { BatchNorm1d, BatchNorm2d, LayerNorm } from './norm.js';
@@ -200,6 +201,58 @@ function validatePool(l: { poolSize?: unknown; stride?: unknown; padding?: unkno
 }
 
 const poolOptions = (l: LayerSpecs['maxPool2d']) => ({ ...(l.stride !== undefined ? { stride: l.stride } : {}), ...(l.padding !== undefined ? { padding: l.padding } : {}) });
+
+// ---- issue 12, recurrent layers: one row-builder for lstm, gru and rnn ---------------------------
+
+type RecurrentTypeName = 'lstm' | 'gru' | 'rnn';
+
+/** Each recurrent type's module, gate count and gate names (PyTorch's order). */
+const RECURRENT_KINDS = {
+  lstm: { gates: ['i', 'f', 'g', 'o'], module: LSTM },
+  gru: { gates: ['r', 'z', 'n'], module: GRU },
+  rnn: { gates: ['h'], module: RNN },
+} as const;
+
+/**
+ * The row of a recurrent type: samples [time, features] → [units] (the last step's hidden state) or
+ * [time, units] (`returnSequences`); tensors weight_ih, weight_hh, bias_ih, bias_hh in PyTorch's
+ * layouts. Initialised as PyTorch does (U(±1/√units) for every tensor), whatever the network's `init`.
+ */
+function recurrentRow<T extends RecurrentTypeName>(type: T): LayerTypeEntry<LayerSpecs[T]> {
+  const { gates, module } = RECURRENT_KINDS[type];
+  const G = gates.length;
+  const rows = G === 1 ? 'units' : `${G} gates (${gates.join(', ')}) × units`;
+  return {
+    fields: ['units', 'returnSequences', ...(type === 'rnn' ? ['nonlinearity'] : []), 'weightIh', 'weightHh', 'biasIh', 'biasHh'],
+    validate(l, at) {
+      whole(l.units, `${at}.units`, 1);
+      if (l.returnSequences !== undefined && typeof l.returnSequences !== 'boolean') throw new ValueError(`${at}.returnSequences must be true or false, got ${JSON.stringify(l.returnSequences)}`);
+      const act = (l as LayerSpecs['rnn']).nonlinearity;
+      if (act !== undefined && act !== 'tanh' && act !== 'relu') throw new ValueError(`${at}.nonlinearity is ${JSON.stringify(act)}; expected 'tanh' or 'relu'`);
+    },
+    outputShape(l, input) {
+      rankIs(type, input, 2, '[time, features] samples', 'give inputs as [time, features], e.g. [20, 8] (each row holds time·features values)');
+      return l.returnSequences ? [input[0], l.units] : [l.units];
+    },
+    tensors: (l, input) => [
+      { field: 'weightIh', key: 'weight_ih', shape: [G * l.units, input[1]], rows, rowIs: 'features per step' },
+      { field: 'weightHh', key: 'weight_hh', shape: [G * l.units, l.units], rows, rowIs: 'units' },
+      { field: 'biasIh', key: 'bias_ih', shape: [G * l.units], rows },
+      { field: 'biasHh', key: 'bias_hh', shape: [G * l.units], rows },
+    ],
+    build(l, input, cx) {
+      const options = { returnSequences: l.returnSequences ?? false, random: cx.random, dtype: cx.dtype };
+      if (type === 'rnn') return new RNN(input[1], l.units, { ...options, nonlinearity: (l as LayerSpecs['rnn']).nonlinearity ?? 'tanh' });
+      return new module(input[1], l.units, options);
+    },
+    activation: () => null,
+    hyper(l) {
+      const out = { type, units: l.units, returnSequences: l.returnSequences ?? false } as LayerSpecs[T];
+      if (type === 'rnn') (out as LayerSpecs['rnn']).nonlinearity = (l as LayerSpecs['rnn']).nonlinearity ?? 'tanh';
+      return out;
+    },
+  };
+}
 
 // ---- the table ---------------------------------------------------------------------------------
 
@@ -420,6 +473,10 @@ export const LAYER_TYPE_TABLE: LayerTypeTable = {
     activation: () => null,
     hyper: (l) => ({ type: 'attention', heads: l.heads, dim: l.dim, causal: l.causal ?? false }),
   },
+  /* issue 12, recurrent: */
+  lstm: recurrentRow('lstm'),
+  gru: recurrentRow('gru'),
+  rnn: recurrentRow('rnn'),
 };
 
 function epsField(eps: unknown, at: string): void {

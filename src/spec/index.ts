@@ -24,6 +24,7 @@ export const LAYER_TYPES = [
   'dense', 'conv2d', 'conv1d', 'maxPool2d', 'avgPool2d', 'globalAvgPool2d', 'flatten', 'dropout',
   // normalisation, embedding, attention
   'batchNorm', 'layerNorm', 'embedding', 'attention',
+  /* issue 12, recurrent: */ 'lstm', 'gru', 'rnn',
 ] as const;
 export type LayerTypeName = (typeof LAYER_TYPES)[number];
 
@@ -184,6 +185,46 @@ export interface AttentionLayerSpec {
   outProjBias?: number[];
 }
 
+// ---- issue 12, recurrent layers ----------------------------------------------------------------
+
+/**
+ * What the recurrent types share: samples [time, features] (rows of time·features values, reshaped
+ * as shaped inputs are) → the last step's hidden state [units], or every step's [time, units] with
+ * `returnSequences`. The tensors are PyTorch's (weight_ih_l0 … without `_l0`), G gates stacked in
+ * PyTorch's order (G = 4 for lstm: i, f, g, o; 3 for gru: r, z, n; 1 for rnn), one row per gate unit.
+ */
+export interface RecurrentLayerSpec {
+  /** The hidden state's size. */
+  units: number;
+  /** Output every step's hidden state [time, units] (true) or only the last [units] (false, the default). */
+  returnSequences?: boolean;
+  /** weight_ih [G·units, features]: G·units rows of (features per step) numbers. */
+  weightIh?: number[][];
+  /** weight_hh [G·units, units]: G·units rows of units numbers. */
+  weightHh?: number[][];
+  /** bias_ih: G·units numbers. */
+  biasIh?: number[];
+  /** bias_hh: G·units numbers. */
+  biasHh?: number[];
+}
+
+/** Long short-term memory (PyTorch's nn.LSTM, batch_first, one layer; gates i, f, g, o). */
+export interface LstmLayerSpec extends RecurrentLayerSpec {
+  type: 'lstm';
+}
+
+/** Gated recurrent unit (PyTorch's nn.GRU, batch_first, one layer; gates r, z, n). */
+export interface GruLayerSpec extends RecurrentLayerSpec {
+  type: 'gru';
+}
+
+/** Elman RNN (PyTorch's nn.RNN, batch_first, one layer): h' = act(W_ih·x + b_ih + W_hh·h + b_hh). */
+export interface RnnLayerSpec extends RecurrentLayerSpec {
+  type: 'rnn';
+  /** The cell's activation, 'tanh' (default) or 'relu'. */
+  nonlinearity?: 'tanh' | 'relu';
+}
+
 /** The spec interface of each layer type. */
 export interface LayerSpecs {
   dense: DenseLayerSpec;
@@ -199,6 +240,10 @@ export interface LayerSpecs {
   layerNorm: LayerNormLayerSpec;
   embedding: EmbeddingLayerSpec;
   attention: AttentionLayerSpec;
+  /* issue 12, recurrent: */
+  lstm: LstmLayerSpec;
+  gru: GruLayerSpec;
+  rnn: RnnLayerSpec;
 }
 
 /** Any one layer, narrowed by its `type`. */

@@ -266,6 +266,29 @@ const LAYER_NETS: { name: string; spec: import('../../src/index.js').NetworkSpec
   },
 ];
 
+/* issue 12, recurrent: the ONNX LSTM/GRU/RNN operators (gates reordered, batch-first by Transpose). */
+LAYER_NETS.push(
+  {
+    name: 'lstm (last step) + dense softmax',
+    spec: { inputs: [6, 3], layers: [{ type: 'lstm', units: 5 }, { units: 3, activation: 'softmax' }] },
+    ops: ['Reshape', 'Transpose', 'LSTM', 'Reshape', 'Gemm', 'Softmax', 'Identity'],
+  },
+  {
+    name: 'gru (every step, linear_before_reset) + lstm (every step) + flatten + dense',
+    spec: { inputs: [5, 4], layers: [
+      { type: 'gru', units: 3, returnSequences: true }, { type: 'lstm', units: 2, returnSequences: true }, { type: 'flatten' }, { units: 2 },
+    ] },
+    ops: ['Reshape', 'Transpose', 'GRU', 'Reshape', 'Transpose', 'Transpose', 'LSTM', 'Reshape', 'Transpose', 'Flatten', 'Gemm', 'Identity'],
+  },
+  {
+    name: 'rnn relu (every step) + rnn tanh (last step) + gru (last step)',
+    spec: { inputs: [4, 2], layers: [
+      { type: 'rnn', units: 4, nonlinearity: 'relu', returnSequences: true }, { type: 'rnn', units: 3, returnSequences: true }, { type: 'gru', units: 2 }, { units: 1, activation: 'sigmoid' },
+    ] },
+    ops: ['Reshape', 'Transpose', 'RNN', 'Reshape', 'Transpose', 'Transpose', 'RNN', 'Reshape', 'Transpose', 'Transpose', 'GRU', 'Reshape', 'Gemm', 'Sigmoid', 'Identity'],
+  },
+);
+
 for (const { name, spec, ops, rows, prepare } of LAYER_NETS) {
   test(`layer types in ONNX (${name}): onnxruntime-web equals backprop to 1e-5`, async () => {
     const net = new Network({ ...spec, seed: 4 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Network, type NetworkSpec } from '../../src/index.js';
+import { Network, tensor, type NetworkSpec } from '../../src/index.js';
 import { exportPytorch, importSafetensors } from '../../src/io/pytorch.js';
 import { fromSafetensors } from '../../src/io/safetensors.js';
 import { runPython, skipWithoutTorch } from './torch.js';
@@ -54,6 +54,17 @@ function trainALittle(net: Network, i: number): void {
   const x = inputsFor(net, i, 12, 40 + i);
   net.learn(x, x.map((_, k) => (net.loss === 'crossEntropy' ? k % net.outputs : Array.from({ length: net.outputs }, (_, j) => Math.sin(k + j)))) as never, { epochs: 3, batchSize: 4, learningRate: 0.05, seed: 2 });
 }
+
+/* issue 12, recurrent: nn.LSTM/GRU/RNN(batch_first=True) wrapped with backprop's parameter names. */
+const RECURRENT_SPECS: NetworkSpec[] = [
+  { inputs: [6, 3], loss: 'crossEntropy', layers: [{ type: 'lstm', units: 5 }, { units: 3, activation: 'softmax' }] },
+  { inputs: [5, 4], loss: 'mse', layers: [
+    { type: 'gru', units: 3, returnSequences: true }, { type: 'rnn', units: 4, nonlinearity: 'relu', returnSequences: true },
+    { type: 'lstm', units: 2, returnSequences: true }, { type: 'flatten' }, { units: 2 },
+  ] },
+  { inputs: [4, 2], loss: 'bce', layers: [{ type: 'rnn', units: 3 }, { units: 1, activation: 'sigmoid' }] },
+];
+SPECS.push(...RECURRENT_SPECS);
 
 const DRIVER = String.raw`
 import importlib.util, json, sys, torch
@@ -161,3 +172,55 @@ function writeFiles(folder: string, files: Record<string, string | Uint8Array>):
   mkdirSync(folder, { recursive: true });
   for (const [name, content] of Object.entries(files)) writeFileSync(join(folder, name), content);
 }
+
+/* issue 12, recurrent: one backward pass in torch (TrainingLoss, the loss as backprop trains) equals backprop's. */
+const GRAD_DRIVER = String.raw`
+import importlib.util, json, sys, torch
+out = []
+for folder, x, y in json.loads(sys.argv[1]):
+    spec = importlib.util.spec_from_file_location('model_g' + str(len(out)), folder + '/model.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    m = mod.load()
+    loss = mod.TrainingLoss(m)(torch.tensor(x, dtype=mod.DTYPE), mod.make_targets(torch.tensor(y, dtype=mod.DTYPE)))
+    loss.backward()
+    out.append({'loss': loss.item(), 'grads': {k: p.grad.double().flatten().tolist() for k, p in m.named_parameters()}})
+print(json.dumps(out))
+`;
+
+test('recurrent networks: model.py loads the safetensors as written and its backward pass equals backprop\'s (to 1e-5)', { skip: skipWithoutTorch() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bp-torch-rnn-'));
+  const nets = RECURRENT_SPECS.map((spec, i) => new Network({ ...spec, seed: 40 + i }));
+  const inputs = nets.map((net, i) => rows(4, net.inputs, i + 7));
+  const targets = nets.map((net, i) => (net.loss === 'crossEntropy' ? [0, 2, 1, 2] : rows(4, net.outputs, i + 9).map((r) => r.map((v) => (net.loss === 'bce' ? (v > 0 ? 1 : 0) : v)))));
+  const payload = nets.map((net, i) => {
+    const folder = join(dir, `net${i}`);
+    writeFiles(folder, exportPytorch(net).files);
+    return [folder, inputs[i], targets[i]];
+  });
+  const r = runPython(['-c', GRAD_DRIVER, JSON.stringify(payload)]);
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { loss: number; grads: Record<string, number[]> }[];
+  nets.forEach((net, i) => {
+    const x = tensor(inputs[i]);
+    const y = net.loss === 'crossEntropy' ? tensor(targets[i] as number[]) : tensor(targets[i] as number[][]);
+    for (const p of net.parameters()) p.grad = null;
+    const loss = net.trainingLoss(x, y);
+    loss.backward();
+    assert.ok(Math.abs(got[i].loss - loss.item()) <= 1e-5, `net ${i}: loss torch ${got[i].loss} vs backprop ${loss.item()}`);
+    assert.deepEqual(Object.keys(got[i].grads), net.namedParameters().map(([n]) => n), `net ${i}: parameter names`);
+    for (const [name, p] of net.namedParameters()) {
+      const g = got[i].grads[name];
+      const mine = p.grad ? Array.from(p.grad.data) : new Array<number>(p.size).fill(0);
+      assert.equal(g.length, mine.length, `${name}: size`);
+      for (let k = 0; k < g.length; k++) assert.ok(Math.abs(g[k] - mine[k]) <= 1e-5 * Math.max(1, Math.abs(g[k])), `net ${i} ${name}[${k}]: torch ${g[k]} vs backprop ${mine[k]}`);
+    }
+  });
+});
+
+test('the safetensors of a recurrent network import back into the same network', () => {
+  const net = new Network({ ...RECURRENT_SPECS[1], seed: 6 });
+  const { files } = exportPytorch(net);
+  const back = importSafetensors(files['model.safetensors'] as Uint8Array, 'model.safetensors').network;
+  assert.deepEqual(back.toJSON(), net.toJSON());
+});

@@ -55,7 +55,7 @@ export function onnxModelType(): protobuf.Type {
   return modelType;
 }
 
-interface Attr { name: string; type: number; i?: number; f?: number; s?: string; ints?: number[] }
+interface Attr { name: string; type: number; i?: number; f?: number; s?: string; ints?: number[]; strings?: string[] }
 interface Node { input: string[]; output: string[]; name: string; opType: string; attribute: Attr[] }
 interface Initializer { name: string; dims: number[]; dataType: number; rawData?: Uint8Array; int64Data?: number[]; stringData?: string[] }
 interface ValueInfo { name: string; docString: string; type: { tensorType: { elemType: number; shape: { dim: ({ dimValue: number } | { dimParam: string })[] } } } }
@@ -111,6 +111,13 @@ class GraphBuilder {
     if (exact) this.used.add(out);
     this.nodes.push({ input, output: [out], name: this.fresh(`${opType}_${this.nodes.length}`), opType, attribute });
     return out;
+  }
+
+  /** Adds a node with several outputs: each wanted name made unique, '' for an output not asked for (ONNX's optional outputs). */
+  opOutputs(opType: string, input: string[], outputs: string[], attribute: Attr[] = []): string[] {
+    const outs = outputs.map((o) => (o === '' ? '' : this.fresh(o)));
+    this.nodes.push({ input, output: outs, name: this.fresh(`${opType}_${this.nodes.length}`), opType, attribute });
+    return outs;
   }
 }
 
@@ -195,6 +202,55 @@ function pool(g: GraphBuilder, opType: 'MaxPool' | 'AveragePool', layer: Resolve
   return g.op(opType, [x], `layers${layer.index}_${opType === 'MaxPool' ? 'max' : 'avg'}pool`, attrs);
 }
 
+// ---- issue 12, recurrent layers: the ONNX LSTM, GRU and RNN operators ------------------------------
+
+/**
+ * Where each ONNX gate block comes from in PyTorch's stacking: ONNX's LSTM stacks i, o, f, c
+ * (PyTorch i, f, g, o), its GRU z, r, h (PyTorch r, z, n).
+ */
+const ONNX_GATE_ORDER = { lstm: [0, 3, 1, 2], gru: [1, 0, 2], rnn: [0] } as const;
+const STRINGS_ATTRIBUTE = 8; // AttributeProto.AttributeType.STRINGS
+
+/** A [G·H, …] tensor (or [G·H]) with its G blocks of H rows put in ONNX's gate order. */
+function gateBlocks(t: Tensor, order: readonly number[], H: number): Float32Array {
+  const block = H * (t.size / t.shape[0]);
+  const out = new Float32Array(t.size);
+  order.forEach((from, k) => out.set(t.data.subarray(from * block, (from + 1) * block), k * block));
+  return out;
+}
+
+/**
+ * A recurrent layer as the ONNX operator of its kind, batch-first around it: x [batch, time,
+ * features] → Transpose → LSTM/GRU/RNN (W, R, B in ONNX's gate order; GRU with linear_before_reset=1,
+ * PyTorch's equation) → Y_h [1, batch, units] reshaped to [batch, units], or with returnSequences
+ * Y [time, 1, batch, units] → [batch, time, units].
+ */
+function recurrent(g: GraphBuilder, layer: ResolvedLayer<'lstm' | 'gru' | 'rnn'>, m: Module, x: string): string {
+  const li = layer.index, H = layer.spec.units, [T, F] = layer.input;
+  const order = ONNX_GATE_ORDER[layer.type], G = order.length;
+  const w = param(m, 'weight_ih'), r = param(m, 'weight_hh'), bi = param(m, 'bias_ih'), bh = param(m, 'bias_hh');
+  const B = new Float32Array(2 * G * H);
+  B.set(gateBlocks(bi, order, H));
+  B.set(gateBlocks(bh, order, H), G * H);
+  const inputs = [
+    g.op('Transpose', [x], `layers${li}_time_first`, [ints('perm', [1, 0, 2])]),
+    g.floats(`layers${li}_W`, [1, G * H, F], gateBlocks(w, order, H)),
+    g.floats(`layers${li}_R`, [1, G * H, H], gateBlocks(r, order, H)),
+    g.floats(`layers${li}_B`, [1, 2 * G * H], B),
+  ];
+  const attrs: Attr[] = [int('hidden_size', H)];
+  if (layer.type === 'gru') attrs.push(int('linear_before_reset', 1));
+  if (layer.type === 'rnn') attrs.push({ name: 'activations', type: STRINGS_ATTRIBUTE, strings: [(layer.spec as { nonlinearity?: string }).nonlinearity === 'relu' ? 'Relu' : 'Tanh'] });
+  const opType = layer.type === 'lstm' ? 'LSTM' : layer.type.toUpperCase();
+  if (layer.spec.returnSequences) {
+    const [y] = g.opOutputs(opType, inputs, [`layers${li}_Y`], attrs);
+    const steps = g.op('Reshape', [y, g.int64s(`layers${li}_steps_shape`, [3], [T, -1, H])], `layers${li}_steps`);
+    return g.op('Transpose', [steps], `layers${li}_sequence`, [ints('perm', [1, 0, 2])]);
+  }
+  const [, yh] = g.opOutputs(opType, inputs, ['', `layers${li}_Y_h`], attrs);
+  return g.op('Reshape', [yh, g.int64s(`layers${li}_last_shape`, [2], [-1, H])], `layers${li}_last`);
+}
+
 type OnnxLayer<T extends LayerTypeName> = (g: GraphBuilder, layer: ResolvedLayer<T>, m: Module, x: string) => string;
 
 /**
@@ -272,6 +328,10 @@ export const ONNX_LAYERS: { readonly [T in LayerTypeName]: OnnxLayer<T> | string
     const out = g.op('MatMul', [joined, g.floats(`${at}_out_weight_t`, [E, E], transposed(wo, E, E, 0))], `${at}_out_mm`);
     return g.op('Add', [out, g.floats(`${at}_out_bias`, [E], bo)], `${at}_attention`);
   },
+  /* issue 12, recurrent: */
+  lstm: recurrent,
+  gru: recurrent,
+  rnn: recurrent,
 };
 
 /** The layers, in order: a network on shaped samples first reshapes the input rows [batch, inputs] to [batch, ...inputShape]. */
