@@ -599,12 +599,76 @@ export function adam(
   for (; x < n; x++) store<f32>(p + (<usize>x << 2), 0);
 }
 
+/**
+ * im2colSample's block for one tap when the stride is 1 and ow = W: block[y·ow + x] =
+ * plane[(y + dy)·W + x + dx] for rows with 0 ≤ y + dy < H and columns x0 ≤ x < x1, else 0. The valid
+ * rows are one contiguous run of the plane (shifted by dy·W + dx), copied flat in SIMD; the
+ * columns outside [x0, x1) that the flat copy wraps into a neighbouring row are zeroed after.
+ */
+function flatIm2col(plane: usize, block: usize, H: i32, W: i32, oh: i32, ow: i32, dy: i32, dx: i32, x0: i32, x1: i32): void {
+  let ya = -dy > 0 ? -dy : 0, yb = minI(oh, H - dy);
+  if (ya > oh) ya = oh;
+  if (yb < ya || x0 >= x1) { zeroRun(block, oh * ow); return; }
+  zeroRun(block, ya * ow);
+  zeroRun(block + (<usize>(yb * ow) << 2), (oh - yb) * ow);
+  const shift = dy * W + dx;
+  // Clipped to the plane; what the clip leaves out lies outside [x0, x1) and is zeroed below.
+  let qa = ya * ow, qb = yb * ow;
+  if (qa + shift < 0) qa = -shift;
+  if (qb + shift > H * W) qb = H * W - shift;
+  const src = plane + (<isize>shift << 2);
+  let q = qa;
+  for (; q + 3 < qb; q += 4) v128.store(block + (<usize>q << 2), v128.load(src + (<usize>q << 2)));
+  for (; q < qb; q++) store<f32>(block + (<usize>q << 2), load<f32>(src + (<usize>q << 2)));
+  if (x0 > 0 || x1 < ow) {
+    for (let y = ya; y < yb; y++) {
+      const r = block + (<usize>(y * ow) << 2);
+      for (let x = 0; x < x0; x++) store<f32>(r + (<usize>x << 2), 0);
+      for (let x = x1; x < ow; x++) store<f32>(r + (<usize>x << 2), 0);
+    }
+  }
+}
+
+/**
+ * The adjoint of flatIm2col: plane[(y + dy)·W + x + dx] += block[y·ow + x] over the same valid
+ * entries. The block (scratch) has its columns outside [x0, x1) zeroed first, so the flat SIMD add
+ * only adds +0 where it wraps into a neighbouring row: the gradient there is a sum started from +0,
+ * never −0, so its bits do not change, and every element still receives its terms in tap order.
+ */
+function flatCol2im(block: usize, plane: usize, H: i32, W: i32, oh: i32, ow: i32, dy: i32, dx: i32, x0: i32, x1: i32): void {
+  let ya = -dy > 0 ? -dy : 0, yb = minI(oh, H - dy);
+  if (yb <= ya || x0 >= x1) return;
+  if (x0 > 0 || x1 < ow) {
+    for (let y = ya; y < yb; y++) {
+      const r = block + (<usize>(y * ow) << 2);
+      for (let x = 0; x < x0; x++) store<f32>(r + (<usize>x << 2), 0);
+      for (let x = x1; x < ow; x++) store<f32>(r + (<usize>x << 2), 0);
+    }
+  }
+  const shift = dy * W + dx;
+  let qa = ya * ow, qb = yb * ow;
+  if (qa + shift < 0) qa = -shift;
+  if (qb + shift > H * W) qb = H * W - shift;
+  const dst = plane + (<isize>shift << 2);
+  let q = qa;
+  for (; q + 3 < qb; q += 4) {
+    const d = dst + (<usize>q << 2);
+    v128.store(d, f32x4.add(v128.load(d), v128.load(block + (<usize>q << 2))));
+  }
+  for (; q < qb; q++) {
+    const d = dst + (<usize>q << 2);
+    store<f32>(d, load<f32>(d) + load<f32>(block + (<usize>q << 2)));
+  }
+}
+
 /** cols[(c·kh + i)·kw + j][y·ow + x] = x_s[c][y·sh − pt + i·dh][x·sw − pl + j·dw], 0 in the padding; xs points at channel 0 of the group. */
 function im2colSample(xs: usize, cols: usize, geo: usize): void {
   const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6), oh = geoAt(geo, 7), ow = geoAt(geo, 8);
   const sh = geoAt(geo, 9), sw = geoAt(geo, 10), pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
   const cg = geoAt(geo, 1) / geoAt(geo, 15);
   const owB = <usize>ow << 2;
+  // Stride 1 with ow = W ('same' along the width): a tap's block is the plane shifted, read flat.
+  const flat = sh == 1 && sw == 1 && ow == W;
   let row = cols;
   for (let c = 0; c < cg; c++) {
     const plane = xs + (<usize>(c * H * W) << 2);
@@ -614,6 +678,11 @@ function im2colSample(xs: usize, cols: usize, geo: usize): void {
         const x0 = minI(ow, ceilDiv(-dx, sw) > 0 ? ceilDiv(-dx, sw) : 0);
         let x1 = minI(ow, ceilDiv(W - dx, sw));
         if (x1 < x0) x1 = x0;
+        if (flat) {
+          flatIm2col(plane, row, H, W, oh, ow, i * dh - pt, dx, x0, x1);
+          row += <usize>oh * owB;
+          continue;
+        }
         // Rows are short (a feature map's width): plain loops beat memory.copy/fill's per-call cost.
         for (let y = 0; y < oh; y++) {
           const o = row + <usize>y * owB;
@@ -642,6 +711,8 @@ function col2imSample(cols: usize, gxs: usize, geo: usize): void {
   const sh = geoAt(geo, 9), sw = geoAt(geo, 10), pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
   const cg = geoAt(geo, 1) / geoAt(geo, 15);
   const owB = <usize>ow << 2;
+  // Stride 1 with ow = W ('same' along the width): a tap's block is the plane shifted, read flat.
+  const flat = sh == 1 && sw == 1 && ow == W;
   let row = cols;
   for (let c = 0; c < cg; c++) {
     const plane = gxs + (<usize>(c * H * W) << 2);
@@ -651,6 +722,11 @@ function col2imSample(cols: usize, gxs: usize, geo: usize): void {
         const x0 = minI(ow, ceilDiv(-dx, sw) > 0 ? ceilDiv(-dx, sw) : 0);
         let x1 = minI(ow, ceilDiv(W - dx, sw));
         if (x1 < x0) x1 = x0;
+        if (flat) {
+          flatCol2im(row, plane, H, W, oh, ow, i * dh - pt, dx, x0, x1);
+          row += <usize>oh * owB;
+          continue;
+        }
         for (let y = 0; y < oh; y++) {
           const iy = y * sh - pt + i * dh;
           if (iy < 0 || iy >= H) continue;
