@@ -826,7 +826,7 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   return best;
 }
 
-/** Staging for a row's last 1–3 pooling windows (pool4 reads and writes whole vectors). */
+/** Staging for the windows of a row with fewer than four (pool4 reads and writes whole vectors). */
 const POOL_STAGE: usize = memory.data(256, 16);
 
 /**
@@ -895,7 +895,16 @@ export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i
           pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (o << 2), out + (o << 2), ob + r0 + c, ob + r1 + c);
         }
         const cnt = ow - xo;
-        if (cnt > 0) {
+        if (cnt > 0 && ow >= 4) {
+          // The last 1–3 windows: the four windows ending at the row's end, overlapping windows
+          // already done. Each window's result depends on that window alone and kind 1 stores
+          // (windows do not overlap in x), so redoing one writes the same bits again.
+          const back = 4 - cnt, xb = ow - 4;
+          const c = <usize>(xb * 2) << 2, ob2 = o - <usize>back;
+          pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (ob2 << 2), out + (ob2 << 2), ob + r0 + c, ob + r1 + c);
+          xo = ow;
+          o += <usize>cnt;
+        } else if (cnt > 0) {
           // The last 1–3 windows of the row through the same code, staged in POOL_STAGE.
           const c = <usize>(xo * 2) << 2, st = POOL_STAGE;
           for (let l = 0; l < 2 * cnt; l++) {
