@@ -758,7 +758,101 @@ export function convWorkspaceBytes(geo: usize): i32 {
   const g2 = gemmWorkspaceBytes(k, p, og), g3 = gemmWorkspaceBytes(og, k, p);
   if (g2 > g) g = g2;
   if (g3 > g) g = g3;
-  return roundUp(k * p * 4, 64) + g;
+  return convColsBytes(geo) + g + convMaskBytes(geo);
+}
+
+/** The column matrix's bytes, also big enough for it as one packed gemm panel (NR-wide strips). */
+@inline function convColsBytes(geo: usize): i32 {
+  const k = geoAt(geo, 1) / geoAt(geo, 15) * geoAt(geo, 5) * geoAt(geo, 6);
+  return roundUp(roundUp(geoAt(geo, 7) * geoAt(geo, 8), NR) * k * 4, 64);
+}
+
+/** The tap masks of packForward: kh·kw rows of ⌈oh·ow⌉₈ lanes. */
+@inline function convMaskBytes(geo: usize): i32 {
+  return roundUp(geoAt(geo, 5) * geoAt(geo, 6) * roundUp(geoAt(geo, 7) * geoAt(geo, 8), NR) * 4, 64);
+}
+
+/**
+ * Whether the forward can pack its gemm panel straight from the input (packForward): stride 1,
+ * ow = W (so a tap's column row is the plane shifted: flatIm2col's case), and one panel (k ≤ KC,
+ * oh·ow ≤ NC).
+ */
+@inline function packsForward(geo: usize): bool {
+  const k = geoAt(geo, 1) / geoAt(geo, 15) * geoAt(geo, 5) * geoAt(geo, 6);
+  return geoAt(geo, 9) == 1 && geoAt(geo, 10) == 1 && geoAt(geo, 8) == geoAt(geo, 3) && k <= KC && geoAt(geo, 7) * geoAt(geo, 8) <= NC;
+}
+
+/**
+ * mask[t][q] (i32, t = i·kw + j, q < ⌈oh·ow⌉₈) = −1 where output position q reads inside the input
+ * for tap (i, j), else 0 (padding, and the lanes past oh·ow). Depends on the geometry only.
+ */
+function tapMasks(geo: usize, mask: usize): void {
+  const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6), oh = geoAt(geo, 7), ow = geoAt(geo, 8);
+  const pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
+  const p = oh * ow, pp = roundUp(p, NR);
+  let m = mask;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      for (let q = 0; q < pp; q++) {
+        const y = q / ow, x = q - y * ow;
+        const iy = y - pt + i * dh, ix = x - pl + j * dw;
+        store<i32>(m + (<usize>q << 2), q < p && iy >= 0 && iy < H && ix >= 0 && ix < W ? -1 : 0);
+      }
+      m += <usize>pp << 2;
+    }
+  }
+}
+
+/**
+ * The forward's gemm panel packed straight from the input, as packB would lay out the column
+ * matrix (strips of NR output positions, k rows of NR floats each, zero past oh·ow): with stride 1
+ * and ow = W, the NR entries of row (c, i, j) are NR consecutive floats of channel c's plane,
+ * shifted by (i·dh − pt)·W + j·dw − pl, ANDed with the tap's mask. Same bits as im2col + packB
+ * (padding +0). The unmasked loads reach up to W·pt + pl + NR floats outside xs's planes: the JS
+ * side keeps other buffers on both sides of the input (conv2dArrays), so they stay in memory.
+ */
+function packForward(xs: usize, bp: usize, geo: usize, mask: usize): void {
+  const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6);
+  const pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
+  const cg = geoAt(geo, 1) / geoAt(geo, 15);
+  const pp = roundUp(geoAt(geo, 7) * geoAt(geo, 8), NR);
+  const planeB = <usize>(H * W) << 2, maskRowB = <usize>pp << 2;
+  let dst = bp;
+  for (let q0 = 0; q0 < pp; q0 += NR) {
+    let plane = xs;
+    for (let c = 0; c < cg; c++) {
+      let mrow = mask + (<usize>q0 << 2);
+      for (let i = 0; i < kh; i++) {
+        const rowShift = (i * dh - pt) * W - pl + q0;
+        for (let j = 0; j < kw; j++) {
+          const src = plane + (<isize>(rowShift + j * dw) << 2);
+          v128.store(dst, v128.and(v128.load(src), v128.load(mrow)));
+          v128.store(dst, v128.and(v128.load(src, 16), v128.load(mrow, 16)), 16);
+          dst += NR << 2;
+          mrow += maskRowB;
+        }
+      }
+      plane += planeB;
+    }
+  }
+}
+
+/** gemm(0, 0, m, n, k, a, lda, ·, ·, c, ldc, 0, work) on a B already packed as one panel (k ≤ KC, n ≤ NC). */
+function gemmPackedB(m: i32, n: i32, k: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, work: usize): void {
+  const ldcB = <usize>ldc << 2, ldaB = <usize>lda << 2;
+  const edge = work, ap = work + EDGE_TILE_BYTES;
+  for (let ic = 0; ic < m; ic += MC) {
+    const mc = minI(MC, m - ic);
+    packA(mc, k, a + <usize>ic * ldaB, lda, false, ap);
+    for (let jr = 0; jr < n; jr += NR) {
+      const cols = minI(NR, n - jr);
+      const bStrip = bp + (<usize>(jr * k) << 2);
+      const cCol = c + (<usize>jr << 2);
+      for (let ir = 0; ir < mc; ir += MR) {
+        microKernel(k, ap + (<usize>(ir * k) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, minI(MR, mc - ir), cols, false, edge);
+      }
+    }
+  }
 }
 
 /**
@@ -772,17 +866,25 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   const n = geoAt(geo, 0), C = geoAt(geo, 1), H = geoAt(geo, 2), W = geoAt(geo, 3), O = geoAt(geo, 4);
   const kh = geoAt(geo, 5), kw = geoAt(geo, 6), p = geoAt(geo, 7) * geoAt(geo, 8), groups = geoAt(geo, 15);
   const cg = C / groups, og = O / groups, k = cg * kh * kw;
-  const cols = work, gw = work + <usize>roundUp(k * p * 4, 64);
+  const cols = work, gw = work + <usize>convColsBytes(geo);
   const inB = <usize>(H * W) << 2, pB = <usize>p << 2;
+  const packed = kind == 0 && packsForward(geo) && k > 0;
+  const mask = work + <usize>(convWorkspaceBytes(geo) - convMaskBytes(geo));
+  if (packed) tapMasks(geo, mask);
   if (kind == 1) memory.fill(out, 0, <usize>(n * C) * inB);
   if (kind == 2 && n == 0) memory.fill(out, 0, <usize>(O * k) << 2);
   for (let s = 0; s < n; s++) {
     for (let grp = 0; grp < groups; grp++) {
       const wg = kind == 2 ? 0 : b + (<usize>(grp * og * k) << 2);
       if (kind == 0) {
-        im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
         const dst = out + <usize>(s * O + grp * og) * pB;
-        gemm(0, 0, og, p, k, wg, k, cols, p, dst, p, 0, gw);
+        if (packed) {
+          packForward(a + <usize>(s * C + grp * cg) * inB, cols, geo, mask);
+          gemmPackedB(og, p, k, wg, k, cols, dst, p, gw);
+        } else {
+          im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
+          gemm(0, 0, og, p, k, wg, k, cols, p, dst, p, 0, gw);
+        }
         if (bias) {
           for (let o = 0; o < og; o++) {
             const bv = f32x4.splat(load<f32>(bias + (<usize>(grp * og + o) << 2)));

@@ -112,10 +112,15 @@ function randomFlatConv(rng: Random): { xs: number[]; ws: number[]; a: ConvAttrs
   }
 }
 
-test("the wasm conv kernel's flat im2col/col2im path (stride 1, output as wide as the input) runs all three prims as the JS reference does (1e-6) on 50 geometries", { skip: !HAS_WASM }, () => {
+test("the wasm conv kernel's flat im2col/col2im path (stride 1, output as wide as the input) runs all three prims as the JS reference does (1e-6) on 52 geometries", { skip: !HAS_WASM }, () => {
   const rng = new Random(24);
-  for (let t = 0; t < 50; t++) {
-    const { xs, ws, a } = randomFlatConv(rng);
+  // and two whose column matrix is taller than one gemm panel (k = 288 > 256: the forward's im2col + gemm fallback)
+  const wide: { xs: number[]; ws: number[]; a: ConvAttrs }[] = [
+    { xs: [2, 32, 5, 6], ws: [5, 32, 3, 3], a: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },
+    { xs: [1, 64, 3, 9], ws: [6, 32, 3, 3], a: { stride: [1, 1], padding: [0, 2, 2, 2], dilation: [1, 2], groups: 2 } },
+  ];
+  for (let t = 0; t < 52; t++) {
+    const { xs, ws, a } = t < 50 ? randomFlatConv(rng) : wide[t - 50]!;
     const x = rand(xs, rng), w = rand(ws, rng), b = rand([ws[0]], rng);
     const run = (name: string) => on(name, () => {
       const y = apply(CONV2D, [x, w, b], a);
