@@ -758,13 +758,73 @@ export function convWorkspaceBytes(geo: usize): i32 {
   const g2 = gemmWorkspaceBytes(k, p, og), g3 = gemmWorkspaceBytes(og, k, p);
   if (g2 > g) g = g2;
   if (g3 > g) g = g3;
+  // packWeightGrad's product packs A = the output gradient with kc = oh·ow in one block
+  const g4 = EDGE_TILE_BYTES + roundUp(minI(og, MC), MR) * p * 4;
+  if (g4 > g) g = g4;
   return convColsBytes(geo) + g + convMaskBytes(geo);
 }
 
-/** The column matrix's bytes, also big enough for it as one packed gemm panel (NR-wide strips). */
+/** The column matrix's bytes, also big enough for it as one packed gemm panel either way round (NR-wide strips). */
 @inline function convColsBytes(geo: usize): i32 {
-  const k = geoAt(geo, 1) / geoAt(geo, 15) * geoAt(geo, 5) * geoAt(geo, 6);
-  return roundUp(roundUp(geoAt(geo, 7) * geoAt(geo, 8), NR) * k * 4, 64);
+  const k = geoAt(geo, 1) / geoAt(geo, 15) * geoAt(geo, 5) * geoAt(geo, 6), p = geoAt(geo, 7) * geoAt(geo, 8);
+  const a = roundUp(p, NR) * k, b = roundUp(k, NR) * p;
+  return roundUp((a > b ? a : b) * 4, 64);
+}
+
+/**
+ * The weight gradient's gemm panel (B = colsᵀ, as packB with transB lays it out: strips of NR
+ * column-matrix rows, oh·ow groups of NR floats, rows past k zero) straight from the input, for
+ * packsForward's stride-1, ow = W case without its one-panel limit: four rows' shifted, masked
+ * plane loads at a time, transposed in registers. Reads outside the planes as packForward does.
+ */
+function packWeightGrad(xs: usize, bp: usize, geo: usize, mask: usize): void {
+  const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6);
+  const pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
+  const taps = kh * kw, k = geoAt(geo, 1) / geoAt(geo, 15) * taps, p = geoAt(geo, 7) * geoAt(geo, 8);
+  const pp = roundUp(p, NR);
+  const zero = f32x4.splat(0);
+  for (let r0 = 0; r0 < k; r0 += NR) {
+    const strip = bp + (<usize>(r0 * p) << 2);
+    for (let h = 0; h < 2; h++) {
+      // rows r0 + 4h … + 3: their plane (shifted) and mask, or none past k
+      let s0: usize = 0, s1: usize = 0, s2: usize = 0, s3: usize = 0, m0: usize = 0, m1: usize = 0, m2: usize = 0, m3: usize = 0;
+      let valid = 0;
+      for (let l = 0; l < 4; l++) {
+        const r = r0 + 4 * h + l;
+        if (r >= k) break;
+        const c = r / taps, t = r - c * taps, i = t / kw, j = t - i * kw;
+        const src = xs + <usize>(c * H * W) * 4 + (<isize>((i * dh - pt) * W + j * dw - pl) << 2);
+        const m = mask + (<usize>(t * pp) << 2);
+        if (l == 0) { s0 = src; m0 = m; } else if (l == 1) { s1 = src; m1 = m; } else if (l == 2) { s2 = src; m2 = m; } else { s3 = src; m3 = m; }
+        valid = l + 1;
+      }
+      const dst0 = strip + (<usize>h << 4);
+      let q = 0;
+      for (; q + 3 < p; q += 4) {
+        const o = <usize>q << 2;
+        const x0 = valid > 0 ? v128.and(v128.load(s0 + o), v128.load(m0 + o)) : zero;
+        const x1 = valid > 1 ? v128.and(v128.load(s1 + o), v128.load(m1 + o)) : zero;
+        const x2 = valid > 2 ? v128.and(v128.load(s2 + o), v128.load(m2 + o)) : zero;
+        const x3 = valid > 3 ? v128.and(v128.load(s3 + o), v128.load(m3 + o)) : zero;
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        const dst = dst0 + (<usize>q << 5);
+        v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+        v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+        v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+      }
+      for (; q < p; q++) {
+        const o = <usize>q << 2, dst = dst0 + (<usize>q << 5);
+        store<f32>(dst, valid > 0 && load<i32>(m0 + o) != 0 ? load<f32>(s0 + o) : 0);
+        store<f32>(dst, valid > 1 && load<i32>(m1 + o) != 0 ? load<f32>(s1 + o) : 0, 4);
+        store<f32>(dst, valid > 2 && load<i32>(m2 + o) != 0 ? load<f32>(s2 + o) : 0, 8);
+        store<f32>(dst, valid > 3 && load<i32>(m3 + o) != 0 ? load<f32>(s3 + o) : 0, 12);
+      }
+    }
+  }
 }
 
 /** The tap masks of packForward: kh·kw rows of ⌈oh·ow⌉₈ lanes. */
@@ -837,8 +897,8 @@ function packForward(xs: usize, bp: usize, geo: usize, mask: usize): void {
   }
 }
 
-/** gemm(0, 0, m, n, k, a, lda, ·, ·, c, ldc, 0, work) on a B already packed as one panel (k ≤ KC, n ≤ NC). */
-function gemmPackedB(m: i32, n: i32, k: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, work: usize): void {
+/** gemm(0, 0, m, n, k, a, lda, ·, ·, c, ldc, accumulate, work) on a B already packed as one panel (n ≤ NC; work holds EDGE_TILE_BYTES + ⌈min(m, MC)⌉_MR·k floats). */
+function gemmPackedB(m: i32, n: i32, k: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, accumulate: bool, work: usize): void {
   const ldcB = <usize>ldc << 2, ldaB = <usize>lda << 2;
   const edge = work, ap = work + EDGE_TILE_BYTES;
   for (let ic = 0; ic < m; ic += MC) {
@@ -849,7 +909,7 @@ function gemmPackedB(m: i32, n: i32, k: i32, a: usize, lda: i32, bp: usize, c: u
       const bStrip = bp + (<usize>(jr * k) << 2);
       const cCol = c + (<usize>jr << 2);
       for (let ir = 0; ir < mc; ir += MR) {
-        microKernel(k, ap + (<usize>(ir * k) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, minI(MR, mc - ir), cols, false, edge);
+        microKernel(k, ap + (<usize>(ir * k) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, minI(MR, mc - ir), cols, accumulate, edge);
       }
     }
   }
@@ -869,8 +929,9 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   const cols = work, gw = work + <usize>convColsBytes(geo);
   const inB = <usize>(H * W) << 2, pB = <usize>p << 2;
   const packed = kind == 0 && packsForward(geo) && k > 0;
+  const packedW = kind == 2 && geoAt(geo, 9) == 1 && geoAt(geo, 10) == 1 && geoAt(geo, 8) == W && k > 0 && k <= NC && p > 0;
   const mask = work + <usize>(convWorkspaceBytes(geo) - convMaskBytes(geo));
-  if (packed) tapMasks(geo, mask);
+  if (packed || packedW) tapMasks(geo, mask);
   if (kind == 1) memory.fill(out, 0, <usize>(n * C) * inB);
   if (kind == 2 && n == 0) memory.fill(out, 0, <usize>(O * k) << 2);
   for (let s = 0; s < n; s++) {
@@ -880,7 +941,7 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
         const dst = out + <usize>(s * O + grp * og) * pB;
         if (packed) {
           packForward(a + <usize>(s * C + grp * cg) * inB, cols, geo, mask);
-          gemmPackedB(og, p, k, wg, k, cols, dst, p, gw);
+          gemmPackedB(og, p, k, wg, k, cols, dst, p, false, gw);
         } else {
           im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
           gemm(0, 0, og, p, k, wg, k, cols, p, dst, p, 0, gw);
@@ -898,6 +959,11 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
         gemm(1, 0, k, p, og, wg, k, a + <usize>(s * O + grp * og) * pB, p, cols, p, 0, gw);
         col2imSample(cols, out + <usize>(s * C + grp * cg) * inB, geo);
       } else {
+        if (packedW) {
+          packWeightGrad(a + <usize>(s * C + grp * cg) * inB, cols, geo, mask);
+          gemmPackedB(og, k, p, b + <usize>(s * O + grp * og) * pB, p, cols, out + (<usize>(grp * og * k) << 2), k, s > 0, gw);
+          continue;
+        }
         im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
         gemm(0, 1, og, k, p, b + <usize>(s * O + grp * og) * pB, p, cols, p, out + (<usize>(grp * og * k) << 2), k, s > 0 ? 1 : 0, gw);
       }
