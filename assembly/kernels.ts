@@ -1044,8 +1044,10 @@ const POOL_STAGE: usize = memory.data(256, 16);
  */
 export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, x: usize, v: usize, out: usize): void {
   const planeB = <usize>(h * w) << 2;
-  if (kind == 1) memory.fill(out, 0, <usize>planes * planeB);
   const fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
+  // The fast path's gradient stores write both rows of every window whole: when the windows tile
+  // the plane exactly (even h and w), every element is written and nothing needs zeroing first.
+  if (kind == 1 && !(fast && oh * 2 == h && ow * 2 == w)) memory.fill(out, 0, <usize>planes * planeB);
   let o: usize = 0;
   for (let pl = 0; pl < planes; pl++) {
     const off = <usize>pl * planeB;
