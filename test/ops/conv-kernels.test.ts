@@ -112,14 +112,16 @@ function randomFlatConv(rng: Random): { xs: number[]; ws: number[]; a: ConvAttrs
   }
 }
 
-test("the wasm conv kernel's flat im2col/col2im path (stride 1, output as wide as the input) runs all three prims as the JS reference does (1e-6) on 52 geometries", { skip: !HAS_WASM }, () => {
+test("the wasm conv kernel's flat im2col/col2im path (stride 1, output as wide as the input) runs all three prims as the JS reference does (1e-6) on 53 geometries", { skip: !HAS_WASM }, () => {
   const rng = new Random(24);
   // and two whose column matrix is taller than one gemm panel (k = 288 > 256: the forward's im2col + gemm fallback)
   const wide: { xs: number[]; ws: number[]; a: ConvAttrs }[] = [
     { xs: [2, 32, 5, 6], ws: [5, 32, 3, 3], a: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },
     { xs: [1, 64, 3, 9], ws: [6, 32, 3, 3], a: { stride: [1, 1], padding: [0, 2, 2, 2], dilation: [1, 2], groups: 2 } },
+    // and padding far past the input (the shifted loads reach 8 rows before and after the planes)
+    { xs: [1, 2, 2, 40], ws: [3, 2, 9, 3], a: { stride: [1, 1], padding: [8, 8, 1, 1], dilation: [1, 1], groups: 1 } },
   ];
-  for (let t = 0; t < 52; t++) {
+  for (let t = 0; t < 53; t++) {
     const { xs, ws, a } = t < 50 ? randomFlatConv(rng) : wide[t - 50]!;
     const x = rand(xs, rng), w = rand(ws, rng), b = rand([ws[0]], rng);
     const run = (name: string) => on(name, () => {
