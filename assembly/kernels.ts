@@ -599,12 +599,76 @@ export function adam(
   for (; x < n; x++) store<f32>(p + (<usize>x << 2), 0);
 }
 
+/**
+ * im2colSample's block for one tap when the stride is 1 and ow = W: block[y·ow + x] =
+ * plane[(y + dy)·W + x + dx] for rows with 0 ≤ y + dy < H and columns x0 ≤ x < x1, else 0. The valid
+ * rows are one contiguous run of the plane (shifted by dy·W + dx), copied flat in SIMD; the
+ * columns outside [x0, x1) that the flat copy wraps into a neighbouring row are zeroed after.
+ */
+function flatIm2col(plane: usize, block: usize, H: i32, W: i32, oh: i32, ow: i32, dy: i32, dx: i32, x0: i32, x1: i32): void {
+  let ya = -dy > 0 ? -dy : 0, yb = minI(oh, H - dy);
+  if (ya > oh) ya = oh;
+  if (yb < ya || x0 >= x1) { zeroRun(block, oh * ow); return; }
+  zeroRun(block, ya * ow);
+  zeroRun(block + (<usize>(yb * ow) << 2), (oh - yb) * ow);
+  const shift = dy * W + dx;
+  // Clipped to the plane; what the clip leaves out lies outside [x0, x1) and is zeroed below.
+  let qa = ya * ow, qb = yb * ow;
+  if (qa + shift < 0) qa = -shift;
+  if (qb + shift > H * W) qb = H * W - shift;
+  const src = plane + (<isize>shift << 2);
+  let q = qa;
+  for (; q + 3 < qb; q += 4) v128.store(block + (<usize>q << 2), v128.load(src + (<usize>q << 2)));
+  for (; q < qb; q++) store<f32>(block + (<usize>q << 2), load<f32>(src + (<usize>q << 2)));
+  if (x0 > 0 || x1 < ow) {
+    for (let y = ya; y < yb; y++) {
+      const r = block + (<usize>(y * ow) << 2);
+      for (let x = 0; x < x0; x++) store<f32>(r + (<usize>x << 2), 0);
+      for (let x = x1; x < ow; x++) store<f32>(r + (<usize>x << 2), 0);
+    }
+  }
+}
+
+/**
+ * The adjoint of flatIm2col: plane[(y + dy)·W + x + dx] += block[y·ow + x] over the same valid
+ * entries. The block (scratch) has its columns outside [x0, x1) zeroed first, so the flat SIMD add
+ * only adds +0 where it wraps into a neighbouring row: the gradient there is a sum started from +0,
+ * never −0, so its bits do not change, and every element still receives its terms in tap order.
+ */
+function flatCol2im(block: usize, plane: usize, H: i32, W: i32, oh: i32, ow: i32, dy: i32, dx: i32, x0: i32, x1: i32): void {
+  let ya = -dy > 0 ? -dy : 0, yb = minI(oh, H - dy);
+  if (yb <= ya || x0 >= x1) return;
+  if (x0 > 0 || x1 < ow) {
+    for (let y = ya; y < yb; y++) {
+      const r = block + (<usize>(y * ow) << 2);
+      for (let x = 0; x < x0; x++) store<f32>(r + (<usize>x << 2), 0);
+      for (let x = x1; x < ow; x++) store<f32>(r + (<usize>x << 2), 0);
+    }
+  }
+  const shift = dy * W + dx;
+  let qa = ya * ow, qb = yb * ow;
+  if (qa + shift < 0) qa = -shift;
+  if (qb + shift > H * W) qb = H * W - shift;
+  const dst = plane + (<isize>shift << 2);
+  let q = qa;
+  for (; q + 3 < qb; q += 4) {
+    const d = dst + (<usize>q << 2);
+    v128.store(d, f32x4.add(v128.load(d), v128.load(block + (<usize>q << 2))));
+  }
+  for (; q < qb; q++) {
+    const d = dst + (<usize>q << 2);
+    store<f32>(d, load<f32>(d) + load<f32>(block + (<usize>q << 2)));
+  }
+}
+
 /** cols[(c·kh + i)·kw + j][y·ow + x] = x_s[c][y·sh − pt + i·dh][x·sw − pl + j·dw], 0 in the padding; xs points at channel 0 of the group. */
 function im2colSample(xs: usize, cols: usize, geo: usize): void {
   const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6), oh = geoAt(geo, 7), ow = geoAt(geo, 8);
   const sh = geoAt(geo, 9), sw = geoAt(geo, 10), pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
   const cg = geoAt(geo, 1) / geoAt(geo, 15);
   const owB = <usize>ow << 2;
+  // Stride 1 with ow = W ('same' along the width): a tap's block is the plane shifted, read flat.
+  const flat = sh == 1 && sw == 1 && ow == W;
   let row = cols;
   for (let c = 0; c < cg; c++) {
     const plane = xs + (<usize>(c * H * W) << 2);
@@ -614,6 +678,11 @@ function im2colSample(xs: usize, cols: usize, geo: usize): void {
         const x0 = minI(ow, ceilDiv(-dx, sw) > 0 ? ceilDiv(-dx, sw) : 0);
         let x1 = minI(ow, ceilDiv(W - dx, sw));
         if (x1 < x0) x1 = x0;
+        if (flat) {
+          flatIm2col(plane, row, H, W, oh, ow, i * dh - pt, dx, x0, x1);
+          row += <usize>oh * owB;
+          continue;
+        }
         // Rows are short (a feature map's width): plain loops beat memory.copy/fill's per-call cost.
         for (let y = 0; y < oh; y++) {
           const o = row + <usize>y * owB;
@@ -642,6 +711,8 @@ function col2imSample(cols: usize, gxs: usize, geo: usize): void {
   const sh = geoAt(geo, 9), sw = geoAt(geo, 10), pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
   const cg = geoAt(geo, 1) / geoAt(geo, 15);
   const owB = <usize>ow << 2;
+  // Stride 1 with ow = W ('same' along the width): a tap's block is the plane shifted, read flat.
+  const flat = sh == 1 && sw == 1 && ow == W;
   let row = cols;
   for (let c = 0; c < cg; c++) {
     const plane = gxs + (<usize>(c * H * W) << 2);
@@ -651,6 +722,11 @@ function col2imSample(cols: usize, gxs: usize, geo: usize): void {
         const x0 = minI(ow, ceilDiv(-dx, sw) > 0 ? ceilDiv(-dx, sw) : 0);
         let x1 = minI(ow, ceilDiv(W - dx, sw));
         if (x1 < x0) x1 = x0;
+        if (flat) {
+          flatCol2im(row, plane, H, W, oh, ow, i * dh - pt, dx, x0, x1);
+          row += <usize>oh * owB;
+          continue;
+        }
         for (let y = 0; y < oh; y++) {
           const iy = y * sh - pt + i * dh;
           if (iy < 0 || iy >= H) continue;
@@ -682,7 +758,161 @@ export function convWorkspaceBytes(geo: usize): i32 {
   const g2 = gemmWorkspaceBytes(k, p, og), g3 = gemmWorkspaceBytes(og, k, p);
   if (g2 > g) g = g2;
   if (g3 > g) g = g3;
-  return roundUp(k * p * 4, 64) + g;
+  // packWeightGrad's product packs A = the output gradient with kc = oh·ow in one block
+  const g4 = EDGE_TILE_BYTES + roundUp(minI(og, MC), MR) * p * 4;
+  if (g4 > g) g = g4;
+  return convColsBytes(geo) + g + convMaskBytes(geo);
+}
+
+/** The column matrix's bytes, also big enough for it as one packed gemm panel either way round (NR-wide strips). */
+@inline function convColsBytes(geo: usize): i32 {
+  const k = geoAt(geo, 1) / geoAt(geo, 15) * geoAt(geo, 5) * geoAt(geo, 6), p = geoAt(geo, 7) * geoAt(geo, 8);
+  const a = roundUp(p, NR) * k, b = roundUp(k, NR) * p;
+  return roundUp((a > b ? a : b) * 4, 64);
+}
+
+/**
+ * The weight gradient's gemm panel (B = colsᵀ, as packB with transB lays it out: strips of NR
+ * column-matrix rows, oh·ow groups of NR floats, rows past k zero) straight from the input, for
+ * packsForward's stride-1, ow = W case without its one-panel limit: four rows' shifted, masked
+ * plane loads at a time, transposed in registers. Reads outside the planes as packForward does.
+ */
+function packWeightGrad(xs: usize, bp: usize, geo: usize, mask: usize): void {
+  const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6);
+  const pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
+  const taps = kh * kw, k = geoAt(geo, 1) / geoAt(geo, 15) * taps, p = geoAt(geo, 7) * geoAt(geo, 8);
+  const pp = roundUp(p, NR);
+  const zero = f32x4.splat(0);
+  for (let r0 = 0; r0 < k; r0 += NR) {
+    const strip = bp + (<usize>(r0 * p) << 2);
+    for (let h = 0; h < 2; h++) {
+      // rows r0 + 4h … + 3: their plane (shifted) and mask, or none past k
+      let s0: usize = 0, s1: usize = 0, s2: usize = 0, s3: usize = 0, m0: usize = 0, m1: usize = 0, m2: usize = 0, m3: usize = 0;
+      let valid = 0;
+      for (let l = 0; l < 4; l++) {
+        const r = r0 + 4 * h + l;
+        if (r >= k) break;
+        const c = r / taps, t = r - c * taps, i = t / kw, j = t - i * kw;
+        const src = xs + <usize>(c * H * W) * 4 + (<isize>((i * dh - pt) * W + j * dw - pl) << 2);
+        const m = mask + (<usize>(t * pp) << 2);
+        if (l == 0) { s0 = src; m0 = m; } else if (l == 1) { s1 = src; m1 = m; } else if (l == 2) { s2 = src; m2 = m; } else { s3 = src; m3 = m; }
+        valid = l + 1;
+      }
+      const dst0 = strip + (<usize>h << 4);
+      let q = 0;
+      for (; q + 3 < p; q += 4) {
+        const o = <usize>q << 2;
+        const x0 = valid > 0 ? v128.and(v128.load(s0 + o), v128.load(m0 + o)) : zero;
+        const x1 = valid > 1 ? v128.and(v128.load(s1 + o), v128.load(m1 + o)) : zero;
+        const x2 = valid > 2 ? v128.and(v128.load(s2 + o), v128.load(m2 + o)) : zero;
+        const x3 = valid > 3 ? v128.and(v128.load(s3 + o), v128.load(m3 + o)) : zero;
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        const dst = dst0 + (<usize>q << 5);
+        v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+        v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+        v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+      }
+      for (; q < p; q++) {
+        const o = <usize>q << 2, dst = dst0 + (<usize>q << 5);
+        store<f32>(dst, valid > 0 && load<i32>(m0 + o) != 0 ? load<f32>(s0 + o) : 0);
+        store<f32>(dst, valid > 1 && load<i32>(m1 + o) != 0 ? load<f32>(s1 + o) : 0, 4);
+        store<f32>(dst, valid > 2 && load<i32>(m2 + o) != 0 ? load<f32>(s2 + o) : 0, 8);
+        store<f32>(dst, valid > 3 && load<i32>(m3 + o) != 0 ? load<f32>(s3 + o) : 0, 12);
+      }
+    }
+  }
+}
+
+/** The tap masks of packForward: kh·kw rows of ⌈oh·ow⌉₈ lanes. */
+@inline function convMaskBytes(geo: usize): i32 {
+  return roundUp(geoAt(geo, 5) * geoAt(geo, 6) * roundUp(geoAt(geo, 7) * geoAt(geo, 8), NR) * 4, 64);
+}
+
+/**
+ * Whether the forward can pack its gemm panel straight from the input (packForward): stride 1,
+ * ow = W (so a tap's column row is the plane shifted: flatIm2col's case), and one panel (k ≤ KC,
+ * oh·ow ≤ NC).
+ */
+@inline function packsForward(geo: usize): bool {
+  const k = geoAt(geo, 1) / geoAt(geo, 15) * geoAt(geo, 5) * geoAt(geo, 6);
+  return geoAt(geo, 9) == 1 && geoAt(geo, 10) == 1 && geoAt(geo, 8) == geoAt(geo, 3) && k <= KC && geoAt(geo, 7) * geoAt(geo, 8) <= NC;
+}
+
+/**
+ * mask[t][q] (i32, t = i·kw + j, q < ⌈oh·ow⌉₈) = −1 where output position q reads inside the input
+ * for tap (i, j), else 0 (padding, and the lanes past oh·ow). Depends on the geometry only.
+ */
+function tapMasks(geo: usize, mask: usize): void {
+  const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6), oh = geoAt(geo, 7), ow = geoAt(geo, 8);
+  const pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
+  const p = oh * ow, pp = roundUp(p, NR);
+  let m = mask;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      for (let q = 0; q < pp; q++) {
+        const y = q / ow, x = q - y * ow;
+        const iy = y - pt + i * dh, ix = x - pl + j * dw;
+        store<i32>(m + (<usize>q << 2), q < p && iy >= 0 && iy < H && ix >= 0 && ix < W ? -1 : 0);
+      }
+      m += <usize>pp << 2;
+    }
+  }
+}
+
+/**
+ * The forward's gemm panel packed straight from the input, as packB would lay out the column
+ * matrix (strips of NR output positions, k rows of NR floats each, zero past oh·ow): with stride 1
+ * and ow = W, the NR entries of row (c, i, j) are NR consecutive floats of channel c's plane,
+ * shifted by (i·dh − pt)·W + j·dw − pl, ANDed with the tap's mask. Same bits as im2col + packB
+ * (padding +0). The unmasked loads reach up to W·pt + pl + NR floats outside xs's planes: the JS
+ * side keeps other buffers on both sides of the input (conv2dArrays), so they stay in memory.
+ */
+function packForward(xs: usize, bp: usize, geo: usize, mask: usize): void {
+  const H = geoAt(geo, 2), W = geoAt(geo, 3), kh = geoAt(geo, 5), kw = geoAt(geo, 6);
+  const pt = geoAt(geo, 11), pl = geoAt(geo, 12), dh = geoAt(geo, 13), dw = geoAt(geo, 14);
+  const cg = geoAt(geo, 1) / geoAt(geo, 15);
+  const pp = roundUp(geoAt(geo, 7) * geoAt(geo, 8), NR);
+  const planeB = <usize>(H * W) << 2, maskRowB = <usize>pp << 2;
+  let dst = bp;
+  for (let q0 = 0; q0 < pp; q0 += NR) {
+    let plane = xs;
+    for (let c = 0; c < cg; c++) {
+      let mrow = mask + (<usize>q0 << 2);
+      for (let i = 0; i < kh; i++) {
+        const rowShift = (i * dh - pt) * W - pl + q0;
+        for (let j = 0; j < kw; j++) {
+          const src = plane + (<isize>(rowShift + j * dw) << 2);
+          v128.store(dst, v128.and(v128.load(src), v128.load(mrow)));
+          v128.store(dst, v128.and(v128.load(src, 16), v128.load(mrow, 16)), 16);
+          dst += NR << 2;
+          mrow += maskRowB;
+        }
+      }
+      plane += planeB;
+    }
+  }
+}
+
+/** gemm(0, 0, m, n, k, a, lda, ·, ·, c, ldc, accumulate, work) on a B already packed as one panel (n ≤ NC; work holds EDGE_TILE_BYTES + ⌈min(m, MC)⌉_MR·k floats). */
+function gemmPackedB(m: i32, n: i32, k: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, accumulate: bool, work: usize): void {
+  const ldcB = <usize>ldc << 2, ldaB = <usize>lda << 2;
+  const edge = work, ap = work + EDGE_TILE_BYTES;
+  for (let ic = 0; ic < m; ic += MC) {
+    const mc = minI(MC, m - ic);
+    packA(mc, k, a + <usize>ic * ldaB, lda, false, ap);
+    for (let jr = 0; jr < n; jr += NR) {
+      const cols = minI(NR, n - jr);
+      const bStrip = bp + (<usize>(jr * k) << 2);
+      const cCol = c + (<usize>jr << 2);
+      for (let ir = 0; ir < mc; ir += MR) {
+        microKernel(k, ap + (<usize>(ir * k) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, minI(MR, mc - ir), cols, accumulate, edge);
+      }
+    }
+  }
 }
 
 /**
@@ -696,17 +926,26 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   const n = geoAt(geo, 0), C = geoAt(geo, 1), H = geoAt(geo, 2), W = geoAt(geo, 3), O = geoAt(geo, 4);
   const kh = geoAt(geo, 5), kw = geoAt(geo, 6), p = geoAt(geo, 7) * geoAt(geo, 8), groups = geoAt(geo, 15);
   const cg = C / groups, og = O / groups, k = cg * kh * kw;
-  const cols = work, gw = work + <usize>roundUp(k * p * 4, 64);
+  const cols = work, gw = work + <usize>convColsBytes(geo);
   const inB = <usize>(H * W) << 2, pB = <usize>p << 2;
+  const packed = kind == 0 && packsForward(geo) && k > 0;
+  const packedW = kind == 2 && geoAt(geo, 9) == 1 && geoAt(geo, 10) == 1 && geoAt(geo, 8) == W && k > 0 && k <= NC && p > 0;
+  const mask = work + <usize>(convWorkspaceBytes(geo) - convMaskBytes(geo));
+  if (packed || packedW) tapMasks(geo, mask);
   if (kind == 1) memory.fill(out, 0, <usize>(n * C) * inB);
   if (kind == 2 && n == 0) memory.fill(out, 0, <usize>(O * k) << 2);
   for (let s = 0; s < n; s++) {
     for (let grp = 0; grp < groups; grp++) {
       const wg = kind == 2 ? 0 : b + (<usize>(grp * og * k) << 2);
       if (kind == 0) {
-        im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
         const dst = out + <usize>(s * O + grp * og) * pB;
-        gemm(0, 0, og, p, k, wg, k, cols, p, dst, p, 0, gw);
+        if (packed) {
+          packForward(a + <usize>(s * C + grp * cg) * inB, cols, geo, mask);
+          gemmPackedB(og, p, k, wg, k, cols, dst, p, false, gw);
+        } else {
+          im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
+          gemm(0, 0, og, p, k, wg, k, cols, p, dst, p, 0, gw);
+        }
         if (bias) {
           for (let o = 0; o < og; o++) {
             const bv = f32x4.splat(load<f32>(bias + (<usize>(grp * og + o) << 2)));
@@ -720,6 +959,11 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
         gemm(1, 0, k, p, og, wg, k, a + <usize>(s * O + grp * og) * pB, p, cols, p, 0, gw);
         col2imSample(cols, out + <usize>(s * C + grp * cg) * inB, geo);
       } else {
+        if (packedW) {
+          packWeightGrad(a + <usize>(s * C + grp * cg) * inB, cols, geo, mask);
+          gemmPackedB(og, k, p, b + <usize>(s * O + grp * og) * pB, p, cols, out + (<usize>(grp * og * k) << 2), k, s > 0, gw);
+          continue;
+        }
         im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
         gemm(0, 1, og, k, p, b + <usize>(s * O + grp * og) * pB, p, cols, p, out + (<usize>(grp * og * k) << 2), k, s > 0 ? 1 : 0, gw);
       }
@@ -750,7 +994,7 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   return best;
 }
 
-/** Staging for a row's last 1–3 pooling windows (pool4 reads and writes whole vectors). */
+/** Staging for the windows of a row with fewer than four (pool4 reads and writes whole vectors). */
 const POOL_STAGE: usize = memory.data(256, 16);
 
 /**
@@ -800,8 +1044,10 @@ const POOL_STAGE: usize = memory.data(256, 16);
  */
 export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, x: usize, v: usize, out: usize): void {
   const planeB = <usize>(h * w) << 2;
-  if (kind == 1) memory.fill(out, 0, <usize>planes * planeB);
   const fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
+  // The fast path's gradient stores write both rows of every window whole: when the windows tile
+  // the plane exactly (even h and w), every element is written and nothing needs zeroing first.
+  if (kind == 1 && !(fast && oh * 2 == h && ow * 2 == w)) memory.fill(out, 0, <usize>planes * planeB);
   let o: usize = 0;
   for (let pl = 0; pl < planes; pl++) {
     const off = <usize>pl * planeB;
@@ -819,7 +1065,16 @@ export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i
           pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (o << 2), out + (o << 2), ob + r0 + c, ob + r1 + c);
         }
         const cnt = ow - xo;
-        if (cnt > 0) {
+        if (cnt > 0 && ow >= 4) {
+          // The last 1–3 windows: the four windows ending at the row's end, overlapping windows
+          // already done. Each window's result depends on that window alone and kind 1 stores
+          // (windows do not overlap in x), so redoing one writes the same bits again.
+          const back = 4 - cnt, xb = ow - 4;
+          const c = <usize>(xb * 2) << 2, ob2 = o - <usize>back;
+          pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (ob2 << 2), out + (ob2 << 2), ob + r0 + c, ob + r1 + c);
+          xo = ow;
+          o += <usize>cnt;
+        } else if (cnt > 0) {
           // The last 1–3 windows of the row through the same code, staged in POOL_STAGE.
           const c = <usize>(xo * 2) << 2, st = POOL_STAGE;
           for (let l = 0; l < 2 * cnt; l++) {

@@ -96,6 +96,55 @@ test('the wasm conv2d kernel runs all three prims as the JS reference does (1e-6
   }
 });
 
+/** A random stride-1 convolution whose output is as wide as its input (left + right padding = dilation·(kw − 1)), any height padding. */
+function randomFlatConv(rng: Random): { xs: number[]; ws: number[]; a: ConvAttrs } {
+  for (;;) {
+    const groups = 1 + rng.int(2), cg = 1 + rng.int(3), og = 1 + rng.int(3);
+    const kh = 1 + rng.int(4), kw = 1 + rng.int(5), dw = 1 + rng.int(3);
+    const pl = rng.int(dw * (kw - 1) + 1), ph = rng.int(kh + 2);
+    const a: ConvAttrs = {
+      stride: [1, 1], padding: [ph, rng.int(kh + 2), pl, dw * (kw - 1) - pl], dilation: [1 + rng.int(2), dw], groups,
+    };
+    const xs = [1 + rng.int(3), groups * cg, 1 + rng.int(9), 1 + rng.int(15)];
+    const ws = [groups * og, cg, kh, kw];
+    const oh = xs[2] + a.padding[0] + a.padding[1] - a.dilation[0] * (kh - 1);
+    if (oh >= 1) return { xs, ws, a };
+  }
+}
+
+test("the wasm conv kernel's flat im2col/col2im path (stride 1, output as wide as the input) runs all three prims as the JS reference does (1e-6) on 53 geometries", { skip: !HAS_WASM }, () => {
+  const rng = new Random(24);
+  // and two whose column matrix is taller than one gemm panel (k = 288 > 256: the forward's im2col + gemm fallback)
+  const wide: { xs: number[]; ws: number[]; a: ConvAttrs }[] = [
+    { xs: [2, 32, 5, 6], ws: [5, 32, 3, 3], a: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },
+    { xs: [1, 64, 3, 9], ws: [6, 32, 3, 3], a: { stride: [1, 1], padding: [0, 2, 2, 2], dilation: [1, 2], groups: 2 } },
+    // and padding far past the input (the shifted loads reach 8 rows before and after the planes)
+    { xs: [1, 2, 2, 40], ws: [3, 2, 9, 3], a: { stride: [1, 1], padding: [8, 8, 1, 1], dilation: [1, 1], groups: 1 } },
+  ];
+  for (let t = 0; t < 53; t++) {
+    const { xs, ws, a } = t < 50 ? randomFlatConv(rng) : wide[t - 50]!;
+    const x = rand(xs, rng), w = rand(ws, rng), b = rand([ws[0]], rng);
+    const run = (name: string) => on(name, () => {
+      const y = apply(CONV2D, [x, w, b], a);
+      const gy = rand([...y.shape], new Random(100 + t));
+      return {
+        y: y.data,
+        gx: apply(CONV2D_INPUT_GRAD, [gy, w], { ...a, inputSize: [xs[2], xs[3]] }).data,
+        gw: apply(CONV2D_WEIGHT_GRAD, [x, gy], { ...a, kernelSize: [ws[2], ws[3]] }).data,
+      };
+    });
+    const want = run('js'), got = run('wasm');
+    const what = `x ${JSON.stringify(xs)} w ${JSON.stringify(ws)} ${JSON.stringify(a)}`;
+    assert.equal(got.y.length / (xs[0] * ws[0]) % xs[3], 0, `${what}: output width`);
+    close(got.y, want.y, 1e-6, `${what} forward`);
+    close(got.gx, want.gx, 1e-6, `${what} input gradient`);
+    close(got.gw, want.gw, 1e-6, `${what} weight gradient`);
+    const ref = refConv2d(x.data, xs, w.data, ws, { stride: [1, 1], padding: [...a.padding], dilation: [...a.dilation], groups: a.groups });
+    assert.equal(ref.shape[3], xs[3], `${what}: output width`);
+    close(got.y, ref.y.map((v, i) => v + b.data[Math.floor(i / (ref.shape[2] * ref.shape[3])) % ws[0]]), 1e-5, `${what} forward vs direct loops`);
+  }
+});
+
 test("the issue's CNN layers on the wasm kernel equal the direct loops (batch 64, 'same' padding)", { skip: !HAS_WASM }, () => {
   const rng = new Random(22);
   for (const [xs, ws] of [[[64, 1, 28, 28], [16, 1, 3, 3]], [[64, 16, 14, 14], [32, 16, 3, 3]]]) {
@@ -128,6 +177,10 @@ test('the wasm maxPool2d kernel (forward, gradient, and the 2×2 stride-2 SIMD p
     [[3, 2, 9, 13], { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
     [[1, 4, 8, 18], { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
     [[2, 2, 5, 3], { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
+    // rows of 5–7 windows: the last ones redone by a group of four that overlaps the one before
+    [[2, 3, 14, 14], { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
+    [[1, 2, 7, 11], { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
+    [[1, 2, 4, 15], { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }],
   ];
   for (let t = 0; t < 30; t++) {
     const kh = 1 + rng.int(3), kw = 1 + rng.int(3);

@@ -584,14 +584,19 @@ export class WasmKernels {
     const geo = [g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.groups];
     new Int32Array(this.memory.buffer, this.geoOffset, 16).set(geo);
     const workBytes = this.x.convWorkspaceBytes(this.geoOffset);
-    const sizes = [a.length, b.length, bias ? bias.length : 0, out.length].map((len) => align(len * 4));
+    // The stride-1 kernels read the input planes shifted by up to this many floats either way (and
+    // mask what they read outside): a margin before the input and after it keeps that in memory.
+    const pb = g.oh + (g.kh - 1) * g.dh - g.h - g.pt;
+    const margin = align((Math.max(g.pt, pb, 0) * g.w + (g.kw - 1) * g.dw + g.pl + 16) * 4);
+    const sizes = [margin, a.length, b.length, bias ? bias.length : 0, out.length].map((len, i) => (i === 0 ? len : align(len * 4)));
+    sizes[1] += margin;
     const base = this.scratch(sizes.reduce((x, y) => x + y, 0) + workBytes);
-    const [ao, bo, biasO, oo] = [0, 1, 2, 3].map((i) => base + sizes.slice(0, i).reduce((x, y) => x + y, 0));
+    const [ao, bo, biasO, oo] = [1, 2, 3, 4].map((i) => base + sizes.slice(0, i).reduce((x, y) => x + y, 0));
     const heap = this.heap();
     heap.set(a, ao >> 2);
     heap.set(b, bo >> 2);
     if (bias) heap.set(bias, biasO >> 2);
-    this.x.conv2d(CONV_KIND[kind], this.geoOffset, ao, bo, bias ? biasO : 0, oo, oo + sizes[3]);
+    this.x.conv2d(CONV_KIND[kind], this.geoOffset, ao, bo, bias ? biasO : 0, oo, oo + sizes[4]!);
     out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
   }
 
