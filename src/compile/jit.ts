@@ -605,16 +605,8 @@ interface Update { at: number; apply: (grad: TypedArray) => void; grad: number }
  * loop that stores only the values read outside it.
  */
 function kernelReplay(steps: readonly Step[], slots: readonly Slot[], updates: readonly Update[], lastUse: readonly number[]): (args: TypedArray[]) => void {
-  const consts: unknown[] = [];
-  const ref = (v: unknown): string => {
-    let i = consts.indexOf(v);
-    if (i < 0) { consts.push(v); i = consts.length - 1; }
-    return `K${i}`;
-  };
-  const arr = (s: number): string => {
-    const sl = slots[s];
-    return sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data);
-  };
+  const { consts, ref } = constTable();
+  const arr = slotRef(slots, ref);
   // Prepared kernels are closures made per trace: marked so, plans of one shape share the generated code.
   for (const s of steps) perTraceFunction(s.node.prepared.run);
   const groups = fuseGroups(steps);
@@ -721,16 +713,8 @@ function fuseGroups(steps: readonly Step[]): Group[] {
  * small function that V8 optimises once, with the formulas inlined.
  */
 function fusedFunction(steps: readonly Step[], slots: readonly Slot[], g: Group, lastUse: readonly number[]): (args: TypedArray[]) => void {
-  const consts: unknown[] = [];
-  const ref = (v: unknown): string => {
-    let i = consts.indexOf(v);
-    if (i < 0) { consts.push(v); i = consts.length - 1; }
-    return `K${i}`;
-  };
-  const arr = (s: number): string => {
-    const sl = slots[s];
-    return sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data);
-  };
+  const { consts, ref } = constTable();
+  const arr = slotRef(slots, ref);
   const body = fusedLoop(steps, slots, g, ref, arr, lastUse);
   // Code generation refused: the replay that would call this is refused too (it falls back to
   // interpretedReplay), so this fallback runs only if the two disagree; it runs the steps unfused.
@@ -866,6 +850,14 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
     lines.push(`${ref(u.apply)}(${sl.kind === 'arg' ? argArray(sl.index) : ref(sl.data)});`);
   }
   return lines;
+}
+
+/** A slot's expression in generated code: an argument `A[i]`, or its storage as a constant. */
+function slotRef(slots: readonly Slot[], ref: (v: unknown) => string): (s: number) => string {
+  return (s) => {
+    const sl = slots[s];
+    return sl.kind === 'arg' ? `A[${sl.index}]` : ref(sl.data);
+  };
 }
 
 function constTable(): { consts: unknown[]; ref: (v: unknown) => string } {

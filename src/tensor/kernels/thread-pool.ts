@@ -335,6 +335,22 @@ export function startPool(options: WasmThreadsOptions, who: string, spawn: Spawn
 }
 
 /**
+ * Starts a pool's workers now and resolves its kernels once every worker has reported; `failure`
+ * is the one-line error when none could start (the pool is closed first). What the platforms'
+ * enable… functions share.
+ */
+export async function startedKernels(started: { kernels: WasmKernels; pool: Pool } | null, failure: string): Promise<WasmKernels | null> {
+  if (!started) return null;
+  started.pool.start();
+  await started.pool.ready;
+  if (started.pool.threads > 1 && started.pool.liveWorkers === 0) {
+    started.pool.close();
+    throw new BackpropError(failure);
+  }
+  return started.kernels;
+}
+
+/**
  * How the split has gone since threads were started: bands offered to workers, and how many of them
  * the calling thread took back because no worker had started them (a busy machine shows here).
  * @example const { offered, takenBack } = wasmThreadStats()

@@ -6,9 +6,8 @@
  * worker (the playground's training worker does): a page's main thread may not block in
  * Atomics.wait, so there the caller spins while it waits for a band.
  */
-import { ValueError } from '../errors.js';
 import type { WasmKernels } from './wasm.js';
-import { startPool, workerSource, type Spawn, type WasmThreadsOptions } from './thread-pool.js';
+import { startedKernels, startPool, workerSource, type Spawn, type WasmThreadsOptions } from './thread-pool.js';
 
 // The slice of the web platform used here (the core's TypeScript libs have no DOM or WebWorker).
 interface WebWorker {
@@ -53,13 +52,6 @@ export async function enableWebThreads(options: WasmThreadsOptions = {}): Promis
   if (web.crossOriginIsolated !== true || !web.Worker || !web.Blob || !web.URL) return null;
   const cores = web.navigator?.hardwareConcurrency ?? 1;
   const inWorker = web.WorkerGlobalScope !== undefined;
-  const started = startPool(options, 'enableWebThreads', spawnWeb, cores, inWorker);
-  if (!started) return null;
-  started.pool.start();
-  await started.pool.ready;
-  if (started.pool.threads > 1 && started.pool.liveWorkers === 0) {
-    started.pool.close();
-    throw new ValueError('enableWebThreads: no worker could start the kernels (a Content-Security-Policy without worker-src blob:?); threads are off');
-  }
-  return started.kernels;
+  return startedKernels(startPool(options, 'enableWebThreads', spawnWeb, cores, inWorker),
+    'enableWebThreads: no worker could start the kernels (a Content-Security-Policy without worker-src blob:?); threads are off');
 }

@@ -7,9 +7,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { BackpropError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import type { WasmKernels } from './wasm.js';
-import { shutdownWasmThreads, startPool, workerSource, type Spawn, type WasmThreadsOptions } from './thread-pool.js';
+import { shutdownWasmThreads, startedKernels, startPool, workerSource, type Spawn, type WasmThreadsOptions } from './thread-pool.js';
 
 export { DEFAULT_THREAD_MIN_WORK, shutdownWasmThreads, wasmThreadStats, type WasmThreadsOptions } from './thread-pool.js';
 
@@ -41,15 +41,7 @@ const spawnNode: Spawn = (data) => {
  * @example const k = await enableWasmThreads({ threads: 2 }); // backend().name === 'wasm-threads'
  */
 export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promise<WasmKernels | null> {
-  const started = startPool(options, 'enableWasmThreads', spawnNode, availableParallelism());
-  if (!started) return null;
-  started.pool.start();
-  await started.pool.ready;
-  if (started.pool.threads > 1 && started.pool.liveWorkers === 0) {
-    started.pool.close();
-    throw new BackpropError('wasm threads: no worker could instantiate the kernels; threads are off');
-  }
-  return started.kernels;
+  return startedKernels(startPool(options, 'enableWasmThreads', spawnNode, availableParallelism()), 'wasm threads: no worker could instantiate the kernels; threads are off');
 }
 
 /**
