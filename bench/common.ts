@@ -335,7 +335,7 @@ export interface XorImpl<N> {
 
 /**
  * XOR's timing, the same for every library: a warm-up of throw-away networks, each trained for the
- * full epoch count, for as long as the timed part will run (at least two networks), so each
+ * full epoch count, for four times as long as the timed part will run (at least two networks), so each
  * library's JIT-compiled code is measured warm rather than its first calls in the interpreter
  * (every child is a fresh process, and V8 needs some thousand calls to settle each function); then
  * fresh networks each trained for the full epoch count until `minSeconds` of training have passed
@@ -343,7 +343,7 @@ export interface XorImpl<N> {
  */
 export async function runXor<N>(sizes: Sizes, impl: XorImpl<N>): Promise<XorResult> {
   let warmSeconds = 0;
-  for (let w = 0; w < 2 || warmSeconds < sizes.minSeconds; w++) {
+  for (let w = 0; w < 2 || warmSeconds < 4 * sizes.minSeconds; w++) {
     const warm = impl.make();
     warmSeconds += await timeAsync(() => impl.train(warm, sizes.xorEpochs));
     impl.dispose?.(warm);
