@@ -93,7 +93,7 @@ function checkFinite(what: string, d: TypedArray, width: number, original?: Type
   }
 }
 
-/** Copies rows `indices[start..end)` of a [n, width] (or [n]) tensor into a batch tensor, reusing `cache`. */
+/** Copies rows `indices[start..end)` of a tensor (a row: everything after its first axis) into a batch tensor, reusing its storage. */
 export class BatchGatherer {
   private buffer: TypedArray | null = null;
   private batch: Tensor | null = null;
@@ -101,12 +101,13 @@ export class BatchGatherer {
 
   gather(indices: ArrayLike<number>, start: number, end: number): Tensor {
     const src = this.source;
-    const width = src.rank === 2 ? src.shape[1] : 1;
+    // A row is everything after the first axis: [n] scalars, [n, f] vectors, [n, c, h, w] images, [n, t, f] sequences.
+    const width = src.shape[0] > 0 ? src.size / src.shape[0] : 0;
     const rows = end - start;
     if (start === 0 && end === src.shape[0] && isIdentity(indices, rows)) return src;
-    if (this.buffer === null || this.buffer.length !== rows * width) {
+    if (this.buffer === null || this.buffer.length !== rows * width || this.batch!.shape[0] !== rows) {
       this.buffer = allocate(src.dtype, rows * width);
-      this.batch = new Tensor(this.buffer, src.rank === 2 ? [rows, width] : [rows]);
+      this.batch = new Tensor(this.buffer, [rows, ...src.shape.slice(1)]);
     }
     const out = this.buffer;
     const sd = src.data;

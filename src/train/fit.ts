@@ -130,7 +130,43 @@ export function checkFitOptions(where: string, options: object, extra: readonly 
   }
   if (o.tolerance !== undefined && !(o.tolerance >= 0)) throw new ValueError(`${where}: tolerance must be ≥ 0, got ${o.tolerance}`);
   if (o.divergenceFactor !== undefined && !(o.divergenceFactor > 1)) throw new ValueError(`${where}: divergenceFactor must be > 1, got ${o.divergenceFactor}`);
-  if (o.compiled !== undefined && typeof o.compiled !== 'boolean') throw new ValueError(`${where}: compiled must be true or false, got ${String(o.compiled)}`);
+  if (o.compiled !== undefined && typeof o.compiled !== 'boolean') throw new ValueError(`${where}: compiled must be true or false, got ${describe(o.compiled)}`);
+  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw new ValueError(`${where}: shuffle must be true or false, got ${describe(o.shuffle)}`);
+  if (o.seed !== undefined && !Number.isFinite(o.seed)) throw new ValueError(`${where}: seed must be a finite number, got ${describe(o.seed)}`);
+  for (const k of ['onEpochEnd', 'onBatchEnd'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'function') throw new ValueError(`${where}: ${k} must be a function, got ${describe(o[k])}`);
+  }
+  if (o.scheduler !== undefined && typeof (o.scheduler as { step?: unknown } | null)?.step !== 'function') {
+    throw new ValueError(`${where}: scheduler must have a step() method, got ${describe(o.scheduler)}`);
+  }
+  if (o.signal !== undefined && (o.signal === null || typeof o.signal !== 'object' || !('aborted' in o.signal))) {
+    throw new ValueError(`${where}: signal must be an AbortSignal (or an object with 'aborted'), got ${describe(o.signal)}`);
+  }
+  if (o.earlyStopping !== undefined && typeof o.earlyStopping !== 'boolean' && (o.earlyStopping === null || typeof o.earlyStopping !== 'object')) {
+    throw new ValueError(`${where}: earlyStopping must be true, false or an options object, got ${describe(o.earlyStopping)}`);
+  }
+}
+
+/** The options only fit() takes as objects (learn() takes names and arrays for them, and checks those itself). */
+function checkFitObjects(where: string, o: FitOptions): void {
+  for (const k of ['loss', 'accuracy'] as const) {
+    if ((k === 'loss' || o[k] !== undefined) && typeof o[k] !== 'function') throw new ValueError(`${where}: ${k} must be a function, got ${describe(o[k])}`);
+  }
+  if (typeof (o.optimizer as { step?: unknown } | null | undefined)?.step !== 'function') {
+    throw new ValueError(`${where}: optimizer must be an optimizer (an object with step() and zeroGrad()), got ${describe(o.optimizer)}`);
+  }
+  if (o.validationData !== undefined && !(Array.isArray(o.validationData) && o.validationData.length === 2 && o.validationData.every((t) => t instanceof Tensor))) {
+    throw new ValueError(`${where}: validationData must be [inputs, targets], two tensors, got ${describe(o.validationData)}`);
+  }
+}
+
+/** A value for an error message: its type, and the value itself where short. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'object') return `an object (${Object.keys(v as object).slice(0, 4).join(', ') || 'no keys'})`;
+  if (typeof v === 'function') return 'a function';
+  return `${typeof v} ${String(v)}`;
 }
 
 /**
@@ -152,6 +188,7 @@ export function fit(model: Trainable, inputs: Tensor, targets: Tensor, options: 
  */
 export function training(model: Trainable, inputs: Tensor, targets: Tensor, options: FitOptions, where = 'fit'): Training {
   checkFitOptions(where, options);
+  checkFitObjects(where, options);
   const compiled = options.compiled ?? true;
   const t = new Training(model, inputs, targets, options, (x, y) =>
     compiled ? compiledStep(model, x, y, options.loss, options.optimizer) : autogradStep(model, x, y, options.loss, options.optimizer), where);

@@ -101,6 +101,25 @@ test('fit rejects nonsense options with the option named', () => {
   assert.throws(() => fit(m, X, Y, { loss: mse, optimizer: opt, batchSize: 0 }), /batchSize must be a whole number ≥ 1 or 'full', got 0/);
   assert.throws(() => fit(m, X, Y, { loss: mse, optimizer: opt, validationSplit: 1.5 }), /validationSplit must be in \[0, 1\), got 1\.5/);
   assert.throws(() => fit(m, X, Y, { loss: mse, optimizer: opt, epoch: 3 } as never), /unknown option 'epoch'/);
+  // Options of the wrong type, each named with what it got (before: TypeErrors deep inside the loop,
+  // e.g. 'accuracy is not a function' after the first batch had already updated the weights).
+  const bad: [object, RegExp][] = [
+    [{ accuracy: true }, /fit: accuracy must be a function, got boolean true/],
+    [{ onEpochEnd: 'log' }, /fit: onEpochEnd must be a function, got string log/],
+    [{ loss: 'mse' }, /fit: loss must be a function, got string mse/],
+    [{ optimizer: 'adam' }, /fit: optimizer must be an optimizer .*got string adam/],
+    [{ scheduler: {} }, /fit: scheduler must have a step\(\) method, got an object \(no keys\)/],
+    [{ shuffle: 'yes' }, /fit: shuffle must be true or false, got string yes/],
+    [{ seed: NaN }, /fit: seed must be a finite number, got number NaN/],
+    [{ signal: true }, /fit: signal must be an AbortSignal/],
+    [{ earlyStopping: 5 }, /fit: earlyStopping must be true, false or an options object, got number 5/],
+    [{ validationData: [X] }, /fit: validationData must be \[inputs, targets\], two tensors, got an array of 1/],
+  ];
+  const before = Array.from(m.parameters()[0].data);
+  for (const [o, re] of bad) assert.throws(() => fit(m, X, Y, { loss: mse, optimizer: opt, ...o } as never), re);
+  assert.deepEqual(Array.from(m.parameters()[0].data), before, 'no update happened');
+  const net = new Network({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }], seed: 1 });
+  assert.throws(() => net.learn([[0, 1]], [[1]], { onBatchEnd: 3 } as never), /learn: onBatchEnd must be a function, got number 3/);
 });
 
 test('Network.learn makes 1, N and ⌈N/B⌉ updates per epoch too', () => {
@@ -109,5 +128,32 @@ test('Network.learn makes 1, N and ⌈N/B⌉ updates per epoch too', () => {
   for (const [batchSize, perEpoch] of [['full', 1], [1, 5], [2, 3]] as const) {
     const net = new Network({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }], seed: 1 });
     assert.equal(net.learn(rows, targets, { epochs: 3, batchSize, learningRate: 0.1 }).updates, 3 * perEpoch);
+  }
+});
+
+test('batches of images and sequences keep their shape, the last partial batch included (fit compiled and eager)', async () => {
+  // Before the fix the gatherer knew only [n] and [n, f] sources: a [7, 1, 3, 3] input's last batch
+  // of 1 became a tensor of shape [1] (and every batch of a rank-3 input lost its shape).
+  const { Conv2d, Flatten } = await import('../../src/index.js');
+  const n = 7, data = new Float64Array(n * 9).map((_, i) => Math.sin(i * 1.7));
+  const x = tensor(data, { shape: [n, 1, 3, 3], dtype: 'float64' });
+  const y = tensor(Float64Array.from({ length: n }, (_, i) => Math.cos(i)), { shape: [n, 1], dtype: 'float64' });
+  const make = () => new Sequential(new Conv2d(1, 2, 2, { seed: 3, dtype: 'float64' }), new Flatten(), new Dense(8, 1, { seed: 4, dtype: 'float64' }));
+  const byHand = make();
+  const opt = new optim.SGD(byHand.parameters(), { lr: 0.1 });
+  for (const [from, size] of [[0, 3], [3, 3], [6, 1]]) {
+    opt.zeroGrad();
+    const xb = tensor(data.slice(from * 9, (from + size) * 9), { shape: [size, 1, 3, 3], dtype: 'float64' });
+    const yb = tensor(y.data.slice(from, from + size), { shape: [size, 1], dtype: 'float64' });
+    mse(byHand.forward(xb), yb).backward();
+    opt.step();
+  }
+  for (const compiled of [true, false]) {
+    const m = make();
+    fit(m, x, y, { loss: mse, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), epochs: 1, batchSize: 3, shuffle: false, compiled });
+    m.parameters().forEach((p, i) => {
+      const want = byHand.parameters()[i].data;
+      p.data.forEach((v, j) => assert.ok(Math.abs(v - want[j]) < 1e-12, `compiled ${compiled}: parameter ${i}[${j}] ${v} vs ${want[j]}`));
+    });
   }
 });
