@@ -138,7 +138,7 @@ export interface TrainingData {
  */
 export function loadTrainingData(
   src: DataSource,
-  options: { target?: string; task?: Task; labelNames?: string[]; classes?: number; categorical?: string[]; exclude?: string[]; impute?: ImputeStrategy },
+  options: { target?: string; task?: Task; labelNames?: string[]; classes?: number; categorical?: string[]; exclude?: string[]; impute?: ImputeStrategy; standardize?: boolean },
 ): TrainingData {
   if (src.images !== undefined) {
     if (options.task === 'regress') throw new UsageError('train: --images/--labels data is for classification; drop --task regress');
@@ -167,6 +167,7 @@ export function loadTrainingData(
   const pre = fitPreprocessor(table, {
     target: options.target, task: options.task, dropMissing: src.dropMissing,
     ...(options.categorical ? { categorical: options.categorical } : {}), ...(options.exclude ? { exclude: options.exclude } : {}), ...(options.impute ? { impute: options.impute } : {}),
+    ...(options.standardize === false ? { standardize: false } : {}),
   });
   const enc = applyPreprocessor(pre, table, { dropMissing: src.dropMissing });
   return {

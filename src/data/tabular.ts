@@ -142,6 +142,12 @@ export interface PreprocessorFitOptions {
    * fill values are saved in the preprocessor and used by applyPreprocessor.
    */
   impute?: ImputeStrategy;
+  /**
+   * Standardise numeric input columns with the training column's mean and standard deviation
+   * (default true). false keeps their values as they are (mean 0, std 1 in the preprocessor): token
+   * ids for an embedding, or values already scaled.
+   */
+  standardize?: boolean;
 }
 
 function columnIndex(table: CsvTable, name: string, role: string): number {
@@ -232,7 +238,9 @@ function sortedValues(table: CsvTable, c: number, rows: readonly number[]): stri
  * pre.target   // { name: 'kind', kind: 'classify', labels: ['a', 'b'] }
  */
 export function fitPreprocessor(table: CsvTable, options: PreprocessorFitOptions): Preprocessor {
-  checkOptions('fitPreprocessor', options, ['target', 'task', 'dropMissing', 'exclude', 'categorical', 'impute']);
+  checkOptions('fitPreprocessor', options, ['target', 'task', 'dropMissing', 'exclude', 'categorical', 'impute', 'standardize']);
+  if (options.standardize !== undefined && typeof options.standardize !== 'boolean') throw new ValueError(`fitPreprocessor: standardize must be true or false, got ${JSON.stringify(options.standardize)}`);
+  const scale = options.standardize === false ? () => ({ mean: 0, std: 1 }) : meanStd;
   if (options === undefined || typeof options.target !== 'string') {
     throw new ValueError(`fitPreprocessor: option 'target' (the column to predict) is required; the columns are ${listNames(table.columns)}`);
   }
@@ -283,12 +291,12 @@ export function fitPreprocessor(table: CsvTable, options: PreprocessorFitOptions
       return spec;
     }
     const values = numbers(table, c, present, `but the column holds numbers; fix the cell, leave it empty to mark it missing, or treat the column as categories (--categorical ${name}) or leave it out (--exclude ${name})`);
-    if (!impute) return { name, kind: 'numeric', ...meanStd(values) };
+    if (!impute) return { name, kind: 'numeric', ...scale(values) };
     const fill = fillValue(values, impute);
     const filled = new Float64Array(kept.length).fill(fill);
     let k = 0;
     kept.forEach((r, i) => { if (!isMissing(table.rows[r][c])) filled[i] = values[k++]; });
-    return { name, kind: 'numeric', ...meanStd(filled), fill };
+    return { name, kind: 'numeric', ...scale(filled), fill };
   });
 
   const targetName = table.columns[t];

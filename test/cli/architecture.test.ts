@@ -96,3 +96,31 @@ test('the default CNN leaves out a pooling the image is too small for', async ()
   assert.equal(types([3, 3]), 'conv2d maxPool2d conv2d flatten dropout dense dense');
   assert.equal(types([1, 5]), 'conv2d conv2d flatten dropout dense dense');
 });
+
+test('an embedding-first --architecture reads the CSV columns as token ids, unstandardised (it failed on standardised values before)', () => {
+  const t = tempDir();
+  try {
+    const r = rng(5);
+    let csv = 't0,t1,t2,t3,label\n';
+    for (let i = 0; i < 160; i++) {
+      const tokens = [0, 1, 2, 3].map(() => Math.floor(r() * 6));
+      csv += `${tokens.join(',')},${tokens[0] >= 3 ? 'high' : 'low'}\n`;
+    }
+    const data = t.file('seq.csv', csv);
+    const spec = t.file('net.json', JSON.stringify({ layers: [{ type: 'embedding', vocabulary: 6, dim: 4 }, { type: 'flatten' }, { units: 2, activation: 'softmax' }] }));
+    const model = t.file('m.json');
+    const trained = backprop(['train', data, '--target', 'label', '--architecture', spec, '--out', model, '--epochs', '40', '--quiet', '--seed', '1']);
+    assert.equal(trained.code, 0, trained.stderr);
+    const saved = JSON.parse(readFileSync(model, 'utf8'));
+    const features = saved.preprocessing.features as { mean: number; std: number }[];
+    assert.deepEqual(features.map((f) => [f.mean, f.std]), [[0, 1], [0, 1], [0, 1], [0, 1]]);
+    const e = backprop(['evaluate', model, data, '--json']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.ok(JSON.parse(e.stdout).accuracy > 0.9, e.stdout);
+    const outside = backprop(['predict', model, t.file('p.csv', 't0,t1,t2,t3\n1,2,3,4\n9,1,1,1\n')]);
+    assert.equal(outside.code, 1);
+    assert.match(outside.stderr, /has 9 at column 0; layers\[0\] \(embedding\) takes whole-number indices 0\.\.5/);
+  } finally {
+    t.cleanup();
+  }
+});

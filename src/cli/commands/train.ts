@@ -379,7 +379,23 @@ function metricsLine(r: ClassificationReport | RegressionReport): string {
  * --architecture file (its `inputs` may be left out: the data's shape fills it in), checked against
  * the data's width and classes.
  */
-async function chooseSpec(s: TrainSettings, f: TrainFlags, pre: ModelPreprocessing, width: number, images: ImageInfo | undefined): Promise<NetworkSpec> {
+/** The --architecture file's spec object, read and parsed (checked against the data later, in chooseSpec). */
+async function readArchitecture(path: string): Promise<Partial<NetworkSpec>> {
+  let text: string;
+  try { text = await readFile(path, 'utf8'); } catch (err) { throw new UsageError(`--architecture ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`); }
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (err) { throw new UsageError(`--architecture ${path}: not valid JSON (${(err as Error).message})`); }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--architecture ${path}: expected a network spec object like { "layers": [{ "units": 10, "activation": "softmax" }] }`);
+  return raw as Partial<NetworkSpec>;
+}
+
+/** Whether a spec starts with an embedding: its inputs are token ids, to be fed as they are (not standardised). */
+function takesTokenIds(spec: Partial<NetworkSpec> | undefined): boolean {
+  const first = Array.isArray(spec?.layers) ? spec.layers[0] as { type?: unknown } | undefined : undefined;
+  return first !== null && typeof first === 'object' && first.type === 'embedding';
+}
+
+async function chooseSpec(s: TrainSettings, f: TrainFlags, pre: ModelPreprocessing, width: number, images: ImageInfo | undefined, architecture?: Partial<NetworkSpec>): Promise<NetworkSpec> {
   const mlp = networkSpec(pre, width, { hidden: s.hidden, activation: s.activation, loss: s.loss, seed: s.seed });
   if (s.network === 'mlp') return mlp;
   const out = mlp.layers[mlp.layers.length - 1];
@@ -388,12 +404,7 @@ async function chooseSpec(s: TrainSettings, f: TrainFlags, pre: ModelPreprocessi
     return { ...imageCnn(images!.shape, out.units!), loss: mlp.loss, init: mlp.init, seed: s.seed };
   }
   const path = f.architecture!;
-  let text: string;
-  try { text = await readFile(path, 'utf8'); } catch (err) { throw new UsageError(`--architecture ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`); }
-  let raw: unknown;
-  try { raw = JSON.parse(text); } catch (err) { throw new UsageError(`--architecture ${path}: not valid JSON (${(err as Error).message})`); }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--architecture ${path}: expected a network spec object like { "layers": [{ "units": 10, "activation": "softmax" }] }`);
-  const given = raw as Partial<NetworkSpec>;
+  const given = architecture!;
   const spec = { loss: mlp.loss, seed: s.seed, ...given, inputs: given.inputs ?? (images ? [1, ...images.shape] : width) } as NetworkSpec;
   try {
     validateSpec(spec, `--architecture ${path}`);
@@ -419,7 +430,11 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   checkOutputs([out, plot], [dataInput(file), f.images === undefined ? undefined : { what: '--images', path: f.images }, f.labels === undefined ? undefined : { what: '--labels', path: f.labels }]);
   const labelNames = f.labelNames?.split(',').map((x) => x.trim());
 
-  const { pre, data, task, images } = loadTrainingData(src, { target: f.target, task: s.task, labelNames, classes, ...columns });
+  const architecture = f.architecture === undefined ? undefined : await readArchitecture(f.architecture);
+  // An embedding-first network reads token ids: the CSV's numeric columns go in as they are.
+  const tokenIds = takesTokenIds(architecture);
+  if (tokenIds && f.images !== undefined) throw new UsageError(`--architecture ${f.architecture}: an embedding first layer takes token ids, not --images pixels`);
+  const { pre, data, task, images } = loadTrainingData(src, { target: f.target, task: s.task, labelNames, classes, ...columns, ...(tokenIds ? { standardize: false } : {}) });
   let trainPart = data;
   let testPart = null;
   if (s.testSplit > 0) {
@@ -433,7 +448,7 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
   }
   if (s.earlyStopping !== false && valRows === 0 && f.earlyStopping === undefined) s.earlyStopping = false;
 
-  const spec = await chooseSpec(s, f, pre, data.width, images);
+  const spec = await chooseSpec(s, f, pre, data.width, images, architecture);
   validateSpec(spec);
   checkTrainingSize(spec, f.hidden, s.batchSize === 'full' ? trainPart.n : s.batchSize, data.n);
   const classify = task === 'classify';
