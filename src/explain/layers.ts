@@ -13,6 +13,9 @@ import { applyActivation } from '../nn/activations.js';
 import { isActivated } from '../nn/layer-types.js';
 import { LOSS_TABLE, lossByName } from '../losses/index.js';
 import { Network } from '../train/network.js';
+import { noGrad } from '../autograd/graph.js';
+import { MultiHeadAttention } from '../nn/attention.js';
+import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../nn/norm.js';
 import type { NetworkSpec } from '../spec/index.js';
 import { isRecurrent, recurrentPass, renderRecurrentBackward, renderRecurrentForward, type RecurrentPass, type RecurrentTape } from './recurrent.js';
 
@@ -47,6 +50,14 @@ export interface LayerTape {
   biasGrad?: number[];
   /** issue 12: a recurrent layer's pass step by step (backpropagation through time), from the tape. */
   recurrent?: RecurrentTape;
+  /** Whether the layer adds a bias (an embedding, say, adds none). */
+  hasBias?: boolean;
+  /** A normalisation layer: x̂ = (x − μ)/√(σ² + ε) and the statistics it used; ∂L/∂x̂ = γ·δ and ∂L/∂x from the tape. */
+  norm?: { mean: number[]; variance: number[]; eps: number; normalized: number[]; running: boolean; dLdxhat: number[]; dLdx: number[] | null };
+  /** An attention layer: the weights softmax(Q·Kᵀ/√d) [queries × keys], averaged over heads. */
+  attention?: { weights: number[]; queries: number; keys: number; heads: number; causal: boolean };
+  /** Parameters other than weight and bias (attention's projections), each with its gradient from the tape. */
+  params?: { name: string; shape: number[]; grad: number[] }[];
 }
 
 export interface LayersTrace {
@@ -122,7 +133,24 @@ export function traceLayers(spec: NetworkSpec, input: number[], target: number[]
     if (pass) tape.recurrent = pass.read((name) => ordinary.get(i)!.get(name) ?? null);
     const params = new Map(m.namedParameters());
     const w = params.get('weight'), b = params.get('bias');
+    const others = [...params].filter(([name]) => name !== 'weight' && name !== 'bias');
+    if (others.length > 0 && !pass) tape.params = others.map(([name, p]) => ({ name, shape: [...p.shape], grad: values(p.grad, p.size) }));
+    if (m instanceof MultiHeadAttention) {
+      const { weights } = noGrad(() => m.attend(ins[i], ins[i], ins[i], { causal: m.causal, needWeights: true }));
+      tape.attention = { weights: Array.from(weights.data), queries: weights.shape[1], keys: weights.shape[2], heads: m.numHeads, causal: m.causal };
+    }
+    if (m instanceof LayerNorm || m instanceof BatchNorm1d || m instanceof BatchNorm2d) {
+      // The statistics the layer's own forward normalises with; γ·δ and ∂L/∂x are products and gradients on the tape.
+      const stats = noGrad(() => m.normalization(ins[i].detach()));
+      const delta = values(out.grad, out.size);
+      const dLdxhat = m.weight ? Array.from(noGrad(() => mul(new Tensor(Float64Array.from(delta), out.shape), m.weight!.rank === 1 && out.rank > 2 ? reshape(m.weight!, [m.weight!.size, ...new Array<number>(out.rank - 2).fill(1)]) : m.weight!)).data) : delta;
+      tape.norm = {
+        mean: Array.from(stats.mean.data), variance: Array.from(stats.variance.data), eps: m.eps, normalized: Array.from(stats.normalized.data),
+        running: stats.running, dLdxhat, dLdx: ins[i].grad ? Array.from(ins[i].grad!.data) : null,
+      };
+    }
     if (!w) return tape;
+    tape.hasBias = b !== undefined;
     const z = zs[i] ?? out;
     const delta = values(z.grad, z.size);
     const wGrad = values(w.grad, w.size), bGrad = b ? values(b.grad, b.size) : undefined;
@@ -179,12 +207,29 @@ export function renderLayersText(t: LayersTrace, digits = 4): string {
   lines.push(`Input x [${t.inputShape.join(', ')}] = ${t.input.map(f).join(', ')}`, '', 'Forward pass');
   for (const l of t.layers) {
     lines.push(`layers[${l.index}] ${l.type}: [${l.input.join(', ')}] → [${l.output.join(', ')}]`);
+    if (l.norm) {
+      const nm = l.norm;
+      lines.push(`  x̂ = (x − μ)/√(σ² + ε), ε = ${nm.eps < 1e-3 ? nm.eps.toExponential() : f(nm.eps)}, with the ${nm.running ? 'running statistics (eval)' : l.type === 'layerNorm' ? 'sample\'s mean and variance' : 'batch\'s mean and variance per channel'}: μ = ${nm.mean.map(f).join(', ')}; σ² = ${nm.variance.map(f).join(', ')}`);
+      lines.push(`  x̂ = ${nm.normalized.map(f).join(', ')}${l.outputs ? '; then z = γ·x̂ + β:' : ''}`);
+    }
+    if (l.attention) {
+      const at_ = l.attention;
+      lines.push(`  attention weights softmax(Q·Kᵀ/√d)${at_.causal ? ' (causal: no position sees a later one)' : ''}${at_.heads > 1 ? `, averaged over ${at_.heads} heads` : ''}, one row per query position:`);
+      for (let q = 0; q < at_.queries; q++) lines.push(`    [${q}] ${at_.weights.slice(q * at_.keys, (q + 1) * at_.keys).map(f).join(', ')}`);
+    }
+    if (l.type === 'embedding') lines.push('  z[t, d] = w[x[t], d]: each input index picks its row of the table');
     if (l.recurrent) lines.push(...renderRecurrentForward(l.recurrent, f));
     else if (l.outputs) {
       for (const o of l.outputs) {
-        const sumText = o.terms.map(([k, w, x]) => `${f(w)}·${f(x)}`).join(' + ');
         const act = l.activation && l.activation !== 'linear' ? `, a = ${l.activation}(z) = ${f(o.a)}` : '';
-        lines.push(`  z${at(o.index, l.output)} = ${sumText || '0'} + ${f(o.bias)} = ${f(o.z)}${act}`);
+        if (l.type === 'embedding') {
+          // A lookup: the output is one table entry, the row the input index picks.
+          const [k] = o.terms[0] ?? [0];
+          lines.push(`  z${at(o.index, l.output)} = w${at(k, l.weightShape!)} = ${f(o.z)}${act}`);
+          continue;
+        }
+        const sumText = o.terms.map(([, w, x]) => `${f(w)}·${f(x)}`).join(' + ');
+        lines.push(`  z${at(o.index, l.output)} = ${sumText || '0'}${l.hasBias === false ? '' : ` + ${f(o.bias)}`} = ${f(o.z)}${act}`);
       }
     } else lines.push(`  a = ${l.a.map(f).join(', ')}`);
   }
@@ -195,9 +240,22 @@ export function renderLayersText(t: LayersTrace, digits = 4): string {
     if (l.recurrent) lines.push(...renderRecurrentBackward(l.recurrent, f));
     if (l.outputs) {
       lines.push(`  δ = ∂L/∂z = ${l.outputs.map((o) => f(o.delta)).join(', ')}`);
-      for (const g of l.weightGrad!) lines.push(`  ∂L/∂w${at(g.index, l.weightShape!)} = ${g.terms.map(([d, x]) => `${f(d)}·${f(x)}`).join(' + ') || '0'} = ${f(g.value)}`);
+      for (const g of l.weightGrad!) {
+        if (g.terms.length === 0) continue; // a weight no output used this pass (an embedding row not looked up): its gradient is 0
+        lines.push(`  ∂L/∂w${at(g.index, l.weightShape!)} = ${g.terms.map(([d, x]) => `${f(d)}·${f(x)}`).join(' + ')} = ${f(g.value)}`);
+      }
+      const unused = l.weightGrad!.filter((g) => g.terms.length === 0).length;
+      if (unused > 0) lines.push(`  ∂L/∂w = 0 for the other ${unused} weight${unused === 1 ? '' : 's'} (no output used ${unused === 1 ? 'it' : 'them'} this pass)`);
       if (l.biasGrad) lines.push(`  ∂L/∂b = ${l.biasGrad.map(f).join(', ')} (each the sum of its outputs' δ)`);
     }
+    if (l.norm) {
+      lines.push(`  ∂L/∂x̂ = ${l.outputs ? 'γ·δ = ' : ''}${l.norm.dLdxhat.map(f).join(', ')}`);
+      if (l.norm.dLdx) {
+        const how = l.norm.running ? '∂L/∂x̂ / √(σ² + ε) (the running statistics are constants)' : '(∂L/∂x̂ − mean(∂L/∂x̂) − x̂·mean(∂L/∂x̂·x̂)) / √(σ² + ε), the means over what μ was taken over';
+        lines.push(`  ∂L/∂x = ${how} = ${l.norm.dLdx.map(f).join(', ')}`);
+      }
+    }
+    for (const p of l.params ?? []) lines.push(`  ∂L/∂${p.name} [${p.shape.join(', ')}] = ${p.grad.map(f).join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

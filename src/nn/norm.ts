@@ -102,33 +102,41 @@ abstract class BatchNormBase extends Module {
   protected abstract layout(x: Tensor): string | null;
 
   forward(x: Tensor): Tensor {
+    const training = this.training;
+    const n = this.normalization(x);
+    if (training && this.trackRunningStats) {
+      // The update runs on the host, now and at this point of every compiled replay.
+      hostCall(n.mean, (m) => this.updateMean(m));
+      hostCall(n.variance, (v) => this.updateVar(v, n.count));
+    }
+    // The graph differs between train and eval: a compiled plan of one mode is not replayed in the other.
+    if (this.trackRunningStats) traceCondition(() => this.training === training);
+    const shape = x.shape.map((d, i) => (i === 1 ? d : 1));
+    let y = n.normalized;
+    if (this.weight !== null && this.bias !== null) y = add(mul(y, reshape(this.weight, shape)), reshape(this.bias, shape));
+    return y;
+  }
+
+  /**
+   * x̂ = (x − mean) / √(variance + eps) before the affine part, and the statistics used: the batch's
+   * per channel (training, or without running statistics; `count` values each) or the running ones
+   * (eval; `running` true). What forward and the explainer share.
+   */
+  normalization(x: Tensor): { normalized: Tensor; mean: Tensor; variance: Tensor; count: number; running: boolean } {
     const C = this.numFeatures;
     const want = this.layout(x);
     if (want !== null) throw new ShapeError(`${this.layer}(${C}): expected input of shape ${want.replace(/\bC\b/g, String(C))}, got ${fmtShape(x.shape)}`);
     const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
     const shape = x.shape.map((d, i) => (i === 1 ? d : 1));
-    const training = this.training;
-    let y: Tensor;
-    if (training || !this.trackRunningStats) {
-      const count = sizeOf(axes.map((a) => x.shape[a]));
-      if (training && count <= 1) {
+    const count = sizeOf(axes.map((a) => x.shape[a]));
+    if (this.training || !this.trackRunningStats) {
+      if (this.training && count <= 1) {
         throw new ShapeError(`${this.layer}(${C}): expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)} (use a batch of 2 or more, or eval())`);
       }
-      const n = normalize(x, axes, this.eps);
-      y = n.normalized;
-      if (training && this.trackRunningStats) {
-        // The update runs on the host, now and at this point of every compiled replay.
-        hostCall(n.mean, (m) => this.updateMean(m));
-        hostCall(n.variance, (v) => this.updateVar(v, count));
-      }
-    } else {
-      const inv = pow(add(this.runningVar!, this.eps), -0.5);
-      y = mul(sub(x, reshape(this.runningMean!, shape)), reshape(inv, shape));
+      return { ...normalize(x, axes, this.eps), count, running: false };
     }
-    // The graph differs between train and eval: a compiled plan of one mode is not replayed in the other.
-    if (this.trackRunningStats) traceCondition(() => this.training === training);
-    if (this.weight !== null && this.bias !== null) y = add(mul(y, reshape(this.weight, shape)), reshape(this.bias, shape));
-    return y;
+    const mu = reshape(this.runningMean!, shape), variance = reshape(this.runningVar!, shape);
+    return { normalized: mul(sub(x, mu), pow(add(variance, this.eps), -0.5)), mean: mu, variance, count, running: true };
   }
 
   /** The running average's weight for this batch (after counting it), PyTorch's exponential_average_factor. */
@@ -218,15 +226,20 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    let y = this.normalization(x).normalized;
+    // weight and bias have the trailing shape, so they broadcast over the leading dims.
+    if (this.weight !== null && this.bias !== null) y = add(mul(y, this.weight), this.bias);
+    return y;
+  }
+
+  /** x̂ = (x − mean) / √(variance + eps) over the trailing normalizedShape, before the affine part, and the statistics (what forward and the explainer share). */
+  normalization(x: Tensor): { normalized: Tensor; mean: Tensor; variance: Tensor; count: number; running: boolean } {
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.rank - k);
     if (x.rank < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
       throw new ShapeError(`LayerNorm(${fmtShape(this.normalizedShape)}): expected input of shape [..., ${this.normalizedShape.join(', ')}], got ${fmtShape(x.shape)}`);
     }
     const axes = Array.from({ length: k }, (_, i) => x.rank - k + i);
-    let y = normalize(x, axes, this.eps).normalized;
-    // weight and bias have the trailing shape, so they broadcast over the leading dims.
-    if (this.weight !== null && this.bias !== null) y = add(mul(y, this.weight), this.bias);
-    return y;
+    return { ...normalize(x, axes, this.eps), count: sizeOf(tail), running: false };
   }
 }

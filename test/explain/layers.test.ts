@@ -64,3 +64,53 @@ test('backprop explain on a conv net prints the layer-by-layer pass; other optio
     t.cleanup();
   }
 });
+
+test('normalisation, embedding and attention layers: the statistics, lookups and attention weights equal the hand computation', () => {
+  // layerNorm after an identity dense layer (so ∂L/∂x is on the tape), then z = 1·x̂₀ + 2·x̂₁ + 3·x̂₂, mse against 0.
+  const ln = traceLayers({
+    inputs: 3,
+    layers: [{ units: 3, weights: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], bias: [0, 0, 0] }, { type: 'layerNorm' }, { units: 1, weights: [[1, 2, 3]], bias: [0] }],
+    loss: 'mse',
+  }, [1, 2, 4], [0]);
+  const x = [1, 2, 4], mu = 7 / 3, variance = 14 / 9, sd = Math.sqrt(variance + 1e-5);
+  const xhat = x.map((v) => (v - mu) / sd);
+  const norm = ln.layers[1].norm!;
+  close(norm.mean[0], mu);
+  close(norm.variance[0], variance);
+  norm.normalized.forEach((v, i) => close(v, xhat[i]));
+  const z = xhat[0] + 2 * xhat[1] + 3 * xhat[2];
+  const g = [1, 2, 3].map((w) => 2 * z * w); // ∂L/∂x̂ = γ·δ, γ = 1, δ = w·2z
+  norm.dLdxhat.forEach((v, i) => close(v, g[i]));
+  const gMean = g.reduce((a, b) => a + b) / 3, gx = g.reduce((s, gi, i) => s + gi * xhat[i], 0) / 3;
+  norm.dLdx!.forEach((v, i) => assert.ok(Math.abs(v - (g[i] - gMean - xhat[i] * gx) / sd) < 1e-9, `∂L/∂x[${i}] ${v}`));
+  const lnText = renderLayersText(ln);
+  assert.match(lnText, /x̂ = \(x − μ\)\/√\(σ² \+ ε\), ε = 1e-5, with the sample's mean and variance: μ = 2\.333; σ² = 1\.556/);
+  assert.match(lnText, /∂L\/∂x = \(∂L\/∂x̂ − mean\(∂L\/∂x̂\) − x̂·mean\(∂L\/∂x̂·x̂\)\) \/ √\(σ² \+ ε\)/);
+
+  // An embedding looks rows up; attention (one head, identity projections) weighs the positions by softmax(q·k/√2).
+  const I2 = [[1, 0], [0, 1]];
+  const at = traceLayers({
+    inputs: [2],
+    layers: [
+      { type: 'embedding', vocabulary: 3, dim: 2, weights: [[1, 0], [0, 1], [1, 1]] },
+      { type: 'attention', heads: 1, dim: 2, inProjWeight: [...I2, ...I2, ...I2], inProjBias: [0, 0, 0, 0, 0, 0], outProjWeight: I2, outProjBias: [0, 0] },
+      { type: 'flatten' },
+      { units: 1, weights: [[1, 1, 1, 1]], bias: [0] },
+    ],
+    loss: 'mse',
+  }, [2, 0], [1]);
+  assert.deepEqual(at.layers[0].a, [1, 1, 1, 0]);
+  const e = [[1, 1], [1, 0]]; // rows 2 and 0
+  const dot = (a: number[], b: number[]) => a[0] * b[0] + a[1] * b[1];
+  const att = at.layers[1].attention!;
+  for (let q = 0; q < 2; q++) {
+    const s = [0, 1].map((k) => Math.exp(dot(e[q], e[k]) / Math.SQRT2));
+    [0, 1].forEach((k) => close(att.weights[q * 2 + k], s[k] / (s[0] + s[1])));
+  }
+  assert.deepEqual(at.layers[1].params!.map((p) => p.name), ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']);
+  const atText = renderLayersText(at);
+  assert.match(atText, /z\[0, 0\] = w\[2, 0\] = 1\n/);
+  assert.match(atText, /attention weights softmax\(Q·Kᵀ\/√d\), one row per query position:\n {4}\[0\] 0\.6698, 0\.3302\n {4}\[1\] 0\.5, 0\.5\n/);
+  assert.match(atText, /∂L\/∂w = 0 for the other 2 weights \(no output used them this pass\)/);
+  assert.doesNotMatch(atText, /embedding.*\n.*\+ 0 =/);
+});
