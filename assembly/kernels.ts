@@ -1037,13 +1037,31 @@ const POOL_STAGE: usize = memory.data(256, 16);
 }
 
 /**
+ * pool4's forward when the values read are x itself (maxPool2d(x, x), what the op's public form
+ * runs): the maximum chosen by the same rule is the value read, so no argmax is kept and v is not
+ * loaded again. Same bits as pool4(0, …) with v = x (the first NaN, and the first of ±0, win).
+ */
+@inline function poolMax4(xr0: usize, xr1: usize, fwd: usize): void {
+  const l0 = v128.load(xr0), h0 = v128.load(xr0, 16), l1 = v128.load(xr1), h1 = v128.load(xr1, 16);
+  let m = v128.shuffle<f32>(l0, h0, 0, 2, 4, 6);
+  const tr = v128.shuffle<f32>(l0, h0, 1, 3, 5, 7), bl = v128.shuffle<f32>(l1, h1, 0, 2, 4, 6), br = v128.shuffle<f32>(l1, h1, 1, 3, 5, 7);
+  m = v128.bitselect(tr, m, v128.and(v128.or(f32x4.gt(tr, m), f32x4.ne(tr, tr)), f32x4.eq(m, m)));
+  m = v128.bitselect(bl, m, v128.and(v128.or(f32x4.gt(bl, m), f32x4.ne(bl, bl)), f32x4.eq(m, m)));
+  m = v128.bitselect(br, m, v128.and(v128.or(f32x4.gt(br, m), f32x4.ne(br, br)), f32x4.eq(m, m)));
+  v128.store(fwd, m);
+}
+
+/**
  * Max pooling over planes [planes, h, w] (windows kh×kw, stride sh×sw, padding ph×pw clipped away),
  * each window reduced to its windowArgmax. kind 0: out[i] = v[argmax] (v = x for maxPool2d itself);
  * kind 1: out (x-shaped) = 0, then out[argmax] += v[i] (v = the output gradient). The common
- * 2×2, stride-2, unpadded pool runs four windows per step in SIMD with the same rule.
+ * 2×2, stride-2, unpadded pool runs four windows per step in SIMD with the same rule. kind 2: kind 0
+ * with v = x (the caller passes the same pointer), whose SIMD path keeps no argmax (poolMax4).
  */
 export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, x: usize, v: usize, out: usize): void {
   const planeB = <usize>(h * w) << 2;
+  const self = kind == 2;
+  if (self) kind = 0;
   const fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
   // The fast path's gradient stores write both rows of every window whole: when the windows tile
   // the plane exactly (even h and w), every element is written and nothing needs zeroing first.
@@ -1060,6 +1078,12 @@ export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i
       if (fast) {
         const r0 = <usize>(y0 * w) << 2, r1 = r0 + (<usize>w << 2);
         const vb = v + off, ob = out + off;
+        if (self) {
+          for (; xo + 3 < ow; xo += 4, o += 4) {
+            const c = <usize>(xo * 2) << 2;
+            poolMax4(base + r0 + c, base + r1 + c, out + (o << 2));
+          }
+        }
         for (; xo + 3 < ow; xo += 4, o += 4) {
           const c = <usize>(xo * 2) << 2;
           pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (o << 2), out + (o << 2), ob + r0 + c, ob + r1 + c);
@@ -1071,7 +1095,8 @@ export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i
           // (windows do not overlap in x), so redoing one writes the same bits again.
           const back = 4 - cnt, xb = ow - 4;
           const c = <usize>(xb * 2) << 2, ob2 = o - <usize>back;
-          pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (ob2 << 2), out + (ob2 << 2), ob + r0 + c, ob + r1 + c);
+          if (self) poolMax4(base + r0 + c, base + r1 + c, out + (ob2 << 2));
+          else pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (ob2 << 2), out + (ob2 << 2), ob + r0 + c, ob + r1 + c);
           xo = ow;
           o += <usize>cnt;
         } else if (cnt > 0) {

@@ -646,7 +646,7 @@ export class WasmKernels {
     const oo = ro ? out.byteOffset : base + xBytes + vBytes;
     if (!rx) heap.set(x, xo >> 2);
     if (v !== x && !rv) heap.set(v, vo >> 2);
-    this.x.maxPool2d(kind === 'forward' ? 0 : 1, g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, xo, vo, oo);
+    this.x.maxPool2d(kind === 'forward' ? (vo === xo ? 2 : 0) : 1, g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, xo, vo, oo);
     if (!ro) out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
   }
 }
