@@ -471,6 +471,45 @@ export function reluGrad(g: usize, x: usize, out: usize, n: i32): void {
 export function sumRuns(x: usize, out: usize, outer: i32, len: i32): void {
   const lenB = <usize>len << 2;
   let o = 0;
+  // Eight runs at a time in f64x2 pairs (runs o + 2i and o + 2i + 1 in the lanes of accumulator i):
+  // each lane still adds its run's elements one by one in order, so the bits are the scalar loop's;
+  // four vector chains of adds overlap where four scalar ones did.
+  const len4 = len & ~3;
+  for (; o + 7 < outer; o += 8) {
+    const r0 = x + <usize>o * lenB;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let j = 0;
+    for (; j < len4; j += 4) {
+      const q = r0 + (<usize>j << 2);
+      const a = v128.load(q), b = v128.load(q + lenB), c = v128.load(q + 2 * lenB), d = v128.load(q + 3 * lenB);
+      const e = v128.load(q + 4 * lenB), f = v128.load(q + 5 * lenB), g = v128.load(q + 6 * lenB), h = v128.load(q + 7 * lenB);
+      // [a0 b0 a1 b1], [a2 b2 a3 b3] and the same for the other pairs
+      const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const cd0 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+      const ef0 = v128.shuffle<f32>(e, f, 0, 4, 1, 5), ef1 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
+      const gh0 = v128.shuffle<f32>(g, h, 0, 4, 1, 5), gh1 = v128.shuffle<f32>(g, h, 2, 6, 3, 7);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(ab0)); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(cd0));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(ef0)); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(gh0));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v128.shuffle<f32>(ab0, ab0, 2, 3, 2, 3))); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(cd0, cd0, 2, 3, 2, 3)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v128.shuffle<f32>(ef0, ef0, 2, 3, 2, 3))); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(v128.shuffle<f32>(gh0, gh0, 2, 3, 2, 3)));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(ab1)); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(cd1));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(ef1)); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(gh1));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v128.shuffle<f32>(ab1, ab1, 2, 3, 2, 3))); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(cd1, cd1, 2, 3, 2, 3)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v128.shuffle<f32>(ef1, ef1, 2, 3, 2, 3))); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(v128.shuffle<f32>(gh1, gh1, 2, 3, 2, 3)));
+    }
+    for (; j < len; j++) {
+      const q = r0 + (<usize>j << 2);
+      s0 = f64x2.add(s0, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q)), 1, <f64>load<f32>(q + lenB)));
+      s1 = f64x2.add(s1, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q + 2 * lenB)), 1, <f64>load<f32>(q + 3 * lenB)));
+      s2 = f64x2.add(s2, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q + 4 * lenB)), 1, <f64>load<f32>(q + 5 * lenB)));
+      s3 = f64x2.add(s3, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q + 6 * lenB)), 1, <f64>load<f32>(q + 7 * lenB)));
+    }
+    const to = out + (<usize>o << 2);
+    store<f32>(to, <f32>f64x2.extract_lane(s0, 0)); store<f32>(to, <f32>f64x2.extract_lane(s0, 1), 4);
+    store<f32>(to, <f32>f64x2.extract_lane(s1, 0), 8); store<f32>(to, <f32>f64x2.extract_lane(s1, 1), 12);
+    store<f32>(to, <f32>f64x2.extract_lane(s2, 0), 16); store<f32>(to, <f32>f64x2.extract_lane(s2, 1), 20);
+    store<f32>(to, <f32>f64x2.extract_lane(s3, 0), 24); store<f32>(to, <f32>f64x2.extract_lane(s3, 1), 28);
+  }
   for (; o + 3 < outer; o += 4) {
     const r0 = x + <usize>o * lenB, r1 = r0 + lenB, r2 = r1 + lenB, r3 = r2 + lenB;
     let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
