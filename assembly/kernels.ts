@@ -892,11 +892,17 @@ function tapMasks(geo: usize, mask: usize): void {
   let m = mask;
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      for (let q = 0; q < pp; q++) {
-        const y = q / ow, x = q - y * ow;
-        const iy = y - pt + i * dh, ix = x - pl + j * dw;
-        store<i32>(m + (<usize>q << 2), q < p && iy >= 0 && iy < H && ix >= 0 && ix < W ? -1 : 0);
+      // row by row (no division per lane: this runs on every call)
+      let q = 0;
+      for (let y = 0; y < oh; y++) {
+        const iy = y - pt + i * dh;
+        const rowIn = iy >= 0 && iy < H;
+        for (let x = 0; x < ow; x++, q++) {
+          const ix = x - pl + j * dw;
+          store<i32>(m + (<usize>q << 2), rowIn && ix >= 0 && ix < W ? -1 : 0);
+        }
       }
+      for (; q < pp; q++) store<i32>(m + (<usize>q << 2), 0);
       m += <usize>pp << 2;
     }
   }
