@@ -800,6 +800,8 @@ export function convWorkspaceBytes(geo: usize): i32 {
   // packWeightGrad's product packs A = the output gradient with kc = oh·ow in one block
   const g4 = EDGE_TILE_BYTES + roundUp(minI(og, MC), MR) * p * 4;
   if (g4 > g) g = g4;
+  // weightGradDirect's og·k accumulators of four lanes
+  if (og * k * 16 > g) g = og * k * 16;
   return convColsBytes(geo) + g + convMaskBytes(geo);
 }
 
@@ -862,6 +864,77 @@ function packWeightGrad(xs: usize, bp: usize, geo: usize, mask: usize): void {
         store<f32>(dst, valid > 2 && load<i32>(m2 + o) != 0 ? load<f32>(s2 + o) : 0, 8);
         store<f32>(dst, valid > 3 && load<i32>(m3 + o) != 0 ? load<f32>(s3 + o) : 0, 12);
       }
+    }
+  }
+}
+
+/** Column-matrix rows (cg·kh·kw) up to which the stride-1 weight gradient runs weightGradDirect rather than packWeightGrad + gemm. */
+const DIRECT_WG_K: i32 = 16;
+
+/**
+ * The weight gradient of a stride-1, ow = W convolution with few column-matrix rows (k ≤
+ * DIRECT_WG_K: a first layer's one input channel), without the gemm, whose n = k would leave most of
+ * the micro-kernel's NR-wide strips empty: out[o][r] = Σ_s Σ_q gy_s[o][q] · cols_s[r][q], each
+ * sample's column matrix built by im2colSample in `cols`, four output channels × two rows at a time
+ * with four positions per lane. The lanes' partial sums live in `acc` (og·k·4 floats) across the
+ * samples and are added once at the end. Rows or channels past the ends are computed from the last
+ * one again and stored over it (the same bits).
+ */
+function weightGradDirect(x: usize, gy: usize, out: usize, geo: usize, cols: usize, acc: usize): void {
+  const n = geoAt(geo, 0), C = geoAt(geo, 1), H = geoAt(geo, 2), W = geoAt(geo, 3), O = geoAt(geo, 4);
+  const groups = geoAt(geo, 15), cg = C / groups, og = O / groups, k = cg * geoAt(geo, 5) * geoAt(geo, 6);
+  const p = geoAt(geo, 7) * geoAt(geo, 8), p4 = p & ~3;
+  const inB = <usize>(H * W) << 2, pB = <usize>p << 2;
+  for (let grp = 0; grp < groups; grp++) {
+    memory.fill(acc, 0, <usize>(og * k) << 4);
+    for (let s = 0; s < n; s++) {
+      im2colSample(x + <usize>(s * C + grp * cg) * inB, cols, geo);
+      const gs = gy + <usize>(s * O + grp * og) * pB;
+      for (let o0 = 0; o0 < og; o0 += 4) {
+        const oa = o0, ob = minI(o0 + 1, og - 1), oc = minI(o0 + 2, og - 1), od = minI(o0 + 3, og - 1);
+        const g0 = gs + <usize>oa * pB, g1 = gs + <usize>ob * pB, g2 = gs + <usize>oc * pB, g3 = gs + <usize>od * pB;
+        for (let r0 = 0; r0 < k; r0 += 2) {
+          const ra = r0, rb = minI(r0 + 1, k - 1);
+          const s0 = cols + <usize>ra * pB, s1 = cols + <usize>rb * pB;
+          const a0 = acc + (<usize>(oa * k + ra) << 4), a1 = acc + (<usize>(oa * k + rb) << 4);
+          const b0 = acc + (<usize>(ob * k + ra) << 4), b1 = acc + (<usize>(ob * k + rb) << 4);
+          const c0 = acc + (<usize>(oc * k + ra) << 4), c1 = acc + (<usize>(oc * k + rb) << 4);
+          const d0 = acc + (<usize>(od * k + ra) << 4), d1 = acc + (<usize>(od * k + rb) << 4);
+          let va0 = v128.load(a0), va1 = v128.load(a1), vb0 = v128.load(b0), vb1 = v128.load(b1);
+          let vc0 = v128.load(c0), vc1 = v128.load(c1), vd0 = v128.load(d0), vd1 = v128.load(d1);
+          for (let q = 0; q < p4; q += 4) {
+            const o = <usize>q << 2;
+            const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o);
+            const ga = v128.load(g0 + o);
+            va0 = madd(ga, x0, va0); va1 = madd(ga, x1, va1);
+            const gb = v128.load(g1 + o);
+            vb0 = madd(gb, x0, vb0); vb1 = madd(gb, x1, vb1);
+            const gc = v128.load(g2 + o);
+            vc0 = madd(gc, x0, vc0); vc1 = madd(gc, x1, vc1);
+            const gd = v128.load(g3 + o);
+            vd0 = madd(gd, x0, vd0); vd1 = madd(gd, x1, vd1);
+          }
+          // the last 1–3 positions into lane 0 (gy has nothing past p to load)
+          const lane = i32x4.replace_lane(i32x4.splat(0), 0, -1);
+          for (let q = p4; q < p; q++) {
+            const o = <usize>q << 2;
+            const x0 = f32x4.splat(load<f32>(s0 + o)), x1 = f32x4.splat(load<f32>(s1 + o));
+            const ga = v128.and(f32x4.splat(load<f32>(g0 + o)), lane), gb = v128.and(f32x4.splat(load<f32>(g1 + o)), lane);
+            const gc = v128.and(f32x4.splat(load<f32>(g2 + o)), lane), gd = v128.and(f32x4.splat(load<f32>(g3 + o)), lane);
+            va0 = f32x4.add(va0, f32x4.mul(ga, x0)); va1 = f32x4.add(va1, f32x4.mul(ga, x1));
+            vb0 = f32x4.add(vb0, f32x4.mul(gb, x0)); vb1 = f32x4.add(vb1, f32x4.mul(gb, x1));
+            vc0 = f32x4.add(vc0, f32x4.mul(gc, x0)); vc1 = f32x4.add(vc1, f32x4.mul(gc, x1));
+            vd0 = f32x4.add(vd0, f32x4.mul(gd, x0)); vd1 = f32x4.add(vd1, f32x4.mul(gd, x1));
+          }
+          v128.store(a0, va0); v128.store(a1, va1); v128.store(b0, vb0); v128.store(b1, vb1);
+          v128.store(c0, vc0); v128.store(c1, vc1); v128.store(d0, vd0); v128.store(d1, vd1);
+        }
+      }
+    }
+    const dst = out + (<usize>(grp * og * k) << 2);
+    for (let i = 0; i < og * k; i++) {
+      const v = v128.load(acc + (<usize>i << 4));
+      store<f32>(dst + (<usize>i << 2), (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
     }
   }
 }
@@ -976,6 +1049,10 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   const packed = kind == 0 && packsForward(geo) && k > 0;
   const packedW = kind == 2 && geoAt(geo, 9) == 1 && geoAt(geo, 10) == 1 && geoAt(geo, 8) == W && k > 0 && k <= NC && p > 0;
   const mask = work + <usize>(convWorkspaceBytes(geo) - convMaskBytes(geo));
+  if (packedW && k <= DIRECT_WG_K && n > 0) {
+    weightGradDirect(a, b, out, geo, cols, gw);
+    return;
+  }
   if (packed || packedW) tapMasks(geo, mask);
   if (kind == 1) memory.fill(out, 0, <usize>(n * C) * inB);
   if (kind == 2 && n == 0) memory.fill(out, 0, <usize>(O * k) << 2);
