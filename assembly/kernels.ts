@@ -868,12 +868,12 @@ function packWeightGrad(xs: usize, bp: usize, geo: usize, mask: usize): void {
   }
 }
 
-/** Column-matrix rows (cg·kh·kw) up to which the stride-1 weight gradient runs weightGradDirect rather than packWeightGrad + gemm. */
-const DIRECT_WG_K: i32 = 16;
+/** Column-matrix rows (cg·kh·kw) up to which the forward runs forwardDirect and the stride-1 weight gradient weightGradDirect rather than the gemm. */
+const DIRECT_K: i32 = 16;
 
 /**
  * The weight gradient of a stride-1, ow = W convolution with few column-matrix rows (k ≤
- * DIRECT_WG_K: a first layer's one input channel), without the gemm, whose n = k would leave most of
+ * DIRECT_K: a first layer's one input channel), without the gemm, whose n = k would leave most of
  * the micro-kernel's NR-wide strips empty: out[o][r] = Σ_s Σ_q gy_s[o][q] · cols_s[r][q], each
  * sample's column matrix built by im2colSample in `cols`, four output channels × two rows at a time
  * with four positions per lane. The lanes' partial sums live in `acc` (og·k·4 floats) across the
@@ -935,6 +935,73 @@ function weightGradDirect(x: usize, gy: usize, out: usize, geo: usize, cols: usi
     for (let i = 0; i < og * k; i++) {
       const v = v128.load(acc + (<usize>i << 4));
       store<f32>(dst + (<usize>i << 2), (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
+    }
+  }
+}
+
+/**
+ * The forward of a convolution with few column-matrix rows (k ≤ DIRECT_K; any geometry: the
+ * column matrix comes from im2colSample) for one sample and group: dst[o][q] = Σ_r w[o][r] ·
+ * cols[r][q] + bias[o], four output channels × eight positions at a time, the k products of each
+ * summed in order from 0 and the bias added after, as the gemm path computes them (same bits), but
+ * without its per-tile calls, packing and edge handling, which cost as much as a k of 9 products.
+ */
+function forwardDirect(cols: usize, w: usize, bias: usize, dst: usize, og: i32, k: i32, p: i32): void {
+  const pB = <usize>p << 2, kB = <usize>k << 2;
+  const p8 = p & ~7;
+  for (let o0 = 0; o0 < og; o0 += 4) {
+    const rows = minI(4, og - o0);
+    // channels past og: the last one again (computed, not stored)
+    const wa = w + <usize>o0 * kB, wb = w + <usize>minI(o0 + 1, og - 1) * kB, wc = w + <usize>minI(o0 + 2, og - 1) * kB, wd = w + <usize>minI(o0 + 3, og - 1) * kB;
+    const ba = bias ? load<f32>(bias + (<usize>o0 << 2)) : 0;
+    const bb = bias ? load<f32>(bias + (<usize>minI(o0 + 1, og - 1) << 2)) : 0;
+    const bc = bias ? load<f32>(bias + (<usize>minI(o0 + 2, og - 1) << 2)) : 0;
+    const bd = bias ? load<f32>(bias + (<usize>minI(o0 + 3, og - 1) << 2)) : 0;
+    const da = dst + <usize>o0 * pB, db = da + pB, dc = db + pB, dd = dc + pB;
+    let q = 0;
+    for (; q < p8; q += 8) {
+      const c = cols + (<usize>q << 2);
+      let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+      for (let r = 0; r < k; r++) {
+        const x = c + <usize>r * pB, rb = <usize>r << 2;
+        const x0 = v128.load(x), x1 = v128.load(x, 16);
+        const va = v128.load32_splat(wa + rb);
+        a0 = madd(va, x0, a0); a1 = madd(va, x1, a1);
+        const vb = v128.load32_splat(wb + rb);
+        b0 = madd(vb, x0, b0); b1 = madd(vb, x1, b1);
+        const vc = v128.load32_splat(wc + rb);
+        c0 = madd(vc, x0, c0); c1 = madd(vc, x1, c1);
+        const vd = v128.load32_splat(wd + rb);
+        d0 = madd(vd, x0, d0); d1 = madd(vd, x1, d1);
+      }
+      const o = <usize>q << 2;
+      if (bias) {
+        a0 = f32x4.add(a0, f32x4.splat(ba)); a1 = f32x4.add(a1, f32x4.splat(ba));
+        b0 = f32x4.add(b0, f32x4.splat(bb)); b1 = f32x4.add(b1, f32x4.splat(bb));
+        c0 = f32x4.add(c0, f32x4.splat(bc)); c1 = f32x4.add(c1, f32x4.splat(bc));
+        d0 = f32x4.add(d0, f32x4.splat(bd)); d1 = f32x4.add(d1, f32x4.splat(bd));
+      }
+      v128.store(da + o, a0); v128.store(da + o, a1, 16);
+      if (rows > 1) { v128.store(db + o, b0); v128.store(db + o, b1, 16); }
+      if (rows > 2) { v128.store(dc + o, c0); v128.store(dc + o, c1, 16); }
+      if (rows > 3) { v128.store(dd + o, d0); v128.store(dd + o, d1, 16); }
+    }
+    // the last 1–7 positions one at a time, in the same order
+    for (; q < p; q++) {
+      const c = cols + (<usize>q << 2);
+      let sa: f32 = 0, sb: f32 = 0, sc: f32 = 0, sd: f32 = 0;
+      for (let r = 0; r < k; r++) {
+        const x = f32x4.splat(load<f32>(c + <usize>r * pB)), rb = <usize>r << 2;
+        sa = f32x4.extract_lane(madd(v128.load32_splat(wa + rb), x, f32x4.splat(sa)), 0);
+        sb = f32x4.extract_lane(madd(v128.load32_splat(wb + rb), x, f32x4.splat(sb)), 0);
+        sc = f32x4.extract_lane(madd(v128.load32_splat(wc + rb), x, f32x4.splat(sc)), 0);
+        sd = f32x4.extract_lane(madd(v128.load32_splat(wd + rb), x, f32x4.splat(sd)), 0);
+      }
+      const o = <usize>q << 2;
+      store<f32>(da + o, bias ? sa + ba : sa);
+      if (rows > 1) store<f32>(db + o, bias ? sb + bb : sb);
+      if (rows > 2) store<f32>(dc + o, bias ? sc + bc : sc);
+      if (rows > 3) store<f32>(dd + o, bias ? sd + bd : sd);
     }
   }
 }
@@ -1049,7 +1116,7 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   const packed = kind == 0 && packsForward(geo) && k > 0;
   const packedW = kind == 2 && geoAt(geo, 9) == 1 && geoAt(geo, 10) == 1 && geoAt(geo, 8) == W && k > 0 && k <= NC && p > 0;
   const mask = work + <usize>(convWorkspaceBytes(geo) - convMaskBytes(geo));
-  if (packedW && k <= DIRECT_WG_K && n > 0) {
+  if (packedW && k <= DIRECT_K && n > 0) {
     weightGradDirect(a, b, out, geo, cols, gw);
     return;
   }
@@ -1061,6 +1128,11 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
       const wg = kind == 2 ? 0 : b + (<usize>(grp * og * k) << 2);
       if (kind == 0) {
         const dst = out + <usize>(s * O + grp * og) * pB;
+        if (k <= DIRECT_K) {
+          im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
+          forwardDirect(cols, wg, bias ? bias + (<usize>(grp * og) << 2) : 0, dst, og, k, p);
+          continue;
+        }
         if (packed) {
           packForward(a + <usize>(s * C + grp * cg) * inB, cols, geo, mask);
           gemmPackedB(og, p, k, wg, k, cols, dst, p, false, gw);
