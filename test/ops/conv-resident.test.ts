@@ -17,8 +17,11 @@ import type { ConvGeometry, ConvKind, PoolGeometry } from '../../src/tensor/kern
 const kernels = wasmKernels();
 const skip = kernels !== null && kernels.shared ? false : 'needs the wasm backend on shared memory';
 
+// Two backends with the same size thresholds (the active 'wasm' may have others: the engine tests
+// also run under a preload without any): one on the shared memory, one copying every operand.
 const copying = loadWasmKernels('auto', { shared: false });
 if (copying) registerBackend(createWasmBackend(copying, { name: 'wasm-copying-conv' }));
+if (kernels) registerBackend(createWasmBackend(kernels, { name: 'wasm-resident-conv' }));
 
 function sameBits(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
   assert.equal(got.length, want.length, `${what}: lengths`);
@@ -172,13 +175,14 @@ test('the CNN step (conv-relu-pool twice, dense) compiled on resident buffers eq
       const step = jit((xb: Tensor, yb: Tensor) => { opt.zeroGrad(); const l = crossEntropy(model.forward(xb), yb); l.backward(); opt.step(); return l; });
       const losses: number[] = [];
       for (let i = 0; i < 5; i++) losses.push(step(x, y).item());
-      return { losses, weights: model.parameters().map((p) => [...p.data]), resident: kernels!.owns(model.parameters()[0].data as Float32Array) };
+      return { losses, weights: model.parameters().map((p) => [...p.data]), resident: kernels!.owns(model.parameters()[2].data as Float32Array) };
     } finally {
       setBackend(prev);
     }
   };
-  const a = run('wasm');
+  const a = run('wasm-resident-conv');
   const b = run('wasm-copying-conv');
+  assert.ok(a.resident && !b.resident, 'the second conv weight (288 floats) lives in shared memory on the resident backend only');
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(a.weights, b.weights);
 });
