@@ -471,6 +471,45 @@ export function reluGrad(g: usize, x: usize, out: usize, n: i32): void {
 export function sumRuns(x: usize, out: usize, outer: i32, len: i32): void {
   const lenB = <usize>len << 2;
   let o = 0;
+  // Eight runs at a time in f64x2 pairs (runs o + 2i and o + 2i + 1 in the lanes of accumulator i):
+  // each lane still adds its run's elements one by one in order, so the bits are the scalar loop's;
+  // four vector chains of adds overlap where four scalar ones did.
+  const len4 = len & ~3;
+  for (; o + 7 < outer; o += 8) {
+    const r0 = x + <usize>o * lenB;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let j = 0;
+    for (; j < len4; j += 4) {
+      const q = r0 + (<usize>j << 2);
+      const a = v128.load(q), b = v128.load(q + lenB), c = v128.load(q + 2 * lenB), d = v128.load(q + 3 * lenB);
+      const e = v128.load(q + 4 * lenB), f = v128.load(q + 5 * lenB), g = v128.load(q + 6 * lenB), h = v128.load(q + 7 * lenB);
+      // [a0 b0 a1 b1], [a2 b2 a3 b3] and the same for the other pairs
+      const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const cd0 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+      const ef0 = v128.shuffle<f32>(e, f, 0, 4, 1, 5), ef1 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
+      const gh0 = v128.shuffle<f32>(g, h, 0, 4, 1, 5), gh1 = v128.shuffle<f32>(g, h, 2, 6, 3, 7);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(ab0)); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(cd0));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(ef0)); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(gh0));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v128.shuffle<f32>(ab0, ab0, 2, 3, 2, 3))); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(cd0, cd0, 2, 3, 2, 3)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v128.shuffle<f32>(ef0, ef0, 2, 3, 2, 3))); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(v128.shuffle<f32>(gh0, gh0, 2, 3, 2, 3)));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(ab1)); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(cd1));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(ef1)); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(gh1));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v128.shuffle<f32>(ab1, ab1, 2, 3, 2, 3))); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(cd1, cd1, 2, 3, 2, 3)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v128.shuffle<f32>(ef1, ef1, 2, 3, 2, 3))); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(v128.shuffle<f32>(gh1, gh1, 2, 3, 2, 3)));
+    }
+    for (; j < len; j++) {
+      const q = r0 + (<usize>j << 2);
+      s0 = f64x2.add(s0, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q)), 1, <f64>load<f32>(q + lenB)));
+      s1 = f64x2.add(s1, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q + 2 * lenB)), 1, <f64>load<f32>(q + 3 * lenB)));
+      s2 = f64x2.add(s2, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q + 4 * lenB)), 1, <f64>load<f32>(q + 5 * lenB)));
+      s3 = f64x2.add(s3, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(q + 6 * lenB)), 1, <f64>load<f32>(q + 7 * lenB)));
+    }
+    const to = out + (<usize>o << 2);
+    store<f32>(to, <f32>f64x2.extract_lane(s0, 0)); store<f32>(to, <f32>f64x2.extract_lane(s0, 1), 4);
+    store<f32>(to, <f32>f64x2.extract_lane(s1, 0), 8); store<f32>(to, <f32>f64x2.extract_lane(s1, 1), 12);
+    store<f32>(to, <f32>f64x2.extract_lane(s2, 0), 16); store<f32>(to, <f32>f64x2.extract_lane(s2, 1), 20);
+    store<f32>(to, <f32>f64x2.extract_lane(s3, 0), 24); store<f32>(to, <f32>f64x2.extract_lane(s3, 1), 28);
+  }
   for (; o + 3 < outer; o += 4) {
     const r0 = x + <usize>o * lenB, r1 = r0 + lenB, r2 = r1 + lenB, r3 = r2 + lenB;
     let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
@@ -761,6 +800,8 @@ export function convWorkspaceBytes(geo: usize): i32 {
   // packWeightGrad's product packs A = the output gradient with kc = oh·ow in one block
   const g4 = EDGE_TILE_BYTES + roundUp(minI(og, MC), MR) * p * 4;
   if (g4 > g) g = g4;
+  // weightGradDirect's og·k accumulators of four lanes
+  if (og * k * 16 > g) g = og * k * 16;
   return convColsBytes(geo) + g + convMaskBytes(geo);
 }
 
@@ -827,6 +868,144 @@ function packWeightGrad(xs: usize, bp: usize, geo: usize, mask: usize): void {
   }
 }
 
+/** Column-matrix rows (cg·kh·kw) up to which the forward runs forwardDirect and the stride-1 weight gradient weightGradDirect rather than the gemm. */
+const DIRECT_K: i32 = 16;
+
+/**
+ * The weight gradient of a stride-1, ow = W convolution with few column-matrix rows (k ≤
+ * DIRECT_K: a first layer's one input channel), without the gemm, whose n = k would leave most of
+ * the micro-kernel's NR-wide strips empty: out[o][r] = Σ_s Σ_q gy_s[o][q] · cols_s[r][q], each
+ * sample's column matrix built by im2colSample in `cols`, four output channels × two rows at a time
+ * with four positions per lane. The lanes' partial sums live in `acc` (og·k·4 floats) across the
+ * samples and are added once at the end. Rows or channels past the ends are computed from the last
+ * one again and stored over it (the same bits).
+ */
+function weightGradDirect(x: usize, gy: usize, out: usize, geo: usize, cols: usize, acc: usize): void {
+  const n = geoAt(geo, 0), C = geoAt(geo, 1), H = geoAt(geo, 2), W = geoAt(geo, 3), O = geoAt(geo, 4);
+  const groups = geoAt(geo, 15), cg = C / groups, og = O / groups, k = cg * geoAt(geo, 5) * geoAt(geo, 6);
+  const p = geoAt(geo, 7) * geoAt(geo, 8), p4 = p & ~3;
+  const inB = <usize>(H * W) << 2, pB = <usize>p << 2;
+  for (let grp = 0; grp < groups; grp++) {
+    memory.fill(acc, 0, <usize>(og * k) << 4);
+    for (let s = 0; s < n; s++) {
+      im2colSample(x + <usize>(s * C + grp * cg) * inB, cols, geo);
+      const gs = gy + <usize>(s * O + grp * og) * pB;
+      for (let o0 = 0; o0 < og; o0 += 4) {
+        const oa = o0, ob = minI(o0 + 1, og - 1), oc = minI(o0 + 2, og - 1), od = minI(o0 + 3, og - 1);
+        const g0 = gs + <usize>oa * pB, g1 = gs + <usize>ob * pB, g2 = gs + <usize>oc * pB, g3 = gs + <usize>od * pB;
+        for (let r0 = 0; r0 < k; r0 += 2) {
+          const ra = r0, rb = minI(r0 + 1, k - 1);
+          const s0 = cols + <usize>ra * pB, s1 = cols + <usize>rb * pB;
+          const a0 = acc + (<usize>(oa * k + ra) << 4), a1 = acc + (<usize>(oa * k + rb) << 4);
+          const b0 = acc + (<usize>(ob * k + ra) << 4), b1 = acc + (<usize>(ob * k + rb) << 4);
+          const c0 = acc + (<usize>(oc * k + ra) << 4), c1 = acc + (<usize>(oc * k + rb) << 4);
+          const d0 = acc + (<usize>(od * k + ra) << 4), d1 = acc + (<usize>(od * k + rb) << 4);
+          let va0 = v128.load(a0), va1 = v128.load(a1), vb0 = v128.load(b0), vb1 = v128.load(b1);
+          let vc0 = v128.load(c0), vc1 = v128.load(c1), vd0 = v128.load(d0), vd1 = v128.load(d1);
+          for (let q = 0; q < p4; q += 4) {
+            const o = <usize>q << 2;
+            const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o);
+            const ga = v128.load(g0 + o);
+            va0 = madd(ga, x0, va0); va1 = madd(ga, x1, va1);
+            const gb = v128.load(g1 + o);
+            vb0 = madd(gb, x0, vb0); vb1 = madd(gb, x1, vb1);
+            const gc = v128.load(g2 + o);
+            vc0 = madd(gc, x0, vc0); vc1 = madd(gc, x1, vc1);
+            const gd = v128.load(g3 + o);
+            vd0 = madd(gd, x0, vd0); vd1 = madd(gd, x1, vd1);
+          }
+          // the last 1–3 positions into lane 0 (gy has nothing past p to load)
+          const lane = i32x4.replace_lane(i32x4.splat(0), 0, -1);
+          for (let q = p4; q < p; q++) {
+            const o = <usize>q << 2;
+            const x0 = f32x4.splat(load<f32>(s0 + o)), x1 = f32x4.splat(load<f32>(s1 + o));
+            const ga = v128.and(f32x4.splat(load<f32>(g0 + o)), lane), gb = v128.and(f32x4.splat(load<f32>(g1 + o)), lane);
+            const gc = v128.and(f32x4.splat(load<f32>(g2 + o)), lane), gd = v128.and(f32x4.splat(load<f32>(g3 + o)), lane);
+            va0 = f32x4.add(va0, f32x4.mul(ga, x0)); va1 = f32x4.add(va1, f32x4.mul(ga, x1));
+            vb0 = f32x4.add(vb0, f32x4.mul(gb, x0)); vb1 = f32x4.add(vb1, f32x4.mul(gb, x1));
+            vc0 = f32x4.add(vc0, f32x4.mul(gc, x0)); vc1 = f32x4.add(vc1, f32x4.mul(gc, x1));
+            vd0 = f32x4.add(vd0, f32x4.mul(gd, x0)); vd1 = f32x4.add(vd1, f32x4.mul(gd, x1));
+          }
+          v128.store(a0, va0); v128.store(a1, va1); v128.store(b0, vb0); v128.store(b1, vb1);
+          v128.store(c0, vc0); v128.store(c1, vc1); v128.store(d0, vd0); v128.store(d1, vd1);
+        }
+      }
+    }
+    const dst = out + (<usize>(grp * og * k) << 2);
+    for (let i = 0; i < og * k; i++) {
+      const v = v128.load(acc + (<usize>i << 4));
+      store<f32>(dst + (<usize>i << 2), (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
+    }
+  }
+}
+
+/**
+ * The forward of a convolution with few column-matrix rows (k ≤ DIRECT_K; any geometry: the
+ * column matrix comes from im2colSample) for one sample and group: dst[o][q] = Σ_r w[o][r] ·
+ * cols[r][q] + bias[o], four output channels × eight positions at a time, the k products of each
+ * summed in order from 0 and the bias added after, as the gemm path computes them (same bits), but
+ * without its per-tile calls, packing and edge handling, which cost as much as a k of 9 products.
+ */
+function forwardDirect(cols: usize, w: usize, bias: usize, dst: usize, og: i32, k: i32, p: i32): void {
+  const pB = <usize>p << 2, kB = <usize>k << 2;
+  const p8 = p & ~7;
+  for (let o0 = 0; o0 < og; o0 += 4) {
+    const rows = minI(4, og - o0);
+    // channels past og: the last one again (computed, not stored)
+    const wa = w + <usize>o0 * kB, wb = w + <usize>minI(o0 + 1, og - 1) * kB, wc = w + <usize>minI(o0 + 2, og - 1) * kB, wd = w + <usize>minI(o0 + 3, og - 1) * kB;
+    const ba = bias ? load<f32>(bias + (<usize>o0 << 2)) : 0;
+    const bb = bias ? load<f32>(bias + (<usize>minI(o0 + 1, og - 1) << 2)) : 0;
+    const bc = bias ? load<f32>(bias + (<usize>minI(o0 + 2, og - 1) << 2)) : 0;
+    const bd = bias ? load<f32>(bias + (<usize>minI(o0 + 3, og - 1) << 2)) : 0;
+    const da = dst + <usize>o0 * pB, db = da + pB, dc = db + pB, dd = dc + pB;
+    let q = 0;
+    for (; q < p8; q += 8) {
+      const c = cols + (<usize>q << 2);
+      let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+      for (let r = 0; r < k; r++) {
+        const x = c + <usize>r * pB, rb = <usize>r << 2;
+        const x0 = v128.load(x), x1 = v128.load(x, 16);
+        const va = v128.load32_splat(wa + rb);
+        a0 = madd(va, x0, a0); a1 = madd(va, x1, a1);
+        const vb = v128.load32_splat(wb + rb);
+        b0 = madd(vb, x0, b0); b1 = madd(vb, x1, b1);
+        const vc = v128.load32_splat(wc + rb);
+        c0 = madd(vc, x0, c0); c1 = madd(vc, x1, c1);
+        const vd = v128.load32_splat(wd + rb);
+        d0 = madd(vd, x0, d0); d1 = madd(vd, x1, d1);
+      }
+      const o = <usize>q << 2;
+      if (bias) {
+        a0 = f32x4.add(a0, f32x4.splat(ba)); a1 = f32x4.add(a1, f32x4.splat(ba));
+        b0 = f32x4.add(b0, f32x4.splat(bb)); b1 = f32x4.add(b1, f32x4.splat(bb));
+        c0 = f32x4.add(c0, f32x4.splat(bc)); c1 = f32x4.add(c1, f32x4.splat(bc));
+        d0 = f32x4.add(d0, f32x4.splat(bd)); d1 = f32x4.add(d1, f32x4.splat(bd));
+      }
+      v128.store(da + o, a0); v128.store(da + o, a1, 16);
+      if (rows > 1) { v128.store(db + o, b0); v128.store(db + o, b1, 16); }
+      if (rows > 2) { v128.store(dc + o, c0); v128.store(dc + o, c1, 16); }
+      if (rows > 3) { v128.store(dd + o, d0); v128.store(dd + o, d1, 16); }
+    }
+    // the last 1–7 positions one at a time, in the same order
+    for (; q < p; q++) {
+      const c = cols + (<usize>q << 2);
+      let sa: f32 = 0, sb: f32 = 0, sc: f32 = 0, sd: f32 = 0;
+      for (let r = 0; r < k; r++) {
+        const x = f32x4.splat(load<f32>(c + <usize>r * pB)), rb = <usize>r << 2;
+        sa = f32x4.extract_lane(madd(v128.load32_splat(wa + rb), x, f32x4.splat(sa)), 0);
+        sb = f32x4.extract_lane(madd(v128.load32_splat(wb + rb), x, f32x4.splat(sb)), 0);
+        sc = f32x4.extract_lane(madd(v128.load32_splat(wc + rb), x, f32x4.splat(sc)), 0);
+        sd = f32x4.extract_lane(madd(v128.load32_splat(wd + rb), x, f32x4.splat(sd)), 0);
+      }
+      const o = <usize>q << 2;
+      store<f32>(da + o, bias ? sa + ba : sa);
+      if (rows > 1) store<f32>(db + o, bias ? sb + bb : sb);
+      if (rows > 2) store<f32>(dc + o, bias ? sc + bc : sc);
+      if (rows > 3) store<f32>(dd + o, bias ? sd + bd : sd);
+    }
+  }
+}
+
 /** The tap masks of packForward: kh·kw rows of ⌈oh·ow⌉₈ lanes. */
 @inline function convMaskBytes(geo: usize): i32 {
   return roundUp(geoAt(geo, 5) * geoAt(geo, 6) * roundUp(geoAt(geo, 7) * geoAt(geo, 8), NR) * 4, 64);
@@ -853,11 +1032,17 @@ function tapMasks(geo: usize, mask: usize): void {
   let m = mask;
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      for (let q = 0; q < pp; q++) {
-        const y = q / ow, x = q - y * ow;
-        const iy = y - pt + i * dh, ix = x - pl + j * dw;
-        store<i32>(m + (<usize>q << 2), q < p && iy >= 0 && iy < H && ix >= 0 && ix < W ? -1 : 0);
+      // row by row (no division per lane: this runs on every call)
+      let q = 0;
+      for (let y = 0; y < oh; y++) {
+        const iy = y - pt + i * dh;
+        const rowIn = iy >= 0 && iy < H;
+        for (let x = 0; x < ow; x++, q++) {
+          const ix = x - pl + j * dw;
+          store<i32>(m + (<usize>q << 2), rowIn && ix >= 0 && ix < W ? -1 : 0);
+        }
       }
+      for (; q < pp; q++) store<i32>(m + (<usize>q << 2), 0);
       m += <usize>pp << 2;
     }
   }
@@ -931,6 +1116,10 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
   const packed = kind == 0 && packsForward(geo) && k > 0;
   const packedW = kind == 2 && geoAt(geo, 9) == 1 && geoAt(geo, 10) == 1 && geoAt(geo, 8) == W && k > 0 && k <= NC && p > 0;
   const mask = work + <usize>(convWorkspaceBytes(geo) - convMaskBytes(geo));
+  if (packedW && k <= DIRECT_K && n > 0) {
+    weightGradDirect(a, b, out, geo, cols, gw);
+    return;
+  }
   if (packed || packedW) tapMasks(geo, mask);
   if (kind == 1) memory.fill(out, 0, <usize>(n * C) * inB);
   if (kind == 2 && n == 0) memory.fill(out, 0, <usize>(O * k) << 2);
@@ -939,6 +1128,11 @@ export function conv2d(kind: i32, geo: usize, a: usize, b: usize, bias: usize, o
       const wg = kind == 2 ? 0 : b + (<usize>(grp * og * k) << 2);
       if (kind == 0) {
         const dst = out + <usize>(s * O + grp * og) * pB;
+        if (k <= DIRECT_K) {
+          im2colSample(a + <usize>(s * C + grp * cg) * inB, cols, geo);
+          forwardDirect(cols, wg, bias ? bias + (<usize>(grp * og) << 2) : 0, dst, og, k, p);
+          continue;
+        }
         if (packed) {
           packForward(a + <usize>(s * C + grp * cg) * inB, cols, geo, mask);
           gemmPackedB(og, p, k, wg, k, cols, dst, p, false, gw);
@@ -1037,13 +1231,31 @@ const POOL_STAGE: usize = memory.data(256, 16);
 }
 
 /**
+ * pool4's forward when the values read are x itself (maxPool2d(x, x), what the op's public form
+ * runs): the maximum chosen by the same rule is the value read, so no argmax is kept and v is not
+ * loaded again. Same bits as pool4(0, …) with v = x (the first NaN, and the first of ±0, win).
+ */
+@inline function poolMax4(xr0: usize, xr1: usize, fwd: usize): void {
+  const l0 = v128.load(xr0), h0 = v128.load(xr0, 16), l1 = v128.load(xr1), h1 = v128.load(xr1, 16);
+  let m = v128.shuffle<f32>(l0, h0, 0, 2, 4, 6);
+  const tr = v128.shuffle<f32>(l0, h0, 1, 3, 5, 7), bl = v128.shuffle<f32>(l1, h1, 0, 2, 4, 6), br = v128.shuffle<f32>(l1, h1, 1, 3, 5, 7);
+  m = v128.bitselect(tr, m, v128.and(v128.or(f32x4.gt(tr, m), f32x4.ne(tr, tr)), f32x4.eq(m, m)));
+  m = v128.bitselect(bl, m, v128.and(v128.or(f32x4.gt(bl, m), f32x4.ne(bl, bl)), f32x4.eq(m, m)));
+  m = v128.bitselect(br, m, v128.and(v128.or(f32x4.gt(br, m), f32x4.ne(br, br)), f32x4.eq(m, m)));
+  v128.store(fwd, m);
+}
+
+/**
  * Max pooling over planes [planes, h, w] (windows kh×kw, stride sh×sw, padding ph×pw clipped away),
  * each window reduced to its windowArgmax. kind 0: out[i] = v[argmax] (v = x for maxPool2d itself);
  * kind 1: out (x-shaped) = 0, then out[argmax] += v[i] (v = the output gradient). The common
- * 2×2, stride-2, unpadded pool runs four windows per step in SIMD with the same rule.
+ * 2×2, stride-2, unpadded pool runs four windows per step in SIMD with the same rule. kind 2: kind 0
+ * with v = x (the caller passes the same pointer), whose SIMD path keeps no argmax (poolMax4).
  */
 export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, x: usize, v: usize, out: usize): void {
   const planeB = <usize>(h * w) << 2;
+  const self = kind == 2;
+  if (self) kind = 0;
   const fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
   // The fast path's gradient stores write both rows of every window whole: when the windows tile
   // the plane exactly (even h and w), every element is written and nothing needs zeroing first.
@@ -1060,6 +1272,12 @@ export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i
       if (fast) {
         const r0 = <usize>(y0 * w) << 2, r1 = r0 + (<usize>w << 2);
         const vb = v + off, ob = out + off;
+        if (self) {
+          for (; xo + 3 < ow; xo += 4, o += 4) {
+            const c = <usize>(xo * 2) << 2;
+            poolMax4(base + r0 + c, base + r1 + c, out + (o << 2));
+          }
+        }
         for (; xo + 3 < ow; xo += 4, o += 4) {
           const c = <usize>(xo * 2) << 2;
           pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (o << 2), out + (o << 2), ob + r0 + c, ob + r1 + c);
@@ -1071,7 +1289,8 @@ export function maxPool2d(kind: i32, planes: i32, h: i32, w: i32, oh: i32, ow: i
           // (windows do not overlap in x), so redoing one writes the same bits again.
           const back = 4 - cnt, xb = ow - 4;
           const c = <usize>(xb * 2) << 2, ob2 = o - <usize>back;
-          pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (ob2 << 2), out + (ob2 << 2), ob + r0 + c, ob + r1 + c);
+          if (self) poolMax4(base + r0 + c, base + r1 + c, out + (ob2 << 2));
+          else pool4(kind, base + r0 + c, base + r1 + c, vb + r0 + c, vb + r1 + c, v + (ob2 << 2), out + (ob2 << 2), ob + r0 + c, ob + r1 + c);
           xo = ow;
           o += <usize>cnt;
         } else if (cnt > 0) {

@@ -13,7 +13,7 @@ import { CONV2D, CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD, type ConvAttrs } from '.
 import { MAXPOOL2D, MAXPOOL2D_GRAD, type PoolAttrs } from '../../src/ops/pool.js';
 import { RELU, RELU_D } from '../../src/ops/elementwise.js';
 import { apply } from '../../src/ops/prim.js';
-import { refConv2d, refConv2dGrads } from './conv-reference.js';
+import { refConv2d, refConv2dGrads, type RefConv } from './conv-reference.js';
 
 const HAS_WASM = listBackends().includes('wasm');
 
@@ -158,6 +158,39 @@ test("the issue's CNN layers on the wasm kernel equal the direct loops (batch 64
       close(apply(CONV2D_INPUT_GRAD, [gy, w], { ...a, inputSize: [xs[2], xs[3]] }).data, gx, 1e-5, `${JSON.stringify(xs)} input gradient`);
       close(apply(CONV2D_WEIGHT_GRAD, [x, gy], { ...a, kernelSize: [3, 3] }).data, gw, 1e-5, `${JSON.stringify(xs)} weight gradient`);
     });
+  }
+});
+
+test('the direct conv kernels for few column rows (k ≤ 16: forward on any geometry, weight gradient at stride 1 and ow = W) and the gemm past k = 16 equal the JS reference (1e-6) and the direct loops', { skip: !HAS_WASM }, () => {
+  const rng = new Random(26);
+  const conv = (stride: [number, number], padding: [number, number, number, number], dilation: [number, number], groups: number): ConvAttrs => ({ stride, padding, dilation, groups });
+  const cases: { xs: number[]; ws: number[]; a: ConvAttrs }[] = [
+    { xs: [3, 1, 28, 28], ws: [16, 1, 3, 3], a: conv([1, 1], [1, 1, 1, 1], [1, 1], 1) }, // the CNN's first layer
+    { xs: [2, 1, 7, 9], ws: [5, 1, 3, 3], a: conv([1, 1], [1, 1, 1, 1], [1, 1], 1) }, // 5 channels (a block of 1), 63 positions (tails of 7 and 3)
+    { xs: [2, 1, 6, 5], ws: [3, 1, 4, 4], a: conv([1, 1], [1, 2, 1, 2], [1, 1], 1) }, // k = 16, the largest direct one
+    { xs: [2, 4, 5, 6], ws: [6, 4, 2, 2], a: conv([1, 1], [0, 1, 0, 1], [1, 1], 1) }, // k = 16 over four channels
+    { xs: [2, 1, 5, 17], ws: [2, 1, 1, 17], a: conv([1, 1], [0, 0, 8, 8], [1, 1], 1) }, // k = 17: the gemm again
+    { xs: [2, 2, 8, 8], ws: [6, 1, 3, 3], a: conv([1, 1], [2, 2, 2, 2], [2, 2], 2) }, // groups 2, dilation 2
+    { xs: [3, 2, 9, 11], ws: [7, 2, 2, 3], a: conv([2, 1], [1, 0, 1, 1], [1, 1], 1) }, // stride 2: direct forward over im2col, gemm weight gradient
+    { xs: [1, 3, 10, 10], ws: [3, 1, 2, 2], a: conv([2, 2], [0, 0, 0, 0], [1, 1], 3) }, // avgPool2d's depthwise shape
+  ];
+  for (const { xs, ws, a } of cases) {
+    const x = rand(xs, rng), w = rand(ws, rng), b = rand([ws[0]], rng);
+    const run = (name: string) => on(name, () => {
+      const y = apply(CONV2D, [x, w, b], a);
+      const gy = rand([...y.shape], new Random(7));
+      return { y: y.data, gw: apply(CONV2D_WEIGHT_GRAD, [x, gy], { ...a, kernelSize: [ws[2], ws[3]] }).data, gy: gy.data, shape: y.shape };
+    });
+    const want = run('js'), got = run('wasm');
+    const what = `x ${JSON.stringify(xs)} w ${JSON.stringify(ws)} ${JSON.stringify(a)}`;
+    close(got.y, want.y, 1e-6, `${what} forward`);
+    close(got.gw, want.gw, 1e-6, `${what} weight gradient`);
+    const opts: RefConv = { stride: [a.stride[0], a.stride[1]], padding: [a.padding[0], a.padding[1], a.padding[2], a.padding[3]], dilation: [a.dilation[0], a.dilation[1]], groups: a.groups };
+    const ref = refConv2d(x.data, xs, w.data, ws, opts);
+    close(got.y, ref.y.map((v, i) => v + b.data[Math.floor(i / (ref.shape[2] * ref.shape[3])) % ws[0]]), 1e-5, `${what} forward vs direct loops`);
+    close(got.gw, refConv2dGrads(x.data, xs, w.data, ws, got.gy, opts).gw, 1e-5, `${what} weight gradient vs direct loops`);
+    // and without a bias
+    close(on('wasm', () => apply(CONV2D, [x, w], a).data), ref.y, 1e-6, `${what} forward without bias`);
   }
 });
 

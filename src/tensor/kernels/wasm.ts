@@ -529,25 +529,37 @@ export class WasmKernels {
     if (!ro) out.set(heap.subarray(base >> 2, (base >> 2) + n));
   }
 
-  /** @internal Backend.reduce('sum') over contiguous runs (inner = 1) of a float32 array. */
+  /** @internal Backend.reduce('sum') over contiguous runs (inner = 1) of a float32 array; x and out used in place when they live in this memory. */
   sumRunsArrays(x: Float32Array, out: Float32Array, outer: number, len: number): void {
-    const xBytes = align(outer * len * 4);
-    const base = this.scratch(xBytes + outer * 4);
+    const nx = outer * len;
+    const rx = this.owns(x), ro = this.owns(out) && !(rx && overlap(x, nx, out, outer));
+    const xBytes = rx ? 0 : align(nx * 4);
+    const base = rx && ro ? 0 : this.scratch(xBytes + (ro ? 0 : outer * 4));
     const heap = this.heap();
-    heap.set(x.length === outer * len ? x : x.subarray(0, outer * len), base >> 2);
-    this.x.sumRuns(base, base + xBytes, outer, len);
-    out.set(heap.subarray((base + xBytes) >> 2, ((base + xBytes) >> 2) + outer));
+    if (!rx) heap.set(x.length === nx ? x : x.subarray(0, nx), base >> 2);
+    const xo = rx ? x.byteOffset : base, oo = ro ? out.byteOffset : base + xBytes;
+    this.x.sumRuns(xo, oo, outer, len);
+    if (!ro) out.set(heap.subarray(oo >> 2, (oo >> 2) + outer));
   }
 
-  /** @internal Backend.binary('reluGrad') on float32 arrays. */
+  /**
+   * @internal Backend.binary('reluGrad') on float32 arrays: operands living in this memory are used
+   * in place (the map is element-wise: out may be g or x exactly, never a shifted overlap).
+   */
   reluGradArrays(g: Float32Array, x: Float32Array, out: Float32Array): void {
     const n = g.length, bytes = align(n * 4);
-    const base = this.scratch(2 * bytes);
+    const rg = this.owns(g), rx = this.owns(x);
+    const clash = (a: Float32Array, used: boolean): boolean => used && a.byteOffset !== out.byteOffset && overlap(a, n, out, n);
+    const ro = this.owns(out) && !clash(g, rg) && !clash(x, rx);
+    const copies = (rg ? 0 : 1) + (rx ? 0 : 1) + (ro ? 0 : 1);
+    const base = copies > 0 ? this.scratch(copies * bytes) : 0;
     const heap = this.heap();
-    heap.set(g, base >> 2);
-    heap.set(x.subarray(0, n), (base + bytes) >> 2);
-    this.x.reluGrad(base, base + bytes, base, n);
-    out.set(heap.subarray(base >> 2, (base >> 2) + n));
+    let at = base;
+    const go = rg ? g.byteOffset : (heap.set(g, at >> 2), (at += bytes) - bytes);
+    const xo = rx ? x.byteOffset : (heap.set(x.length === n ? x : x.subarray(0, n), at >> 2), (at += bytes) - bytes);
+    const oo = ro ? out.byteOffset : at;
+    this.x.reluGrad(go, xo, oo, n);
+    if (!ro) out.set(heap.subarray(oo >> 2, (oo >> 2) + n));
   }
 
   /** @internal Backend.adamUpdate: arrays in this memory are updated in place, the others through scratch. */
@@ -576,43 +588,76 @@ export class WasmKernels {
   private geoOffset = -1;
 
   /**
-   * @internal Backend.conv2d on float32 arrays: one call for the batch (copy in, run, copy out);
-   * sizes were checked by the op. a, b as in Backend.conv2d.
+   * @internal Backend.conv2d on float32 arrays: one call for the batch; sizes were checked by the
+   * op. a, b as in Backend.conv2d. Operands living in this (shared) memory are used in place, the
+   * others copied into scratch (and the output copied back out). The stride-1 kernels read the
+   * input planes (a, for the forward and the weight gradient) shifted by up to `margin` bytes either
+   * way and mask what they read outside: a copied input gets that margin on both sides in scratch;
+   * a resident one is used in place only when the margin lies inside the memory (else copied).
    */
   conv2dArrays(kind: ConvKind, g: ConvGeometry, out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | undefined): void {
     if (this.geoOffset < 0) this.geoOffset = this.allocBytes(64);
     const geo = [g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.groups];
     new Int32Array(this.memory.buffer, this.geoOffset, 16).set(geo);
     const workBytes = this.x.convWorkspaceBytes(this.geoOffset);
-    // The stride-1 kernels read the input planes shifted by up to this many floats either way (and
-    // mask what they read outside): a margin before the input and after it keeps that in memory.
-    const pb = g.oh + (g.kh - 1) * g.dh - g.h - g.pt;
-    const margin = align((Math.max(g.pt, pb, 0) * g.w + (g.kw - 1) * g.dw + g.pl + 16) * 4);
-    const sizes = [margin, a.length, b.length, bias ? bias.length : 0, out.length].map((len, i) => (i === 0 ? len : align(len * 4)));
-    sizes[1] += margin;
-    const base = this.scratch(sizes.reduce((x, y) => x + y, 0) + workBytes);
-    const [ao, bo, biasO, oo] = [1, 2, 3, 4].map((i) => base + sizes.slice(0, i).reduce((x, y) => x + y, 0));
+    const margin = convMargin(g);
+    const ra = this.owns(a) && (kind === 'inputGrad' || this.hasMargin(a, margin));
+    const rb = this.owns(b), rbias = bias === undefined || this.owns(bias);
+    const clash = (x: Float32Array | undefined, used: boolean): boolean => x !== undefined && used && overlap(x, x.length, out, out.length);
+    const ro = this.owns(out) && !clash(a, ra) && !clash(b, rb) && !clash(bias, rbias && bias !== undefined);
+    let total = 0;
+    const region = (used: boolean, bytes: number, before = 0): number => {
+      if (used) return -1;
+      const at = total + before;
+      total = at + bytes;
+      return at;
+    };
+    const aRel = region(ra, align(a.length * 4) + margin, margin);
+    const bRel = region(rb, align(b.length * 4));
+    const biasRel = region(rbias, bias ? align(bias.length * 4) : 0);
+    const oRel = region(ro, align(out.length * 4));
+    const workRel = region(false, workBytes);
+    const base = this.scratch(total);
     const heap = this.heap();
-    heap.set(a, ao >> 2);
-    heap.set(b, bo >> 2);
-    if (bias) heap.set(bias, biasO >> 2);
-    this.x.conv2d(CONV_KIND[kind], this.geoOffset, ao, bo, bias ? biasO : 0, oo, oo + sizes[4]!);
-    out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
+    const ao = ra ? a.byteOffset : base + aRel, bo = rb ? b.byteOffset : base + bRel;
+    const biasO = bias === undefined ? 0 : rbias ? bias.byteOffset : base + biasRel;
+    const oo = ro ? out.byteOffset : base + oRel;
+    if (!ra) heap.set(a, ao >> 2);
+    if (!rb) heap.set(b, bo >> 2);
+    if (bias && !rbias) heap.set(bias, biasO >> 2);
+    this.x.conv2d(CONV_KIND[kind], this.geoOffset, ao, bo, biasO, oo, base + workRel);
+    if (!ro) out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
   }
 
-  /** @internal Backend.maxPool2d on float32 arrays (v may be x itself: copied once). */
+  /** Whether `margin` bytes before and after resident `a` lie inside this memory (shifted reads stay in bounds). */
+  private hasMargin(a: Float32Array, margin: number): boolean {
+    return a.byteOffset >= margin && a.byteOffset + a.length * 4 + margin <= this.buf.byteLength;
+  }
+
+  /** @internal Backend.maxPool2d on float32 arrays (v may be x itself); operands living in this memory are used in place. */
   maxPoolArrays(kind: 'forward' | 'grad', g: PoolGeometry, out: Float32Array, x: Float32Array, v: Float32Array): void {
-    const xBytes = align(x.length * 4), vBytes = v === x ? 0 : align(v.length * 4);
-    const base = this.scratch(xBytes + vBytes + out.length * 4);
+    const rx = this.owns(x), rv = v === x ? rx : this.owns(v);
+    const ro = this.owns(out) && !(rx && overlap(x, x.length, out, out.length)) && !(rv && overlap(v, v.length, out, out.length));
+    const xBytes = rx ? 0 : align(x.length * 4), vBytes = v === x || rv ? 0 : align(v.length * 4);
+    const base = rx && rv && ro ? 0 : this.scratch(xBytes + vBytes + (ro ? 0 : out.length * 4));
     const heap = this.heap();
-    const xo = base, vo = v === x ? base : base + xBytes, oo = base + xBytes + vBytes;
-    heap.set(x, xo >> 2);
-    if (v !== x) heap.set(v, vo >> 2);
-    this.x.maxPool2d(kind === 'forward' ? 0 : 1, g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, xo, vo, oo);
-    out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
+    const xo = rx ? x.byteOffset : base;
+    const vo = v === x ? xo : rv ? v.byteOffset : base + xBytes;
+    const oo = ro ? out.byteOffset : base + xBytes + vBytes;
+    if (!rx) heap.set(x, xo >> 2);
+    if (v !== x && !rv) heap.set(v, vo >> 2);
+    this.x.maxPool2d(kind === 'forward' ? (vo === xo ? 2 : 0) : 1, g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, xo, vo, oo);
+    if (!ro) out.set(heap.subarray(oo >> 2, (oo >> 2) + out.length));
   }
+}
 
-
+/**
+ * Bytes the stride-1 conv kernels may read before and after the input's planes (they mask what
+ * they read there): the padding rows and columns plus a vector's reach, rounded up to 64.
+ */
+function convMargin(g: ConvGeometry): number {
+  const pb = g.oh + (g.kh - 1) * g.dh - g.h - g.pt;
+  return align((Math.max(g.pt, pb, 0) * g.w + (g.kw - 1) * g.dw + g.pl + 16) * 4);
 }
 
 const CONV_KIND: Record<ConvKind, number> = { forward: 0, inputGrad: 1, weightGrad: 2 };
