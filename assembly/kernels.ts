@@ -4,16 +4,18 @@
 // Every pointer is a byte offset into linear memory chosen by the JS side, which owns all
 // allocation: this module has no heap of its own and never grows memory. float32 only, row-major.
 
-// ---- matmul: BLIS-style packing + a 4×8 register-blocked micro-kernel -------------------------
+// ---- matmul: BLIS-style packing + a 6×8 (4×8) register-blocked micro-kernel -------------------
 // C (m×n) = op(A)·op(B) (+ C when accumulating). B is packed per KC×NC panel into NR-column strips
 // (kept in L2/L3, one strip in L1 during the inner loop), A per MC×KC block into MR-row strips
 // (kept in L2). Edge strips are zero-padded so the micro-kernel always runs full-width; only the
 // store of an edge tile is masked.
 
-const MR: i32 = 4;
+// The relaxed (FMA) build runs a 6×8 tile; the plain build keeps 4×8, since its multiply and add
+// need a temporary register that a 6×8 tile does not leave (it spills: 33 vs 48 GFLOP/s at 1024³).
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 120 : 128;
 const NC: i32 = 2048;
 
 /** Bytes of the MR×NR tile for edge stores, at the start of the workspace (per caller, so two
@@ -51,6 +53,7 @@ export function heapBase(): usize {
 // Packed layout: for each strip of MR rows, kc groups of MR consecutive floats (one per row).
 function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): void {
   const ldaB = <usize>lda << 2;
+  const step = <usize>MR << 2;
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const rows = minI(MR, mc - i0);
     if (transA) {
@@ -58,19 +61,54 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): v
       if (rows == MR) {
         for (let p = 0; p < kc; p++) {
           v128.store(ap, v128.load(src));
+          if (MR == 6) store<u64>(ap, load<u64>(src, 16), 16);
           src += ldaB;
-          ap += MR << 2;
+          ap += step;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           for (let r = 0; r < MR; r++) store<f32>(ap + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
           src += ldaB;
-          ap += MR << 2;
+          ap += step;
         }
       }
     } else {
       const r0 = a + <usize>i0 * ldaB;
-      if (rows == MR) {
+      if (rows == MR && MR == 6) {
+        const r1 = r0 + ldaB, r2 = r1 + ldaB, r3 = r2 + ldaB, r4 = r3 + ldaB, r5 = r4 + ldaB;
+        let p = 0;
+        // Four columns at a time: rows 0–3 transposed in registers, rows 4–5 interleaved in pairs.
+        for (; p + 3 < kc; p += 4) {
+          const o = <usize>p << 2;
+          const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+          const x4 = v128.load(r4 + o), x5 = v128.load(r5 + o);
+          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+          const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+          const u0 = v128.shuffle<f32>(x4, x5, 0, 4, 1, 5);
+          const u1 = v128.shuffle<f32>(x4, x5, 2, 6, 3, 7);
+          v128.store(ap, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          store<u64>(ap, i64x2.extract_lane(u0, 0), 16);
+          v128.store(ap, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 24);
+          store<u64>(ap, i64x2.extract_lane(u0, 1), 40);
+          v128.store(ap, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 48);
+          store<u64>(ap, i64x2.extract_lane(u1, 0), 64);
+          v128.store(ap, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 72);
+          store<u64>(ap, i64x2.extract_lane(u1, 1), 88);
+          ap += 4 * step;
+        }
+        for (; p < kc; p++) {
+          const o = <usize>p << 2;
+          store<f32>(ap, load<f32>(r0 + o));
+          store<f32>(ap, load<f32>(r1 + o), 4);
+          store<f32>(ap, load<f32>(r2 + o), 8);
+          store<f32>(ap, load<f32>(r3 + o), 12);
+          store<f32>(ap, load<f32>(r4 + o), 16);
+          store<f32>(ap, load<f32>(r5 + o), 20);
+          ap += step;
+        }
+      } else if (rows == MR) {
         const r1 = r0 + ldaB, r2 = r1 + ldaB, r3 = r2 + ldaB;
         let p = 0;
         // Four rows × four columns at a time, transposed in registers.
@@ -85,7 +123,7 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): v
           v128.store(ap, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
           v128.store(ap, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
           v128.store(ap, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
-          ap += 4 * (MR << 2);
+          ap += 4 * step;
         }
         for (; p < kc; p++) {
           const o = <usize>p << 2;
@@ -93,13 +131,13 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): v
           store<f32>(ap, load<f32>(r1 + o), 4);
           store<f32>(ap, load<f32>(r2 + o), 8);
           store<f32>(ap, load<f32>(r3 + o), 12);
-          ap += MR << 2;
+          ap += step;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           const o = <usize>p << 2;
           for (let r = 0; r < MR; r++) store<f32>(ap + (<usize>r << 2), r < rows ? load<f32>(r0 + <usize>r * ldaB + o) : 0);
-          ap += MR << 2;
+          ap += step;
         }
       }
     }
@@ -167,13 +205,77 @@ function packB(kc: i32, nc: i32, b: usize, ldb: i32, transB: bool, bp: usize): v
 }
 
 /**
- * The micro-kernel: an MR×NR tile of C from kc packed columns of A and rows of B, held in eight
- * f32x4 accumulators. Writes `rows`×`cols` of it at c (row stride ldcB bytes), adding to what is
- * there when `accumulate`. The k loop is deliberately not unrolled: V8 hoists the loads of an
- * unrolled body ahead of the arithmetic, runs out of the 15 usable xmm registers and spills
- * accumulators to the stack (measured 28 vs 37 GFLOP/s).
+ * The micro-kernel: an MR×NR tile of C from kc packed columns of A and rows of B, held in twelve
+ * f32x4 accumulators (with the two B vectors and the broadcast A value, 15 of the 16 xmm
+ * registers; V8 keeps the last as scratch). Writes `rows`×`cols` of it at c (row stride ldcB
+ * bytes), adding to what is there when `accumulate`. The k loop is deliberately not unrolled: V8
+ * hoists the loads of an unrolled body ahead of the arithmetic, runs out of registers and spills
+ * accumulators to the stack (measured with the former 4×8 tile: 28 vs 37 GFLOP/s). Against that
+ * 4×8 tile, 6×8 issues 8 loads per 12 multiply-adds instead of 6 per 8 and keeps 12 independent
+ * chains in flight (FMA latency 4 × 2 pipes needs 8): 1024³ went from ~50 to ~57 GFLOP/s.
  */
-function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
+function microKernel6(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    a = v128.load32_splat(ap, 16);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    a = v128.load32_splat(ap, 20);
+    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  if (rows == MR && cols == NR) {
+    const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB, r4 = r3 + ldcB, r5 = r4 + ldcB;
+    if (accumulate) {
+      c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+      c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
+      c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
+      c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
+      c40 = f32x4.add(c40, v128.load(r4)); c41 = f32x4.add(c41, v128.load(r4, 16));
+      c50 = f32x4.add(c50, v128.load(r5)); c51 = f32x4.add(c51, v128.load(r5, 16));
+    }
+    v128.store(c, c00); v128.store(c, c01, 16);
+    v128.store(r1, c10); v128.store(r1, c11, 16);
+    v128.store(r2, c20); v128.store(r2, c21, 16);
+    v128.store(r3, c30); v128.store(r3, c31, 16);
+    v128.store(r4, c40); v128.store(r4, c41, 16);
+    v128.store(r5, c50); v128.store(r5, c51, 16);
+    return;
+  }
+  const t = edge;
+  v128.store(t, c00); v128.store(t, c01, 16);
+  v128.store(t, c10, 32); v128.store(t, c11, 48);
+  v128.store(t, c20, 64); v128.store(t, c21, 80);
+  v128.store(t, c30, 96); v128.store(t, c31, 112);
+  v128.store(t, c40, 128); v128.store(t, c41, 144);
+  v128.store(t, c50, 160); v128.store(t, c51, 176);
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldcB;
+    const src = t + (<usize>(r * NR) << 2);
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(src + o);
+      store<f32>(row + o, accumulate ? load<f32>(row + o) + v : v);
+    }
+  }
+}
+
+/** The plain-SIMD build's 4×8 tile (eight accumulators), otherwise as microKernel6. */
+function microKernel4(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -219,6 +321,12 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows:
       store<f32>(row + o, accumulate ? load<f32>(row + o) + v : v);
     }
   }
+}
+
+/** The micro-kernel of this build: MR×NR of C (see microKernel6). */
+@inline function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
+  if (MR == 6) microKernel6(kc, ap, bp, c, ldcB, rows, cols, accumulate, edge);
+  else microKernel4(kc, ap, bp, c, ldcB, rows, cols, accumulate, edge);
 }
 
 /**

@@ -83,10 +83,13 @@ function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, bound: Arr
 const transposes = [[false, false], [true, false], [false, true], [true, true]] as const;
 const label = (ta: boolean, tb: boolean): string => `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
 
-// Tiny, odd, around the 4×8 tile, and across the KC = 256 / MC = 128 blocking.
+// Tiny, odd, around the 6×8 (relaxed) and 4×8 (plain) tiles, and across the KC = 256 and
+// MC = 120 (relaxed) / 128 (plain) blocking; k below, at and past the packing's four-column step.
 const shapes: [number, number, number][] = [
   [1, 1, 1], [1, 7, 1], [3, 5, 7], [4, 8, 4], [4, 1, 8], [5, 9, 3], [8, 16, 8], [2, 3, 33],
   [17, 33, 65], [31, 2, 9], [64, 64, 64], [129, 37, 130], [33, 257, 17], [130, 300, 41], [7, 520, 13],
+  [6, 8, 8], [6, 3, 8], [6, 4, 16], [7, 5, 9], [11, 6, 7], [12, 16, 16], [13, 7, 25], [121, 20, 9],
+  [241, 261, 17], [64, 784, 130], [130, 64, 10],
 ];
 
 for (const [variant, kernels] of builds) {
