@@ -539,6 +539,23 @@ export class WasmKernels {
     out.set(heap.subarray((base + xBytes) >> 2, ((base + xBytes) >> 2) + outer));
   }
 
+  /**
+   * @internal Backend.reduce('sum') over a leading or middle axis (inner > 1) of a float32 array:
+   * out[o, i] = Σ_j x[o, j, i], each sum in float32 from +0 in j order, as the reference's row adds
+   * into a Float32Array round (the same bits). Arrays in this (shared) memory are used in place.
+   */
+  sumRowsArrays(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number): void {
+    const xn = outer * len * inner, on = outer * inner;
+    const rx = this.owns(x), ro = this.owns(out) && !(rx && overlap(x, xn, out, on));
+    const xBytes = rx ? 0 : align(xn * 4);
+    const base = !rx || !ro ? this.scratch(xBytes + (ro ? 0 : on * 4)) : 0;
+    const heap = this.heap();
+    const xo = rx ? x.byteOffset : base, oo = ro ? out.byteOffset : base + xBytes;
+    if (!rx) heap.set(x.length === xn ? x : x.subarray(0, xn), xo >> 2);
+    for (let o = 0; o < outer; o++) this.x.sumRows(xo + o * len * inner * 4, oo + o * inner * 4, len, inner, 0);
+    if (!ro) out.set(heap.subarray(oo >> 2, (oo >> 2) + on));
+  }
+
   /** @internal Backend.binary('reluGrad') on float32 arrays. */
   reluGradArrays(g: Float32Array, x: Float32Array, out: Float32Array): void {
     const n = g.length, bytes = align(n * 4);
@@ -782,11 +799,16 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
     },
     reduce(kind, x, out, outer, len, inner) {
       // Runs summed in the reference's order (f64, rounded once), so the result is the same bits.
-      if (kind !== 'sum' || inner !== 1 || outer * len < minElems || !(x instanceof Float32Array && out instanceof Float32Array)) {
+      if (kind !== 'sum' || outer * len * inner < minElems || !(x instanceof Float32Array && out instanceof Float32Array)) {
         jsBackend.reduce(kind, x, out, outer, len, inner);
         return;
       }
-      need('reduce', 'x', x, outer * len); need('reduce', 'out', out, outer);
+      need('reduce', 'x', x, outer * len * inner); need('reduce', 'out', out, outer * inner);
+      if (inner !== 1) {
+        // A leading axis (a dense layer's bias gradient, [batch, units] → [units]): column sums.
+        outsideWasm(kernels, [x, out], [1], ([x2, o2]) => kernels.sumRowsArrays(x2!, o2!, outer, len, inner));
+        return;
+      }
       outsideWasm(kernels, [x, out], [1], ([x2, o2]) => kernels.sumRunsArrays(x2!, o2!, outer, len));
     },
     binary(kind, a, b, out) {
