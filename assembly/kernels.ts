@@ -349,10 +349,13 @@ export function gemm(
   const ap = work + EDGE_TILE_BYTES;
   const bp = ap + ((<usize>(roundUp(minI(m, MC), MR) * kcMax)) << 2);
   const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2;
+  // k in equal blocks of at most KC (784 = 3 × 262 rather than 3 × 256 + 16: a thin last block
+  // reloads and stores all of C for a few multiply-adds).
+  const kcStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = minI(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = minI(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kcStep) {
+      const kc = minI(kcStep, k - pc);
       const bSrc = transB ? b + <usize>jc * ldbB + (<usize>pc << 2) : b + <usize>pc * ldbB + (<usize>jc << 2);
       packB(kc, nc, bSrc, ldb, transB != 0, bp);
       const acc = accumulate != 0 || pc > 0;
