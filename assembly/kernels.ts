@@ -214,7 +214,7 @@ function packB(kc: i32, nc: i32, b: usize, ldb: i32, transB: bool, bp: usize): v
  * 4×8 tile, 6×8 issues 8 loads per 12 multiply-adds instead of 6 per 8 and keeps 12 independent
  * chains in flight (FMA latency 4 × 2 pipes needs 8): 1024³ went from ~50 to ~57 GFLOP/s.
  */
-function microKernel6(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
+function microKernel6(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -248,6 +248,16 @@ function microKernel6(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows
       c40 = f32x4.add(c40, v128.load(r4)); c41 = f32x4.add(c41, v128.load(r4, 16));
       c50 = f32x4.add(c50, v128.load(r5)); c51 = f32x4.add(c51, v128.load(r5, 16));
     }
+    if (bias) {
+      // The epilogue of gemmBias: + bias[j] after the product is complete, as a separate add would.
+      const v0 = v128.load(bias), v1 = v128.load(bias, 16);
+      c00 = f32x4.add(c00, v0); c01 = f32x4.add(c01, v1);
+      c10 = f32x4.add(c10, v0); c11 = f32x4.add(c11, v1);
+      c20 = f32x4.add(c20, v0); c21 = f32x4.add(c21, v1);
+      c30 = f32x4.add(c30, v0); c31 = f32x4.add(c31, v1);
+      c40 = f32x4.add(c40, v0); c41 = f32x4.add(c41, v1);
+      c50 = f32x4.add(c50, v0); c51 = f32x4.add(c51, v1);
+    }
     v128.store(c, c00); v128.store(c, c01, 16);
     v128.store(r1, c10); v128.store(r1, c11, 16);
     v128.store(r2, c20); v128.store(r2, c21, 16);
@@ -269,13 +279,14 @@ function microKernel6(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows
     for (let j = 0; j < cols; j++) {
       const o = <usize>j << 2;
       const v = load<f32>(src + o);
-      store<f32>(row + o, accumulate ? load<f32>(row + o) + v : v);
+      const w = accumulate ? load<f32>(row + o) + v : v;
+      store<f32>(row + o, bias ? w + load<f32>(bias + o) : w);
     }
   }
 }
 
 /** The plain-SIMD build's 4×8 tile (eight accumulators), otherwise as microKernel6. */
-function microKernel4(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
+function microKernel4(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -301,6 +312,13 @@ function microKernel4(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows
       c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
       c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
     }
+    if (bias) {
+      const v0 = v128.load(bias), v1 = v128.load(bias, 16);
+      c00 = f32x4.add(c00, v0); c01 = f32x4.add(c01, v1);
+      c10 = f32x4.add(c10, v0); c11 = f32x4.add(c11, v1);
+      c20 = f32x4.add(c20, v0); c21 = f32x4.add(c21, v1);
+      c30 = f32x4.add(c30, v0); c31 = f32x4.add(c31, v1);
+    }
     v128.store(c, c00); v128.store(c, c01, 16);
     v128.store(r1, c10); v128.store(r1, c11, 16);
     v128.store(r2, c20); v128.store(r2, c21, 16);
@@ -318,15 +336,16 @@ function microKernel4(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows
     for (let j = 0; j < cols; j++) {
       const o = <usize>j << 2;
       const v = load<f32>(src + o);
-      store<f32>(row + o, accumulate ? load<f32>(row + o) + v : v);
+      const w = accumulate ? load<f32>(row + o) + v : v;
+      store<f32>(row + o, bias ? w + load<f32>(bias + o) : w);
     }
   }
 }
 
 /** The micro-kernel of this build: MR×NR of C (see microKernel6). */
-@inline function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
-  if (MR == 6) microKernel6(kc, ap, bp, c, ldcB, rows, cols, accumulate, edge);
-  else microKernel4(kc, ap, bp, c, ldcB, rows, cols, accumulate, edge);
+@inline function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize, bias: usize = 0): void {
+  if (MR == 6) microKernel6(kc, ap, bp, c, ldcB, rows, cols, accumulate, edge, bias);
+  else microKernel4(kc, ap, bp, c, ldcB, rows, cols, accumulate, edge, bias);
 }
 
 /**
@@ -367,14 +386,45 @@ export function gemm(
           const cols = minI(NR, nc - jr);
           const bStrip = bp + (<usize>(jr * kc) << 2);
           const cCol = c + (<usize>(jc + jr) << 2);
+          const biasStrip = epilogueBias != 0 && pc + kc >= k ? epilogueBias + (<usize>(jc + jr) << 2) : 0;
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = minI(MR, mc - ir);
-            microKernel(kc, ap + (<usize>(ir * kc) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, rows, cols, acc, edge);
+            microKernel(kc, ap + (<usize>(ir * kc) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, rows, cols, acc, edge, biasStrip);
           }
         }
       }
     }
   }
+}
+
+/** gemmBias's bias while it runs gemm (0 otherwise): added in the last k block's epilogue. */
+let epilogueBias: usize = 0;
+
+/**
+ * C = op(A)·op(B) + bias (C += … + bias when accumulate): gemm with bias[j] (n floats) added to
+ * every row of the finished product in the micro-kernel's store, so the product is not read
+ * back for a separate pass. The same bits as gemm followed by C[i, j] += bias[j] in float32.
+ */
+export function gemmBias(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, work: usize, bias: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+    const ldcB = <usize>ldc << 2;
+    for (let i = 0; i < m; i++) {
+      const row = c + <usize>i * ldcB;
+      for (let j = 0; j < n; j++) {
+        const o = <usize>j << 2;
+        store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+      }
+    }
+    return;
+  }
+  epilogueBias = bias;
+  gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+  epilogueBias = 0;
 }
 
 // ---- element-wise kernels for training ------------------------------------------------------

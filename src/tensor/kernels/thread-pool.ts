@@ -181,6 +181,10 @@ export class Pool implements GemmThreads {
     return [this.kernels.allocBytes(size), size];
   }
 
+  splits(m: number, n: number, k: number): boolean {
+    return !this.closed && this.planned >= 2 && m * n * k >= this.minWork && n >= 2 * NR;
+  }
+
   gemm(args: readonly number[]): boolean {
     const [, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate] = args;
     // Accumulating products stay on one thread: a band computed apart and added would round differently.
