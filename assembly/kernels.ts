@@ -4,16 +4,18 @@
 // Every pointer is a byte offset into linear memory chosen by the JS side, which owns all
 // allocation: this module has no heap of its own and never grows memory. float32 only, row-major.
 
-// ---- matmul: BLIS-style packing + a 4×8 register-blocked micro-kernel -------------------------
+// ---- matmul: BLIS-style packing + a 6×8 (4×8) register-blocked micro-kernel -------------------
 // C (m×n) = op(A)·op(B) (+ C when accumulating). B is packed per KC×NC panel into NR-column strips
 // (kept in L2/L3, one strip in L1 during the inner loop), A per MC×KC block into MR-row strips
 // (kept in L2). Edge strips are zero-padded so the micro-kernel always runs full-width; only the
 // store of an edge tile is masked.
 
-const MR: i32 = 4;
+// The relaxed (FMA) build runs a 6×8 tile; the plain build keeps 4×8, since its multiply and add
+// need a temporary register that a 6×8 tile does not leave (it spills: 33 vs 48 GFLOP/s at 1024³).
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 120 : 128;
 const NC: i32 = 2048;
 
 /** Bytes of the MR×NR tile for edge stores, at the start of the workspace (per caller, so two
@@ -51,6 +53,7 @@ export function heapBase(): usize {
 // Packed layout: for each strip of MR rows, kc groups of MR consecutive floats (one per row).
 function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): void {
   const ldaB = <usize>lda << 2;
+  const step = <usize>MR << 2;
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const rows = minI(MR, mc - i0);
     if (transA) {
@@ -58,19 +61,54 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): v
       if (rows == MR) {
         for (let p = 0; p < kc; p++) {
           v128.store(ap, v128.load(src));
+          if (MR == 6) store<u64>(ap, load<u64>(src, 16), 16);
           src += ldaB;
-          ap += MR << 2;
+          ap += step;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           for (let r = 0; r < MR; r++) store<f32>(ap + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
           src += ldaB;
-          ap += MR << 2;
+          ap += step;
         }
       }
     } else {
       const r0 = a + <usize>i0 * ldaB;
-      if (rows == MR) {
+      if (rows == MR && MR == 6) {
+        const r1 = r0 + ldaB, r2 = r1 + ldaB, r3 = r2 + ldaB, r4 = r3 + ldaB, r5 = r4 + ldaB;
+        let p = 0;
+        // Four columns at a time: rows 0–3 transposed in registers, rows 4–5 interleaved in pairs.
+        for (; p + 3 < kc; p += 4) {
+          const o = <usize>p << 2;
+          const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+          const x4 = v128.load(r4 + o), x5 = v128.load(r5 + o);
+          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+          const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+          const u0 = v128.shuffle<f32>(x4, x5, 0, 4, 1, 5);
+          const u1 = v128.shuffle<f32>(x4, x5, 2, 6, 3, 7);
+          v128.store(ap, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          store<u64>(ap, i64x2.extract_lane(u0, 0), 16);
+          v128.store(ap, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 24);
+          store<u64>(ap, i64x2.extract_lane(u0, 1), 40);
+          v128.store(ap, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 48);
+          store<u64>(ap, i64x2.extract_lane(u1, 0), 64);
+          v128.store(ap, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 72);
+          store<u64>(ap, i64x2.extract_lane(u1, 1), 88);
+          ap += 4 * step;
+        }
+        for (; p < kc; p++) {
+          const o = <usize>p << 2;
+          store<f32>(ap, load<f32>(r0 + o));
+          store<f32>(ap, load<f32>(r1 + o), 4);
+          store<f32>(ap, load<f32>(r2 + o), 8);
+          store<f32>(ap, load<f32>(r3 + o), 12);
+          store<f32>(ap, load<f32>(r4 + o), 16);
+          store<f32>(ap, load<f32>(r5 + o), 20);
+          ap += step;
+        }
+      } else if (rows == MR) {
         const r1 = r0 + ldaB, r2 = r1 + ldaB, r3 = r2 + ldaB;
         let p = 0;
         // Four rows × four columns at a time, transposed in registers.
@@ -85,7 +123,7 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): v
           v128.store(ap, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
           v128.store(ap, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
           v128.store(ap, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
-          ap += 4 * (MR << 2);
+          ap += 4 * step;
         }
         for (; p < kc; p++) {
           const o = <usize>p << 2;
@@ -93,13 +131,13 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, ap: usize): v
           store<f32>(ap, load<f32>(r1 + o), 4);
           store<f32>(ap, load<f32>(r2 + o), 8);
           store<f32>(ap, load<f32>(r3 + o), 12);
-          ap += MR << 2;
+          ap += step;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           const o = <usize>p << 2;
           for (let r = 0; r < MR; r++) store<f32>(ap + (<usize>r << 2), r < rows ? load<f32>(r0 + <usize>r * ldaB + o) : 0);
-          ap += MR << 2;
+          ap += step;
         }
       }
     }
@@ -167,13 +205,88 @@ function packB(kc: i32, nc: i32, b: usize, ldb: i32, transB: bool, bp: usize): v
 }
 
 /**
- * The micro-kernel: an MR×NR tile of C from kc packed columns of A and rows of B, held in eight
- * f32x4 accumulators. Writes `rows`×`cols` of it at c (row stride ldcB bytes), adding to what is
- * there when `accumulate`. The k loop is deliberately not unrolled: V8 hoists the loads of an
- * unrolled body ahead of the arithmetic, runs out of the 15 usable xmm registers and spills
- * accumulators to the stack (measured 28 vs 37 GFLOP/s).
+ * The micro-kernel: an MR×NR tile of C from kc packed columns of A and rows of B, held in twelve
+ * f32x4 accumulators (with the two B vectors and the broadcast A value, 15 of the 16 xmm
+ * registers; V8 keeps the last as scratch). Writes `rows`×`cols` of it at c (row stride ldcB
+ * bytes), adding to what is there when `accumulate`. The k loop is deliberately not unrolled: V8
+ * hoists the loads of an unrolled body ahead of the arithmetic, runs out of registers and spills
+ * accumulators to the stack (measured with the former 4×8 tile: 28 vs 37 GFLOP/s). Against that
+ * 4×8 tile, 6×8 issues 8 loads per 12 multiply-adds instead of 6 per 8 and keeps 12 independent
+ * chains in flight (FMA latency 4 × 2 pipes needs 8): 1024³ went from ~50 to ~57 GFLOP/s.
  */
-function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
+function microKernel6(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    a = v128.load32_splat(ap, 16);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    a = v128.load32_splat(ap, 20);
+    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  if (rows == MR && cols == NR) {
+    const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB, r4 = r3 + ldcB, r5 = r4 + ldcB;
+    if (accumulate) {
+      c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+      c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
+      c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
+      c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
+      c40 = f32x4.add(c40, v128.load(r4)); c41 = f32x4.add(c41, v128.load(r4, 16));
+      c50 = f32x4.add(c50, v128.load(r5)); c51 = f32x4.add(c51, v128.load(r5, 16));
+    }
+    if (bias) {
+      // The epilogue of gemmBias: + bias[j] after the product is complete, as a separate add would.
+      const v0 = v128.load(bias), v1 = v128.load(bias, 16);
+      c00 = f32x4.add(c00, v0); c01 = f32x4.add(c01, v1);
+      c10 = f32x4.add(c10, v0); c11 = f32x4.add(c11, v1);
+      c20 = f32x4.add(c20, v0); c21 = f32x4.add(c21, v1);
+      c30 = f32x4.add(c30, v0); c31 = f32x4.add(c31, v1);
+      c40 = f32x4.add(c40, v0); c41 = f32x4.add(c41, v1);
+      c50 = f32x4.add(c50, v0); c51 = f32x4.add(c51, v1);
+    }
+    v128.store(c, c00); v128.store(c, c01, 16);
+    v128.store(r1, c10); v128.store(r1, c11, 16);
+    v128.store(r2, c20); v128.store(r2, c21, 16);
+    v128.store(r3, c30); v128.store(r3, c31, 16);
+    v128.store(r4, c40); v128.store(r4, c41, 16);
+    v128.store(r5, c50); v128.store(r5, c51, 16);
+    return;
+  }
+  const t = edge;
+  v128.store(t, c00); v128.store(t, c01, 16);
+  v128.store(t, c10, 32); v128.store(t, c11, 48);
+  v128.store(t, c20, 64); v128.store(t, c21, 80);
+  v128.store(t, c30, 96); v128.store(t, c31, 112);
+  v128.store(t, c40, 128); v128.store(t, c41, 144);
+  v128.store(t, c50, 160); v128.store(t, c51, 176);
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldcB;
+    const src = t + (<usize>(r * NR) << 2);
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(src + o);
+      const w = accumulate ? load<f32>(row + o) + v : v;
+      store<f32>(row + o, bias ? w + load<f32>(bias + o) : w);
+    }
+  }
+}
+
+/** The plain-SIMD build's 4×8 tile (eight accumulators), otherwise as microKernel6. */
+function microKernel4(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -199,6 +312,13 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows:
       c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
       c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
     }
+    if (bias) {
+      const v0 = v128.load(bias), v1 = v128.load(bias, 16);
+      c00 = f32x4.add(c00, v0); c01 = f32x4.add(c01, v1);
+      c10 = f32x4.add(c10, v0); c11 = f32x4.add(c11, v1);
+      c20 = f32x4.add(c20, v0); c21 = f32x4.add(c21, v1);
+      c30 = f32x4.add(c30, v0); c31 = f32x4.add(c31, v1);
+    }
     v128.store(c, c00); v128.store(c, c01, 16);
     v128.store(r1, c10); v128.store(r1, c11, 16);
     v128.store(r2, c20); v128.store(r2, c21, 16);
@@ -216,9 +336,16 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows:
     for (let j = 0; j < cols; j++) {
       const o = <usize>j << 2;
       const v = load<f32>(src + o);
-      store<f32>(row + o, accumulate ? load<f32>(row + o) + v : v);
+      const w = accumulate ? load<f32>(row + o) + v : v;
+      store<f32>(row + o, bias ? w + load<f32>(bias + o) : w);
     }
   }
+}
+
+/** The micro-kernel of this build: MR×NR of C (see microKernel6). */
+@inline function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, edge: usize, bias: usize = 0): void {
+  if (MR == 6) microKernel6(kc, ap, bp, c, ldcB, rows, cols, accumulate, edge, bias);
+  else microKernel4(kc, ap, bp, c, ldcB, rows, cols, accumulate, edge, bias);
 }
 
 /**
@@ -241,10 +368,13 @@ export function gemm(
   const ap = work + EDGE_TILE_BYTES;
   const bp = ap + ((<usize>(roundUp(minI(m, MC), MR) * kcMax)) << 2);
   const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2;
+  // k in equal blocks of at most KC (784 = 3 × 262 rather than 3 × 256 + 16: a thin last block
+  // reloads and stores all of C for a few multiply-adds).
+  const kcStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = minI(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = minI(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kcStep) {
+      const kc = minI(kcStep, k - pc);
       const bSrc = transB ? b + <usize>jc * ldbB + (<usize>pc << 2) : b + <usize>pc * ldbB + (<usize>jc << 2);
       packB(kc, nc, bSrc, ldb, transB != 0, bp);
       const acc = accumulate != 0 || pc > 0;
@@ -256,14 +386,45 @@ export function gemm(
           const cols = minI(NR, nc - jr);
           const bStrip = bp + (<usize>(jr * kc) << 2);
           const cCol = c + (<usize>(jc + jr) << 2);
+          const biasStrip = epilogueBias != 0 && pc + kc >= k ? epilogueBias + (<usize>(jc + jr) << 2) : 0;
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = minI(MR, mc - ir);
-            microKernel(kc, ap + (<usize>(ir * kc) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, rows, cols, acc, edge);
+            microKernel(kc, ap + (<usize>(ir * kc) << 2), bStrip, cCol + <usize>(ic + ir) * ldcB, ldcB, rows, cols, acc, edge, biasStrip);
           }
         }
       }
     }
   }
+}
+
+/** gemmBias's bias while it runs gemm (0 otherwise): added in the last k block's epilogue. */
+let epilogueBias: usize = 0;
+
+/**
+ * C = op(A)·op(B) + bias (C += … + bias when accumulate): gemm with bias[j] (n floats) added to
+ * every row of the finished product in the micro-kernel's store, so the product is not read
+ * back for a separate pass. The same bits as gemm followed by C[i, j] += bias[j] in float32.
+ */
+export function gemmBias(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, work: usize, bias: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+    const ldcB = <usize>ldc << 2;
+    for (let i = 0; i < m; i++) {
+      const row = c + <usize>i * ldcB;
+      for (let j = 0; j < n; j++) {
+        const o = <usize>j << 2;
+        store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+      }
+    }
+    return;
+  }
+  epilogueBias = bias;
+  gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+  epilogueBias = 0;
 }
 
 // ---- element-wise kernels for training ------------------------------------------------------
@@ -575,7 +736,7 @@ export function sumRows(x: usize, out: usize, rows: i32, cols: i32, accumulate: 
 /**
  * One Adam/AdamW step over n parameters in a single pass, in src/optim/adam.ts's order:
  *   p ← p·shrink;  g ← g + l2·p;  m ← m + (1−β1)·(g − m);  v ← β2·v + (1−β2)·g²;
- *   p ← p − stepSize·m / (√v / bc2Sqrt + eps)
+ *   p ← p − stepSize·m / (√v / bc2Sqrt + eps), computed as p − (stepSize·bc2Sqrt)·m / (√v + eps·bc2Sqrt)
  * with stepSize = lr/(1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ), shrink = 1 − lr·wd (AdamW) and l2 = wd
  * (Adam) computed by the caller.
  */
@@ -583,7 +744,7 @@ export function adam(
   p: usize, g: usize, m: usize, v: usize, n: i32,
   beta1: f32, beta2: f32, eps: f32, stepSize: f32, bc2Sqrt: f32, l2: f32, shrink: f32,
 ): void {
-  const stepV = f32x4.splat(stepSize), bc2V = f32x4.splat(bc2Sqrt);
+  const stepBc2V = f32x4.splat(stepSize * bc2Sqrt), epsBc2V = f32x4.splat(eps * bc2Sqrt);
   const b2 = f32x4.splat(beta2);
   const nb1 = f32x4.splat(<f32>1 - beta1), nb2 = f32x4.splat(<f32>1 - beta2);
   const epsV = f32x4.splat(eps), l2V = f32x4.splat(l2), shrinkV = f32x4.splat(shrink);
@@ -597,8 +758,10 @@ export function adam(
     const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(f32x4.mul(nb2, gv), gv));
     v128.store(m + o, mv);
     v128.store(v + o, vv);
-    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), bc2V), epsV);
-    v128.store(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(stepV, mv), denom)));
+    // stepSize·m / (√v / bc2Sqrt + eps) as stepSize·bc2Sqrt·m / (√v + eps·bc2Sqrt): one division
+    // instead of two (the divider, not memory, bounds this loop; within float32 rounding of it).
+    const denom = f32x4.add(f32x4.sqrt(vv), epsBc2V);
+    v128.store(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(stepBc2V, mv), denom)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
@@ -609,7 +772,7 @@ export function adam(
     const vv = beta2 * load<f32>(v + o) + (<f32>1 - beta2) * gv * gv;
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
-    store<f32>(p + o, pv - (stepSize * mv) / (Mathf.sqrt(vv) / bc2Sqrt + eps));
+    store<f32>(p + o, pv - (stepSize * bc2Sqrt * mv) / (Mathf.sqrt(vv) + eps * bc2Sqrt));
   }
 }
 

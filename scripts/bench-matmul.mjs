@@ -23,7 +23,6 @@ if (!existsSync(new URL('tensor/kernels/wasm.js', dist))) {
 }
 const { jsBackend } = await import(new URL('tensor/kernels/js.js', dist).href);
 const wasm = await import(new URL('tensor/kernels/wasm.js', dist).href);
-const ref = await import(new URL('tensor/kernels/wasm-reference.js', dist).href);
 
 const args = process.argv.slice(2);
 const known = new Set(['--rounds', '--quick', '--threads', '--cpu', '--best']);
@@ -150,6 +149,19 @@ if (!quick) {
     console.log(`${v.padEnd(8)} ` + [...t].map(([n, sec]) => `${n} ${(2 * s ** 3 / sec / 1e9).toFixed(1)}`).join('  '));
   }
 
+  console.log('\nthe Fashion-MNIST MLP step\'s products (784-128-10, batch 64), gemm on wasm arrays (GFLOP/s)');
+  // [m, k, n, transA, transB]: layer 1 forward x·W1ᵀ, its weight gradient gᵀ·x; layer 2 forward, input and weight gradients.
+  const mlp = [[64, 784, 128, false, true], [128, 64, 784, true, false], [64, 128, 10, false, true], [64, 10, 128, false, false], [10, 64, 128, true, false]];
+  for (const v of variants) {
+    const k = kernels[v];
+    const t = measure(mlp.map(([m, kk, n, ta, tb]) => {
+      const wa = k.alloc(m * kk), wb = k.alloc(kk * n), wc = k.alloc(m * n);
+      wa.data.set(rand(m * kk)); wb.data.set(rand(kk * n));
+      return { name: `${m}×${kk}×${n} ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`, fn: () => k.gemm(wa, wb, wc, m, kk, n, ta, tb) };
+    }));
+    console.log(`${v.padEnd(8)} ` + mlp.map(([m, kk, n], i) => { const [name, sec] = [...t][i]; return `${name} ${(2 * m * kk * n / sec / 1e9).toFixed(1)}`; }).join('  '));
+  }
+
   console.log('\nsmall products: µs per Backend.matmul call (js vs wasm with copies), m=k=n');
   const v = variants[0];
   for (const s of [2, 4, 8, 12, 16, 24, 32]) {
@@ -171,16 +183,14 @@ if (!quick) {
   const be = wasm.createWasmBackend(k);
   const cases = [];
   for (const act of ['relu', 'sigmoid', 'tanh']) {
-    cases.push({ name: `biasAct ${act} js`, fn: () => ref.referenceBiasActivation(x, bias, y, rows, cols, act) });
     cases.push({ name: `biasAct ${act} wasm arrays`, fn: () => k.biasActivation(wx, wb, wy, rows, cols, act) });
-    cases.push({ name: `biasAct ${act} Backend`, fn: () => be.biasActivation(x, bias, y, rows, cols, act) });
   }
   for (const kind of ['exp', 'log', 'tanh', 'sigmoid']) {
     const pos = kind === 'log' ? x.map(Math.abs) : x;
-    cases.push({ name: `unary ${kind} js`, fn: () => jsBackend.unary(kind, pos, y) });
     cases.push({ name: `unary ${kind} Backend`, fn: () => be.unary(kind, pos, y) });
   }
-  cases.push({ name: 'sumRows js', fn: () => ref.referenceSumRows(x, bias, rows, cols, false) });
+  cases.push({ name: 'sumRows js (reduce)', fn: () => jsBackend.reduce('sum', x, bias, 1, rows, cols) });
+  cases.push({ name: 'sumRows Backend (reduce)', fn: () => be.reduce('sum', x, bias, 1, rows, cols) });
   cases.push({ name: 'sumRows wasm arrays', fn: () => k.sumRows(wx, wb, rows, cols) });
   const t = measure(cases);
   for (const [name, sec] of t) console.log(`  ${name.padEnd(28)} ${(sec / n * 1e9).toFixed(2)} ns`);
@@ -193,7 +203,6 @@ if (!quick) {
   let step = 0;
   const opts = () => ({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: ++step });
   const ta = measure([
-    { name: 'js', fn: () => ref.referenceAdamUpdate(p, g, m, vv, opts()) },
     { name: 'wasm arrays', fn: () => k.adamUpdate(wp, wgr, wm, wv, opts()) },
     { name: 'wasm Backend (copies)', fn: () => be.adamUpdate(p, g, m, vv, opts()) },
   ]);

@@ -135,7 +135,10 @@ export const LINEAR: Prim<void> = {
     return {
       shape: [m, n], dtype,
       run: (out, xd, wd, bd) => {
-        backend().matmul(xd, wd, out, m, k, n, false, true);
+        const be = backend();
+        // The bias added in the product's own store where the backend has that kernel (same bits).
+        if (bd !== undefined && be.linear?.(xd, wd, bd, out, m, k, n)) return;
+        be.matmul(xd, wd, out, m, k, n, false, true);
         if (bd !== undefined) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] += bd[j];
       },
     };

@@ -76,12 +76,32 @@ export function toTargetTensor(what: string, y: TargetData, rows: number, output
   return t;
 }
 
+const PROBE_CHUNK = 8192;
+
+/**
+ * Σ d[i]·0 over [from, to): 0 when every value there is finite, NaN otherwise. Four independent
+ * sums, so the adds do not wait on each other (one chain: 6 ms per learn() on 10,000 Fashion-MNIST
+ * images, warm; four: about half of that).
+ */
+function probeChunk(d: TypedArray, from: number, to: number): number {
+  let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+  let i = from;
+  for (; i + 3 < to; i += 4) {
+    p0 += d[i] * 0; p1 += d[i + 1] * 0; p2 += d[i + 2] * 0; p3 += d[i + 3] * 0;
+  }
+  for (; i < to; i++) p0 += d[i] * 0;
+  return p0 + p1 + p2 + p3;
+}
+
 function checkFinite(what: string, d: TypedArray, width: number, original?: TypedArray): void {
   // x·0 is 0 for every finite x and NaN for NaN and ±∞: one multiply-add per value finds out whether
   // any is not finite (twice as fast as Number.isFinite per value on a Fashion-MNIST epoch's inputs).
-  let probe = 0;
+  // In chunks through a small function: V8 optimises it after a few calls, where one long loop in a
+  // function called once per learn() runs most of its 7.8M iterations (10,000 Fashion-MNIST
+  // images) before on-stack replacement gets to it: 14 ms against 4 ms in a fresh process.
   const n = d.length;
-  for (let i = 0; i < n; i++) probe += d[i] * 0;
+  let probe = 0;
+  for (let from = 0; from < n; from += PROBE_CHUNK) probe += probeChunk(d, from, Math.min(n, from + PROBE_CHUNK));
   if (probe === 0) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i])) {

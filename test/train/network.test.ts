@@ -56,6 +56,17 @@ test('learn and predict check their data with row and column', () => {
   assert.throws(() => net.learn([[1, 2]], [[1]], { learningRate: -1 }), /Invalid learning rate: -1/);
 });
 
+test('a NaN or ±∞ anywhere in the inputs is found: every position modulo the check\'s four sums, and the tail', () => {
+  const net = new Network({ inputs: 3, layers: [{ units: 1, activation: 'sigmoid' }] });
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    for (let at = 0; at < 15; at++) {
+      const x = Array.from({ length: 5 }, (_, r) => [r, r + 1, r + 2]);
+      x[Math.floor(at / 3)][at % 3] = bad;
+      assert.throws(() => net.learn(tensor(x), tensor([[0], [1], [0], [1], [0]])), new RegExp(`learn inputs: row ${Math.floor(at / 3)}, column ${at % 3} is ${bad}`));
+    }
+  }
+});
+
 test('a hidden layer learns XOR; predict returns arrays for arrays and a Tensor for a Tensor', () => {
   const net = new Network({ inputs: 2, layers: [{ units: 4, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'bce', seed: 2 });
   const h = net.learn(XOR, [[0], [1], [1], [0]], { epochs: 600, learningRate: 1, batchSize: 'full' });

@@ -16,6 +16,14 @@ export interface Backend {
    */
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
 
+  /**
+   * out[m×n] = x · wᵀ + bias (x stored m×k, w stored n×k, bias n values): matmul with the bias added
+   * to each row in the product's own store, the same bits as matmul followed by out[i, j] += bias[j]
+   * in out's precision. Returns false (having done nothing) where it has no kernel for these arrays
+   * or sizes; the linear op's matmul and bias loop run instead.
+   */
+  linear?(x: TypedArray, w: TypedArray, bias: TypedArray, out: TypedArray, m: number, k: number, n: number): boolean;
+
   // Element-wise formulas live with their ops (src/ops); a backend only offers faster kernels for some.
   /**
    * out[i] = kind(x[i]) for i < x.length on the backend's own kernel; returns false (having done

@@ -24,6 +24,7 @@ interface KernelExports {
   heapBase(): number;
   gemmWorkspaceBytes(m: number, n: number, k: number): number;
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, work: number): void;
+  gemmBias(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, work: number, bias: number): void;
   biasActivation(x: number, bias: number, out: number, rows: number, cols: number, act: number, alpha: number): void;
   activationBackward(y: number, gy: number, gx: number, n: number, act: number, alpha: number): void;
   sumRows(x: number, out: number, rows: number, cols: number, accumulate: number): void;
@@ -399,6 +400,27 @@ export class WasmKernels {
     this.gemmRaw(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, transA, transB, accumulate);
   }
 
+  /**
+   * c = op(a)·op(b) + bias (c += … + bias when accumulate) on arrays in wasm memory, bias (n values)
+   * added to every row in the product's store: the same bits as gemm then c[i, j] += bias[j]. One thread.
+   * @example kernels.gemmBias(x, w, b, z, batch, inputs, units, false, true) // z = x·wᵀ + b
+   */
+  gemmBias(a: WasmArray, b: WasmArray, bias: WasmArray, c: WasmArray, m: number, k: number, n: number, transA = false, transB = false, accumulate = false): void {
+    checkDims('gemmBias', m, k, n);
+    this.check('gemmBias', 'a', a, m * k);
+    this.check('gemmBias', 'b', b, k * n);
+    this.check('gemmBias', 'bias', bias, n);
+    this.check('gemmBias', 'c', c, m * n);
+    for (const [name, src, len] of [['a', a, m * k], ['b', b, k * n], ['bias', bias, n]] as const) {
+      if (len > 0 && m * n > 0 && src.byteOffset < c.byteOffset + m * n * 4 && c.byteOffset < src.byteOffset + len * 4) {
+        throw new ValueError(`gemmBias: c overlaps ${name} in wasm memory; write the product to a separate array`);
+      }
+    }
+    if (m === 0 || n === 0) return;
+    const work = this.work(m, n, k);
+    this.x.gemmBias(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a.byteOffset, transA ? m : k, b.byteOffset, transB ? k : n, c.byteOffset, n, accumulate ? 1 : 0, work, bias.byteOffset);
+  }
+
   /** The raw gemm's arguments, refilled per call (GemmThreads.gemm and gemmBlock read them at once and keep nothing). */
   private readonly gemmArgs: number[] = new Array<number>(12).fill(0);
 
@@ -418,6 +440,31 @@ export class WasmKernels {
   gemmBlock(args: readonly number[]): void {
     const work = this.work(args[2], args[3], args[4]);
     this.x.gemm(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], work);
+  }
+
+  /**
+   * @internal Backend.linear on float32 arrays: out = x·wᵀ + bias with the bias added in the
+   * product's store (gemmBias), on this thread; false (nothing done) when the thread pool would
+   * split this product, which then runs as matmul and the op's bias loop. Arrays in this (shared)
+   * memory are used where they are, the others go through scratch.
+   */
+  linearArrays(x: Float32Array, w: Float32Array, bias: Float32Array, out: Float32Array, m: number, k: number, n: number): boolean {
+    if (this.threads?.splits(m, n, k)) return false;
+    const mk = m * k, kn = k * n, mn = m * n;
+    const rx = this.owns(x), rw = this.owns(w), rb = this.owns(bias);
+    const ro = this.owns(out) && !(rx && overlap(x, mk, out, mn)) && !(rw && overlap(w, kn, out, mn)) && !(rb && overlap(bias, n, out, mn));
+    const xBytes = rx ? 0 : align(mk * 4), wBytes = rw ? 0 : align(kn * 4), bBytes = rb ? 0 : align(n * 4);
+    const base = xBytes + wBytes + bBytes > 0 || !ro ? this.scratch(xBytes + wBytes + bBytes + (ro ? 0 : mn * 4)) : 0;
+    const work = this.work(m, n, k); // may grow memory: before taking the heap view
+    const heap = this.heap();
+    const xo = rx ? x.byteOffset : base, wo = rw ? w.byteOffset : base + xBytes, bo = rb ? bias.byteOffset : base + xBytes + wBytes;
+    const co = ro ? out.byteOffset : base + xBytes + wBytes + bBytes;
+    if (!rx) heap.set(x.length === mk ? x : x.subarray(0, mk), xo >> 2);
+    if (!rw) heap.set(w.length === kn ? w : w.subarray(0, kn), wo >> 2);
+    if (!rb) heap.set(bias.length === n ? bias : bias.subarray(0, n), bo >> 2);
+    this.x.gemmBias(0, 1, m, n, k, xo, k, wo, k, co, n, 0, work, bo);
+    if (!ro) out.set(heap.subarray(co >> 2, (co >> 2) + mn));
+    return true;
   }
 
   /** @internal bytes of workspace a gemm of this size needs (wasm-threads.ts gives each worker its own). */
@@ -540,6 +587,23 @@ export class WasmKernels {
     const xo = rx ? x.byteOffset : base, oo = ro ? out.byteOffset : base + xBytes;
     this.x.sumRuns(xo, oo, outer, len);
     if (!ro) out.set(heap.subarray(oo >> 2, (oo >> 2) + outer));
+  }
+
+  /**
+   * @internal Backend.reduce('sum') over a leading or middle axis (inner > 1) of a float32 array:
+   * out[o, i] = Σ_j x[o, j, i], each sum in float32 from +0 in j order, as the reference's row adds
+   * into a Float32Array round (the same bits). Arrays in this (shared) memory are used in place.
+   */
+  sumRowsArrays(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number): void {
+    const xn = outer * len * inner, on = outer * inner;
+    const rx = this.owns(x), ro = this.owns(out) && !(rx && overlap(x, xn, out, on));
+    const xBytes = rx ? 0 : align(xn * 4);
+    const base = !rx || !ro ? this.scratch(xBytes + (ro ? 0 : on * 4)) : 0;
+    const heap = this.heap();
+    const xo = rx ? x.byteOffset : base, oo = ro ? out.byteOffset : base + xBytes;
+    if (!rx) heap.set(x.length === xn ? x : x.subarray(0, xn), xo >> 2);
+    for (let o = 0; o < outer; o++) this.x.sumRows(xo + o * len * inner * 4, oo + o * inner * 4, len, inner, 0);
+    if (!ro) out.set(heap.subarray(oo >> 2, (oo >> 2) + on));
   }
 
   /**
@@ -673,6 +737,8 @@ const residents = new FinalizationRegistry<{ kernels: WasmKernels; offset: numbe
 /** @internal What wasm-threads.ts plugs into WasmKernels: returns false to leave a call to the caller. */
 export interface GemmThreads {
   gemm(args: readonly number[]): boolean;
+  /** Whether gemm(args) would split a non-accumulating m×n×k product across threads now. */
+  splits(m: number, n: number, k: number): boolean;
   /** Threads a large product runs on, the caller included. */
   readonly threads: number;
 }
@@ -817,6 +883,14 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
       if (kernels.shared) { kernels.matmulArrays(a, b, out, m, k, n, transA, transB); return; }
       outsideWasm(kernels, [a, b, out], [2], ([a2, b2, o2]) => kernels.matmulArrays(a2!, b2!, o2!, m, k, n, transA, transB));
     },
+    linear(x, w, bias, out, m, k, n) {
+      if (m * k * n < minWork || !(x instanceof Float32Array && w instanceof Float32Array && bias instanceof Float32Array && out instanceof Float32Array)) return false;
+      need('linear', 'x', x, m * k); need('linear', 'w', w, k * n); need('linear', 'bias', bias, n); need('linear', 'out', out, m * n);
+      if (kernels.shared) return kernels.linearArrays(x, w, bias, out, m, k, n);
+      let done = false;
+      outsideWasm(kernels, [x, w, bias, out], [3], ([x2, w2, b2, o2]) => { done = kernels.linearArrays(x2!, w2!, b2!, o2!, m, k, n); });
+      return done;
+    },
     unary(kind, x, out) {
       const code = UNARY[kind as WasmUnaryKind];
       if (code === undefined || x.length < minElems || !isF32(x) || !isF32(out)) return false;
@@ -827,11 +901,16 @@ export function createWasmBackend(kernels: WasmKernels, options: WasmBackendOpti
     },
     reduce(kind, x, out, outer, len, inner) {
       // Runs summed in the reference's order (f64, rounded once), so the result is the same bits.
-      if (kind !== 'sum' || inner !== 1 || outer * len < minElems || !(x instanceof Float32Array && out instanceof Float32Array)) {
+      if (kind !== 'sum' || outer * len * inner < minElems || !(x instanceof Float32Array && out instanceof Float32Array)) {
         jsBackend.reduce(kind, x, out, outer, len, inner);
         return;
       }
-      need('reduce', 'x', x, outer * len); need('reduce', 'out', out, outer);
+      need('reduce', 'x', x, outer * len * inner); need('reduce', 'out', out, outer * inner);
+      if (inner !== 1) {
+        // A leading axis (a dense layer's bias gradient, [batch, units] → [units]): column sums.
+        outsideWasm(kernels, [x, out], [1], ([x2, o2]) => kernels.sumRowsArrays(x2!, o2!, outer, len, inner));
+        return;
+      }
       outsideWasm(kernels, [x, out], [1], ([x2, o2]) => kernels.sumRunsArrays(x2!, o2!, outer, len));
     },
     binary(kind, a, b, out) {

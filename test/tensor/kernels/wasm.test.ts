@@ -83,10 +83,13 @@ function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, bound: Arr
 const transposes = [[false, false], [true, false], [false, true], [true, true]] as const;
 const label = (ta: boolean, tb: boolean): string => `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
 
-// Tiny, odd, around the 4×8 tile, and across the KC = 256 / MC = 128 blocking.
+// Tiny, odd, around the 6×8 (relaxed) and 4×8 (plain) tiles, and across the KC = 256 and
+// MC = 120 (relaxed) / 128 (plain) blocking; k below, at and past the packing's four-column step.
 const shapes: [number, number, number][] = [
   [1, 1, 1], [1, 7, 1], [3, 5, 7], [4, 8, 4], [4, 1, 8], [5, 9, 3], [8, 16, 8], [2, 3, 33],
   [17, 33, 65], [31, 2, 9], [64, 64, 64], [129, 37, 130], [33, 257, 17], [130, 300, 41], [7, 520, 13],
+  [6, 8, 8], [6, 3, 8], [6, 4, 16], [7, 5, 9], [11, 6, 7], [12, 16, 16], [13, 7, 25], [121, 20, 9],
+  [241, 261, 17], [64, 784, 130], [130, 64, 10],
 ];
 
 for (const [variant, kernels] of builds) {
@@ -106,6 +109,40 @@ for (const [variant, kernels] of builds) {
         assertClose(c.data, want.map((v) => 2 * v), bound.map((v) => 3 * v), `${variant} ${label(ta, tb)} ${m}×${k}×${n} accumulate`);
         c.free(); b.free(); a.free();
       }
+    }
+  });
+
+  test(`${variant}: gemmBias equals gemm then c[i, j] += bias[j] bit for bit, every transposition, size and k = 0; Backend.linear likewise`, () => {
+    const rng = new Random(17);
+    for (const [m, k, n] of [...shapes, [3, 0, 5], [64, 784, 128], [64, 128, 10]] as [number, number, number][]) {
+      for (const [ta, tb] of transposes) {
+        for (const acc of [false, true]) {
+          const a = kernels.alloc(m * k), b = kernels.alloc(k * n), bias = kernels.alloc(n), c = kernels.alloc(m * n), want = kernels.alloc(m * n);
+          a.data.set(randomArray(m * k, rng));
+          b.data.set(randomArray(k * n, rng));
+          bias.data.set(randomArray(n, rng));
+          if (n > 1) bias.data[1] = -0;
+          const start = randomArray(m * n, rng);
+          c.data.set(start); want.data.set(start);
+          kernels.gemm(a, b, want, m, k, n, ta, tb, acc);
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) want.data[i * n + j] += bias.data[j];
+          kernels.gemmBias(a, b, bias, c, m, k, n, ta, tb, acc);
+          for (let i = 0; i < m * n; i++) {
+            if (!Object.is(c.data[i], want.data[i])) assert.fail(`${variant} gemmBias ${label(ta, tb)} ${m}×${k}×${n}${acc ? ' accumulate' : ''}: element ${i} is ${c.data[i]}, want ${want.data[i]}`);
+          }
+          want.free(); c.free(); bias.free(); b.free(); a.free();
+        }
+      }
+    }
+    // Backend.linear (x·wᵀ + b) on JS arrays: the same bits as its matmul then the bias loop.
+    const be = createWasmBackend(kernels, { name: 'x', matmulMinWork: 0 });
+    for (const [m, k, n] of [[1, 1, 1], [7, 13, 9], [64, 784, 128], [13, 300, 17]]) {
+      const x = Float32Array.from(randomArray(m * k, rng)), w = Float32Array.from(randomArray(n * k, rng)), bias = Float32Array.from(randomArray(n, rng));
+      const want = new Float32Array(m * n), got = new Float32Array(m * n).fill(5);
+      be.matmul(x, w, want, m, k, n, false, true);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) want[i * n + j] += bias[j];
+      assert.equal(be.linear!(x, w, bias, got, m, k, n), true);
+      for (let i = 0; i < m * n; i++) if (!Object.is(got[i], want[i])) assert.fail(`${variant} Backend.linear ${m}×${k}×${n}: element ${i} is ${got[i]}, want ${want[i]}`);
     }
   });
 
