@@ -25,6 +25,31 @@ export interface TraceUpdate {
   readonly grad: Tensor;
   /** False once the plan no longer matches what was traced (an optimizer given new parameters): the next call re-traces. */
   readonly valid?: () => boolean;
+  /** The same update as an optimizer's rule (UpdateRule, src/optim/optimizer.ts), for straight-line code to inline. */
+  readonly inline?: InlineUpdate;
+}
+
+/**
+ * An optimizer update that straight-line code inlines instead of calling `apply`: the rule's parts
+ * (module-level functions, the same for every trace: see UpdateRule in src/optim/optimizer.ts), the
+ * parameter's state as `state(cell)` reads it at each step, the group's live options, the parameter,
+ * and the scratch numbers begin hands to the formulas.
+ */
+export interface InlineUpdate {
+  /** Returns which form runs: 0 element per index, 1 nothing (begin did it all), 2 scalar per index. */
+  readonly begin: (param: TypedArray, grad: TypedArray, state: unknown, hyper: unknown, c: Float64Array) => number;
+  readonly element: (i: number, param: TypedArray, grad: TypedArray, state: unknown, c: Float64Array) => void;
+  /** The stateless form, new p from (p, g, c[0], c[1], …) (as many c as it has parameters after p and g). */
+  readonly scalar: ((p: number, g: number, ...c: number[]) => number) | undefined;
+  /**
+   * Where the parameter's state is read at each step: `cell.state` while `cell.version` equals
+   * `cell.owner.stateVersion`, else `refresh(cell)` (after loadStateDict: the loaded or a fresh state).
+   */
+  readonly cell: { readonly owner: { readonly stateVersion: number }; readonly version: number; readonly state: unknown };
+  readonly refresh: (cell: unknown) => unknown;
+  readonly hyper: unknown;
+  readonly param: TypedArray;
+  readonly scratch: Float64Array;
 }
 
 interface Recorder extends Tracer {
@@ -508,7 +533,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
     pinned.add(v.slot);
     return v.slot;
   };
-  const updates = rec.updates.map(({ at, update }) => ({ at, apply: perTraceFunction(update.apply), grad: pin(update.grad) }));
+  const updates: Update[] = rec.updates.map(({ at, update }) => ({ at, apply: perTraceFunction(update.apply), grad: pin(update.grad), inline: update.inline }));
   const leafGradTensors = [...rec.leaves].map((leaf) => ({ leaf, grad: leaf.grad, arg: inputs.indexOf(leaf) }));
   for (const lg of leafGradTensors) if (lg.grad !== null && values.has(lg.grad)) pin(lg.grad);
   const outputs = flattenResult(result);
@@ -597,7 +622,7 @@ function planBuffers(steps: readonly Step[], slots: Slot[], lastUse: readonly nu
 
 // ---- replay: planned kernels ---------------------------------------------------------------------
 
-interface Update { at: number; apply: (grad: TypedArray) => void; grad: number }
+interface Update { at: number; apply: (grad: TypedArray) => void; grad: number; inline?: InlineUpdate }
 
 /**
  * The kernel plan as one generated function: each step calls its prim's prepared kernel on fixed
@@ -847,7 +872,35 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
   }
   for (const u of updates) {
     const sl = slots[u.grad];
-    lines.push(`${ref(u.apply)}(${sl.kind === 'arg' ? argArray(sl.index) : ref(sl.data)});`);
+    const grad = sl.kind === 'arg' ? argArray(sl.index) : ref(sl.data);
+    const r = u.inline;
+    if (r === undefined) {
+      lines.push(`${ref(u.apply)}(${grad});`);
+      continue;
+    }
+    // The optimizer's rule inlined: its per-step part, then its formula once per index: the
+    // stateless scalar form (V8 inlines it: a few arithmetic operations per element) or the
+    // element form, whichever begin chose for this step (both are here; only the one that runs
+    // gets type feedback, so the other costs nothing).
+    const cell = ref(r.cell);
+    const state = cx.let(`${cell}.version === ${cell}.owner.stateVersion ? ${cell}.state : ${ref(r.refresh)}(${cell})`);
+    const param = ref(r.param), c = ref(r.scratch), element = ref(r.element);
+    const form = cx.let(`${ref(r.begin)}(${param}, ${grad}, ${state}, ${ref(r.hyper)}, ${c})`);
+    const n = r.param.length;
+    if (r.scalar !== undefined) {
+      const f = ref(r.scalar);
+      const gradElems = elems.get(u.grad);
+      const cs = Array.from({ length: Math.max(0, r.scalar.length - 2) }, (_, k) => `${c}[${k}]`);
+      lines.push(`if (${form} === 2) {`);
+      if (cs.length > 0) lines.push(`const ${cs.map((e, k) => `c${k} = ${e}`).join(', ')};`);
+      const args = cs.map((_, k) => `, c${k}`).join('');
+      for (let i = 0; i < n; i++) lines.push(`${param}[${i}] = ${f}(${param}[${i}], ${gradElems?.[i] ?? `${grad}[${i}]`}${args});`);
+      lines.push(`} else if (${form} === 0) {`);
+    } else {
+      lines.push(`if (${form} === 0) {`);
+    }
+    for (let i = 0; i < n; i++) lines.push(`${element}(${i}, ${param}, ${grad}, ${state}, ${c});`);
+    lines.push('}');
   }
   return lines;
 }
@@ -870,8 +923,16 @@ function constTable(): { consts: unknown[]; ref: (v: unknown) => string } {
   return { consts, ref };
 }
 
-/** Where a constant of generated code comes from: a slot's storage, an update's function, or a value the same in every trace. */
-type ConstSource = { slot: number } | { update: number } | { value: unknown };
+/** Where a constant of generated code comes from: a slot's storage, a part of an update, or a value the same in every trace. */
+type ConstSource = { slot: number } | { update: number; part: UpdatePart } | { value: unknown };
+/** The parts of an update that differ between traces of one structure. */
+type UpdatePart = 'apply' | 'cell' | 'hyper' | 'param';
+
+function updatePart(u: Update, part: UpdatePart): unknown {
+  if (part === 'apply') return u.apply;
+  const r = u.inline!;
+  return part === 'cell' ? r.cell : part === 'hyper' ? r.hyper : r.param;
+}
 
 /** Generated code by the structure of its plan (see structureKey): the body and where each constant comes from; null when a trace-made function makes it unshareable. */
 const recipes = new Map<string, { body: string; consts: ConstSource[] } | null>();
@@ -903,7 +964,21 @@ function structureKey(tag: string, steps: readonly Step[], slots: readonly Slot[
     if (id === undefined) primIds.set(n.prim, (id = nextPrimId++));
     parts.push(`|${id}:${s.out}<${s.ins.join(',')}>${n.prepared.dtype}[${n.prepared.shape.join(',')}]${n.prepared.strides ? JSON.stringify(n.prepared.strides) : ''}${n.inputs.map((t) => t.shape.join(',')).join(';')}${n.attrs === undefined ? '' : JSON.stringify(n.attrs)}`);
   }
-  parts.push(`|p${[...pinned].join(',')}|u${updates.map((u) => `${u.at},${u.grad}`).join(';')}`);
+  // An inlined update: its rule, length, and which slot (if any) and earlier update share its parameter and options.
+  const inlineKey = (u: Update): string => {
+    const r = u.inline;
+    if (r === undefined) return '';
+    let ids = '';
+    for (const f of [r.begin, r.element, r.scalar ?? r.begin, r.refresh]) {
+      let id = primIds.get(f);
+      if (id === undefined) primIds.set(f, (id = nextPrimId++));
+      ids += `${id}.`;
+    }
+    const paramSlot = slots.findIndex((sl) => sl.kind !== 'arg' && sl.data === r.param);
+    const sameHyper = updates.findIndex((v) => v.inline?.hyper === r.hyper);
+    return `i${ids}${r.param.length}s${paramSlot}h${sameHyper}`;
+  };
+  parts.push(`|p${[...pinned].join(',')}|u${updates.map((u) => `${u.at},${u.grad}${inlineKey(u)}`).join(';')}`);
   return parts.join('');
 }
 let nextPrimId = 0;
@@ -915,7 +990,7 @@ let nextPrimId = 0;
 function recipeCode(key: string, slots: readonly Slot[], updates: readonly Update[], generateLines: (ref: (v: unknown) => string) => string): { body: string; consts: unknown[] } {
   const known = recipes.get(key);
   if (known !== undefined && known !== null) {
-    const consts = known.consts.map((c) => ('slot' in c ? (slots[c.slot] as { data: TypedArray }).data : 'update' in c ? updates[c.update].apply : c.value));
+    const consts = known.consts.map((c) => ('slot' in c ? (slots[c.slot] as { data: TypedArray }).data : 'update' in c ? updatePart(updates[c.update], c.part) : c.value));
     return { body: known.body, consts };
   }
   const { consts, ref } = constTable();
@@ -923,7 +998,13 @@ function recipeCode(key: string, slots: readonly Slot[], updates: readonly Updat
   if (known === undefined) {
     const source = new Map<unknown, ConstSource>();
     slots.forEach((sl, i) => { if (sl.kind !== 'arg' && sl.data !== null && !source.has(sl.data)) source.set(sl.data, { slot: i }); });
-    updates.forEach((u, i) => { if (!source.has(u.apply)) source.set(u.apply, { update: i }); });
+    updates.forEach((u, i) => {
+      const parts: UpdatePart[] = u.inline === undefined ? ['apply'] : ['apply', 'cell', 'hyper', 'param'];
+      for (const part of parts) {
+        const v = updatePart(u, part);
+        if (!source.has(v)) source.set(v, { update: i, part });
+      }
+    });
     let shareable = true;
     const sources = consts.map((c) => {
       const from = source.get(c);
