@@ -813,7 +813,7 @@ function canUnroll(steps: readonly Step[], updates: readonly Update[]): boolean 
  * (from the argument's storage in `replay`, straight from the source rows in `rows`).
  */
 function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, ref: (v: unknown) => string,
-  argElement: (index: number, i: number, shape: Shape) => string, argArray: (index: number) => string): string[] {
+  argElement: (index: number, i: number, shape: Shape) => string, argArray: (index: number) => string, split = false): { lines: string[]; updatesAt: number } {
   const lines: string[] = [];
   let n = 0;
   const cx: UnrollContext = {
@@ -870,6 +870,8 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
     const a = ref(sl.data);
     e.forEach((v, i) => lines.push(`${a}[${i}] = ${v};`));
   }
+  // split: the updates go into a function of their own, which reads gradients from their storage.
+  const updatesAt = lines.length;
   for (const u of updates) {
     const sl = slots[u.grad];
     const grad = sl.kind === 'arg' ? argArray(sl.index) : ref(sl.data);
@@ -889,7 +891,7 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
     const n = r.param.length;
     if (r.scalar !== undefined) {
       const f = ref(r.scalar);
-      const gradElems = elems.get(u.grad);
+      const gradElems = split ? undefined : elems.get(u.grad);
       const cs = Array.from({ length: Math.max(0, r.scalar.length - 2) }, (_, k) => `${c}[${k}]`);
       lines.push(`if (${form} === 2) {`);
       if (cs.length > 0) lines.push(`const ${cs.map((e, k) => `c${k} = ${e}`).join(', ')};`);
@@ -902,7 +904,7 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
     for (let i = 0; i < n; i++) lines.push(`${element}(${i}, ${param}, ${grad}, ${state}, ${c});`);
     lines.push('}');
   }
-  return lines;
+  return { lines, updatesAt };
 }
 
 /** A slot's expression in generated code: an argument `A[i]`, or its storage as a constant. */
@@ -1020,7 +1022,7 @@ function recipeCode(key: string, slots: readonly Slot[], updates: readonly Updat
 
 function unrolledReplay(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, lastUse: readonly number[]): (args: TypedArray[]) => void {
   const { body, consts } = recipeCode(structureKey('replay', steps, slots, updates, pinned), slots, updates,
-    (ref) => unrolledLines(steps, slots, updates, pinned, ref, (index, i) => `A[${index}][${i}]`, (index) => `A[${index}]`).join('\n'));
+    (ref) => unrolledLines(steps, slots, updates, pinned, ref, (index, i) => `A[${index}][${i}]`, (index) => `A[${index}]`).lines.join('\n'));
   // Without code generation the steps run one by one, so every value needs storage after all.
   return generateShared<(args: TypedArray[]) => void>('replay', ['A'], body, consts, () => {
     planBuffers(steps, slots, lastUse);
@@ -1060,15 +1062,26 @@ function gatheringRows(batch: readonly Tensor[], replay: (args: TypedArray[]) =>
 function unrolledRows(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, batch: readonly Tensor[], replay: () => (args: TypedArray[]) => void): RowsLoop {
   const size = batch[0].shape[0];
   const { body, consts } = recipeCode(structureKey(`rows${size}`, steps, slots, updates, pinned), slots, updates, (ref) => {
-    const lines = unrolledLines(steps, slots, updates, pinned, ref, (index, i, shape) => {
+    const { lines, updatesAt } = unrolledLines(steps, slots, updates, pinned, ref, (index, i, shape) => {
       const width = sizeOf(shape) / size;
       return `S${index}[R${Math.floor(i / width)} * ${width} + ${i % width}]`;
-    }, () => { throw new Error('unreachable: a loopable plan updates no argument'); });
+    }, () => { throw new Error('unreachable: a loopable plan updates no argument'); }, true);
     const rowsOf = Array.from({ length: size }, (_, r) => `R${r} = order[b + ${r}]`).join(', ');
+    // The step's computation and its updates (host calls, optimizer rules) are functions of their
+    // own, not the loop's body: V8 optimises each on its own inlining budget, which one function
+    // would use up (on the per-batch callbacks, the rules' begin), leaving formulas as calls (a
+    // call per sigmoid, and a number allocated for each result).
     return `${batch.map((_, i) => `const S${i} = S[${i}];`).join(' ')}
-for (let k = 0, b = start; k < count; k++, b += ${size}) {
+const step = (b) => {
 const ${rowsOf};
-${lines.join('\n')}
+${lines.slice(0, updatesAt).join('\n')}
+};
+const update = () => {
+${lines.slice(updatesAt).join('\n')}
+};
+for (let k = 0, b = start; k < count; k++, b += ${size}) {
+step(b);
+update();
 if (each(k) === false) return k + 1;
 }
 return count;`;
