@@ -1058,6 +1058,16 @@ function gatheringRows(batch: readonly Tensor[], replay: (args: TypedArray[]) =>
   };
 }
 
+/** Where a rows recipe's functions beside the loop end and the loop begins. */
+const LOOP_MARK = '\n// loop\n';
+
+/** `const K3 = K[3], …;` for the constants these lines use. */
+function constLoads(lines: readonly string[]): string {
+  const used = new Set<string>();
+  for (const line of lines) for (const m of line.matchAll(/\bK(\d+)\b/g)) used.add(m[1]);
+  return used.size === 0 ? '' : `const ${[...used].map((i) => `K${i} = K[${i}]`).join(', ')};\n`;
+}
+
 /** Tiny plans: the straight-line step inside one loop, reading each batch's elements straight from the source rows. */
 function unrolledRows(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, batch: readonly Tensor[], replay: () => (args: TypedArray[]) => void): RowsLoop {
   const size = batch[0].shape[0];
@@ -1070,21 +1080,25 @@ function unrolledRows(steps: readonly Step[], slots: Slot[], updates: readonly U
     // The step's computation and its updates (host calls, optimizer rules) are functions of their
     // own, not the loop's body: V8 optimises each on its own inlining budget, which one function
     // would use up (on the per-batch callbacks, the rules' begin), leaving formulas as calls (a
-    // call per sigmoid, and a number allocated for each result).
-    return `${batch.map((_, i) => `const S${i} = S[${i}];`).join(' ')}
-const step = (b) => {
-const ${rowsOf};
-${lines.slice(0, updatesAt).join('\n')}
-};
-const update = () => {
-${lines.slice(updatesAt).join('\n')}
-};
+    // call per sigmoid, and a number allocated for each result). Shared functions beside the loop
+    // (not closures made per call, whose optimised code a full GC throws away), reading K themselves.
+    const sources = batch.map((_, i) => `S${i}`).join(', ');
+    const compute = lines.slice(0, updatesAt), update = lines.slice(updatesAt);
+    return `function step(K, ${sources}, order, b) {
+${constLoads(compute)}const ${rowsOf};
+${compute.join('\n')}
+}
+function update(K) {
+${constLoads(update)}${update.join('\n')}
+}${LOOP_MARK}${batch.map((_, i) => `const S${i} = S[${i}];`).join(' ')}
 for (let k = 0, b = start; k < count; k++, b += ${size}) {
-step(b);
-update();
+step(K, ${sources}, order, b);
+update(K);
 if (each(k) === false) return k + 1;
 }
 return count;`;
   });
-  return generateShared<RowsLoop>('rows', ['S', 'order', 'start', 'count', 'each'], body, consts, () => gatheringRows(batch, replay()));
+  const mark = body.indexOf(LOOP_MARK);
+  const prelude = body.slice(0, mark), loop = body.slice(mark + LOOP_MARK.length);
+  return generateShared<RowsLoop>('rows', ['S', 'order', 'start', 'count', 'each'], loop, consts, () => gatheringRows(batch, replay()), prelude);
 }
