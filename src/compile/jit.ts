@@ -198,7 +198,7 @@ export function jit<A extends unknown[], R extends JitResult>(fn: (...args: A) =
   // gatherer for calls that cannot run as a loop (the first, which traces; plans the loop cannot serve).
   let rowsOf: { sources: readonly Tensor[]; size: number; batches: Tensor[]; key: string; plan: Plan | null; grad: boolean } | null = null;
   const rows = (sources: readonly Tensor[], order: ArrayLike<number>, start: number, count: number, size: number, each: (results: R, k: number) => boolean | void): number => {
-    if (rowsOf === null || rowsOf.size !== size || rowsOf.sources.length !== sources.length || rowsOf.sources.some((t, i) => t !== sources[i])) {
+    if (rowsOf === null || rowsOf.size !== size || !sameTensors(rowsOf.sources, sources)) {
       const batches = sources.map((t, i) => {
         if (!(t instanceof Tensor) || t.rank < 1) throw new ValueError(`jit rows: source ${i} is not a tensor of rows`);
         return new Tensor(allocate(t.dtype, size * (t.size / Math.max(1, t.shape[0]))), [size, ...t.shape.slice(1)]);
@@ -239,6 +239,13 @@ export function jit<A extends unknown[], R extends JitResult>(fn: (...args: A) =
   Object.defineProperty(call, 'lastMode', { get: () => lastMode });
   (call as { clear?: () => void }).clear = () => { plans.clear(); last = null; rowsOf = null; };
   return call as unknown as Jitted<A, R>;
+}
+
+/** Whether two lists hold the same tensors (a loop: called once per epoch of a training). */
+function sameTensors(a: readonly Tensor[], b: readonly Tensor[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Rows order[start, start + size) of `source` into `batch`'s storage. */
