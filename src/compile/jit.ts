@@ -27,6 +27,8 @@ export interface TraceUpdate {
   readonly valid?: () => boolean;
   /** The same update as an optimizer's rule (UpdateRule, src/optim/optimizer.ts), for straight-line code to inline. */
   readonly inline?: InlineUpdate;
+  /** A host call that straight-line code skips while |grad[0]| ≤ within.value (see hostCall). */
+  readonly within?: { readonly value: number };
 }
 
 /**
@@ -74,9 +76,12 @@ export function traceUpdate(update: TraceUpdate): boolean {
  * Calls fn with t's values — now, and at this point of every replay when traced: how a jitted
  * function hands a value to the host without reading it (a training step's divergence check sees
  * the loss before the optimizer's update). fn may throw to stop the replay there.
+ * `within`: a check that usually passes can say so: straight-line replays then skip the call while
+ * t's first element x has |x| ≤ within.value (never for NaN), read live at each replay — fn must do
+ * nothing for such values (it may change within.value when it runs; -1 skips nothing).
  * @example hostCall(loss, (v) => { if (!Number.isFinite(v[0])) throw new Error('diverged'); });
  */
-export function hostCall(t: Tensor, fn: (values: TypedArray) => void): void {
+export function hostCall(t: Tensor, fn: (values: TypedArray) => void, within?: { readonly value: number }): void {
   if (recording === null) {
     fn(t.data);
     return;
@@ -88,7 +93,7 @@ export function hostCall(t: Tensor, fn: (values: TypedArray) => void): void {
   } finally {
     traceGuard.depth--;
   }
-  rec.updates.push({ at: rec.nodes.length, update: { grad: t, apply: fn } });
+  rec.updates.push({ at: rec.nodes.length, update: { grad: t, apply: fn, within } });
 }
 
 /**
@@ -540,7 +545,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
     pinned.add(v.slot);
     return v.slot;
   };
-  const updates: Update[] = rec.updates.map(({ at, update }) => ({ at, apply: perTraceFunction(update.apply), grad: pin(update.grad), inline: update.inline }));
+  const updates: Update[] = rec.updates.map(({ at, update }) => ({ at, apply: perTraceFunction(update.apply), grad: pin(update.grad), inline: update.inline, within: update.within }));
   const leafGradTensors = [...rec.leaves].map((leaf) => ({ leaf, grad: leaf.grad, arg: inputs.indexOf(leaf) }));
   for (const lg of leafGradTensors) if (lg.grad !== null && values.has(lg.grad)) pin(lg.grad);
   const outputs = flattenResult(result);
@@ -629,7 +634,7 @@ function planBuffers(steps: readonly Step[], slots: Slot[], lastUse: readonly nu
 
 // ---- replay: planned kernels ---------------------------------------------------------------------
 
-interface Update { at: number; apply: (grad: TypedArray) => void; grad: number; inline?: InlineUpdate }
+interface Update { at: number; apply: (grad: TypedArray) => void; grad: number; inline?: InlineUpdate; within?: { readonly value: number } }
 
 /**
  * The kernel plan as one generated function: each step calls its prim's prepared kernel on fixed
@@ -884,7 +889,12 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
     const grad = sl.kind === 'arg' ? argArray(sl.index) : ref(sl.data);
     const r = u.inline;
     if (r === undefined) {
-      lines.push(`${ref(u.apply)}(${grad});`);
+      if (u.within === undefined) lines.push(`${ref(u.apply)}(${grad});`);
+      else {
+        // A check that usually passes: a comparison, and the call only outside the bound (or NaN).
+        const w = ref(u.within), x = cx.let(split ? `${grad}[0]` : (elems.get(u.grad)?.[0] ?? `${grad}[0]`));
+        lines.push(`if (!(${x} <= ${w}.value && ${x} >= -${w}.value)) ${ref(u.apply)}(${grad});`);
+      }
       continue;
     }
     // The optimizer's rule inlined: its per-step part, then its formula once per index: the
@@ -935,10 +945,11 @@ function constTable(): { consts: unknown[]; ref: (v: unknown) => string } {
 /** Where a constant of generated code comes from: a slot's storage, a part of an update, or a value the same in every trace. */
 type ConstSource = { slot: number } | { update: number; part: UpdatePart } | { value: unknown };
 /** The parts of an update that differ between traces of one structure. */
-type UpdatePart = 'apply' | 'cell' | 'hyper' | 'param';
+type UpdatePart = 'apply' | 'cell' | 'hyper' | 'param' | 'within';
 
 function updatePart(u: Update, part: UpdatePart): unknown {
   if (part === 'apply') return u.apply;
+  if (part === 'within') return u.within;
   const r = u.inline!;
   return part === 'cell' ? r.cell : part === 'hyper' ? r.hyper : r.param;
 }
@@ -976,7 +987,7 @@ function structureKey(tag: string, steps: readonly Step[], slots: readonly Slot[
   // An inlined update: its rule, length, and which slot (if any) and earlier update share its parameter and options.
   const inlineKey = (u: Update): string => {
     const r = u.inline;
-    if (r === undefined) return '';
+    if (r === undefined) return u.within === undefined ? '' : 'w';
     let ids = '';
     for (const f of [r.begin, r.element, r.scalar ?? r.begin, r.refresh]) {
       let id = primIds.get(f);
@@ -1008,7 +1019,7 @@ function recipeCode(key: string, slots: readonly Slot[], updates: readonly Updat
     const source = new Map<unknown, ConstSource>();
     slots.forEach((sl, i) => { if (sl.kind !== 'arg' && sl.data !== null && !source.has(sl.data)) source.set(sl.data, { slot: i }); });
     updates.forEach((u, i) => {
-      const parts: UpdatePart[] = u.inline === undefined ? ['apply'] : ['apply', 'cell', 'hyper', 'param'];
+      const parts: UpdatePart[] = u.inline !== undefined ? ['apply', 'cell', 'hyper', 'param'] : u.within !== undefined ? ['apply', 'within'] : ['apply'];
       for (const part of parts) {
         const v = updatePart(u, part);
         if (!source.has(v)) source.set(v, { update: i, part });
