@@ -4,7 +4,7 @@
  * (lr / (1 + (t − 1)·lrDecay)), L2 weight decay and a starting value for the sum. eps 1e-10.
  */
 import type { TypedArray } from '../tensor/dtype.js';
-import { checkLr, checkRange, Optimizer, RULE_ELEMENT, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
+import { checkLr, checkRange, inlinable, Optimizer, RULE_ELEMENT, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
 
 export type AdagradHyper = { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number };
 export type AdagradOptions = Partial<AdagradHyper>;
@@ -62,7 +62,7 @@ export function adagradUpdate(param: TypedArray, grad: ArrayLike<number>, state:
  */
 export class Adagrad extends Optimizer<AdagradHyper, AdagradState> {
   constructor(params: Params<AdagradOptions>, options: AdagradOptions = {}) {
-    super(params, options, { name: 'Adagrad', defaults: ADAGRAD_DEFAULTS, validate: validateAdagrad, rule: ADAGRAD_RULE });
+    super(params, options, { name: 'Adagrad', defaults: ADAGRAD_DEFAULTS, validate: validateAdagrad, rule: inlinable(new.target, Adagrad, ADAGRAD_RULE) });
   }
 
   protected init(param: TypedArray, h: AdagradHyper): AdagradState {

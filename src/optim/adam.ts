@@ -7,7 +7,7 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import { backend } from '../tensor/kernels/backend.js';
 import { ValueError } from '../tensor/errors.js';
-import { checkBoolean, checkLr, checkRange, describe, Optimizer, RULE_DONE, RULE_ELEMENT, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
+import { checkBoolean, checkLr, checkRange, describe, inlinable, Optimizer, RULE_DONE, RULE_ELEMENT, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
 
 export type AdamHyper = { lr: number; betas: readonly [number, number]; eps: number; weightDecay: number; amsgrad: boolean };
 export type AdamOptions = Partial<AdamHyper>;
@@ -119,7 +119,7 @@ function adamStep(param: TypedArray, grad: ArrayLike<number>, state: AdamState, 
  */
 export class Adam extends Optimizer<AdamHyper, AdamState> {
   constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
-    super(params, options, { name: 'Adam', defaults: ADAM_DEFAULTS, validate: validateAdam, rule: ADAM_RULE });
+    super(params, options, { name: 'Adam', defaults: ADAM_DEFAULTS, validate: validateAdam, rule: inlinable(new.target, Adam, ADAM_RULE) });
   }
 
   protected init(param: TypedArray): AdamState {
@@ -137,7 +137,7 @@ export class Adam extends Optimizer<AdamHyper, AdamState> {
  */
 export class AdamW extends Optimizer<AdamHyper, AdamState> {
   constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
-    super(params, options, { name: 'AdamW', defaults: ADAMW_DEFAULTS, validate: validateAdam, rule: ADAMW_RULE });
+    super(params, options, { name: 'AdamW', defaults: ADAMW_DEFAULTS, validate: validateAdam, rule: inlinable(new.target, AdamW, ADAMW_RULE) });
   }
 
   protected init(param: TypedArray): AdamState {

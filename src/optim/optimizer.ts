@@ -85,6 +85,15 @@ export function runRule<H extends Hyper, S extends ParamState>(rule: UpdateRule<
   for (let i = 0; i < n; i++) element(i, param, grad, state, c);
 }
 
+/**
+ * `rule` for an optimizer class's config when the instance's update is that class's own: a
+ * subclass that overrides `update` keeps its override on the compiled path too (the host call).
+ * @example super(params, options, { name: 'SGD', defaults, validate, rule: inlinable(new.target, SGD, SGD_RULE) })
+ */
+export function inlinable<R>(target: abstract new (...a: never[]) => unknown, cls: abstract new (...a: never[]) => unknown, rule: R): R | undefined {
+  return target === cls || (target.prototype as { update: unknown }).update === (cls.prototype as { update: unknown }).update ? rule : undefined;
+}
+
 /** What a subclass hands to the base: its name, its defaults (their keys are the known options), its checks. */
 export interface OptimizerConfig<H extends Hyper, S extends ParamState = ParamState> {
   name: string;

@@ -4,7 +4,7 @@
  * with optional momentum, the centered variant (divides by a variance estimate) and L2 weight decay.
  */
 import type { TypedArray } from '../tensor/dtype.js';
-import { checkBoolean, checkLr, checkRange, Optimizer, RULE_ELEMENT, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
+import { checkBoolean, checkLr, checkRange, inlinable, Optimizer, RULE_ELEMENT, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
 
 export type RMSPropHyper = { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean };
 export type RMSPropOptions = Partial<RMSPropHyper>;
@@ -87,7 +87,7 @@ export function rmspropUpdate(param: TypedArray, grad: ArrayLike<number>, state:
  */
 export class RMSProp extends Optimizer<RMSPropHyper, RMSPropState> {
   constructor(params: Params<RMSPropOptions>, options: RMSPropOptions = {}) {
-    super(params, options, { name: 'RMSProp', defaults: RMSPROP_DEFAULTS, validate: validateRMSProp, rule: RMSPROP_RULE });
+    super(params, options, { name: 'RMSProp', defaults: RMSPROP_DEFAULTS, validate: validateRMSProp, rule: inlinable(new.target, RMSProp, RMSPROP_RULE) });
   }
 
   protected init(param: TypedArray): RMSPropState {

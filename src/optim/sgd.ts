@@ -5,7 +5,7 @@
  */
 import type { TypedArray } from '../tensor/dtype.js';
 import { ValueError } from '../tensor/errors.js';
-import { checkBoolean, checkLr, checkRange, describe, Optimizer, RULE_ELEMENT, RULE_SCALAR, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
+import { checkBoolean, checkLr, checkRange, describe, inlinable, Optimizer, RULE_ELEMENT, RULE_SCALAR, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
 
 export type SGDHyper = { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number };
 export type SGDOptions = Partial<SGDHyper>;
@@ -81,7 +81,7 @@ export function sgdUpdate(param: TypedArray, grad: ArrayLike<number>, state: SGD
  */
 export class SGD extends Optimizer<SGDHyper, SGDState> {
   constructor(params: Params<SGDOptions>, options: SGDOptions = {}) {
-    super(params, options, { name: 'SGD', defaults: SGD_DEFAULTS, validate: validateSGD, rule: SGD_RULE });
+    super(params, options, { name: 'SGD', defaults: SGD_DEFAULTS, validate: validateSGD, rule: inlinable(new.target, SGD, SGD_RULE) });
   }
 
   protected init(): SGDState {

@@ -169,3 +169,25 @@ test("hostCall's within: straight-line replays skip the call while |value| ≤ w
     assert.deepEqual(seen, [0]);
   }
 });
+
+test('a subclass that overrides update keeps its override on the compiled path (its rule is not inlined)', () => {
+  let calls = 0;
+  class Counted extends optim.SGD {
+    protected override update(param: Float32Array | Float64Array, grad: Float32Array | Float64Array, state: optim.SGDState, h: optim.SGDHyper): void {
+      calls++;
+      super.update(param, grad, state, h);
+    }
+  }
+  class Plain extends optim.SGD {}
+  const { x, y, order } = data('float64');
+  for (const [Cls, perStep] of [[Counted, 4], [Plain, 0]] as const) {
+    calls = 0;
+    const s = setup((ps) => new Cls(ps, { lr: 0.3 }), 'float64');
+    const b = setup((ps) => new optim.SGD(ps, { lr: 0.3 }), 'float64');
+    const j = jit(s.step, { mode: 'unrolled' });
+    j.rows([x, y], order, 0, order.length, 1, () => {});
+    eagerEpoch(b.step, x, y, order, 1, 'float64');
+    assert.equal(calls, perStep * order.length, Cls.name);
+    s.model.parameters().forEach((p, i) => assertClose(p.data, b.model.parameters()[i].data, 1e-12, `${Cls.name} param ${i}`));
+  }
+});
