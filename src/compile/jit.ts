@@ -25,6 +25,33 @@ export interface TraceUpdate {
   readonly grad: Tensor;
   /** False once the plan no longer matches what was traced (an optimizer given new parameters): the next call re-traces. */
   readonly valid?: () => boolean;
+  /** The same update as an optimizer's rule (UpdateRule, src/optim/optimizer.ts), for straight-line code to inline. */
+  readonly inline?: InlineUpdate;
+  /** A host call that straight-line code skips while |grad[0]| ≤ within.value (see hostCall). */
+  readonly within?: { readonly value: number };
+}
+
+/**
+ * An optimizer update that straight-line code inlines instead of calling `apply`: the rule's parts
+ * (module-level functions, the same for every trace: see UpdateRule in src/optim/optimizer.ts), the
+ * parameter's state as `state(cell)` reads it at each step, the group's live options, the parameter,
+ * and the scratch numbers begin hands to the formulas.
+ */
+export interface InlineUpdate {
+  /** Returns which form runs: 0 element per index, 1 nothing (begin did it all), 2 scalar per index. */
+  readonly begin: (param: TypedArray, grad: TypedArray, state: unknown, hyper: unknown, c: Float64Array) => number;
+  readonly element: (i: number, param: TypedArray, grad: TypedArray, state: unknown, c: Float64Array) => void;
+  /** The stateless form, new p from (p, g, c[0], c[1], …) (as many c as it has parameters after p and g). */
+  readonly scalar: ((p: number, g: number, ...c: number[]) => number) | undefined;
+  /**
+   * Where the parameter's state is read at each step: `cell.state` while `cell.version` equals
+   * `cell.owner.stateVersion`, else `refresh(cell)` (after loadStateDict: the loaded or a fresh state).
+   */
+  readonly cell: { readonly owner: { readonly stateVersion: number }; readonly version: number; readonly state: unknown };
+  readonly refresh: (cell: unknown) => unknown;
+  readonly hyper: unknown;
+  readonly param: TypedArray;
+  readonly scratch: Float64Array;
 }
 
 interface Recorder extends Tracer {
@@ -49,9 +76,12 @@ export function traceUpdate(update: TraceUpdate): boolean {
  * Calls fn with t's values — now, and at this point of every replay when traced: how a jitted
  * function hands a value to the host without reading it (a training step's divergence check sees
  * the loss before the optimizer's update). fn may throw to stop the replay there.
+ * `within`: a check that usually passes can say so: straight-line replays then skip the call while
+ * t's first element x has |x| ≤ within.value (never for NaN), read live at each replay — fn must do
+ * nothing for such values (it may change within.value when it runs; -1 skips nothing).
  * @example hostCall(loss, (v) => { if (!Number.isFinite(v[0])) throw new Error('diverged'); });
  */
-export function hostCall(t: Tensor, fn: (values: TypedArray) => void): void {
+export function hostCall(t: Tensor, fn: (values: TypedArray) => void, within?: { readonly value: number }): void {
   if (recording === null) {
     fn(t.data);
     return;
@@ -63,7 +93,7 @@ export function hostCall(t: Tensor, fn: (values: TypedArray) => void): void {
   } finally {
     traceGuard.depth--;
   }
-  rec.updates.push({ at: rec.nodes.length, update: { grad: t, apply: fn } });
+  rec.updates.push({ at: rec.nodes.length, update: { grad: t, apply: fn, within } });
 }
 
 /**
@@ -173,7 +203,7 @@ export function jit<A extends unknown[], R extends JitResult>(fn: (...args: A) =
   // gatherer for calls that cannot run as a loop (the first, which traces; plans the loop cannot serve).
   let rowsOf: { sources: readonly Tensor[]; size: number; batches: Tensor[]; key: string; plan: Plan | null; grad: boolean } | null = null;
   const rows = (sources: readonly Tensor[], order: ArrayLike<number>, start: number, count: number, size: number, each: (results: R, k: number) => boolean | void): number => {
-    if (rowsOf === null || rowsOf.size !== size || rowsOf.sources.length !== sources.length || rowsOf.sources.some((t, i) => t !== sources[i])) {
+    if (rowsOf === null || rowsOf.size !== size || !sameTensors(rowsOf.sources, sources)) {
       const batches = sources.map((t, i) => {
         if (!(t instanceof Tensor) || t.rank < 1) throw new ValueError(`jit rows: source ${i} is not a tensor of rows`);
         return new Tensor(allocate(t.dtype, size * (t.size / Math.max(1, t.shape[0]))), [size, ...t.shape.slice(1)]);
@@ -214,6 +244,13 @@ export function jit<A extends unknown[], R extends JitResult>(fn: (...args: A) =
   Object.defineProperty(call, 'lastMode', { get: () => lastMode });
   (call as { clear?: () => void }).clear = () => { plans.clear(); last = null; rowsOf = null; };
   return call as unknown as Jitted<A, R>;
+}
+
+/** Whether two lists hold the same tensors (a loop: called once per epoch of a training). */
+function sameTensors(a: readonly Tensor[], b: readonly Tensor[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Rows order[start, start + size) of `source` into `batch`'s storage. */
@@ -508,7 +545,7 @@ function buildPlan(key: string, args: readonly unknown[], inputs: readonly unkno
     pinned.add(v.slot);
     return v.slot;
   };
-  const updates = rec.updates.map(({ at, update }) => ({ at, apply: perTraceFunction(update.apply), grad: pin(update.grad) }));
+  const updates: Update[] = rec.updates.map(({ at, update }) => ({ at, apply: perTraceFunction(update.apply), grad: pin(update.grad), inline: update.inline, within: update.within }));
   const leafGradTensors = [...rec.leaves].map((leaf) => ({ leaf, grad: leaf.grad, arg: inputs.indexOf(leaf) }));
   for (const lg of leafGradTensors) if (lg.grad !== null && values.has(lg.grad)) pin(lg.grad);
   const outputs = flattenResult(result);
@@ -597,7 +634,7 @@ function planBuffers(steps: readonly Step[], slots: Slot[], lastUse: readonly nu
 
 // ---- replay: planned kernels ---------------------------------------------------------------------
 
-interface Update { at: number; apply: (grad: TypedArray) => void; grad: number }
+interface Update { at: number; apply: (grad: TypedArray) => void; grad: number; inline?: InlineUpdate; within?: { readonly value: number } }
 
 /**
  * The kernel plan as one generated function: each step calls its prim's prepared kernel on fixed
@@ -788,7 +825,7 @@ function canUnroll(steps: readonly Step[], updates: readonly Update[]): boolean 
  * (from the argument's storage in `replay`, straight from the source rows in `rows`).
  */
 function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, ref: (v: unknown) => string,
-  argElement: (index: number, i: number, shape: Shape) => string, argArray: (index: number) => string): string[] {
+  argElement: (index: number, i: number, shape: Shape) => string, argArray: (index: number) => string, split = false): { lines: string[]; updatesAt: number } {
   const lines: string[] = [];
   let n = 0;
   const cx: UnrollContext = {
@@ -845,11 +882,46 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
     const a = ref(sl.data);
     e.forEach((v, i) => lines.push(`${a}[${i}] = ${v};`));
   }
+  // split: the updates go into a function of their own, which reads gradients from their storage.
+  const updatesAt = lines.length;
   for (const u of updates) {
     const sl = slots[u.grad];
-    lines.push(`${ref(u.apply)}(${sl.kind === 'arg' ? argArray(sl.index) : ref(sl.data)});`);
+    const grad = sl.kind === 'arg' ? argArray(sl.index) : ref(sl.data);
+    const r = u.inline;
+    if (r === undefined) {
+      if (u.within === undefined) lines.push(`${ref(u.apply)}(${grad});`);
+      else {
+        // A check that usually passes: a comparison, and the call only outside the bound (or NaN).
+        const w = ref(u.within), x = cx.let(split ? `${grad}[0]` : (elems.get(u.grad)?.[0] ?? `${grad}[0]`));
+        lines.push(`if (!(${x} <= ${w}.value && ${x} >= -${w}.value)) ${ref(u.apply)}(${grad});`);
+      }
+      continue;
+    }
+    // The optimizer's rule inlined: its per-step part, then its formula once per index: the
+    // stateless scalar form (V8 inlines it: a few arithmetic operations per element) or the
+    // element form, whichever begin chose for this step (both are here; only the one that runs
+    // gets type feedback, so the other costs nothing).
+    const cell = ref(r.cell);
+    const state = cx.let(`${cell}.version === ${cell}.owner.stateVersion ? ${cell}.state : ${ref(r.refresh)}(${cell})`);
+    const param = ref(r.param), c = ref(r.scratch), element = ref(r.element);
+    const form = cx.let(`${ref(r.begin)}(${param}, ${grad}, ${state}, ${ref(r.hyper)}, ${c})`);
+    const n = r.param.length;
+    if (r.scalar !== undefined) {
+      const f = ref(r.scalar);
+      const gradElems = split ? undefined : elems.get(u.grad);
+      const cs = Array.from({ length: Math.max(0, r.scalar.length - 2) }, (_, k) => `${c}[${k}]`);
+      lines.push(`if (${form} === 2) {`);
+      if (cs.length > 0) lines.push(`const ${cs.map((e, k) => `c${k} = ${e}`).join(', ')};`);
+      const args = cs.map((_, k) => `, c${k}`).join('');
+      for (let i = 0; i < n; i++) lines.push(`${param}[${i}] = ${f}(${param}[${i}], ${gradElems?.[i] ?? `${grad}[${i}]`}${args});`);
+      lines.push(`} else if (${form} === 0) {`);
+    } else {
+      lines.push(`if (${form} === 0) {`);
+    }
+    for (let i = 0; i < n; i++) lines.push(`${element}(${i}, ${param}, ${grad}, ${state}, ${c});`);
+    lines.push('}');
   }
-  return lines;
+  return { lines, updatesAt };
 }
 
 /** A slot's expression in generated code: an argument `A[i]`, or its storage as a constant. */
@@ -870,8 +942,17 @@ function constTable(): { consts: unknown[]; ref: (v: unknown) => string } {
   return { consts, ref };
 }
 
-/** Where a constant of generated code comes from: a slot's storage, an update's function, or a value the same in every trace. */
-type ConstSource = { slot: number } | { update: number } | { value: unknown };
+/** Where a constant of generated code comes from: a slot's storage, a part of an update, or a value the same in every trace. */
+type ConstSource = { slot: number } | { update: number; part: UpdatePart } | { value: unknown };
+/** The parts of an update that differ between traces of one structure. */
+type UpdatePart = 'apply' | 'cell' | 'hyper' | 'param' | 'within';
+
+function updatePart(u: Update, part: UpdatePart): unknown {
+  if (part === 'apply') return u.apply;
+  if (part === 'within') return u.within;
+  const r = u.inline!;
+  return part === 'cell' ? r.cell : part === 'hyper' ? r.hyper : r.param;
+}
 
 /** Generated code by the structure of its plan (see structureKey): the body and where each constant comes from; null when a trace-made function makes it unshareable. */
 const recipes = new Map<string, { body: string; consts: ConstSource[] } | null>();
@@ -903,7 +984,21 @@ function structureKey(tag: string, steps: readonly Step[], slots: readonly Slot[
     if (id === undefined) primIds.set(n.prim, (id = nextPrimId++));
     parts.push(`|${id}:${s.out}<${s.ins.join(',')}>${n.prepared.dtype}[${n.prepared.shape.join(',')}]${n.prepared.strides ? JSON.stringify(n.prepared.strides) : ''}${n.inputs.map((t) => t.shape.join(',')).join(';')}${n.attrs === undefined ? '' : JSON.stringify(n.attrs)}`);
   }
-  parts.push(`|p${[...pinned].join(',')}|u${updates.map((u) => `${u.at},${u.grad}`).join(';')}`);
+  // An inlined update: its rule, length, and which slot (if any) and earlier update share its parameter and options.
+  const inlineKey = (u: Update): string => {
+    const r = u.inline;
+    if (r === undefined) return u.within === undefined ? '' : 'w';
+    let ids = '';
+    for (const f of [r.begin, r.element, r.scalar ?? r.begin, r.refresh]) {
+      let id = primIds.get(f);
+      if (id === undefined) primIds.set(f, (id = nextPrimId++));
+      ids += `${id}.`;
+    }
+    const paramSlot = slots.findIndex((sl) => sl.kind !== 'arg' && sl.data === r.param);
+    const sameHyper = updates.findIndex((v) => v.inline?.hyper === r.hyper);
+    return `i${ids}${r.param.length}s${paramSlot}h${sameHyper}`;
+  };
+  parts.push(`|p${[...pinned].join(',')}|u${updates.map((u) => `${u.at},${u.grad}${inlineKey(u)}`).join(';')}`);
   return parts.join('');
 }
 let nextPrimId = 0;
@@ -915,7 +1010,7 @@ let nextPrimId = 0;
 function recipeCode(key: string, slots: readonly Slot[], updates: readonly Update[], generateLines: (ref: (v: unknown) => string) => string): { body: string; consts: unknown[] } {
   const known = recipes.get(key);
   if (known !== undefined && known !== null) {
-    const consts = known.consts.map((c) => ('slot' in c ? (slots[c.slot] as { data: TypedArray }).data : 'update' in c ? updates[c.update].apply : c.value));
+    const consts = known.consts.map((c) => ('slot' in c ? (slots[c.slot] as { data: TypedArray }).data : 'update' in c ? updatePart(updates[c.update], c.part) : c.value));
     return { body: known.body, consts };
   }
   const { consts, ref } = constTable();
@@ -923,7 +1018,13 @@ function recipeCode(key: string, slots: readonly Slot[], updates: readonly Updat
   if (known === undefined) {
     const source = new Map<unknown, ConstSource>();
     slots.forEach((sl, i) => { if (sl.kind !== 'arg' && sl.data !== null && !source.has(sl.data)) source.set(sl.data, { slot: i }); });
-    updates.forEach((u, i) => { if (!source.has(u.apply)) source.set(u.apply, { update: i }); });
+    updates.forEach((u, i) => {
+      const parts: UpdatePart[] = u.inline !== undefined ? ['apply', 'cell', 'hyper', 'param'] : u.within !== undefined ? ['apply', 'within'] : ['apply'];
+      for (const part of parts) {
+        const v = updatePart(u, part);
+        if (!source.has(v)) source.set(v, { update: i, part });
+      }
+    });
     let shareable = true;
     const sources = consts.map((c) => {
       const from = source.get(c);
@@ -939,7 +1040,7 @@ function recipeCode(key: string, slots: readonly Slot[], updates: readonly Updat
 
 function unrolledReplay(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, lastUse: readonly number[]): (args: TypedArray[]) => void {
   const { body, consts } = recipeCode(structureKey('replay', steps, slots, updates, pinned), slots, updates,
-    (ref) => unrolledLines(steps, slots, updates, pinned, ref, (index, i) => `A[${index}][${i}]`, (index) => `A[${index}]`).join('\n'));
+    (ref) => unrolledLines(steps, slots, updates, pinned, ref, (index, i) => `A[${index}][${i}]`, (index) => `A[${index}]`).lines.join('\n'));
   // Without code generation the steps run one by one, so every value needs storage after all.
   return generateShared<(args: TypedArray[]) => void>('replay', ['A'], body, consts, () => {
     planBuffers(steps, slots, lastUse);
@@ -975,22 +1076,47 @@ function gatheringRows(batch: readonly Tensor[], replay: (args: TypedArray[]) =>
   };
 }
 
+/** Where a rows recipe's functions beside the loop end and the loop begins. */
+const LOOP_MARK = '\n// loop\n';
+
+/** `const K3 = K[3], …;` for the constants these lines use. */
+function constLoads(lines: readonly string[]): string {
+  const used = new Set<string>();
+  for (const line of lines) for (const m of line.matchAll(/\bK(\d+)\b/g)) used.add(m[1]);
+  return used.size === 0 ? '' : `const ${[...used].map((i) => `K${i} = K[${i}]`).join(', ')};\n`;
+}
+
 /** Tiny plans: the straight-line step inside one loop, reading each batch's elements straight from the source rows. */
 function unrolledRows(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, batch: readonly Tensor[], replay: () => (args: TypedArray[]) => void): RowsLoop {
   const size = batch[0].shape[0];
   const { body, consts } = recipeCode(structureKey(`rows${size}`, steps, slots, updates, pinned), slots, updates, (ref) => {
-    const lines = unrolledLines(steps, slots, updates, pinned, ref, (index, i, shape) => {
+    const { lines, updatesAt } = unrolledLines(steps, slots, updates, pinned, ref, (index, i, shape) => {
       const width = sizeOf(shape) / size;
       return `S${index}[R${Math.floor(i / width)} * ${width} + ${i % width}]`;
-    }, () => { throw new Error('unreachable: a loopable plan updates no argument'); });
+    }, () => { throw new Error('unreachable: a loopable plan updates no argument'); }, true);
     const rowsOf = Array.from({ length: size }, (_, r) => `R${r} = order[b + ${r}]`).join(', ');
-    return `${batch.map((_, i) => `const S${i} = S[${i}];`).join(' ')}
+    // The step's computation and its updates (host calls, optimizer rules) are functions of their
+    // own, not the loop's body: V8 optimises each on its own inlining budget, which one function
+    // would use up (on the per-batch callbacks, the rules' begin), leaving formulas as calls (a
+    // call per sigmoid, and a number allocated for each result). Shared functions beside the loop
+    // (not closures made per call, whose optimised code a full GC throws away), reading K themselves.
+    const sources = batch.map((_, i) => `S${i}`).join(', ');
+    const compute = lines.slice(0, updatesAt), update = lines.slice(updatesAt);
+    return `function step(K, ${sources}, order, b) {
+${constLoads(compute)}const ${rowsOf};
+${compute.join('\n')}
+}
+function update(K) {
+${constLoads(update)}${update.join('\n')}
+}${LOOP_MARK}${batch.map((_, i) => `const S${i} = S[${i}];`).join(' ')}
 for (let k = 0, b = start; k < count; k++, b += ${size}) {
-const ${rowsOf};
-${lines.join('\n')}
+step(K, ${sources}, order, b);
+update(K);
 if (each(k) === false) return k + 1;
 }
 return count;`;
   });
-  return generateShared<RowsLoop>('rows', ['S', 'order', 'start', 'count', 'each'], body, consts, () => gatheringRows(batch, replay()));
+  const mark = body.indexOf(LOOP_MARK);
+  const prelude = body.slice(0, mark), loop = body.slice(mark + LOOP_MARK.length);
+  return generateShared<RowsLoop>('rows', ['S', 'order', 'start', 'count', 'each'], loop, consts, () => gatheringRows(batch, replay()), prelude);
 }

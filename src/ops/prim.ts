@@ -138,10 +138,16 @@ const sharedCode = new Map<string, ((...a: unknown[]) => unknown) | null>();
  * (generate): V8 specialises a closure's optimised code to its captured constants — one network's
  * buffers — and drops it when that network dies, so every fresh network re-optimised the same
  * code; one function with its constants passed as data is optimised once for all of them.
+ * `prelude` declares functions beside it (same sharing), which read constants from K themselves.
  */
-export function generateShared<F extends (...a: never[]) => unknown>(name: string, params: readonly string[], body: string, consts: unknown[], fallback: () => F): F {
-  const loads = consts.length === 0 ? '' : `const ${consts.map((_, i) => `K${i} = K[${i}]`).join(', ')};\n`;
-  const source = `return function ${name}(K, ${params.join(', ')}) {\n${loads}${body}\n};`;
+export function generateShared<F extends (...a: never[]) => unknown>(name: string, params: readonly string[], body: string, consts: unknown[], fallback: () => F, prelude = ''): F {
+  // Only the constants the body names are loaded (a loop whose work is in prelude functions loads none).
+  const used = new Set<number>();
+  for (const m of body.matchAll(/\bK(\d+)\b/g)) used.add(Number(m[1]));
+  const named = consts.map((_, i) => i).filter((i) => used.has(i));
+  const loads = named.length === 0 ? '' : `const ${named.map((i) => `K${i} = K[${i}]`).join(', ')};\n`;
+  // prelude: functions of the shared code that `body` calls (shared like it, taking K to read constants).
+  const source = `${prelude}${prelude === '' ? '' : '\n'}return function ${name}(K, ${params.join(', ')}) {\n${loads}${body}\n};`;
   let key = source;
   for (const c of consts) if (typeof c === 'function') key += `|${functionId(c)}`;
   let shared = sharedCode.get(key);

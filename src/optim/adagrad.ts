@@ -4,7 +4,7 @@
  * (lr / (1 + (t − 1)·lrDecay)), L2 weight decay and a starting value for the sum. eps 1e-10.
  */
 import type { TypedArray } from '../tensor/dtype.js';
-import { checkLr, checkRange, Optimizer, zerosLike, type Params } from './optimizer.js';
+import { checkLr, checkRange, inlinable, Optimizer, RULE_ELEMENT, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
 
 export type AdagradHyper = { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number };
 export type AdagradOptions = Partial<AdagradHyper>;
@@ -26,23 +26,34 @@ export function adagradInit(param: TypedArray, h: AdagradHyper): AdagradState {
   return { step: 0, sum };
 }
 
+// The numbers ADAGRAD_RULE.begin hands to its formula.
+const CLR = 0, EPS = 1, WD = 2;
+
+/** Adagrad's rule (see UpdateRule): t = ++step; g = grad + weightDecay·p; sum += g²; p −= lr/(1 + (t − 1)·lrDecay) · g / (√sum + eps). */
+export const ADAGRAD_RULE: UpdateRule<AdagradHyper, AdagradState> = {
+  begin(_param, _grad, state, h, c) {
+    const t = ++state.step;
+    c[CLR] = h.lr / (1 + (t - 1) * h.lrDecay);
+    c[EPS] = h.eps;
+    c[WD] = h.weightDecay;
+    return RULE_ELEMENT;
+  },
+  element(i, param, grad, state, c) {
+    const s = state.sum;
+    const g = grad[i] + c[WD] * param[i];
+    const si = s[i] + g * g;
+    s[i] = si;
+    param[i] -= (c[CLR] * g) / (Math.sqrt(si) + c[EPS]);
+  },
+};
+
 /**
  * One Adagrad step in place (t = ++state.step):
  *   g = grad + weightDecay·p;  S += g²;  p −= lr/(1 + (t − 1)·lrDecay) · g/(√S + eps)
  * @example adagradUpdate(w.data, w.grad!.data, adagradInit(w.data, ADAGRAD_DEFAULTS), ADAGRAD_DEFAULTS)
  */
 export function adagradUpdate(param: TypedArray, grad: ArrayLike<number>, state: AdagradState, h: AdagradHyper): void {
-  const { eps, weightDecay } = h;
-  const t = ++state.step;
-  const clr = h.lr / (1 + (t - 1) * h.lrDecay);
-  const s = state.sum;
-  const n = param.length;
-  for (let i = 0; i < n; i++) {
-    const g = grad[i] + weightDecay * param[i];
-    const si = s[i] + g * g;
-    s[i] = si;
-    param[i] -= (clr * g) / (Math.sqrt(si) + eps);
-  }
+  runRule(ADAGRAD_RULE, param, grad, state, h);
 }
 
 /**
@@ -51,7 +62,7 @@ export function adagradUpdate(param: TypedArray, grad: ArrayLike<number>, state:
  */
 export class Adagrad extends Optimizer<AdagradHyper, AdagradState> {
   constructor(params: Params<AdagradOptions>, options: AdagradOptions = {}) {
-    super(params, options, { name: 'Adagrad', defaults: ADAGRAD_DEFAULTS, validate: validateAdagrad });
+    super(params, options, { name: 'Adagrad', defaults: ADAGRAD_DEFAULTS, validate: validateAdagrad, rule: inlinable(new.target, Adagrad, ADAGRAD_RULE) });
   }
 
   protected init(param: TypedArray, h: AdagradHyper): AdagradState {

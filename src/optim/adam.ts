@@ -7,7 +7,7 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import { backend } from '../tensor/kernels/backend.js';
 import { ValueError } from '../tensor/errors.js';
-import { checkBoolean, checkLr, checkRange, describe, Optimizer, zerosLike, type Params } from './optimizer.js';
+import { checkBoolean, checkLr, checkRange, describe, inlinable, Optimizer, RULE_DONE, RULE_ELEMENT, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
 
 export type AdamHyper = { lr: number; betas: readonly [number, number]; eps: number; weightDecay: number; amsgrad: boolean };
 export type AdamOptions = Partial<AdamHyper>;
@@ -56,47 +56,61 @@ export function adamwUpdate(param: TypedArray, grad: ArrayLike<number>, state: A
   adamStep(param, grad, state, h, true);
 }
 
-function adamStep(param: TypedArray, grad: ArrayLike<number>, state: AdamState, h: AdamHyper, decoupled: boolean): void {
-  const { lr, eps, weightDecay } = h;
-  const [beta1, beta2] = h.betas;
-  const t = ++state.step;
-  const stepSize = lr / (1 - beta1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-  const shrink = decoupled ? 1 - lr * weightDecay : 1;
-  const l2 = decoupled ? 0 : weightDecay;
-  const m = state.expAvg;
-  const v = state.expAvgSq;
-  const vMax = h.amsgrad ? (state.maxExpAvgSq ??= zerosLike(param)) : null;
-  // The same step as adamLoop on the backend's SIMD kernel, where it has one for these arrays
-  // (float32, large enough; it declines otherwise and the loop runs).
-  const be = backend();
-  if (vMax === null && be.adamUpdate !== undefined && grad instanceof Float32Array
-    && be.adamUpdate(param, grad, m, v, { lr, beta1, beta2, eps, step: t, weightDecay, decoupled })) return;
-  adamLoop(param, grad, m, v, vMax, beta1, beta2, eps, stepSize, bc2Sqrt, shrink, l2);
+// The numbers an Adam rule's begin hands to its formula.
+const STEP_SIZE = 0, BC2_SQRT = 1, SHRINK = 2, L2 = 3, BETA1 = 4, BETA2 = 5, EPS = 6, AMSGRAD = 7;
+
+/** Adam's and AdamW's rule (decoupled: AdamW's weight decay); see UpdateRule and adamUpdate. */
+function adamRule(decoupled: boolean): UpdateRule<AdamHyper, AdamState> {
+  return {
+    begin(param, grad, state, h, c) {
+      const { lr, eps, weightDecay } = h;
+      const [beta1, beta2] = h.betas;
+      const t = ++state.step;
+      c[STEP_SIZE] = lr / (1 - beta1 ** t);
+      c[BC2_SQRT] = Math.sqrt(1 - beta2 ** t);
+      c[SHRINK] = decoupled ? 1 - lr * weightDecay : 1;
+      c[L2] = decoupled ? 0 : weightDecay;
+      c[BETA1] = beta1;
+      c[BETA2] = beta2;
+      c[EPS] = eps;
+      c[AMSGRAD] = h.amsgrad ? 1 : 0;
+      if (h.amsgrad) {
+        state.maxExpAvgSq ??= zerosLike(param);
+        return RULE_ELEMENT;
+      }
+      // The same step as the element formula on the backend's SIMD kernel, where it has one for
+      // these arrays (float32, large enough; it declines otherwise and the formula runs).
+      const be = backend();
+      return be.adamUpdate !== undefined && grad instanceof Float32Array
+        && be.adamUpdate(param, grad, state.expAvg, state.expAvgSq, { lr, beta1, beta2, eps, step: t, weightDecay, decoupled }) ? RULE_DONE : RULE_ELEMENT;
+    },
+    element: adamElement,
+  };
 }
 
-/**
- * adamStep's rule element by element. A function of its own so that adamStep, called per
- * parameter per step, stays small: V8 optimised the two together in 12 ms of compile time, which
- * a Fashion-MNIST epoch whose large parameters all run on the kernel paid in its first steps.
- */
-function adamLoop(param: TypedArray, grad: ArrayLike<number>, m: TypedArray, v: TypedArray, vMax: TypedArray | null,
-  beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, shrink: number, l2: number): void {
-  const n = param.length;
-  for (let i = 0; i < n; i++) {
-    const p = param[i] * shrink;
-    const g = grad[i] + l2 * p;
-    const mi = m[i] + (1 - beta1) * (g - m[i]); // PyTorch's lerp form of β1·m + (1 − β1)·g
-    const vi = beta2 * v[i] + (1 - beta2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    let vHat = vi;
-    if (vMax !== null) {
-      if (vMax[i] > vHat) vHat = vMax[i];
-      vMax[i] = vHat;
-    }
-    param[i] = p - (stepSize * mi) / (Math.sqrt(vHat) / bc2Sqrt + eps);
+function adamElement(i: number, param: TypedArray, grad: ArrayLike<number>, state: AdamState, c: Float64Array): void {
+  const m = state.expAvg, v = state.expAvgSq;
+  const beta1 = c[BETA1], beta2 = c[BETA2];
+  const p = param[i] * c[SHRINK];
+  const g = grad[i] + c[L2] * p;
+  const mi = m[i] + (1 - beta1) * (g - m[i]); // PyTorch's lerp form of β1·m + (1 − β1)·g
+  const vi = beta2 * v[i] + (1 - beta2) * g * g;
+  m[i] = mi;
+  v[i] = vi;
+  let vHat = vi;
+  if (c[AMSGRAD] !== 0) {
+    const vMax = state.maxExpAvgSq!;
+    if (vMax[i] > vHat) vHat = vMax[i];
+    vMax[i] = vHat;
   }
+  param[i] = p - (c[STEP_SIZE] * mi) / (Math.sqrt(vHat) / c[BC2_SQRT] + c[EPS]);
+}
+
+export const ADAM_RULE = adamRule(false);
+export const ADAMW_RULE = adamRule(true);
+
+function adamStep(param: TypedArray, grad: ArrayLike<number>, state: AdamState, h: AdamHyper, decoupled: boolean): void {
+  runRule(decoupled ? ADAMW_RULE : ADAM_RULE, param, grad, state, h);
 }
 
 /**
@@ -105,7 +119,7 @@ function adamLoop(param: TypedArray, grad: ArrayLike<number>, m: TypedArray, v: 
  */
 export class Adam extends Optimizer<AdamHyper, AdamState> {
   constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
-    super(params, options, { name: 'Adam', defaults: ADAM_DEFAULTS, validate: validateAdam });
+    super(params, options, { name: 'Adam', defaults: ADAM_DEFAULTS, validate: validateAdam, rule: inlinable(new.target, Adam, ADAM_RULE) });
   }
 
   protected init(param: TypedArray): AdamState {
@@ -123,7 +137,7 @@ export class Adam extends Optimizer<AdamHyper, AdamState> {
  */
 export class AdamW extends Optimizer<AdamHyper, AdamState> {
   constructor(params: Params<AdamOptions>, options: AdamOptions = {}) {
-    super(params, options, { name: 'AdamW', defaults: ADAMW_DEFAULTS, validate: validateAdam });
+    super(params, options, { name: 'AdamW', defaults: ADAMW_DEFAULTS, validate: validateAdam, rule: inlinable(new.target, AdamW, ADAMW_RULE) });
   }
 
   protected init(param: TypedArray): AdamState {

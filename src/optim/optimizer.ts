@@ -8,7 +8,7 @@ import type { TypedArray } from '../tensor/dtype.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { engine } from '../autograd/trace.js';
-import { isTracing, traceUpdate } from '../compile/jit.js';
+import { isTracing, traceUpdate, type InlineUpdate } from '../compile/jit.js';
 import { isResident, makeResident, residentCopy, residentZerosLike } from '../tensor/resident.js';
 
 /** Every optimizer's hyper-parameters include a learning rate. */
@@ -33,12 +33,100 @@ export interface OptimizerStateDict {
   state: Array<Record<string, JSONValue> | null>;
 }
 
+/**
+ * An optimizer's update rule as a table entry, written once and run two ways: by the eager step
+ * (runRule: begin, then a formula over every index) and inlined into compiled straight-line code
+ * (jit's unrolled replay calls begin, then the formula once per index with constant indices, so a
+ * tiny network's whole update runs inside its step instead of as a call to the optimizer per
+ * parameter). Each formula is written once; begin chooses which one runs for this step.
+ */
+export interface UpdateRule<H extends Hyper = Hyper, S extends ParamState = ParamState> {
+  /**
+   * One parameter's per-step work before its elements: counts the step, creates state made on
+   * first use, writes into `c` the numbers the formulas read (options, bias corrections; at most
+   * RULE_SCALARS), and returns which formula runs: RULE_ELEMENT (element for every index),
+   * RULE_SCALAR (scalar for every index) or RULE_DONE (begin made the whole update itself, on a
+   * backend kernel).
+   */
+  begin(param: TypedArray, grad: ArrayLike<number>, state: S, hyper: H, c: Float64Array): number;
+  /** Element i of the update, in place: param[i] and the state's arrays at i, from grad[i] and `c`. */
+  element(i: number, param: TypedArray, grad: ArrayLike<number>, state: S, c: Float64Array): void;
+  /**
+   * The update of one element when it needs no state (plain SGD): the new p from p, g and
+   * c[0], c[1], … (as many as it declares after p and g, at most 4). A pure function of numbers,
+   * which compiled code inlines with no call left.
+   */
+  scalar?(p: number, g: number, ...c: number[]): number;
+}
+
+/** What an UpdateRule's begin returns: which formula runs. */
+export const RULE_ELEMENT = 0, RULE_DONE = 1, RULE_SCALAR = 2;
+/** How many numbers an UpdateRule's begin may hand to its formulas. */
+export const RULE_SCALARS = 16;
+/** The numbers begin hands to the formulas (one update at a time, eager or compiled). */
+const ruleScratch = new Float64Array(RULE_SCALARS);
+
+/**
+ * One update by a rule: begin, then the formula it chose for every index (what the eager step runs).
+ * @example runRule(SGD_RULE, w.data, w.grad!.data, { step: 0, momentumBuffer: null }, { ...SGD_DEFAULTS, lr: 0.1 })
+ */
+export function runRule<H extends Hyper, S extends ParamState>(rule: UpdateRule<H, S>, param: TypedArray, grad: ArrayLike<number>, state: S, hyper: H): void {
+  const c = ruleScratch;
+  const form = rule.begin(param, grad, state, hyper, c);
+  if (form === RULE_DONE) return;
+  const n = param.length;
+  if (form === RULE_SCALAR) {
+    const f = rule.scalar!;
+    const c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+    for (let i = 0; i < n; i++) param[i] = f(param[i], grad[i], c0, c1, c2, c3);
+    return;
+  }
+  const element = rule.element;
+  for (let i = 0; i < n; i++) element(i, param, grad, state, c);
+}
+
+/**
+ * `rule` for an optimizer class's config when the instance's update is that class's own: a
+ * subclass that overrides `update` keeps its override on the compiled path too (the host call).
+ * @example super(params, options, { name: 'SGD', defaults, validate, rule: inlinable(new.target, SGD, SGD_RULE) })
+ */
+export function inlinable<R>(target: abstract new (...a: never[]) => unknown, cls: abstract new (...a: never[]) => unknown, rule: R): R | undefined {
+  return target === cls || (target.prototype as { update: unknown }).update === (cls.prototype as { update: unknown }).update ? rule : undefined;
+}
+
 /** What a subclass hands to the base: its name, its defaults (their keys are the known options), its checks. */
-export interface OptimizerConfig<H extends Hyper> {
+export interface OptimizerConfig<H extends Hyper, S extends ParamState = ParamState> {
   name: string;
   defaults: H;
   /** Throws a ValueError naming `owner` and the offending option. */
   validate(hyper: H, owner: string): void;
+  /**
+   * The update rule as a table entry (see UpdateRule), when the optimizer has one: compiled tiny
+   * steps then inline it. `update` must do what runRule(rule, …) does.
+   */
+  rule?: UpdateRule<H, S>;
+}
+
+/** What a compiled update reads its parameter's state through: re-read after loadStateDict. */
+interface StateCell<H extends Hyper, S extends ParamState> {
+  readonly owner: Optimizer<H, S>;
+  readonly p: Tensor;
+  readonly param: TypedArray;
+  readonly group: ParamGroup<H>;
+  state: S;
+  version: number;
+}
+
+/** A cell's current state (the one loadStateDict put in place, or a fresh one where it put none). */
+function cellState<H extends Hyper, S extends ParamState>(cell: StateCell<H, S>): S {
+  return cell.version === cell.owner.stateVersion ? cell.state : refreshCell(cell);
+}
+
+/** A cell's state after loadStateDict: the loaded one, or a fresh one where none was loaded. */
+function refreshCell<H extends Hyper, S extends ParamState>(cell: StateCell<H, S>): S {
+  cell.version = cell.owner.stateVersion;
+  cell.state = cell.owner.stateOf(cell.p, cell.param, cell.group);
+  return cell.state;
 }
 
 export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = ParamState> {
@@ -48,9 +136,9 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
   readonly defaults: Readonly<H>;
   readonly paramGroups: ParamGroup<H>[] = [];
   private readonly states = new Map<Tensor, S>();
-  private readonly config: OptimizerConfig<H>;
+  private readonly config: OptimizerConfig<H, S>;
 
-  protected constructor(params: Params<Partial<H>>, options: Partial<H>, config: OptimizerConfig<H>) {
+  protected constructor(params: Params<Partial<H>>, options: Partial<H>, config: OptimizerConfig<H, S>) {
     this.name = config.name;
     this.config = config;
     this.defaults = this.resolve(options, config.defaults, `${this.name}`, []);
@@ -126,8 +214,8 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
     else this.stepAll(false);
   }
 
-  /** Bumped whenever per-parameter state objects are replaced (loadStateDict), so replays re-read them. */
-  private stateVersion = 0;
+  /** @internal Bumped whenever per-parameter state objects are replaced (loadStateDict), so replays re-read them. */
+  stateVersion = 0;
 
   /**
    * The update of every parameter with a gradient. While `jit` traces (`traced`), each update is
@@ -163,22 +251,27 @@ export abstract class Optimizer<H extends Hyper = Hyper, S extends ParamState = 
   }
 
   private recordUpdate(p: Tensor, grad: Tensor, group: ParamGroup<H>, first: S, valid: () => boolean): void {
-    let version = this.stateVersion;
-    let state = first;
-    const param = p.data;
+    const cell: StateCell<H, S> = { owner: this, p, param: p.data, group, state: first, version: this.stateVersion };
+    const rule = this.config.rule;
+    const inline: InlineUpdate | undefined = rule === undefined ? undefined : {
+      begin: rule.begin as InlineUpdate['begin'], element: rule.element as InlineUpdate['element'], scalar: rule.scalar,
+      refresh: refreshCell as InlineUpdate['refresh'], cell, hyper: group, param: cell.param, scratch: ruleScratch,
+    };
     traceUpdate({
       grad,
       valid,
-      apply: (g) => {
-        if (version !== this.stateVersion) {
-          version = this.stateVersion;
-          const fresh = this.states.get(p);
-          if (fresh === undefined) this.states.set(p, (state = this.init(param, group)));
-          else state = fresh;
-        }
-        this.update(param, g, state, group);
-      },
+      inline,
+      apply: (g) => { this.update(cell.param, g, cellState(cell), group); },
     });
+  }
+
+  /** @internal A parameter's state, created (as its first step would) when there is none. */
+  stateOf(p: Tensor, param: TypedArray, group: ParamGroup<H>): S {
+    const known = this.states.get(p);
+    if (known !== undefined) return known;
+    const state = this.init(param, group);
+    this.states.set(p, state);
+    return state;
   }
 
   /** The first group's learning rate. @example opt.learningRate // 0.001 */

@@ -5,7 +5,7 @@
  */
 import type { TypedArray } from '../tensor/dtype.js';
 import { ValueError } from '../tensor/errors.js';
-import { checkBoolean, checkLr, checkRange, describe, Optimizer, zerosLike, type Params } from './optimizer.js';
+import { checkBoolean, checkLr, checkRange, describe, inlinable, Optimizer, RULE_ELEMENT, RULE_SCALAR, runRule, zerosLike, type Params, type UpdateRule } from './optimizer.js';
 
 export type SGDHyper = { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number };
 export type SGDOptions = Partial<SGDHyper>;
@@ -31,27 +31,48 @@ export function validateSGD(h: SGDHyper, owner: string): void {
   }
 }
 
+// The numbers SGD_RULE.begin hands to its formulas.
+const LR = 0, WD = 1, MOMENTUM = 2, KEEP = 3, NESTEROV = 4, FIRST = 5;
+
 /**
- * One SGD step in place: g = grad + weightDecay·p; with momentum, b = momentum·b + (1 − dampening)·g
+ * SGD's rule (see UpdateRule): g = grad + weightDecay·p; with momentum, b = momentum·b + (1 − dampening)·g
  * (b = g on the first step) and g = b, or g + momentum·b for Nesterov; then p −= lr·g.
+ */
+export const SGD_RULE: UpdateRule<SGDHyper, SGDState> = {
+  begin(param, _grad, state, h, c) {
+    c[LR] = h.lr;
+    c[WD] = h.weightDecay;
+    state.step++;
+    return h.momentum === 0 ? RULE_SCALAR : beginMomentum(param, state, h, c);
+  },
+  // Without momentum: no state.
+  scalar: (p: number, g: number, lr: number, weightDecay: number): number => p - lr * (g + weightDecay * p),
+  element(i, param, grad, state, c) {
+    const g = grad[i] + c[WD] * param[i];
+    const momentum = c[MOMENTUM];
+    const buf = state.momentumBuffer!;
+    const b = c[FIRST] !== 0 ? g : momentum * buf[i] + c[KEEP] * g;
+    buf[i] = b;
+    param[i] -= c[LR] * (c[NESTEROV] !== 0 ? g + momentum * b : b);
+  },
+};
+
+/** SGD_RULE.begin's part for momentum (a function of its own keeps begin small enough to inline). */
+function beginMomentum(param: TypedArray, state: SGDState, h: SGDHyper, c: Float64Array): number {
+  c[MOMENTUM] = h.momentum;
+  c[KEEP] = 1 - h.dampening;
+  c[NESTEROV] = h.nesterov ? 1 : 0;
+  c[FIRST] = state.momentumBuffer === null ? 1 : 0;
+  state.momentumBuffer ??= zerosLike(param);
+  return RULE_ELEMENT;
+}
+
+/**
+ * One SGD step in place (SGD_RULE over every element).
  * @example sgdUpdate(w.data, w.grad!.data, { step: 0, momentumBuffer: null }, { ...SGD_DEFAULTS, lr: 0.1 })
  */
 export function sgdUpdate(param: TypedArray, grad: ArrayLike<number>, state: SGDState, h: SGDHyper): void {
-  const { lr, momentum, dampening, nesterov, weightDecay } = h;
-  const n = param.length;
-  if (momentum === 0) {
-    for (let i = 0; i < n; i++) param[i] -= lr * (grad[i] + weightDecay * param[i]);
-  } else {
-    const first = state.momentumBuffer === null;
-    const buf = (state.momentumBuffer ??= zerosLike(param));
-    for (let i = 0; i < n; i++) {
-      const g = grad[i] + weightDecay * param[i];
-      const b = first ? g : momentum * buf[i] + (1 - dampening) * g;
-      buf[i] = b;
-      param[i] -= lr * (nesterov ? g + momentum * b : b);
-    }
-  }
-  state.step++;
+  runRule(SGD_RULE, param, grad, state, h);
 }
 
 /**
@@ -60,7 +81,7 @@ export function sgdUpdate(param: TypedArray, grad: ArrayLike<number>, state: SGD
  */
 export class SGD extends Optimizer<SGDHyper, SGDState> {
   constructor(params: Params<SGDOptions>, options: SGDOptions = {}) {
-    super(params, options, { name: 'SGD', defaults: SGD_DEFAULTS, validate: validateSGD });
+    super(params, options, { name: 'SGD', defaults: SGD_DEFAULTS, validate: validateSGD, rule: inlinable(new.target, SGD, SGD_RULE) });
   }
 
   protected init(): SGDState {

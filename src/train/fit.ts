@@ -204,9 +204,11 @@ export interface TrainStep {
   /**
    * Forward pass, loss, backward pass and the optimizer's update on training rows
    * order[start, end); returns the batch's loss. `check` sees the loss before any update and throws
-   * to stop the step (divergence), leaving the parameters as they were.
+   * to stop the step (divergence), leaving the parameters as they were. It may return a bound: it
+   * will do nothing for losses of at most that magnitude (a compiled loop then calls it only for
+   * losses outside it, and once per run or runBatches call, where it may return a new bound).
    */
-  run(order: ArrayLike<number>, start: number, end: number, check: (loss: number) => void): number;
+  run(order: ArrayLike<number>, start: number, end: number, check: LossCheck): number;
   /** The last batch's model outputs and targets (for `accuracy`), valid until the next run(). */
   output(): Tensor;
   target(): Tensor;
@@ -216,8 +218,11 @@ export interface TrainStep {
    * meanwhile) and returns false to stop. Returns the batches
    * run, or −1 when this step cannot loop (the caller runs them one by one). Optional.
    */
-  runBatches?(order: ArrayLike<number>, start: number, count: number, size: number, check: (loss: number) => void, each: (loss: number) => boolean): number;
+  runBatches?(order: ArrayLike<number>, start: number, count: number, size: number, check: LossCheck, each: (loss: number) => boolean): number;
 }
+
+/** A batch's loss check (see TrainStep.run): throws to stop; may return the magnitude up to which it does nothing. */
+export type LossCheck = (loss: number) => number | void;
 
 /** The eager step: gather the batch, record the graph, backward(), optimizer.step(). */
 export function autogradStep(model: Trainable, trainX: Tensor, trainY: Tensor, lossFn: FitOptions['loss'], optimizer: OptimizerLike): TrainStep {
@@ -294,15 +299,21 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
   const xGather = new BatchGatherer(trainX), yGather = new BatchGatherer(trainY);
   const params = model.parameters();
   // The check of the step being run (the Training passes the same one each time; kept current anyway).
-  let check: (loss: number) => void = () => {};
-  const checkLoss = (values: TypedArray): void => check(values[0]);
+  let check: LossCheck = () => {};
+  // Losses of at most this magnitude pass the check (what it last said; -1: ask it): the
+  // compiled loop calls it only for the others, and once per run/runBatches call.
+  const within = { value: -1 };
+  const checkLoss = (values: TypedArray): void => {
+    const bound = check(values[0]);
+    within.value = typeof bound === 'number' ? bound : -1;
+  };
   const step = jit((x: Tensor, y: Tensor) => {
     optimizer.zeroGrad();
     for (const p of params) p.grad = null;
     const out = model.forward(x);
     const loss = lossFn(out, y);
     loss.backward();
-    hostCall(loss, checkLoss);
+    hostCall(loss, checkLoss, within);
     optimizer.step();
     return [loss, out];
   });
@@ -323,6 +334,7 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
     run(order, start, end, checkNow) {
       if (eager !== null) return eager.run(order, start, end, checkNow);
       check = checkNow;
+      within.value = -1;
       const xb = xGather.gather(order, start, end);
       yb = yGather.gather(order, start, end);
       let result: Tensor[];
@@ -349,6 +361,7 @@ export function compiledStep(model: Trainable, trainX: Tensor, trainY: Tensor, l
     runBatches(order, start, count, size, checkNow, each) {
       if (eager !== null) return -1;
       check = checkNow;
+      within.value = -1;
       onLoss = each;
       loopOrder = order; loopStart = start; loopSize = size;
       try {

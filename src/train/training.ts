@@ -290,11 +290,16 @@ export class Training {
     this.model.eval?.();
   }
 
-  /** Sees each batch's loss before its update: the first loss sets the scale, a NaN, ∞ or explosion stops training. */
-  private readonly check = (value: number): void => {
+  /**
+   * Sees each batch's loss before its update: the first loss sets the scale, a NaN, ∞ or explosion
+   * stops training. Returns the magnitude up to which a loss passes (what a compiled loop compares with).
+   */
+  private readonly check = (value: number): number => {
     if (this.firstLoss === null) this.firstLoss = Math.max(Math.abs(value), 1e-12);
     const factor = this.options.divergenceFactor ?? 1e4;
-    if (!Number.isFinite(value) || Math.abs(value) > factor * Math.max(this.firstLoss, 1e-3)) this.diverged(this.batch + 1, value, factor);
+    const limit = factor * Math.max(this.firstLoss, 1e-3);
+    if (!Number.isFinite(value) || Math.abs(value) > limit) this.diverged(this.batch + 1, value, factor);
+    return Math.min(limit, Number.MAX_VALUE);
   };
 
   private diverged(batch: number, value: number, factor: number): never {
