@@ -219,3 +219,26 @@ test('loadStateDict restores hyper-parameters too', () => {
   assert.equal(opt.learningRate, 0.3);
   assert.equal(opt.paramGroups[0].momentum, 0.5);
 });
+
+test('groups hold every option in the defaults\' order, then params, as own data properties: constructor, addParamGroup, loadStateDict', () => {
+  const a = tensor([1, 2]), b = tensor([3]);
+  const opt = new SGD([{ params: [a], lr: 0.2 }], { momentum: 0.5 });
+  opt.addParamGroup({ params: [b], weightDecay: 0.1, nesterov: true });
+  assert.deepEqual(opt.paramGroups.map((g) => Object.keys(g)), [
+    ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'params'],
+    ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'params'],
+  ]);
+  assert.deepEqual({ ...opt.paramGroups[0], params: null }, { lr: 0.2, momentum: 0.5, dampening: 0, nesterov: false, weightDecay: 0, params: null });
+  assert.deepEqual({ ...opt.paramGroups[1], params: null }, { lr: 0.01, momentum: 0.5, dampening: 0, nesterov: true, weightDecay: 0.1, params: null });
+  assert.deepEqual(opt.defaults, { lr: 0.01, momentum: 0.5, dampening: 0, nesterov: false, weightDecay: 0 });
+  assert.equal(opt.paramGroups[0].params[0], a);
+  assert.equal(opt.paramGroups[1].params[0], b);
+  const adam = new Adam([a], { betas: [0.8, 0.9] });
+  assert.deepEqual(Object.keys(adam.paramGroups[0]), [...Object.keys(adam.defaults), 'params']);
+  assert.deepEqual(adam.paramGroups[0].betas, [0.8, 0.9]);
+  const saved = opt.stateDict();
+  saved.paramGroups[1].lr = 0.3;
+  opt.loadStateDict(saved);
+  assert.deepEqual(Object.keys(opt.paramGroups[1]), ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'params']);
+  assert.equal(opt.paramGroups[1].lr, 0.3);
+});
