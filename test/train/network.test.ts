@@ -123,3 +123,19 @@ test('trainingLoss is the loss learn minimises: fused on the logits, with a grap
   // ∂L/∂w = mean((σ(z) − t)·x) = ((1 − 0)·1 + (0 − 1)·(−1)) / 2 = 1, to within σ(60)'s distance from 1
   assert.ok(Math.abs(net.layers[0].weight.grad!.item() - 1) < 1e-12);
 });
+
+test('learn hands every fit option on: callbacks, scheduler, signal, tolerance, validation, early stopping, divergence, compiled', () => {
+  const make = () => new Network({ inputs: 2, layers: [{ units: 3, activation: 'tanh' }, { units: 1 }], seed: 3 });
+  const x = [[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.5], [0.2, 0.8]], y = [[0], [1], [1], [0], [0.5], [0.6]];
+  let batches = 0, epochs = 0, steps = 0;
+  const h = make().learn(x, y, {
+    epochs: 3, batchSize: 2, shuffle: false, seed: 1, learningRate: 0.05, validationSplit: 0.34, compiled: false,
+    onBatchEnd: () => { batches++; }, onEpochEnd: () => { epochs++; }, scheduler: { step: () => { steps++; } },
+  });
+  assert.deepEqual([batches, epochs, steps, h.epochs.length], [6, 3, 3, 3]);
+  assert.ok(h.epochs.every((e) => typeof e.valLoss === 'number'));
+  assert.equal(make().learn(x, y, { epochs: 5, signal: { aborted: true } }).stopReason, 'aborted');
+  assert.equal(make().learn(x, y, { epochs: 5, tolerance: 1e9 }).stopReason, 'tolerance');
+  assert.equal(make().learn(x, y, { epochs: 50, learningRate: 0, earlyStopping: { patience: 2 } }).stopReason, 'earlyStopping');
+  assert.throws(() => make().learn(x, y, { epochs: 5, learningRate: 1e6, divergenceFactor: 1.5 }), /diverged/);
+});
