@@ -79,18 +79,19 @@ export function toTargetTensor(what: string, y: TargetData, rows: number, output
 const PROBE_CHUNK = 8192;
 
 /**
- * Σ d[i]·0 over [from, to): 0 when every value there is finite, NaN otherwise. Four independent
+ * Σ d[i]·0 over [from, to): 0 when every value there is finite, NaN otherwise. Eight independent
  * sums, so the adds do not wait on each other (one chain: 6 ms per learn() on 10,000 Fashion-MNIST
- * images, warm; four: about half of that).
+ * images, warm; four: about half of that; eight instead of four: 23–31 → 20–22 ms on 60,000).
  */
 function probeChunk(d: TypedArray, from: number, to: number): number {
-  let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+  let p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0;
   let i = from;
-  for (; i + 3 < to; i += 4) {
+  for (; i + 7 < to; i += 8) {
     p0 += d[i] * 0; p1 += d[i + 1] * 0; p2 += d[i + 2] * 0; p3 += d[i + 3] * 0;
+    p4 += d[i + 4] * 0; p5 += d[i + 5] * 0; p6 += d[i + 6] * 0; p7 += d[i + 7] * 0;
   }
   for (; i < to; i++) p0 += d[i] * 0;
-  return p0 + p1 + p2 + p3;
+  return p0 + p1 + p2 + p3 + p4 + p5 + p6 + p7;
 }
 
 function checkFinite(what: string, d: TypedArray, width: number, original?: TypedArray): void {

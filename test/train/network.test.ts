@@ -56,14 +56,25 @@ test('learn and predict check their data with row and column', () => {
   assert.throws(() => net.learn([[1, 2]], [[1]], { learningRate: -1 }), /Invalid learning rate: -1/);
 });
 
-test('a NaN or ±∞ anywhere in the inputs is found: every position modulo the check\'s four sums, and the tail', () => {
+test('a NaN or ±∞ anywhere in the inputs is found: every position modulo the check\'s eight sums, and the tail', () => {
   const net = new Network({ inputs: 3, layers: [{ units: 1, activation: 'sigmoid' }] });
   for (const bad of [NaN, Infinity, -Infinity]) {
-    for (let at = 0; at < 15; at++) {
-      const x = Array.from({ length: 5 }, (_, r) => [r, r + 1, r + 2]);
+    // 21 values: two blocks of the eight sums (every position mod 8, twice), then a tail of 5.
+    for (let at = 0; at < 21; at++) {
+      const x = Array.from({ length: 7 }, (_, r) => [r, r + 1, r + 2]);
       x[Math.floor(at / 3)][at % 3] = bad;
-      assert.throws(() => net.learn(tensor(x), tensor([[0], [1], [0], [1], [0]])), new RegExp(`learn inputs: row ${Math.floor(at / 3)}, column ${at % 3} is ${bad}`));
+      assert.throws(() => net.learn(tensor(x), tensor([[0], [1], [0], [1], [0], [1], [0]])), new RegExp(`learn inputs: row ${Math.floor(at / 3)}, column ${at % 3} is ${bad}`));
     }
+  }
+});
+
+test('a NaN in the inputs is found on either side of the check\'s chunk boundaries (8192 values)', () => {
+  const net = new Network({ inputs: 4, layers: [{ units: 1, activation: 'sigmoid' }] });
+  const rows = 4100;
+  for (const at of [8183, 8191, 8192, 8193, 8200, 16383, 16384, 16399]) {
+    const x = new Float32Array(rows * 4).fill(0.5);
+    x[at] = NaN;
+    assert.throws(() => net.learn(tensor(x, { shape: [rows, 4] }), tensor(new Float32Array(rows), { shape: [rows, 1] })), new RegExp(`learn inputs: row ${Math.floor(at / 4)}, column ${at % 4} is NaN`));
   }
 });
 
