@@ -205,6 +205,24 @@ function packB(kc: i32, nc: i32, b: usize, ldb: i32, transB: bool, bp: usize): v
 }
 
 /**
+ * A partial tile's store (both micro-kernels): rows×cols of the full MR×NR tile the kernel spilled
+ * to `t` (row stride NR), written to C (row stride ldcB bytes) as the full-tile path would: added to
+ * what is there when `accumulate`, then + bias[j].
+ */
+@inline function storeEdge(t: usize, c: usize, ldcB: usize, rows: i32, cols: i32, accumulate: bool, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldcB;
+    const src = t + (<usize>(r * NR) << 2);
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(src + o);
+      const w = accumulate ? load<f32>(row + o) + v : v;
+      store<f32>(row + o, bias ? w + load<f32>(bias + o) : w);
+    }
+  }
+}
+
+/**
  * The micro-kernel: an MR×NR tile of C from kc packed columns of A and rows of B, held in twelve
  * f32x4 accumulators (with the two B vectors and the broadcast A value, 15 of the 16 xmm
  * registers; V8 keeps the last as scratch). Writes `rows`×`cols` of it at c (row stride ldcB
@@ -273,16 +291,7 @@ function microKernel6(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows
   v128.store(t, c30, 96); v128.store(t, c31, 112);
   v128.store(t, c40, 128); v128.store(t, c41, 144);
   v128.store(t, c50, 160); v128.store(t, c51, 176);
-  for (let r = 0; r < rows; r++) {
-    const row = c + <usize>r * ldcB;
-    const src = t + (<usize>(r * NR) << 2);
-    for (let j = 0; j < cols; j++) {
-      const o = <usize>j << 2;
-      const v = load<f32>(src + o);
-      const w = accumulate ? load<f32>(row + o) + v : v;
-      store<f32>(row + o, bias ? w + load<f32>(bias + o) : w);
-    }
-  }
+  storeEdge(t, c, ldcB, rows, cols, accumulate, bias);
 }
 
 /** The plain-SIMD build's 4×8 tile (eight accumulators), otherwise as microKernel6. */
@@ -330,16 +339,7 @@ function microKernel4(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, rows
   v128.store(t, c10, 32); v128.store(t, c11, 48);
   v128.store(t, c20, 64); v128.store(t, c21, 80);
   v128.store(t, c30, 96); v128.store(t, c31, 112);
-  for (let r = 0; r < rows; r++) {
-    const row = c + <usize>r * ldcB;
-    const src = t + (<usize>(r * NR) << 2);
-    for (let j = 0; j < cols; j++) {
-      const o = <usize>j << 2;
-      const v = load<f32>(src + o);
-      const w = accumulate ? load<f32>(row + o) + v : v;
-      store<f32>(row + o, bias ? w + load<f32>(bias + o) : w);
-    }
-  }
+  storeEdge(t, c, ldcB, rows, cols, accumulate, bias);
 }
 
 /** The micro-kernel of this build: MR×NR of C (see microKernel6). */
