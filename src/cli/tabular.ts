@@ -8,12 +8,13 @@
 import { DataError, ValueError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/graph.js';
-import type { Network } from '../train/network.js';
+import { firstBadTokenId, tokenIdRule, type Network } from '../train/network.js';
 import type { ActivationName, InitName, LossName, NetworkSpec } from '../spec/index.js';
 import type { CsvTable } from '../data/csv.js';
 import {
-  applyPreprocessor, checkFeatureCount, featureWidth, fitPreprocessor, parsePreprocessor, type Preprocessor, type Task,
+  applyPreprocessor, checkFeatureCount, featureNames, featureWidth, fitPreprocessor, parsePreprocessor, type Preprocessor, type Task,
 } from '../data/tabular.js';
+import { quoteCell } from '../data/options.js';
 import { loadCsvFile, loadIdxFile, loadImageDataset } from '../io/datasets.js';
 import { UsageError } from './run.js';
 import { loadModel } from '../io/model-file.js';
@@ -389,10 +390,26 @@ export interface Predictions {
 }
 
 /**
+ * For an embedding-first network (vocabulary ≠ null): every input a token id, else one line naming
+ * the file line and column of the first that is not (the network's own check could only name a row
+ * of the chunk or split it was given).
+ */
+export function checkTokenIds(vocabulary: number | null, pre: ModelPreprocessing, data: Encoded): void {
+  if (vocabulary === null) return;
+  const i = firstBadTokenId(data.inputs, vocabulary);
+  if (i < 0) return;
+  const r = Math.floor(i / data.width), c = i % data.width;
+  const names = featureNames(pre);
+  const where = data.table && data.rows ? `line ${data.table.lines[data.rows[r]]}` : `row ${r + 1}`;
+  throw new DataError(`${data.source} ${where}, column ${quoteCell(names[c] ?? String(c + 1))}: ${data.inputs[i]} is not a token id; ${tokenIdRule(vocabulary)}`);
+}
+
+/**
  * Runs the network on encoded rows and decodes its outputs into classes + probabilities, or values
  * in original units. Works in chunks so a large file never holds one huge activation matrix.
  */
 export function predictRows(network: Network, pre: ModelPreprocessing, data: Encoded): Predictions {
+  checkTokenIds(network.tokenVocabulary(), pre, data);
   const n = data.n;
   const out = network.outputs;
   const raw = new Float32Array(n * out);

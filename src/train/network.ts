@@ -57,6 +57,23 @@ function rowOrigin(li: number, layers: readonly ResolvedLayer[]): string {
 }
 
 /**
+ * The index of the first value in d that is not a token id of an embedding with this vocabulary
+ * (a whole number 0..vocabulary − 1), or −1: the rule every caller (learn, predict, the CLI) applies.
+ */
+export function firstBadTokenId(d: ArrayLike<number>, vocabulary: number): number {
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!Number.isInteger(v) || v < 0 || v >= vocabulary) return i;
+  }
+  return -1;
+}
+
+/** What an embedding-first network takes, for messages about a value that is not a token id. */
+export function tokenIdRule(vocabulary: number): string {
+  return `layers[0] (embedding) takes whole-number indices 0..${vocabulary - 1} (its vocabulary is ${vocabulary})`;
+}
+
+/**
  * Checks a spec field by field and follows the shapes through its layers; every message names the
  * field (`layers[1].weights has 3 rows, expected 2 (units)`), and a layer whose input does not fit
  * is one error naming its index, its type and both shapes.
@@ -231,16 +248,18 @@ export class Network {
    * column and the value that is not one (before any step runs, compiled or not).
    */
   private checkIndices(what: string, x: Tensor): void {
+    const vocabulary = this.tokenVocabulary();
+    if (vocabulary === null) return;
+    const i = firstBadTokenId(x.data, vocabulary);
+    if (i < 0) return;
+    const width = this.inputs;
+    throw new ValueError(`${what}: row ${Math.floor(i / width)} has ${x.data[i]} at column ${i % width}; ${tokenIdRule(vocabulary)}`);
+  }
+
+  /** The vocabulary of a network whose first layer is an embedding (its inputs are token ids); null for any other network. */
+  tokenVocabulary(): number | null {
     const first = this.architecture[0];
-    if (first.type !== 'embedding') return;
-    const vocabulary = (first.spec as { vocabulary: number }).vocabulary;
-    const d = x.data, width = this.inputs;
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i];
-      if (!Number.isInteger(v) || v < 0 || v >= vocabulary) {
-        throw new ValueError(`${what}: row ${Math.floor(i / width)} has ${v} at column ${i % width}; layers[0] (embedding) takes whole-number indices 0..${vocabulary - 1} (its vocabulary is ${vocabulary})`);
-      }
-    }
+    return first.type === 'embedding' ? (first.spec as { vocabulary: number }).vocabulary : null;
   }
 
   /** Outputs for a batch [rows, inputs], recording the graph when gradients are enabled. */

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeIdx } from '../../src/data/idx.js';
 import { trainSettings } from '../../src/cli/commands/train.js';
 import { backprop, classificationCsv, rng, tempDir } from './spawn.js';
@@ -119,7 +119,34 @@ test('an embedding-first --architecture reads the CSV columns as token ids, unst
     assert.ok(JSON.parse(e.stdout).accuracy > 0.9, e.stdout);
     const outside = backprop(['predict', model, t.file('p.csv', 't0,t1,t2,t3\n1,2,3,4\n9,1,1,1\n')]);
     assert.equal(outside.code, 1);
-    assert.match(outside.stderr, /has 9 at column 0; layers\[0\] \(embedding\) takes whole-number indices 0\.\.5/);
+    assert.match(outside.stderr, /p\.csv line 3, column "t0": 9 is not a token id; layers\[0\] \(embedding\) takes whole-number indices 0\.\.5/);
+    assert.doesNotMatch(outside.stderr, /\n\s+at /);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a value that is not a token id is named by its file line, in train and past the first prediction chunk (it named a 0-based row of the chunk or split before)', () => {
+  const t = tempDir();
+  try {
+    const r = rng(6);
+    let csv = 'a,b,label\n';
+    for (let i = 0; i < 40; i++) csv += `${Math.floor(r() * 4)},${Math.floor(r() * 4)},${i % 2 ? 'x' : 'y'}\n`;
+    const spec = t.file('net.json', JSON.stringify({ layers: [{ type: 'embedding', vocabulary: 4, dim: 2 }, { type: 'flatten' }, { units: 2, activation: 'softmax' }] }));
+    const bad = t.file('bad.csv', csv.replace(/\n([^\n]*)\n$/, '\n2,7,x\n'));
+    const model = t.file('m.json');
+    const refused = backprop(['train', bad, '--target', 'label', '--architecture', spec, '--out', model, '--epochs', '2', '--quiet']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /bad\.csv line 41, column "b": 7 is not a token id; layers\[0\] \(embedding\) takes whole-number indices 0\.\.3/);
+    assert.equal(existsSync(model), false);
+    const trained = backprop(['train', t.file('ok.csv', csv), '--target', 'label', '--architecture', spec, '--out', model, '--epochs', '2', '--quiet']);
+    assert.equal(trained.code, 0, trained.stderr);
+    // predict runs in chunks of 4,096 rows: line 5,002 is row 5,000, in the second chunk.
+    let many = 'a,b\n';
+    for (let i = 0; i < 6000; i++) many += i === 5000 ? '1,-1\n' : `${i % 4},${(i >> 2) % 4}\n`;
+    const p = backprop(['predict', model, t.file('many.csv', many)]);
+    assert.equal(p.code, 1);
+    assert.match(p.stderr, /many\.csv line 5002, column "b": -1 is not a token id/);
   } finally {
     t.cleanup();
   }

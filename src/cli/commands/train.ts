@@ -24,7 +24,7 @@ import { action, parseNumber, parseSeed, UsageError } from '../run.js';
 import { progressMode, TrainingProgress } from '../progress.js';
 import { plotFormat, saveLossPlot } from '../plot.js';
 import {
-  checkSource, columnOptions, dataInput, parseEncoding, loadTrainingData, networkSpec, parseDelimiter, report, subset,
+  checkSource, checkTokenIds, columnOptions, dataInput, parseEncoding, loadTrainingData, networkSpec, parseDelimiter, report, subset,
   type ClassificationReport, type RegressionReport, type ImageInfo, type ModelPreprocessing,
 } from '../tabular.js';
 import type { RefitResult, WorkerInput, WorkerMessage } from '../train-worker.js';
@@ -450,6 +450,9 @@ async function train(file: string | undefined, f: TrainFlags): Promise<void> {
 
   const spec = await chooseSpec(s, f, pre, data.width, images, architecture);
   validateSpec(spec);
+  // Token ids are checked here, where a bad one can be named by its file line (the worker sees a split).
+  const first = spec.layers[0] as { type?: string; vocabulary?: number };
+  if (first.type === 'embedding') checkTokenIds(first.vocabulary!, pre, data);
   checkTrainingSize(spec, f.hidden, s.batchSize === 'full' ? trainPart.n : s.batchSize, data.n);
   const classify = task === 'classify';
   const mode = progressMode(f.quiet === true);
