@@ -106,10 +106,10 @@ function main(data) {
       const transA = c[2], transB = c[3], a = c[7], lda = c[8], ldb = c[10], dst = c[11] + i * bw * 4, ldc = c[12];
       const b = transB ? c[9] + i * bw * ldb * 4 : c[9] + i * bw * 4;
       if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
-      Atomics.add(c, s + ${CLAIMS}, 1);
-      while (c[s + ${HOOK}] === 2) Atomics.wait(c, s + ${HOOK}, 2);
       // Only the caller resizes the buffer, and never while HOLD is set.
       const work = c[s + ${BUF}], own = work + Math.ceil(x.gemmWorkspaceBytes(m, w, k) / 64) * 64;
+      Atomics.add(c, s + ${CLAIMS}, 1);
+      while (c[s + ${HOOK}] === 2) Atomics.wait(c, s + ${HOOK}, 2);
       try {
         x.gemm(transA, transB, m, w, k, a, lda, b, ldb, own, w, 0, work);
       } catch (e) {
