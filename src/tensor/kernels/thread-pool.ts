@@ -38,7 +38,7 @@ const MAX_BANDS = 256;
 // it may use its buffer), BUF, BUFBYTES (its workspace and private band, sized by the caller),
 // STATUS (1 once its gemm threw), HOOK (tests: 1 never claim, 2 stall after a claim, 3 stall after
 // winning a commit), CLAIMS (bands it claimed, for tests).
-const NEXT = 0, OP = 1, ARGS = 2, BW = 13, BANDS = 14, BAND = 16, SLOTS = BAND + MAX_BANDS, SLOT_INTS = 8;
+const NEXT = 0, OP = 1, ARGS = 2, BW = 13, BANDS = 14, SLEEPERS = 15, BAND = 16, SLOTS = BAND + MAX_BANDS, SLOT_INTS = 8;
 const HOLD = 0, BUF = 1, BUFBYTES = 2, STATUS = 3, HOOK = 4, CLAIMS = 5;
 const RUNNING = 0, COMMITTING = 1, DONE = 2, STOLEN = 3;
 const TAG_LIMIT = 1 << 22;
@@ -93,7 +93,12 @@ function main(data) {
   for (;;) {
     let spins = 0;
     while (Atomics.load(c, ${NEXT}) === seen) {
-      if (++spins > ${SPINS}) { Atomics.wait(c, ${NEXT}, seen); spins = 0; }
+      if (++spins > ${SPINS}) {
+        Atomics.add(c, ${SLEEPERS}, 1);
+        Atomics.wait(c, ${NEXT}, seen);
+        Atomics.sub(c, ${SLEEPERS}, 1);
+        spins = 0;
+      }
     }
     Atomics.store(c, s + ${HOLD}, 1);
     for (;;) {
@@ -175,6 +180,9 @@ export class Pool implements GemmThreads {
   private tag = 0;
   /** The caller's recent milliseconds per multiply-add, for the patience of a product it timed no band of. */
   private msPerMac = INITIAL_MS_PER_MAC;
+  private readonly claimedAt = new Float64Array(MAX_BANDS);
+  private readonly claimedBy = new Float64Array(MAX_BANDS);
+  private readonly bandArgs = new Array<number>(12).fill(0);
   /** @internal Tests: runs once a product's bands are published, before the caller claims any. */
   afterPublish: (() => void) | null = null;
   /** Resolves once every worker has reported (ready or failed): what `enableWasmThreads` awaits. */
@@ -260,14 +268,11 @@ export class Pool implements GemmThreads {
     ctrl[BANDS] = bands;
     for (let i = 0; i < bands; i++) ctrl[BAND + i] = tag * 4 + RUNNING;
     Atomics.store(ctrl, NEXT, tag * 512);
-    Atomics.notify(ctrl, NEXT);
+    // A worker counts itself in SLEEPERS before it waits for NEXT to change: none counted, none to wake.
+    if (Atomics.load(ctrl, SLEEPERS) > 0) Atomics.notify(ctrl, NEXT);
     this.afterPublish?.();
-    // Claim bands until none is left; claimedAt[i] is when the caller claimed band i (NaN: a worker did).
-    const claimedAt = new Float64Array(bands).fill(NaN);
-    const band = (i: number) => {
-      const j0 = i * bw, w = Math.min(bw, n - j0);
-      return [transA, transB, m, w, k, a, lda, transB ? b + j0 * ldb * 4 : b + j0 * 4, ldb, c + j0 * 4, ldc, 0];
-    };
+    // Claim bands until none is left; claimedAt[i]: when the caller claimed band i (NaN: a worker did).
+    const claimedAt = this.claimedAt.fill(NaN, 0, bands);
     let mine = 0, busy = 0;
     for (;;) {
       const v = Atomics.load(ctrl, NEXT), i = v & 511;
@@ -275,7 +280,7 @@ export class Pool implements GemmThreads {
       if (Atomics.compareExchange(ctrl, NEXT, v, v + 1) !== v) continue;
       const t0 = now();
       claimedAt[i] = t0;
-      this.kernels.gemmBlock(band(i));
+      this.band(args, bw, i);
       busy += now() - t0;
       mine++;
     }
@@ -285,9 +290,8 @@ export class Pool implements GemmThreads {
     if (mine > 0) this.msPerMac = busy / mine / (m * bw * k);
     const bandMs = this.msPerMac * m * bw * k;
     // A worker claimed band i no later than the caller's next claim after it (or the caller's end).
-    let latest = end;
-    const claimedBy = new Float64Array(bands);
-    for (let i = bands - 1; i >= 0; i--) {
+    const claimedBy = this.claimedBy;
+    for (let i = bands - 1, latest = end; i >= 0; i--) {
       if (Number.isNaN(claimedAt[i])) claimedBy[i] = latest;
       else latest = claimedAt[i];
     }
@@ -303,7 +307,7 @@ export class Pool implements GemmThreads {
       if (Atomics.compareExchange(ctrl, slot, running, tag * 4 + STOLEN) === running) {
         // Claimed but not finished in time (its core is busy elsewhere, or it failed): computed here; its copy is dropped.
         this.stolen++;
-        this.kernels.gemmBlock(band(i));
+        this.band(args, bw, i);
         stole = true;
         continue;
       }
@@ -323,6 +327,16 @@ export class Pool implements GemmThreads {
     }
     if (stole) for (const h of live) if (Atomics.load(ctrl, SLOTS + h.slot * SLOT_INTS + STATUS) !== 0) h.alive = false;
     return true;
+  }
+
+  /** Band i (width bw) of the product `args` on this thread, straight into C. */
+  private band(args: readonly number[], bw: number, i: number): void {
+    const p = this.bandArgs, j0 = i * bw;
+    for (let s = 0; s < 12; s++) p[s] = args[s];
+    p[3] = Math.min(bw, args[3] - j0);
+    p[7] = args[1] ? args[7] + j0 * args[8] * 4 : args[7] + j0 * 4;
+    p[9] = args[9] + j0 * 4;
+    this.kernels.gemmBlock(p);
   }
 
   /** Sleeps briefly while ctrl[slot] is `value` (where this thread may block), else returns to spinning. */
