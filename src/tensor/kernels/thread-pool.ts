@@ -1,10 +1,14 @@
 /**
  * The worker pool behind threaded matrix products, for any platform with shared WebAssembly
  * memory: one shared-memory kernels instance, and workers (Node's worker_threads or a browser's
- * Web Workers: the platform's files pass a `Spawn`) that each take a column band of every large
- * product. A band no worker has claimed by the time the caller finishes its own is done by the
- * caller, so a busy or sleeping core costs little more than the single-thread time, and each
- * output column is computed by one thread in the same order, so results do not depend on threads.
+ * Web Workers: the platform's files pass a `Spawn`). A large product is cut into column bands, a
+ * few per thread, that every thread (the caller too) claims one at a time from a shared counter:
+ * a worker that wakes late or shares its core simply does fewer bands, and one that claims a band
+ * and stalls costs the caller that one small band, computed again. The caller writes its bands
+ * straight into C; a worker computes into a private buffer and copies into C only if it wins the
+ * band's commit, so a band the caller took over can never land after the caller returned. Each
+ * output column is summed in the same order whoever computes it, so results do not depend on the
+ * number of threads or on who took which band.
  */
 import { BackpropError, ValueError } from '../errors.js';
 import { registerBackend } from './backend.js';
@@ -45,9 +49,9 @@ const TAG_LIMIT = 1 << 22;
 /** Spins before sleeping, both sides: a product usually follows another within microseconds. */
 const SPINS = 2000;
 /**
- * How long the caller waits for a band a worker claimed, counted from the last moment the worker
- * can have claimed it, in the caller's own band times (default): a worker as fast as the caller
- * needs one; beyond that its core is taken and the band is computed again.
+ * How long the caller, out of bands, waits for one a worker claimed, counted from the last moment
+ * the worker can have claimed it, in the caller's own band times (default): a worker as fast as the
+ * caller needs one; a worker later than that has lost its core, and the band is computed again.
  */
 export const DEFAULT_PATIENCE = 1.5;
 /** Until the caller has timed a band of its own: a slow machine's milliseconds per multiply-add. */
@@ -383,9 +387,10 @@ export interface WasmThreadsOptions {
   /** Products below this many multiply-adds stay on one thread (default DEFAULT_THREAD_MIN_WORK). */
   minWork?: number;
   /**
-   * How long the caller waits for a band a worker has claimed but not finished, as a share of the
-   * time its own band took (default 0.25), before computing that band itself and dropping the
-   * worker's late result: what bounds the cost of a core another process has taken.
+   * How long the caller, once no band is left to claim, waits for one a worker claimed but has not
+   * finished, in the caller's own band times from the latest moment the worker can have claimed
+   * it (default 1.5), before computing that band itself and dropping the worker's late result:
+   * what bounds the cost of a core another process has taken. 0: never wait.
    */
   patience?: number;
   /** Which build (default: the fastest this runtime validates). */
@@ -422,7 +427,7 @@ export function startPool(options: WasmThreadsOptions, who: string, spawn: Spawn
   const instance = new WA.Instance(module, { env: { memory } });
   const kernels = new WasmKernels(variant, instance.exports);
   const patience = options.patience ?? DEFAULT_PATIENCE;
-  if (!(patience >= 0 && patience <= 100)) throw new ValueError(`${who}: patience must be a number from 0 to 100 (a share of the caller's own band time), got ${patience}`);
+  if (!(patience >= 0 && patience <= 100)) throw new ValueError(`${who}: patience must be a number from 0 to 100 (in the caller's own band times), got ${patience}`);
   const pool = new Pool(kernels, module, memory, threads, minWork, spawn, canWait, patience);
   kernels.threads = pool;
   pools.push(pool);
@@ -447,9 +452,11 @@ export async function startedKernels(started: { kernels: WasmKernels; pool: Pool
 }
 
 /**
- * How the split has gone since threads were started: bands offered to workers, and how many of them
- * the calling thread took back because no worker had started them (a busy machine shows here).
- * @example const { offered, takenBack } = wasmThreadStats()
+ * How the split has gone since threads were started: bands of the products split, how many of
+ * them the calling thread claimed itself, and how many it computed again because the worker that
+ * claimed one was late with it; offered − takenBack − stolen came from workers (a busy machine
+ * shows as a high takenBack share, a core taken mid-band as stolen).
+ * @example const { offered, takenBack, stolen } = wasmThreadStats()
  */
 export function wasmThreadStats(): { offered: number; takenBack: number; stolen: number } {
   let offered = 0, takenBack = 0, stolen = 0;
