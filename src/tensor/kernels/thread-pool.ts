@@ -46,8 +46,10 @@ const NEXT = 0, OP = 1, ARGS = 2, BW = 13, BANDS = 14, SLEEPERS = 15, BAND = 16,
 const HOLD = 0, BUF = 1, BUFBYTES = 2, STATUS = 3, HOOK = 4, CLAIMS = 5;
 const RUNNING = 0, COMMITTING = 1, DONE = 2, STOLEN = 3;
 const TAG_LIMIT = 1 << 22;
-/** Spins before sleeping, both sides: a product usually follows another within microseconds. */
+/** A worker's spins before it sleeps: a product usually follows another within microseconds. */
 const SPINS = 2000;
+/** How long the caller spins for a worker's band before it sleeps until the band is done. */
+const SPIN_MS = 0.02;
 /**
  * How long the caller, out of bands, waits for one a worker claimed, counted from the last moment
  * the worker can have claimed it, in the caller's own band times (default): a worker as fast as the
@@ -304,9 +306,10 @@ export class Pool implements GemmThreads {
       if (!Number.isNaN(claimedAt[i])) continue;
       const slot = BAND + i, running = tag * 4 + RUNNING;
       const deadline = claimedBy[i] + this.patience * bandMs;
-      let spins = 0;
-      while (Atomics.load(ctrl, slot) === running && now() < deadline) {
-        if (++spins > SPINS) { this.pause(slot, running); spins = 0; }
+      // A short spin, then sleep until the worker's DONE wakes this thread or the deadline passes:
+      // spinning longer takes the core from a worker that may share it.
+      for (let t = now(), spinTo = t + SPIN_MS; Atomics.load(ctrl, slot) === running && t < deadline; t = now()) {
+        if (t >= spinTo && this.canWait) Atomics.wait(ctrl, slot, running, deadline - t);
       }
       if (Atomics.compareExchange(ctrl, slot, running, tag * 4 + STOLEN) === running) {
         // Claimed but not finished in time (its core is busy elsewhere, or it failed): computed here; its copy is dropped.
@@ -317,7 +320,7 @@ export class Pool implements GemmThreads {
       }
       // Finished, or being copied into C: the caller never returns while a worker writes into C.
       const started = Date.now();
-      spins = 0;
+      let spins = 0;
       while (Atomics.load(ctrl, slot) !== tag * 4 + DONE) {
         if (++spins > SPINS) {
           this.pause(slot, tag * 4 + COMMITTING);
