@@ -17,10 +17,11 @@ import { WasmKernels, createWasmBackend, decodeBase64, supportedWasmVariants, ty
 
 /**
  * Products with fewer multiply-adds (m·k·n) than this stay on one thread: publishing the bands,
- * waking a worker and copying its bands cost more than they save. A 784-128 dense layer at batch 64
- * (6.4M multiply-adds, about 0.2 ms on one core) is below it: the Fashion-MNIST MLP's epoch
- * measured 51k samples/s wall (76k by CPU time) on one thread against 46k wall (58k CPU) split over
- * two, on the 2-core machine. 256³ and larger are split.
+ * waking a worker and copying its bands cost more than they save, and a split dense layer loses its
+ * fused bias. A 784-128 dense layer at batch 64 (6.4M multiply-adds, about 0.2 ms on one core) is
+ * below it: a Fashion-shaped MLP epoch (784-128-10, Adam, batch 64) measured 77-79k samples/s on
+ * one thread and 63-64k with its 6.4M products split over two, on the 2-core machine with its other
+ * core busy. 256³ and larger are split.
  */
 export const DEFAULT_THREAD_MIN_WORK = 128 * 256 * 256;
 const NR = 8; // the micro-kernel's tile width (assembly/kernels.ts): bands are multiples of it

@@ -1,7 +1,10 @@
 /**
  * The Node-only threaded wasm kernels: products split across worker threads sharing wasm memory
  * give the single-thread reference's numbers in every transposition and odd size (including more
- * threads than cores and bands that end mid-tile), accumulate, and shut down cleanly.
+ * threads than cores and bands that end mid-tile), accumulate, and shut down cleanly. The band
+ * scheduling is tested deterministically through the pool's test hooks (a worker held back, one
+ * that stalls after a claim or before its copy, a caller that lets the workers claim everything):
+ * the one-thread bits whoever computes a band, and no late band ever lands.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
