@@ -41,8 +41,8 @@ const MAX_BANDS = 256;
 // (claimed, or not yet), COMMITTING (a worker is copying it into C), DONE, STOLEN (the caller
 // computed it and the worker's result is dropped). Then one SLOT_INTS slot per worker: HOLD (1 while
 // it may use its buffer), BUF, BUFBYTES (its workspace and private band, sized by the caller),
-// STATUS (1 once its gemm threw), HOOK (tests: 1 never claim, 2 stall after a claim, 3 stall after
-// winning a commit), CLAIMS (bands it claimed, for tests).
+// STATUS (1 once its gemm threw), HOOK (tests: 1 sleep without claiming, 2 stall after a claim, 3 stall
+// after winning a commit), CLAIMS (bands it claimed, for tests).
 const NEXT = 0, OP = 1, ARGS = 2, BW = 13, BANDS = 14, SLEEPERS = 15, BAND = 16, SLOTS = BAND + MAX_BANDS, SLOT_INTS = 8;
 const HOLD = 0, BUF = 1, BUFBYTES = 2, STATUS = 3, HOOK = 4, CLAIMS = 5;
 const RUNNING = 0, COMMITTING = 1, DONE = 2, STOLEN = 3;
@@ -114,7 +114,13 @@ function main(data) {
       // Read after v: if v still names this product when the claim succeeds, these are its arguments.
       const i = v & 511, tag = v >>> 9, bands = c[${BANDS}], bw = c[${BW}], m = c[4], n = c[5], k = c[6];
       const w = Math.min(bw, n - i * bw);
-      if (i >= bands || w <= 0 || c[s + ${HOOK}] === 1 || x.gemmWorkspaceBytes(m, w, k) + m * w * 4 + 64 > c[s + ${BUFBYTES}]) { seen = v; break; }
+      if (c[s + ${HOOK}] === 1) {
+        Atomics.store(c, s + ${HOLD}, 0);
+        while (c[s + ${HOOK}] === 1) Atomics.wait(c, s + ${HOOK}, 1); // tests: asleep until released
+        Atomics.store(c, s + ${HOLD}, 1);
+        continue;
+      }
+      if (i >= bands || w <= 0 || x.gemmWorkspaceBytes(m, w, k) + m * w * 4 + 64 > c[s + ${BUFBYTES}]) { seen = v; break; }
       const transA = c[2], transB = c[3], a = c[7], lda = c[8], ldb = c[10], dst = c[11] + i * bw * 4, ldc = c[12];
       const b = transB ? c[9] + i * bw * ldb * 4 : c[9] + i * bw * 4;
       if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
@@ -352,7 +358,7 @@ export class Pool implements GemmThreads {
     if (this.canWait) Atomics.wait(this.view(), slot, value, 0.05);
   }
 
-  /** @internal Tests: a worker's test mode (0 normal, 1 never claim, 2 stall after a claim, 3 stall 30 ms after winning a commit). */
+  /** @internal Tests: a worker's test mode (0 normal, 1 sleep without claiming until set back, 2 stall after a claim, 3 stall 30 ms after winning a commit). */
   setWorkerHook(worker: number, mode: number): void {
     const ctrl = this.view(), at = SLOTS + this.helpers[worker].slot * SLOT_INTS + HOOK;
     Atomics.store(ctrl, at, mode);
