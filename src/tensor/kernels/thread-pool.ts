@@ -57,6 +57,8 @@ const SPIN_MS = 0.02;
  * caller needs one; a worker later than that has lost its core, and the band is computed again.
  */
 export const DEFAULT_PATIENCE = 1.5;
+/** The least wait for a claimed band (patience > 0), as a browser's clock may be coarser than a band. */
+const MIN_PATIENCE_MS = 0.02;
 /** Until the caller has timed a band of its own: a slow machine's milliseconds per multiply-add. */
 const INITIAL_MS_PER_MAC = 1e-6;
 
@@ -256,7 +258,7 @@ export class Pool implements GemmThreads {
   gemm(args: readonly number[]): boolean {
     const [transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate] = args;
     // Accumulating products stay on one thread: a band computed apart and added would round differently.
-    if (this.closed || this.planned < 2 || accumulate !== 0 || m * n * k < this.minWork) return false;
+    if (this.closed || this.planned < 2 || accumulate !== 0 || k <= 0 || m * n * k < this.minWork) return false;
     if (!this.started) this.start();
     const live = this.helpers.filter((h) => h.alive);
     const bw = live.length === 0 ? 0 : bandWidth(n, live.length + 1);
@@ -300,8 +302,8 @@ export class Pool implements GemmThreads {
     const end = now();
     this.offered += bands;
     this.takenBack += mine;
-    if (mine > 0) this.msPerMac = busy / mine / (m * bw * k);
-    const bandMs = this.msPerMac * m * bw * k;
+    if (mine > 0 && busy > 0) this.msPerMac = busy / mine / (m * bw * k); // busy is 0 under a coarse clock
+    const wait = this.patience === 0 ? 0 : Math.max(MIN_PATIENCE_MS, this.patience * this.msPerMac * m * bw * k);
     // A worker claimed band i no later than the caller's next claim after it (or the caller's end).
     const claimedBy = this.claimedBy;
     for (let i = bands - 1, latest = end; i >= 0; i--) {
@@ -312,7 +314,7 @@ export class Pool implements GemmThreads {
     for (let i = 0; i < bands; i++) {
       if (!Number.isNaN(claimedAt[i])) continue;
       const slot = BAND + i, running = tag * 4 + RUNNING;
-      const deadline = claimedBy[i] + this.patience * bandMs;
+      const deadline = claimedBy[i] + wait;
       // A short spin, then sleep until the worker's DONE wakes this thread or the deadline passes:
       // spinning longer takes the core from a worker that may share it.
       for (let t = now(), spinTo = t + SPIN_MS; Atomics.load(ctrl, slot) === running && t < deadline; t = now()) {

@@ -182,6 +182,13 @@ test('a worker that never claims costs no waiting: the caller computes every ban
     assert.equal(after.takenBack - before.takenBack, after.offered - before.offered, 'every band done by the caller');
     assert.equal(after.stolen, before.stolen);
     assert.equal(pool.workerState(0).claims, 0);
+    // k = 0: zeros, on this thread (nothing to split, and no band time to learn from).
+    const z = kernels.alloc(m * n);
+    z.data.fill(5);
+    const beforeZero = wasmThreadStats().offered;
+    kernels.gemm(a, b, z, m, 0, n);
+    assert.ok(z.data.every((v) => v === 0));
+    assert.equal(wasmThreadStats().offered, beforeZero);
   } finally {
     shutdownWasmThreads();
   }
