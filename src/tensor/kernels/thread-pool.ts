@@ -18,12 +18,12 @@ import { WasmKernels, createWasmBackend, decodeBase64, supportedWasmVariants, ty
 /**
  * Products with fewer multiply-adds (m·k·n) than this stay on one thread: publishing the bands,
  * waking a worker and copying its bands cost more than they save, and a split dense layer loses its
- * fused bias. A 784-128 dense layer at batch 64 (6.4M multiply-adds, about 0.2 ms on one core) is
- * below it: a Fashion-shaped MLP epoch (784-128-10, Adam, batch 64) measured 77-79k samples/s on
- * one thread and 63-64k with its 6.4M products split over two, on the 2-core machine with its other
- * core busy. 256³ and larger are split.
+ * fused bias. Measured on the 2-core machine: a Fashion-shaped MLP epoch (784-128-10, Adam, batch
+ * 64) ran 77-79k samples/s on one thread and 63-64k with its 6.4M products split; 256³ (16.7M) split
+ * ran 0.94-1.04× one thread with the other core idle and 0.79-0.92× with it busy. 512³ and larger,
+ * and 256×256×512, are split.
  */
-export const DEFAULT_THREAD_MIN_WORK = 128 * 256 * 256;
+export const DEFAULT_THREAD_MIN_WORK = 256 * 256 * 512;
 const NR = 8; // the micro-kernel's tile width (assembly/kernels.ts): bands are multiples of it
 const MAX_PAGES = 32768; // must match --maximumMemory in scripts/build-wasm.mjs
 /** Bands per thread a large product is cut into: enough that a late worker costs one small band. */
