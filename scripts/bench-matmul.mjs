@@ -128,8 +128,9 @@ if (args.includes('--threads')) {
       ]);
       const g = (name) => (2 * s ** 3 / t.get(name) / 1e9).toFixed(1);
       const after = wasmThreadStats();
-      const back = (after.takenBack - before.takenBack) / Math.max(1, after.offered - before.offered);
-      console.log(`  ${v.padEnd(8)} ${String(s).padStart(4)}³: 1 thread ${g('1')}, 2 threads ${g('2')} (×${(t.get('1') / t.get('2')).toFixed(2)}; worker's band done by the caller ${(100 * back).toFixed(0)}% of the time)`);
+      const bands = Math.max(1, after.offered - before.offered);
+      const byWorker = (after.offered - before.offered) - (after.takenBack - before.takenBack) - (after.stolen - before.stolen);
+      console.log(`  ${v.padEnd(8)} ${String(s).padStart(4)}³: 1 thread ${g('1')}, 2 threads ${g('2')} (×${(t.get('1') / t.get('2')).toFixed(2)}; bands done by the worker ${(100 * byWorker / bands).toFixed(0)}%, computed again after it was late ${(100 * (after.stolen - before.stolen) / bands).toFixed(1)}%)`);
       wa.free(); wb.free(); wc.free();
     }
   }

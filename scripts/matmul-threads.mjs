@@ -1,6 +1,6 @@
 // Wall-clock speed of repeated n×n float32 products on the default backend (threads on unless
-// BACKPROP_THREADS=1), with how the thread pool shared them: bands offered to workers, taken back
-// unclaimed, and stolen from a late worker. After npm run build:
+// BACKPROP_THREADS=1), with how the thread pool shared them: bands of the split products, claimed
+// by the caller itself (takenBack), and computed again after a late worker (stolen). After npm run build:
 //   node scripts/matmul-threads.mjs 1024 30 && BACKPROP_THREADS=1 node scripts/matmul-threads.mjs 1024 30
 import * as bp from '../dist/src/node-entry.js';
 const n = +(process.argv[2] ?? 1024), reps = +(process.argv[3] ?? 20);

@@ -52,7 +52,7 @@ test('a bad BACKPROP_THREADS is one line on stderr and one thread, not a crash; 
 });
 
 test('training on several threads gives the same weights, bit for bit, as on one', () => {
-  // Products of 64×400×400 split across threads (16M multiply-adds, above minWork); Adam steps
+  // Products of 256×400×400 split across threads (41M multiply-adds, above minWork); Adam steps
   // through Network.learn. The run is repeated (same seeds) until the workers took part in one, as
   // on a busy machine a worker may not get a core within a short run.
   const body = `
@@ -63,7 +63,7 @@ test('training on several threads gives the same weights, bit for bit, as on one
     for (let attempt = 0; attempt < 10 && (attempt === 0 || (byWorkers === 0 && bp.backendInfo().threads > 1)); attempt++) {
       const before = pool.wasmThreadStats();
       const net = new bp.Network({ inputs: 400, layers: [{ units: 400, activation: 'relu' }, { units: 10, activation: 'softmax' }], loss: 'crossEntropy', seed: 5 });
-      net.learn(x, y, { epochs: 6, batchSize: 64, optimizer: 'adam', learningRate: 0.001, seed: 1 });
+      net.learn(x, y, { epochs: 6, batchSize: 256, optimizer: 'adam', learningRate: 0.001, seed: 1 });
       w = net.toJSON().layers.flatMap((l) => l.weights.flat().concat(l.bias));
       const s = pool.wasmThreadStats();
       byWorkers = (s.offered - s.takenBack - s.stolen) - (before.offered - before.takenBack - before.stolen);
