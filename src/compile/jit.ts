@@ -824,18 +824,31 @@ function canUnroll(steps: readonly Step[], updates: readonly Update[]): boolean 
  * values stored, updates called. `argElement` says how element i of argument `index` is read
  * (from the argument's storage in `replay`, straight from the source rows in `rows`).
  */
+/** A bare local of unrolled code. */
+const LOCAL = /^v\d+$/;
+
 function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, ref: (v: unknown) => string,
   argElement: (index: number, i: number, shape: Shape) => string, argArray: (index: number) => string, split = false): { lines: string[]; updatesAt: number } {
   const lines: string[] = [];
   let n = 0;
   const cx: UnrollContext = {
     fn: (f) => ref(f),
-    let: (expr) => { const name = `v${n++}`; lines.push(`const ${name} = ${expr};`); return name; },
+    // A local of a local is that local (an unroll's sum of one term, say): no copy, and what is known of it (rounded) holds.
+    let: (expr) => {
+      if (LOCAL.test(expr)) return expr;
+      const name = `v${n++}`;
+      lines.push(`const ${name} = ${expr};`);
+      return name;
+    },
     emit: (line) => { lines.push(line); },
     num: (v) => (Object.is(v, -0) ? '-0' : `(${String(v)})`),
   };
   const elems = new Map<number, string[]>();
-  const elementsOf = (slot: number, shape: Shape): string[] => {
+  // Locals that hold a float32 value already (an element of float32 storage, a rounded result):
+  // a float32 step whose element is one of them as it is (an alias, a sum of one element) needs
+  // no rounding again (Math.fround of a float32 value is that value), nor a local of its own.
+  const rounded = new Set<string>();
+  const elementsOf = (slot: number, shape: Shape, dtype: DType): string[] => {
     let e = elems.get(slot);
     if (e !== undefined) return e;
     const sl = slots[slot];
@@ -844,13 +857,14 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
       const arrName = cx.let(ref(sl.data));
       e = Array.from({ length: sizeOf(shape) }, (_, i) => cx.let(`${arrName}[${i}]`));
     }
+    if (dtype === 'float32') for (const name of e) rounded.add(name);
     elems.set(slot, e);
     return e;
   };
   const fround = ref(Math.fround);
   for (const s of steps) {
     const node = s.node;
-    const ins = node.inputs.map((t, k) => elementsOf(s.ins[k], t.shape));
+    const ins = node.inputs.map((t, k) => elementsOf(s.ins[k], t.shape, t.dtype));
     let out: string[];
     if (node.prim.alias) {
       elems.set(s.out, elems.get(s.ins[0])!);
@@ -872,7 +886,13 @@ function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly 
       out = (node.prim as Prim<unknown>).unroll!(ins, node.inputs.map((t) => t.shape), node.prepared.shape, node.attrs, cx);
     }
     const f32 = node.prepared.dtype === 'float32';
-    const named = out.map((e) => cx.let(f32 ? `${fround}(${e})` : e));
+    const named = out.map((e) => {
+      if (!f32) return cx.let(e);
+      if (rounded.has(e)) return e;
+      const name = cx.let(`${fround}(${e})`);
+      rounded.add(name);
+      return name;
+    });
     elems.set(s.out, named);
   }
   for (const slot of pinned) {

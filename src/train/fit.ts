@@ -45,7 +45,11 @@ export interface EpochLogs {
   learningRate: number;
   /** Parameter updates made so far. */
   updates: number;
-  /** Seconds since fit started. */
+  /**
+   * Seconds since fit started, at the epoch's end (a millisecond clock). Inside run() (fit, learn)
+   * with no onEpochEnd, epochs shorter than the clock's tick share a reading: the clock is read
+   * every few epochs (at most 16) while its readings repeat, and again for the last epoch.
+   */
   seconds: number;
 }
 

@@ -288,3 +288,32 @@ test('code reused by structure tells constants that share storage from constants
   run(false);
   run(true);
 });
+
+test('straight-line float32 code rounds each value once: a float32 local passed on as it is (an alias, a sum of one element) is not rounded or copied again', () => {
+  const original = globalThis.Function;
+  const sources: string[] = [];
+  globalThis.Function = new Proxy(original, { construct(target, args: string[]) { sources.push(args[args.length - 1]); return Reflect.construct(target, args); } });
+  const w = tensor([[0.3], [-0.7], [1.1]], { requiresGrad: true });
+  const b = tensor([0.25], { requiresGrad: true });
+  // A shape no other test traces (so its code is generated here): [1, 3] · [3, 1] → [1, 1], whose sum is of one element.
+  const f = jit((x: Tensor) => { w.grad = null; b.grad = null; const l = x.matmul(w).add(b).sigmoid().reshape([1]).sum().mul(3); l.backward(); return l; }, { mode: 'unrolled' });
+  const x = tensor([[0.5, -1.25, 2]]);
+  let got: number;
+  try {
+    f(x);
+    got = f(x).item();
+  } finally {
+    globalThis.Function = original;
+  }
+  const eager = x.matmul(w).add(b).sigmoid().sum().mul(3).item();
+  assert.equal(got, eager);
+  const code = sources.filter((s) => s.includes('const v')).join('\n');
+  assert.ok(code.length > 0, 'straight-line code was generated');
+  const defs = new Map<string, string>();
+  for (const m of code.matchAll(/const (v\d+) = (.*);$/gm)) defs.set(m[1], m[2]);
+  for (const [name, expr] of defs) {
+    assert.ok(!/^v\d+$/.test(expr), `${name} copies ${expr}`);
+    const again = /^(K\d+)\((v\d+)\)$/.exec(expr);
+    if (again !== null) assert.ok(!(defs.get(again[2]) ?? '').startsWith(`${again[1]}(`), `${name} = ${expr} rounds ${again[2]} = ${defs.get(again[2])} again`);
+  }
+});

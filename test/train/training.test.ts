@@ -70,3 +70,45 @@ test('Network.training is learn()\'s loop: the same history step by step', () =>
   assert.deepEqual(b.toJSON(), a.toJSON());
   assert.throws(() => b.training(xs, ys, { epochz: 1 } as never), /learn: unknown option 'epochz'/);
 });
+
+test('run() reads the clock every few epochs while its readings repeat, every epoch while they differ or onEpochEnd is set, and again for the last epoch', () => {
+  const realNow = Date.now;
+  let reads = 0, now = 1_000_000;
+  let advance = 0;
+  Date.now = () => { reads++; now += advance; return now; };
+  try {
+    const run = (options: { onEpochEnd?: () => void }) => {
+      const m = make();
+      reads = 0;
+      const h = fit(m, X, Y, { loss: mse, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), epochs: 160, batchSize: 'full', ...options });
+      return { h, reads };
+    };
+    // A clock that does not move (epochs shorter than its tick): readings every 2, 4, 8, then 16 epochs.
+    advance = 0;
+    const still = run({});
+    assert.ok(still.reads <= 160 / 16 + 8, `${still.reads} readings for 160 epochs`);
+    assert.ok(still.h.epochs.every((e) => e.seconds === 0));
+    // A callback sees every epoch's own reading.
+    const watched = run({ onEpochEnd: () => {} });
+    assert.ok(watched.reads >= 160, `${watched.reads} readings with onEpochEnd`);
+    // A clock that moves 1 ms a reading: read at every epoch, each epoch its own time.
+    advance = 1;
+    const moving = run({});
+    assert.ok(moving.reads >= 160, `${moving.reads} readings of a moving clock`);
+    const secs = moving.h.epochs.map((e) => e.seconds);
+    for (let i = 1; i < secs.length; i++) assert.ok(secs[i] > secs[i - 1], `epoch ${i + 1}: ${secs[i]} after ${secs[i - 1]}`);
+    // Stopped (an abort after epoch 37, a stale epoch: readings at 31 and 47) as the clock jumps 5 ms: the last epoch gets a fresh reading.
+    const m = make();
+    const signal = { aborted: false };
+    let e = 0;
+    Date.now = () => now + (e >= 37 ? 5 : 0);
+    const h = fit(m, X, Y, { loss: mse, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), epochs: 160, batchSize: 'full', signal,
+      scheduler: { step: () => { if (++e === 37) signal.aborted = true; } } });
+    assert.equal(h.stopReason, 'aborted');
+    assert.equal(h.epochs.length, 37);
+    assert.equal(h.epochs[35].seconds, 0);
+    assert.equal(h.epochs[36].seconds, 0.005);
+  } finally {
+    Date.now = realNow;
+  }
+});
