@@ -819,14 +819,14 @@ function canUnroll(steps: readonly Step[], updates: readonly Update[]): boolean 
   return true;
 }
 
+/** A bare local of unrolled code. */
+const LOCAL = /^v\d+$/;
+
 /**
  * The straight-line code of a tiny plan: every element a local, parameters read once, pinned
  * values stored, updates called. `argElement` says how element i of argument `index` is read
  * (from the argument's storage in `replay`, straight from the source rows in `rows`).
  */
-/** A bare local of unrolled code. */
-const LOCAL = /^v\d+$/;
-
 function unrolledLines(steps: readonly Step[], slots: Slot[], updates: readonly Update[], pinned: ReadonlySet<number>, ref: (v: unknown) => string,
   argElement: (index: number, i: number, shape: Shape) => string, argArray: (index: number) => string, split = false): { lines: string[]; updatesAt: number } {
   const lines: string[] = [];
